@@ -1,0 +1,53 @@
+# borderflow: two commands do everything (`make demo`, `make test`); see README.md.
+# Every target sets up what it needs itself, idempotently; a second run is fast.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONDONTWRITEBYTECODE := 1
+export MPLBACKEND := Agg
+
+.PHONY: help setup demo test lint typecheck imports unit bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements/lock.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "borderflow needs Python 3.11+"'
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { \
+	  echo "python venv module missing: installing python3-venv (Debian)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements/lock.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## Create .venv with the pinned dependencies
+
+demo: $(STAMP)  ## Run the main job on the bundled Erenhot – Zamyn-Uud map
+	@bash scripts/demo.sh
+
+lint: $(STAMP)  ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)  ## mypy (strict on orchestrator/ and maps/)
+	$(BIN)/mypy orchestrator maps sim risk_bridge
+
+imports: $(STAMP)  ## The dependency rule: orchestrator/ stays pure
+	$(BIN)/lint-imports
+
+unit: $(STAMP)  ## pytest only
+	$(BIN)/python -m pytest -q
+
+test: $(STAMP) lint typecheck imports  ## Everything: lint, types, dependency rule, all tests
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)  ## Benchmarks in bench/; figures go to docs/benchmarks.md
+	$(BIN)/python -m bench
+
+clean:  ## Remove the venv and build output
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

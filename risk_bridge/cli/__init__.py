@@ -1,0 +1,32 @@
+"""The ``borderflow`` command: one composition root with a sub-command group per concern.
+
+Each group lives in its own module and imports its heavy dependencies inside the command
+functions, so ``borderflow --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from risk_bridge.cli.map_cmd import app as map_app
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="borderflow",
+    help=(
+        "Orchestrate AGVs carrying containers across a customs-controlled land border.\n\n"
+        "Start with the bundled Erenhot (CN) – Zamyn-Uud (MN) crossing:\n\n"
+        "  borderflow map info maps/erenhot_zamyn_uud.geojson\n\n"
+        "  borderflow map render maps/erenhot_zamyn_uud.geojson -o map.png\n\n"
+        "Every sub-command has its own --help with examples."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(map_app, name="map")
+
+
+def main() -> None:
+    app()

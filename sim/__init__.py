@@ -1,0 +1,1 @@
+"""SimPy runtime: virtual AGVs, scenarios and KPIs around the pure orchestrator core."""
