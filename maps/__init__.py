@@ -1,1 +1,21 @@
-"""Port maps (GeoJSON, WGS84) and the loader that turns them into the core's lane graph."""
+"""Port maps (GeoJSON, WGS84) and the loader that turns them into the core's lane graph.
+
+    from maps import load_map
+    graph = load_map("maps/erenhot_zamyn_uud.geojson")   # or load_map("test_crossing")
+
+The file format, the validation rules and the layout rules are documented in docs/maps.md.
+"""
+
+from maps.errors import MapError, MapProblem
+from maps.loader import BUNDLED_MAPS, bundled_map_path, load_map, validate_map
+from maps.projection import DEFAULT_CRS
+
+__all__ = [
+    "BUNDLED_MAPS",
+    "DEFAULT_CRS",
+    "MapError",
+    "MapProblem",
+    "bundled_map_path",
+    "load_map",
+    "validate_map",
+]

@@ -1,0 +1,380 @@
+"""The schematic layout of one side of a crossing, in local metres, following the layout rules.
+
+This module owns the shape of the bundled maps. Coordinates are (u, v) metres: u grows away
+from the border into the side's territory, v runs along the border. The Chinese side is drawn
+as is and the Mongolian side rotated by 180 degrees, so both read "border -> gate -> buffer ->
+customs control ring -> yard ring" outward. Every main road is a one-way ring or one of a pair
+of one-way lanes; every station ends a two-way exclusive spur, except the NII scanner, which is
+an exclusive one-way drive-through bypass of the customs ring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Feature", "SideParams", "crossing_features", "side_features"]
+
+Feature = dict[str, Any]
+UV = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class SideParams:
+    side: str  # "CN" or "MN"
+    town: str  # for names: "Erenhot", "Zamyn-Uud"
+    gate_u: float  # checkpoint distance from the border line
+    off: float  # half the distance between the two one-way crossing carriageways
+    customs: tuple[float, float, float]  # ring u0, u1, half-height
+    yard: tuple[float, float, float]  # ring u0, u1, half-height
+    spur: float  # length of a station spur
+    scanner_inset: float  # where the scanner bypass leaves / rejoins the customs ring
+    scanner_rise: float  # how far the bypass runs outside the ring
+    hold_u: tuple[float, ...]  # u of the hold bay spurs (south side of the customs ring)
+    inspection_u: tuple[float, ...]
+    buffer_u: tuple[float, ...]  # u of the buffer spurs on the outbound carriageway
+    buffer_spur: float
+    yard_east_v: tuple[float, ...]  # v of the yard-slot spurs on the yard ring's far side
+    yard_south_u: tuple[float, ...]
+    charger_u: tuple[float, ...]  # u of the charger spurs (north side of the yard ring)
+    margin: float  # zone polygons extend this far around what they hold
+    road_kph: float = 25.0
+    ring_kph: float = 20.0
+    yard_kph: float = 10.0
+    scanner_kph: float = 5.0
+    hold_capacity: int = 4
+    buffer_capacity: int = 2
+    note: str = ""  # copied into every zone and gate (e.g. "schematic position")
+
+
+def _lane(
+    fid: str, pts: list[UV], direction: str, kph: float, *, exclusive: bool, name: str
+) -> Feature:
+    props: dict[str, Any] = {
+        "kind": "lane",
+        "direction": direction,
+        "speed_limit_kph": kph,
+        "lane_count": 1,
+        "exclusive": exclusive,
+        "name": name,
+    }
+    return {"id": fid, "properties": props, "geometry": ("LineString", pts)}
+
+
+def _spur(fid: str, start: UV, end: UV, p: SideParams, name: str) -> Feature:
+    return _lane(fid, [start, end], "two-way", p.yard_kph, exclusive=True, name=name)
+
+
+def _station(fid: str, role: str, at: UV, name: str, capacity: int = 1) -> Feature:
+    props = {"kind": "station", "role": role, "name": name, "capacity_vehicles": capacity}
+    return {"id": fid, "properties": props, "geometry": ("Point", at)}
+
+
+def _zone(
+    fid: str,
+    kind: str,
+    p: SideParams,
+    name: str,
+    box: tuple[float, float, float, float],
+    *,
+    capacity: int | None = None,
+) -> Feature:
+    u0, v0, u1, v1 = box
+    props: dict[str, Any] = {"kind": "zone", "zone_kind": kind, "side": p.side, "name": name}
+    if capacity is not None:
+        props["capacity_vehicles"] = capacity
+    if p.note:
+        props["note"] = p.note
+    ring = [(u0, v0), (u1, v0), (u1, v1), (u0, v1), (u0, v0)]
+    return {"id": fid, "properties": props, "geometry": ("Polygon", ring)}
+
+
+def side_features(p: SideParams) -> list[Feature]:
+    """Zones, lanes and stations of one side (not the crossing road), in local (u, v)."""
+    s = p.side.lower()
+    t = p.town
+    m = p.margin
+    c0, c1, ch = p.customs
+    y0 = p.yard[0]
+    tb_v = (p.off + ch) / 2  # the turn-back lane joins the customs ring here
+    sc_a, sc_b = c1 - p.scanner_inset, c0 + p.scanner_inset
+    sc_v = ch + p.scanner_rise
+    sc_u = (sc_a + sc_b) / 2
+    south = sorted((*p.hold_u, *p.inspection_u))
+    feats: list[Feature] = []
+    ring = [(c0, p.off), (c0, -p.off), (c0, -ch)]
+    ring += [(u, -ch) for u in south] + [(c1, -ch), (c1, -p.off), (c1, p.off), (c1, ch)]
+    ring += [(sc_a, ch), (sc_b, ch), (c0, ch), (c0, tb_v), (c0, p.off)]
+    feats.append(
+        _lane(
+            f"{s}_customs_ring",
+            ring,
+            "one-way",
+            p.ring_kph,
+            exclusive=False,
+            name=f"{t} customs control ring road",
+        )
+    )
+    feats.append(
+        _lane(
+            f"{s}_scanner_lane",
+            [(sc_a, ch), (sc_a, sc_v), (sc_u, sc_v), (sc_b, sc_v), (sc_b, ch)],
+            "one-way",
+            p.scanner_kph,
+            exclusive=True,
+            name=f"{t} NII scanner drive-through",
+        )
+    )
+    feats.append(_station(f"{s}_scanner", "scanner", (sc_u, sc_v), f"{t} X-ray (NII) portal"))
+    for i, u in enumerate(p.hold_u):
+        letter = "ab"[i]
+        feats.append(
+            _spur(
+                f"{s}_hold_{letter}_spur",
+                (u, -ch),
+                (u, -ch - p.spur),
+                p,
+                f"{t} hold bay {letter.upper()} access",
+            )
+        )
+        feats.append(
+            _station(
+                f"{s}_hold_{letter}",
+                "hold",
+                (u, -ch - p.spur),
+                f"{t} secured hold bay {letter.upper()}",
+                p.hold_capacity,
+            )
+        )
+        feats.append(
+            _zone(
+                f"{s}_hold_bay_{letter}",
+                "hold_bay",
+                p,
+                f"{t} secured hold bay {letter.upper()}",
+                (u - m, -ch - p.spur - m, u + m, -ch - p.spur * 0.4),
+                capacity=p.hold_capacity,
+            )
+        )
+    for i, u in enumerate(p.inspection_u, 1):
+        feats.append(
+            _spur(
+                f"{s}_inspection_{i}_spur",
+                (u, -ch),
+                (u, -ch - p.spur),
+                p,
+                f"{t} inspection dock {i} access",
+            )
+        )
+        feats.append(
+            _station(
+                f"{s}_inspection_{i}", "inspection", (u, -ch - p.spur), f"{t} inspection dock {i}"
+            )
+        )
+    iu = p.inspection_u
+    feats.append(
+        _zone(
+            f"{s}_inspection",
+            "inspection",
+            p,
+            f"{t} physical inspection area",
+            (min(iu) - m, -ch - p.spur - m, max(iu) + m, -ch - p.spur * 0.4),
+            capacity=len(iu),
+        )
+    )
+    feats.append(
+        _zone(
+            f"{s}_nii_scanner",
+            "nii_scanner",
+            p,
+            f"{t} NII scanner bay",
+            (sc_u - m, sc_v - m / 2, sc_u + m, sc_v + m / 2),
+            capacity=1,
+        )
+    )
+    feats.append(
+        _zone(
+            f"{s}_customs",
+            "customs_control",
+            p,
+            f"{t} customs control area",
+            (c0 - m, -ch - p.spur - 2 * m, c1 + m, sc_v + m),
+        )
+    )
+    # Turn-back: from the gate checkpoint back to the customs ring (buffer, hold bays).
+    feats.append(
+        _lane(
+            f"{s}_gate_turn_back",
+            [(p.gate_u, p.off), (p.gate_u, tb_v), (c0, tb_v)],
+            "one-way",
+            p.ring_kph,
+            exclusive=False,
+            name=f"{t} gate turn-back lane",
+        )
+    )
+    for i, u in enumerate(p.buffer_u, 1):
+        at = (u, p.off - p.buffer_spur)
+        feats.append(_spur(f"{s}_buffer_{i}_spur", (u, p.off), at, p, f"{t} buffer {i} access"))
+        feats.append(
+            _station(
+                f"{s}_buffer_{i}", "buffer", at, f"{t} pre-border buffer {i}", p.buffer_capacity
+            )
+        )
+    bu = p.buffer_u
+    feats.append(
+        _zone(
+            f"{s}_buffer",
+            "pre_border_buffer",
+            p,
+            f"{t} pre-border buffer",
+            (min(bu) - m, p.off - p.buffer_spur - m / 2, max(bu) + m, p.off + m / 2),
+            capacity=len(bu) * p.buffer_capacity,
+        )
+    )
+    feats.append(
+        _zone(
+            f"{s}_gate",
+            "border_gate",
+            p,
+            f"{t} border gate",
+            (p.gate_u / 4, p.off - m / 2, p.gate_u + m, tb_v + m / 2),
+        )
+    )
+    # Links between the customs ring and the yard ring: a pair of one-way lanes.
+    feats.append(
+        _lane(
+            f"{s}_link_to_yard",
+            [(c1, -p.off), (y0, -p.off)],
+            "one-way",
+            p.road_kph,
+            exclusive=False,
+            name=f"{t} customs -> yard road",
+        )
+    )
+    feats.append(
+        _lane(
+            f"{s}_link_from_yard",
+            [(y0, p.off), (c1, p.off)],
+            "one-way",
+            p.road_kph,
+            exclusive=False,
+            name=f"{t} yard -> customs road",
+        )
+    )
+    feats += _yard(p)
+    return feats
+
+
+def _yard(p: SideParams) -> list[Feature]:
+    s, t, m = p.side.lower(), p.town, p.margin
+    y0, y1, yh = p.yard
+    ring = [(y0, p.off), (y0, -p.off), (y0, -yh)]
+    ring += [(u, -yh) for u in p.yard_south_u] + [(y1, -yh)]
+    ring += [(y1, v) for v in p.yard_east_v] + [(y1, yh)]
+    ring += [(u, yh) for u in sorted(p.charger_u, reverse=True)] + [(y0, yh), (y0, p.off)]
+    feats = [
+        _lane(
+            f"{s}_yard_ring",
+            ring,
+            "one-way",
+            p.yard_kph,
+            exclusive=False,
+            name=f"{t} yard ring road",
+        )
+    ]
+    slots = [((y1, v), (y1 + p.spur, v)) for v in p.yard_east_v]
+    slots += [((u, -yh), (u, -yh - p.spur)) for u in p.yard_south_u]
+    for i, (start, end) in enumerate(slots, 1):
+        feats.append(_spur(f"{s}_slot_{i:02d}_spur", start, end, p, f"{t} yard slot {i} access"))
+        feats.append(_station(f"{s}_slot_{i:02d}", "yard_slot", end, f"{t} yard slot {i}"))
+    for i, u in enumerate(p.charger_u, 1):
+        at = (u, yh + p.spur)
+        feats.append(_spur(f"{s}_charger_{i}_spur", (u, yh), at, p, f"{t} charger {i} access"))
+        feats.append(_station(f"{s}_charger_{i}", "charger", at, f"{t} charging station {i}"))
+    cu = p.charger_u
+    feats.append(
+        _zone(
+            f"{s}_charging",
+            "charging",
+            p,
+            f"{t} AGV charging area",
+            (min(cu) - m, yh + p.spur * 0.4, max(cu) + m, yh + p.spur + m),
+            capacity=len(cu),
+        )
+    )
+    feats.append(
+        _zone(
+            f"{s}_yard",
+            "yard",
+            p,
+            f"{t} container yard",
+            (y0 - m, -yh - p.spur - m, y1 + p.spur + m, yh + p.spur + 2 * m),
+        )
+    )
+    return feats
+
+
+def _rot(pt: UV) -> UV:
+    return (-pt[0], -pt[1])
+
+
+def rotate(feature: Feature) -> Feature:
+    """The same feature turned by 180 degrees: how the Mongolian side is drawn."""
+    gtype, coords = feature["geometry"]
+    new = _rot(coords) if gtype == "Point" else [_rot(c) for c in coords]
+    return {**feature, "geometry": (gtype, new)}
+
+
+def crossing_features(cn: SideParams, mn: SideParams) -> list[Feature]:
+    """Both sides, their gates and the pair of one-way lanes across the border."""
+    if cn.off != mn.off:
+        raise ValueError("both sides must use the same carriageway offset 'off'")
+    feats = side_features(cn) + [rotate(f) for f in side_features(mn)]
+    # Each carriageway: own ring -> buffer junctions -> exit gate -> just past the line (an
+    # entry node, so the border-crossing edge is short) -> the other side's customs ring.
+    out_cn = [(cn.customs[0], cn.off), *((u, cn.off) for u in sorted(cn.buffer_u, reverse=True))]
+    out_cn += [(cn.gate_u, cn.off), (-mn.gate_u, cn.off)]
+    out_mn = [(mn.customs[0], mn.off), *((u, mn.off) for u in sorted(mn.buffer_u, reverse=True))]
+    out_mn = [_rot(q) for q in (*out_mn, (mn.gate_u, mn.off), (-cn.gate_u, mn.off))]
+    feats.append(
+        _lane(
+            "road_cn_to_mn",
+            out_cn,
+            "one-way",
+            cn.road_kph,
+            exclusive=False,
+            name=f"{cn.town} -> {mn.town} crossing road (export carriageway)",
+        )
+    )
+    feats.append(
+        _lane(
+            "road_mn_to_cn",
+            out_mn,
+            "one-way",
+            mn.road_kph,
+            exclusive=False,
+            name=f"{mn.town} -> {cn.town} crossing road (import carriageway)",
+        )
+    )
+    for entering, other in ((mn, cn), (cn, mn)):
+        entry = [(entering.gate_u, -entering.off), (entering.customs[0], -entering.off)]
+        if entering is mn:
+            entry = [_rot(q) for q in entry]
+        feats.append(
+            _lane(
+                f"{entering.side.lower()}_entry_road",
+                entry,
+                "one-way",
+                entering.road_kph,
+                exclusive=False,
+                name=f"{entering.town} entry road (from {other.town})",
+            )
+        )
+    for p, at in ((cn, (cn.gate_u, cn.off)), (mn, _rot((mn.gate_u, mn.off)))):
+        props = {"kind": "gate", "name": f"{p.town} exit gate (seal read)"}
+        if p.note:
+            props["note"] = p.note
+        feats.append(
+            {"id": f"gate_{p.side.lower()}", "properties": props, "geometry": ("Point", at)}
+        )
+    return feats

@@ -1,0 +1,214 @@
+"""``borderflow map``: check, summarise and draw crossing maps (GeoJSON, WGS84).
+
+Heavy imports (pyproj, shapely, matplotlib) happen inside the commands so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from maps import MapProblem
+    from orchestrator.lanegraph import LaneGraph
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help=(
+        "Check, summarise and draw crossing maps.\n\n"
+        "A map is a GeoJSON FeatureCollection in WGS84 lon/lat with zones, lanes, stations, "
+        "gates and (optionally) the border line; the format is documented in docs/maps.md. "
+        "PATH may also name a bundled map: erenhot_zamyn_uud or test_crossing.\n\n"
+        "Examples:\n\n"
+        "  borderflow map validate my_crossing.geojson\n\n"
+        "  borderflow map info erenhot_zamyn_uud\n\n"
+        "  borderflow map render maps/erenhot_zamyn_uud.geojson -o erenhot.png"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+PathArg = Annotated[
+    str,
+    typer.Argument(
+        help="Map file (.geojson), or a bundled map name: erenhot_zamyn_uud, test_crossing.",
+        show_default=False,
+    ),
+]
+CrsOpt = Annotated[
+    str,
+    typer.Option(
+        "--crs",
+        help="Projected CRS for the metric graph, e.g. EPSG:32649 (UTM 49N, Erenhot). "
+        "A map elsewhere needs its own UTM zone; the error message suggests one.",
+    ),
+]
+TolOpt = Annotated[
+    float,
+    typer.Option(
+        "--tolerance",
+        min=0.001,
+        help="Snap tolerance in metres: vertices, stations and gates closer than this are one "
+        "node.",
+    ),
+]
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _print_problems(console: Console, path: str, problems: list[MapProblem]) -> None:
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("feature", style="bold")
+    table.add_column("problem")
+    table.add_column("code", style="dim")
+    for p in problems:
+        table.add_row(p.feature_id, p.message, p.code)
+    console.print(table)
+    console.print(f"[red]invalid[/red]: {len(problems)} problem(s) in {path}", soft_wrap=True)
+
+
+def _load_or_exit(console: Console, path: str, crs: str, tolerance_m: float) -> LaneGraph:
+    from maps import MapError, load_map
+
+    try:
+        return load_map(path, crs=crs, snap_tolerance_m=tolerance_m)
+    except MapError as err:
+        _print_problems(console, path, err.problems)
+        raise typer.Exit(1) from None
+
+
+@app.command(
+    help=(
+        "Check a map and list every problem (exit 0 when valid, 1 when not).\n\n"
+        "All problems are reported at once, each naming the feature id and how to fix it: "
+        "unknown or missing properties, invalid polygons, lanes that do not connect or cross "
+        "without a junction, stations unreachable from the yards, border crossings away from "
+        "a gate, non-WGS84 coordinates.\n\n"
+        "Examples:\n\n"
+        "  borderflow map validate my_crossing.geojson\n\n"
+        "  borderflow map validate far_away.geojson --crs EPSG:32633"
+    )
+)
+def validate(
+    path: PathArg,
+    crs: CrsOpt = "EPSG:32649",
+    tolerance_m: TolOpt = 1.0,
+) -> None:
+    console = _console()
+    graph = _load_or_exit(console, path, crs, tolerance_m)
+    console.print(
+        f"[green]valid[/green]: {graph.name} — {len(graph.nodes)} nodes, {len(graph.edges)} "
+        f"edges, {len(graph.zones)} zones, {len(graph.stations)} stations, "
+        f"{len(graph.gates)} gates"
+    )
+
+
+@app.command(
+    help=(
+        "Summarise a map: lanes and stations per side of the border, gates, zones.\n\n"
+        "Examples:\n\n"
+        "  borderflow map info erenhot_zamyn_uud\n\n"
+        "  borderflow map info maps/test_crossing.geojson"
+    )
+)
+def info(
+    path: PathArg,
+    crs: CrsOpt = "EPSG:32649",
+    tolerance_m: TolOpt = 1.0,
+) -> None:
+    from rich.table import Table
+
+    from maps.summary import summarize
+
+    console = _console()
+    s = summarize(_load_or_exit(console, path, crs, tolerance_m))
+    w, so, e, n = s.bbox_lonlat
+    console.print(f"[bold]{s.name}[/bold]")
+    console.print(
+        f"{s.nodes} nodes, {s.edges} directed lane edges, {s.length_m / 1000:.2f} km of lanes; "
+        f"metres in {s.crs}; border: {s.border_source}; "
+        f"extent lon {w:.5f}..{e:.5f}, lat {so:.5f}..{n:.5f}"
+    )
+    sides = Table(title="Per side of the border", title_justify="left")
+    sides.add_column("")
+    for r in s.sides:
+        sides.add_column(r.side, justify="right")
+    rows: list[tuple[str, list[str]]] = [
+        ("lanes (features)", [str(r.lanes) for r in s.sides]),
+        ("directed edges", [str(r.edges) for r in s.sides]),
+        ("one-way edges", [str(r.one_way_edges) for r in s.sides]),
+        ("exclusive edges", [str(r.exclusive_edges) for r in s.sides]),
+        ("lane length (km)", [f"{r.length_m / 1000:.2f}" for r in s.sides]),
+        ("nodes", [str(r.nodes) for r in s.sides]),
+    ]
+    roles = sorted({role for r in s.sides for role, _ in r.stations})
+    for role in roles:
+        rows.append((f"{role} stations", [str(dict(r.stations).get(role, 0)) for r in s.sides]))
+    for label, values in rows:
+        sides.add_row(label, *values)
+    console.print(sides)
+    gates = Table(title="Gates", title_justify="left")
+    for col in ("gate", "name", "side", "node", "crossing lanes"):
+        gates.add_column(col)
+    for g in s.gates:
+        gates.add_row(g.id, g.name, g.side, g.node, ", ".join(g.crossing_lanes))
+    console.print(gates)
+    zones = Table(title="Zones", title_justify="left")
+    for col in ("zone", "kind", "side"):
+        zones.add_column(col, no_wrap=True)
+    for col in ("m²", "cap.", "stations", "lane m"):
+        zones.add_column(col, justify="right", no_wrap=True)
+    for z in s.zones:
+        zones.add_row(
+            z.id,
+            z.kind,
+            z.side,
+            f"{z.area_m2:.0f}",
+            "" if z.capacity_vehicles is None else str(z.capacity_vehicles),
+            str(z.stations),
+            f"{z.lane_length_m:.0f}",
+        )
+    console.print(zones)
+
+
+@app.command(
+    help=(
+        "Draw a map: zones, lanes (arrows on one-way lanes, exclusive single-vehicle "
+        "sections highlighted), stations, gates and the border line, with a scale bar and a "
+        "north arrow.\n\n"
+        "Examples:\n\n"
+        "  borderflow map render erenhot_zamyn_uud -o erenhot.png\n\n"
+        "  borderflow map render my_crossing.geojson -o crossing.svg --no-labels"
+    )
+)
+def render(
+    path: PathArg,
+    *,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Picture to write (.png, .svg, .pdf).")
+    ] = Path("map.png"),
+    dpi: Annotated[int, typer.Option(min=30, max=1200, help="Resolution of raster output.")] = 150,
+    labels: Annotated[bool, typer.Option(help="Write zone and gate names.")] = True,
+    crs: CrsOpt = "EPSG:32649",
+    tolerance_m: TolOpt = 1.0,
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from maps.render import render_map
+
+    console = _console()
+    graph = _load_or_exit(console, path, crs, tolerance_m)
+    out = render_map(graph, output, dpi=dpi, labels=labels)
+    console.print(f"wrote {out}")

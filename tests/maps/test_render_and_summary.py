@@ -1,0 +1,45 @@
+"""The map picture, the summary figures and the reproducible generator."""
+
+from __future__ import annotations
+
+import json
+
+from maps import bundled_map_path, load_map
+from maps.render import render_map
+from maps.summary import summarize
+from maps.tools import build_maps
+
+
+def test_render_writes_a_png(tmp_path):
+    out = render_map(load_map("test_crossing"), tmp_path / "map.png", dpi=60)
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 20_000  # a picture, not an empty canvas
+
+
+def test_summary_counts_per_side():
+    s = summarize(load_map("test_crossing"))
+    cn, mn = s.sides
+    assert (cn.side, mn.side) == ("CN", "MN")
+    assert dict(cn.stations)["yard_slot"] == 4 and dict(mn.stations)["hold"] == 2
+    assert cn.edges + mn.edges == s.edges
+    assert [g.crossing_lanes for g in s.gates] == [("road_cn_to_mn",), ("road_mn_to_cn",)]
+    yard = next(z for z in s.zones if z.id == "cn_yard")
+    assert yard.stations == 4 and yard.lane_length_m > 100
+
+
+def test_generator_reproduces_the_committed_maps():
+    for name, doc in (
+        ("erenhot_zamyn_uud", build_maps.erenhot_map()),
+        ("test_crossing", build_maps.test_crossing_map()),
+    ):
+        committed = json.loads(bundled_map_path(name).read_text(encoding="utf-8"))
+        assert json.loads(json.dumps(doc)) == committed, name
+
+
+def test_the_benchmark_grid_is_a_valid_map():
+    from bench.bench_maps import synthetic_grid_map
+
+    graph = load_map(synthetic_grid_map(9))
+    assert len(graph.gates) == 9  # one per row crossing the border
+    assert len([e for e in graph.edges.values() if e.lane_id.startswith(("r", "c"))]) == 144
