@@ -8,10 +8,12 @@ to fix it.
 
 from __future__ import annotations
 
+from orchestrator.errors import BorderflowError
+
 __all__ = ["InstanceError", "MapFormatError", "MapfError", "ScenarioFormatError"]
 
 
-class MapfError(ValueError):
+class MapfError(BorderflowError, ValueError):
     """Base class of every error raised by ``orchestrator.mapf``."""
 
 
