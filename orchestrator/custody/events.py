@@ -28,6 +28,10 @@ class CustodyEventKind(Enum):
     DELIVERED = "delivered"
     TAMPER_ALERT = "tamper_alert"
 
+    # Members are singletons, so identity hashing is exact; it is the C slot instead of Enum's
+    # Python-level __hash__, which matters when a million-entry ledger is replayed.
+    __hash__ = object.__hash__
+
 
 @dataclass(frozen=True, slots=True)
 class CustodyEvent:
@@ -44,6 +48,11 @@ class CustodyEvent:
 
 
 class LedgerPort(Protocol):
-    """Append-only custody ledger; ``append`` returns the entry's sequence number once durable."""
+    """Append-only custody ledger; ``append`` returns the entry's sequence number once durable.
+
+    An event that breaks the custody rules (:mod:`orchestrator.custody.legality`: unknown
+    container or seal, malformed seal number, out of order for its container) raises a
+    :class:`~orchestrator.custody.errors.CustodyError` and nothing is written.
+    """
 
     def append(self, event: CustodyEvent) -> int: ...

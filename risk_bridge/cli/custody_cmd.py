@@ -1,0 +1,326 @@
+"""``borderflow custody``: keys, inspection, export, verification and proofs of the custody
+ledger.
+
+Heavy imports (cryptography, database drivers) happen inside the commands so ``--help`` is
+instant. Every failure is one line on stderr and exit code 1; ``verify`` names the first bad
+entry and why.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="custody",
+    help=(
+        "Chain of custody: a tamper-evident, signed ledger of every seal event.\n\n"
+        "Typical use:\n\n"
+        "  borderflow custody keygen --out keys/ledger\n\n"
+        "  borderflow custody show CSQU3054383 --db sqlite:///run/ledger.db\n\n"
+        "  borderflow custody export --db sqlite:///run/ledger.db --out ledger.jsonl\n\n"
+        "  borderflow custody verify --export ledger.jsonl --public-key keys/ledger.pub\n\n"
+        "  borderflow custody prove CSQU3054383 --db sqlite:///run/ledger.db --out proof.json\n\n"
+        "  borderflow custody verify-proof proof.json --public-key keys/ledger.pub\n\n"
+        "--db takes sqlite:///path/to/file.db or postgresql://user@host:port/dbname "
+        "(or $BORDERFLOW_DB)."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="BORDERFLOW_DB",
+        help="Ledger URL: sqlite:///path/to/ledger.db or postgresql://user@host:port/db.",
+    ),
+]
+PublicKeyOption = Annotated[
+    Path,
+    typer.Option("--public-key", help="The ledger's Ed25519 public key (PEM, from keygen)."),
+]
+
+
+def _fail(message: object) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def keygen(
+    out: Annotated[
+        Path, typer.Option("--out", help="Private key path; the public key goes to OUT.pub.")
+    ],
+    force: Annotated[bool, typer.Option(help="Replace an existing key pair.")] = False,
+) -> None:
+    """Create the Ed25519 key pair that signs tree heads (private key mode 0600).
+
+    Give OUT.pub to customs: it is all they need to verify exports and proofs. Set
+    $BORDERFLOW_LEDGER_KEY_PASSPHRASE to encrypt the private key.
+
+    Example: borderflow custody keygen --out /etc/borderflow/ledger.key
+    """
+    from orchestrator.custody.errors import CustodyError
+    from risk_bridge.ledger import generate_keypair
+
+    try:
+        private, public, kid = generate_keypair(out, force=force)
+    except (CustodyError, OSError) as exc:
+        _fail(exc)
+    typer.echo(f"private key {private} (mode 600)\npublic key  {public}\nkey id      {kid}")
+
+
+@app.command("public-key")
+def public_key_cmd(
+    key: Annotated[Path, typer.Option("--key", help="The private signing key (from keygen).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the PEM here instead of stdout.")
+    ] = None,
+) -> None:
+    """Export the public key of a signing key (PEM), e.g. to hand to customs again.
+
+    Example: borderflow custody public-key --key /etc/borderflow/ledger.key --out ledger.pub
+    """
+    from orchestrator.custody.errors import CustodyError
+    from orchestrator.custody.treehead import key_id
+    from risk_bridge.ledger.keys import load_private_key, public_key_pem
+
+    try:
+        public = load_private_key(key).public_key()
+    except CustodyError as exc:
+        _fail(exc)
+    pem = public_key_pem(public)
+    if out is None:
+        typer.echo(pem.decode(), nl=False)
+    else:
+        out.write_bytes(pem)
+        typer.echo(f"public key {out} (key id {key_id(public)})")
+
+
+@app.command()
+def show(
+    container: Annotated[str, typer.Argument(help="ISO 6346 container number.")],
+    db: DbOption,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per entry.")] = False,
+) -> None:
+    """List a container's custody events in ledger order.
+
+    Example: borderflow custody show CSQU3054383 --db sqlite:///run/ledger.db
+    """
+    from orchestrator.custody.errors import CustodyError
+    from risk_bridge.ledger import open_ledger
+
+    try:
+        with open_ledger(db, readonly=True) as ledger:
+            events = ledger.container_events(container)
+    except CustodyError as exc:
+        _fail(exc)
+    if not events:
+        _fail(f"container {container} has no entries in {db}; check the container number")
+    for seq, ev in events:
+        if as_json:
+            record: dict[str, object] = {
+                "seq": seq,
+                "kind": ev.kind.value,
+                "t_s": ev.t_s,
+                "seal": ev.seal_number,
+            }
+            record |= {"vehicle": ev.vehicle_id, "node": ev.node, "zone": ev.zone}
+            record |= {"side": ev.side, "actor": ev.actor, "details": dict(ev.details)}
+            typer.echo(json.dumps(record, sort_keys=True))
+            continue
+        where = ev.node or ev.zone or "-"
+        extra = " ".join(f"{k}={v}" for k, v in sorted(ev.details.items()))
+        typer.echo(
+            f"#{seq:<8} t={ev.t_s:>10.3f}s  {ev.kind.name:<21} seal={ev.seal_number or '-':<14} "
+            f"vehicle={ev.vehicle_id or '-':<8} at {where} ({ev.side}) by {ev.actor}  {extra}"
+        )
+
+
+@app.command()
+def head(db: DbOption) -> None:
+    """Print the latest signed tree head as JSON (keep it to check consistency later).
+
+    Example: borderflow custody head --db sqlite:///run/ledger.db > head.json
+    """
+    from orchestrator.custody.errors import CustodyError
+    from risk_bridge.ledger import open_ledger
+
+    try:
+        with open_ledger(db, readonly=True) as ledger:
+            sth = ledger.tree_head()
+    except CustodyError as exc:
+        _fail(exc)
+    if sth is None:
+        _fail(f"ledger {db} is empty")
+    typer.echo(json.dumps(sth.to_obj(), indent=1))
+
+
+@app.command()
+def export(
+    db: DbOption,
+    out: Annotated[Path, typer.Option("--out", help="JSON Lines file to write.")],
+) -> None:
+    """Export the ledger as JSON Lines (one canonical entry per line) plus its signed tree head.
+
+    Example: borderflow custody export --db sqlite:///run/ledger.db --out ledger.jsonl
+    """
+    from orchestrator.custody.errors import CustodyError
+    from risk_bridge.ledger import open_ledger
+    from risk_bridge.ledger.files import export_ledger
+
+    try:
+        with open_ledger(db, readonly=True) as ledger:
+            sth = export_ledger(ledger, out)
+    except (CustodyError, OSError) as exc:
+        _fail(exc)
+    typer.echo(f"exported {sth.tree_size} entries to {out} (root {sth.root_hash.hex()})")
+
+
+@app.command()
+def verify(
+    public_key: PublicKeyOption,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Verify this stored ledger (URL)."),
+    ] = None,
+    export_file: Annotated[
+        Path | None, typer.Option("--export", help="Verify this export file instead.")
+    ] = None,
+    rules: Annotated[
+        bool,
+        typer.Option(
+            "--rules/--no-rules",
+            help="Also replay every event through the custody rules (--no-rules: hashes, "
+            "order and signature only, about 3x faster).",
+        ),
+    ] = True,
+) -> None:
+    """Verify a whole ledger or export; exit 1 naming the first bad entry and why.
+
+    Checks entry order, the hash chain, each event's legality for its container, the Merkle
+    root and the Ed25519 signature on the tree head. Exit 0 when all of it holds.
+
+    Examples:
+
+      borderflow custody verify --db sqlite:///run/ledger.db --public-key ledger.key.pub
+
+      borderflow custody verify --export ledger.jsonl --public-key ledger.key.pub
+    """
+    from orchestrator.custody.errors import CustodyError
+    from risk_bridge.ledger import load_public_key, open_ledger
+    from risk_bridge.ledger.files import verify_export
+
+    if export_file is not None and db is not None:
+        _fail("give either --db or --export, not both")
+    if export_file is None and db is None:
+        _fail("give --db URL or --export FILE")
+    what = str(export_file) if export_file is not None else str(db)
+    try:
+        key = load_public_key(public_key)
+        if export_file is not None:
+            report = verify_export(export_file, key, check_events=rules)
+        else:
+            with open_ledger(str(db), readonly=True) as ledger:
+                report = ledger.verify(key, check_events=rules)
+    except CustodyError as exc:
+        typer.secho(f"INVALID {what}: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"VALID {what}: {report.entries} entries, {report.containers} containers, "
+        f"root {report.root_hash.hex()} signed by key {report.tree_head.key_id}"
+    )
+
+
+@app.command()
+def prove(
+    container: Annotated[str, typer.Argument(help="ISO 6346 container number.")],
+    db: DbOption,
+    out: Annotated[Path, typer.Option("--out", help="Proof file (JSON) to write.")],
+) -> None:
+    """Write an inclusion proof of a container's entries (check it with verify-proof).
+
+    The file holds the signed tree head and each of the container's entries with its Merkle
+    audit path; customs check it with verify-proof and the public key alone.
+
+    Example: borderflow custody prove CSQU3054383 --db sqlite:///run/ledger.db --out proof.json
+    """
+    from orchestrator.custody.errors import CustodyError
+    from risk_bridge.ledger import open_ledger
+    from risk_bridge.ledger.files import write_inclusion_proof
+
+    try:
+        with open_ledger(db, readonly=True) as ledger:
+            doc = write_inclusion_proof(ledger, container, out)
+    except (CustodyError, OSError) as exc:
+        _fail(exc)
+    typer.echo(
+        f"wrote {out}: {len(doc['entries'])} entries of {container} in a tree of "
+        f"{doc['tree_head']['tree_size']}"
+    )
+
+
+@app.command("prove-consistency")
+def prove_consistency(
+    db: DbOption,
+    old_size: Annotated[int, typer.Option("--old-size", help="Size of the earlier tree head.")],
+    out: Annotated[Path, typer.Option("--out", help="Proof file (JSON) to write.")],
+    new_size: Annotated[
+        int | None, typer.Option("--new-size", help="Later tree head (default: latest).")
+    ] = None,
+) -> None:
+    """Prove a later signed tree head extends an earlier one (nothing earlier was changed).
+
+    Tree heads are signed at every commit; --old-size names one of them, --new-size another
+    (default: the latest).
+
+    Example: borderflow custody prove-consistency --db sqlite:///l.db --old-size 1000 --out c.json
+    """
+    from orchestrator.custody.errors import CustodyError
+    from risk_bridge.ledger import open_ledger
+    from risk_bridge.ledger.files import write_consistency_proof
+
+    try:
+        with open_ledger(db, readonly=True) as ledger:
+            doc = write_consistency_proof(ledger, old_size, out, new_size)
+    except (CustodyError, OSError) as exc:
+        _fail(exc)
+    typer.echo(f"wrote {out}: tree {old_size} -> {doc['tree_head']['tree_size']}")
+
+
+@app.command("verify-proof")
+def verify_proof(
+    proof: Annotated[Path, typer.Argument(help="Proof file from prove or prove-consistency.")],
+    public_key: PublicKeyOption,
+) -> None:
+    """Check an inclusion or consistency proof with only the ledger's public key.
+
+    Example: borderflow custody verify-proof proof.json --public-key ledger.key.pub
+    """
+    from orchestrator.custody.errors import CustodyError
+    from risk_bridge.ledger import load_public_key
+    from risk_bridge.ledger.files import verify_proof_file
+
+    try:
+        summary = verify_proof_file(proof, load_public_key(public_key))
+    except CustodyError as exc:
+        typer.secho(f"INVALID {proof}: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    if summary["kind"] == "inclusion":
+        typer.echo(
+            f"VALID {proof}: {summary['entries']} entries of {summary['container_id']} are in "
+            f"the signed tree of {summary['tree_size']} entries"
+        )
+    else:
+        typer.echo(
+            f"VALID {proof}: the signed tree of {summary['tree_size']} entries extends the "
+            f"one of {summary['old_size']}"
+        )

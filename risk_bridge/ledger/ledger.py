@@ -1,0 +1,251 @@
+"""The custody ledger: admits events, chains and commits them, signs tree heads, proves.
+
+:class:`Ledger` implements the core's :class:`~orchestrator.custody.events.LedgerPort` over a
+:class:`~risk_bridge.ledger.store.LedgerStore`. ``append`` is one durable transaction;
+``append_many`` and the :meth:`Ledger.batch` group-commit buffer write many events in one
+transaction (one fsync, one signature) and acknowledge them together once it is durable.
+Bad events raise before anything is written; a batch is all-or-nothing.
+
+Single writer per ledger: the store refuses a commit if another process appended meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from orchestrator.custody.encoding import (
+    GENESIS_PREV,
+    decode_entry,
+    encode_entry,
+    event_from_body,
+)
+from orchestrator.custody.errors import CustodyError, LedgerIntegrityError
+from orchestrator.custody.events import CustodyEvent
+from orchestrator.custody.legality import CustodyTracker
+from orchestrator.custody.merkle import (
+    EMPTY_ROOT,
+    Frontier,
+    NodeLookup,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+)
+from orchestrator.custody.treehead import SignedTreeHead, key_id, sign_tree_head
+from orchestrator.custody.verify import VerifyReport, verify_ledger
+from risk_bridge.ledger.store import EntryRow, LedgerStore
+
+__all__ = ["Ledger"]
+
+
+class _Recorder:
+    """A node look-up that records the keys it is asked for (to fetch them in one go)."""
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[int, int]] = []
+
+    def __call__(self, level: int, index: int) -> bytes:
+        self.keys.append((level, index))
+        return b"\x00" * 32
+
+
+class Ledger:
+    def __init__(self, store: LedgerStore, signer: Ed25519PrivateKey | None = None) -> None:
+        self._store = store
+        self._signer = signer
+        self._tracker: CustodyTracker | None = None  # built on first append (replays the log)
+        self._staged: list[CustodyEvent] | None = None
+        size = store.size()
+        if signer is not None:
+            stored = store.get_meta("key_id")
+            mine = key_id(signer.public_key())
+            if stored is not None and stored != mine:
+                raise CustodyError(
+                    f"ledger {store.url} is signed with key {stored}, but the key given is "
+                    f"{mine}; open it with the ledger's own signing key"
+                )
+        edge = self._lookup_all(Frontier.edge_keys(size))
+        self._frontier = Frontier(size, edge)
+        self._prev = self._lookup_all([(0, size - 1)])[0] if size else GENESIS_PREV
+        if signer is not None:
+            self._check_head()
+
+    def _check_head(self) -> None:
+        # Cheap (O(log n)) guard before writing: the stored entries still hash to the last
+        # signed head. A full check is ``verify``; this stops an appender from extending a
+        # ledger someone has cut or edited, which would re-sign the damage.
+        head = self._store.latest_tree_head()
+        size = self._frontier.size
+        if (head is None and size) or (
+            head is not None and (head.tree_size != size or head.root_hash != self.root_hash())
+        ):
+            signed = 0 if head is None else head.tree_size
+            raise LedgerIntegrityError(
+                f"ledger {self.url} holds {size} entries that do not match its last signed tree "
+                f"head (size {signed}); it was changed outside borderflow. Run `borderflow "
+                "custody verify` to find the entry; appending is refused",
+                min(size, signed),
+            )
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def url(self) -> str:
+        return self._store.url
+
+    @property
+    def size(self) -> int:
+        """Entries committed (staged entries of an open batch not included)."""
+        return self._frontier.size
+
+    def root_hash(self) -> bytes:
+        return self._frontier.root() if self._frontier.size else EMPTY_ROOT
+
+    def tree_head(self) -> SignedTreeHead | None:
+        return self._store.latest_tree_head()
+
+    def tree_head_at(self, tree_size: int) -> SignedTreeHead | None:
+        return self._store.tree_head_at(tree_size)
+
+    def rows(self, start: int = 0) -> Iterator[tuple[int, bytes, bytes]]:
+        """``(seq, canonical bytes, leaf hash)`` in order."""
+        return self._store.iter_rows(start)
+
+    def container_events(self, container_id: str) -> list[tuple[int, CustodyEvent]]:
+        out = []
+        for seq, body in self._store.container_rows(container_id):
+            _, _, event = decode_entry(body)
+            out.append((seq, event))
+        return out
+
+    def container_entries(self, container_id: str) -> list[tuple[int, bytes]]:
+        return self._store.container_rows(container_id)
+
+    def inclusion_proof(self, seq: int, tree_size: int | None = None) -> list[bytes]:
+        size = self.size if tree_size is None else tree_size
+        return self._proof(lambda lookup: inclusion_proof(lookup, seq, size))
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        size = self.size if new_size is None else new_size
+        return self._proof(lambda lookup: consistency_proof(lookup, old_size, size))
+
+    def verify(self, public_key: Ed25519PublicKey, *, check_events: bool = True) -> VerifyReport:
+        head = self._store.latest_tree_head()
+        if head is None:
+            raise LedgerIntegrityError(f"ledger {self.url} has no signed tree head (empty?)")
+        rows = ((seq, body, h) for seq, body, h in self._store.iter_rows())
+        return verify_ledger(rows, head, public_key, check_events=check_events)
+
+    # ------------------------------------------------------------------ writing
+
+    def append(self, event: CustodyEvent) -> int:
+        """Admit, chain and durably commit one event; returns its sequence number."""
+        if self._staged is not None:
+            return self._stage([event])[0]
+        return self.append_many([event])[0]
+
+    def append_many(self, events: Iterable[CustodyEvent]) -> list[int]:
+        """Admit all events or none; one durable transaction; returns their sequence numbers."""
+        batch = list(events)
+        if self._staged is not None:
+            return self._stage(batch)
+        seqs = self._stage(batch, staging=[])
+        self._flush()
+        return seqs
+
+    @contextmanager
+    def batch(self) -> Iterator[Ledger]:
+        """Group commit: appends inside the block are admitted at once (errors raise at once)
+        and written in one durable transaction when the block exits; they are acknowledged
+        only then. If the block raises, nothing staged is written."""
+        if self._staged is not None:
+            yield self
+            return
+        self._staged = []
+        try:
+            yield self
+        except BaseException:
+            self._staged = None
+            self._tracker = None  # staged events were admitted: rebuild from the store
+            raise
+        self._flush()
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ internals
+
+    def _lookup_all(self, keys: Sequence[tuple[int, int]]) -> list[bytes]:
+        found = self._store.nodes(keys)
+        missing = [k for k in keys if k not in found]
+        if missing:
+            raise LedgerIntegrityError(
+                f"ledger {self.url} lacks Merkle nodes {missing[:3]}; run "
+                "`borderflow custody verify` and restore it from an export"
+            )
+        return [found[k] for k in keys]
+
+    def _proof(self, build: Callable[[NodeLookup], list[bytes]]) -> list[bytes]:
+        # Run the pure algorithm twice: once to learn which nodes it needs, then on those
+        # nodes fetched in one go (a proof is O(log n) look-ups, one round trip per kind).
+        recorder = _Recorder()
+        build(recorder)
+        hashes = dict(zip(recorder.keys, self._lookup_all(recorder.keys), strict=True))
+        return build(lambda level, index: hashes[(level, index)])
+
+    def _ensure_tracker(self) -> CustodyTracker:
+        if self._tracker is None:
+            tracker = CustodyTracker()
+            for _, body, _ in self._store.iter_rows():
+                tracker.apply(event_from_body(body))
+            self._tracker = tracker
+        return self._tracker
+
+    def _stage(
+        self, events: list[CustodyEvent], staging: list[CustodyEvent] | None = None
+    ) -> list[int]:
+        if self._signer is None:
+            raise CustodyError(f"ledger {self.url} was opened read-only; pass a signing key")
+        self._ensure_tracker().apply_all(events)  # validates fields too; all-or-nothing
+        target = self._staged if staging is None else staging
+        assert target is not None
+        first = self.size + len(target)
+        target.extend(events)
+        if staging is not None:
+            self._staged = staging
+        return list(range(first, first + len(events)))
+
+    def _flush(self) -> None:
+        staged, self._staged = self._staged, None
+        if not staged:
+            return
+        assert self._signer is not None
+        frontier = self._frontier.copy()
+        prev = self._prev
+        rows: list[EntryRow] = []
+        nodes: list[tuple[int, int, bytes]] = []
+        try:
+            for event in staged:
+                seq = frontier.size
+                body = encode_entry(seq, prev, event)
+                prev = leaf_hash(body)
+                nodes.extend(frontier.append(prev))
+                rows.append(
+                    EntryRow(
+                        seq, event.container_id, event.kind.value, event.seal_number, prev, body
+                    )
+                )
+            head = sign_tree_head(self._signer, frontier.size, frontier.root())
+            self._store.commit(self._frontier.size, rows, nodes, head, {"key_id": head.key_id})
+        except BaseException:
+            self._tracker = None
+            raise
+        self._frontier, self._prev = frontier, prev

@@ -1,0 +1,190 @@
+"""PostgreSQL storage for the custody ledger (psycopg 3), selected by a ``postgresql://`` URL.
+
+Durability: each commit is one transaction with the server's default ``synchronous_commit=on``
+(the session forces it on), so COMMIT returns after the WAL is flushed. Large batches go in with
+COPY. A transaction-scoped advisory lock serialises writers, and the commit is refused if the
+ledger grew since this process read it. Triggers refuse UPDATE / DELETE / TRUNCATE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import psycopg
+
+from orchestrator.custody.errors import CustodyError
+from orchestrator.custody.treehead import SignedTreeHead
+from risk_bridge.ledger.store import EntryRow, StoreConflict
+
+__all__ = ["PostgresStore"]
+
+_LOCK_KEY = 0x62666C6564676572  # "bfledger": one advisory lock id for the custody writer
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS custody_entries (
+    seq BIGINT PRIMARY KEY,
+    container_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    seal_number TEXT,
+    leaf_hash BYTEA NOT NULL,
+    body BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS custody_entries_container ON custody_entries (container_id, seq);
+CREATE TABLE IF NOT EXISTS custody_merkle_nodes (
+    level SMALLINT NOT NULL,
+    idx BIGINT NOT NULL,
+    hash BYTEA NOT NULL,
+    PRIMARY KEY (level, idx)
+);
+CREATE TABLE IF NOT EXISTS custody_tree_heads (
+    tree_size BIGINT PRIMARY KEY,
+    root_hash BYTEA NOT NULL,
+    key_id TEXT NOT NULL,
+    signature BYTEA NOT NULL
+);
+CREATE TABLE IF NOT EXISTS custody_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE OR REPLACE FUNCTION custody_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the custody ledger is append-only'; END $$;
+"""
+_TABLES = ("custody_entries", "custody_merkle_nodes", "custody_tree_heads")
+_COPY_FROM = 64  # rows: below this, executemany is as fast as COPY
+
+
+class PostgresStore:
+    def __init__(self, url: str, *, readonly: bool = False) -> None:
+        self.url = url
+        try:
+            self._db = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise CustodyError(f"cannot connect to PostgreSQL ledger {url}: {exc}") from None
+        self._db.execute("SET synchronous_commit = on")
+        if not readonly:
+            with self._db.transaction():
+                self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                self._db.execute(_SCHEMA)
+                for table in _TABLES:
+                    self._db.execute(
+                        f"CREATE OR REPLACE TRIGGER {table}_append_only "
+                        f"BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
+                        "FOR EACH STATEMENT EXECUTE FUNCTION custody_append_only()"
+                    )
+
+    def _one(self, sql: str, args: tuple[object, ...] = ()) -> tuple[object, ...] | None:
+        try:
+            return self._db.execute(sql, args).fetchone()
+        except psycopg.errors.UndefinedTable:
+            raise CustodyError(f"{self.url} holds no custody ledger (no tables)") from None
+
+    def size(self) -> int:
+        row = self._one("SELECT max(seq) FROM custody_entries")
+        return 0 if row is None or row[0] is None else int(str(row[0])) + 1
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM custody_meta WHERE key = %s", (key,))
+        return None if row is None else str(row[0])
+
+    def nodes(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        out: dict[tuple[int, int], bytes] = {}
+        leaves = [idx for level, idx in keys if level == 0]
+        levels = [level for level, _ in keys if level > 0]
+        idxs = [idx for level, idx in keys if level > 0]
+        if leaves:
+            for seq, h in self._db.execute(
+                "SELECT seq, leaf_hash FROM custody_entries WHERE seq = ANY(%s)", (leaves,)
+            ):
+                out[(0, int(seq))] = bytes(h)
+        if levels:
+            for level, idx, h in self._db.execute(
+                "SELECT n.level, n.idx, n.hash FROM custody_merkle_nodes n "
+                "JOIN unnest(%s::smallint[], %s::bigint[]) AS k(level, idx) "
+                "ON n.level = k.level AND n.idx = k.idx",
+                (levels, idxs),
+            ):
+                out[(int(level), int(idx))] = bytes(h)
+        return out
+
+    def commit(
+        self,
+        expected_size: int,
+        rows: Sequence[EntryRow],
+        nodes: Sequence[tuple[int, int, bytes]],
+        tree_head: SignedTreeHead,
+        meta: dict[str, str],
+    ) -> None:
+        db = self._db
+        with db.transaction(), db.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+            if self.size() != expected_size:
+                raise StoreConflict(f"ledger {self.url} was appended to by another process")
+            entry_rows = [
+                (r.seq, r.container_id, r.kind, r.seal_number, r.leaf_hash, r.body) for r in rows
+            ]
+            if len(rows) >= _COPY_FROM:
+                # Binary COPY: bytea goes over as raw bytes, not hex text.
+                with cur.copy(
+                    "COPY custody_entries (seq, container_id, kind, seal_number, leaf_hash, body)"
+                    " FROM STDIN (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(["int8", "text", "text", "text", "bytea", "bytea"])
+                    for entry in entry_rows:
+                        copy.write_row(entry)
+                with cur.copy(
+                    "COPY custody_merkle_nodes (level, idx, hash) FROM STDIN (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(["int2", "int8", "bytea"])
+                    for node in nodes:
+                        copy.write_row(node)
+            else:
+                cur.executemany(
+                    "INSERT INTO custody_entries VALUES (%s, %s, %s, %s, %s, %s)", entry_rows
+                )
+                if nodes:
+                    cur.executemany("INSERT INTO custody_merkle_nodes VALUES (%s, %s, %s)", nodes)
+            cur.execute(
+                "INSERT INTO custody_tree_heads VALUES (%s, %s, %s, %s)",
+                (tree_head.tree_size, tree_head.root_hash, tree_head.key_id, tree_head.signature),
+            )
+            for key, value in meta.items():
+                cur.execute(
+                    "INSERT INTO custody_meta VALUES (%s, %s) "
+                    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                    (key, value),
+                )
+
+    def iter_rows(self, start: int = 0) -> Iterator[tuple[int, bytes, bytes]]:
+        # A server-side cursor streams a large ledger without loading it whole.
+        with self._db.transaction(), self._db.cursor(name="custody_rows") as cur:
+            cur.itersize = 20000
+            cur.execute(
+                "SELECT seq, body, leaf_hash FROM custody_entries WHERE seq >= %s ORDER BY seq",
+                (start,),
+            )
+            for seq, body, h in cur:
+                yield int(seq), bytes(body), bytes(h)
+
+    def container_rows(self, container_id: str) -> list[tuple[int, bytes]]:
+        return [
+            (int(seq), bytes(body))
+            for seq, body in self._db.execute(
+                "SELECT seq, body FROM custody_entries WHERE container_id = %s ORDER BY seq",
+                (container_id,),
+            )
+        ]
+
+    def _head(self, row: tuple[object, ...] | None) -> SignedTreeHead | None:
+        if row is None:
+            return None
+        size, root, kid, sig = row
+        return SignedTreeHead(int(str(size)), bytes(root), str(kid), bytes(sig))  # type: ignore[call-overload]
+
+    def latest_tree_head(self) -> SignedTreeHead | None:
+        return self._head(
+            self._one("SELECT * FROM custody_tree_heads ORDER BY tree_size DESC LIMIT 1")
+        )
+
+    def tree_head_at(self, tree_size: int) -> SignedTreeHead | None:
+        return self._head(
+            self._one("SELECT * FROM custody_tree_heads WHERE tree_size = %s", (tree_size,))
+        )
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,162 @@
+"""SQLite storage for the custody ledger: WAL journal, ``synchronous=FULL``.
+
+Durability: a commit is one ``BEGIN IMMEDIATE ... COMMIT``; with WAL and synchronous=FULL SQLite
+fsyncs the write-ahead log before COMMIT returns, so an acknowledged entry survives kill -9 and
+power loss. Triggers refuse UPDATE and DELETE on every table (append-only in the database too;
+someone with file access can still drop them, which ``verify`` then detects).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from orchestrator.custody.errors import CustodyError
+from orchestrator.custody.treehead import SignedTreeHead
+from risk_bridge.ledger.store import EntryRow, StoreConflict
+
+__all__ = ["SqliteStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY,
+    container_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    seal_number TEXT,
+    leaf_hash BLOB NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_container ON entries (container_id, seq);
+CREATE TABLE IF NOT EXISTS merkle_nodes (
+    level INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tree_heads (
+    tree_size INTEGER PRIMARY KEY,
+    root_hash BLOB NOT NULL,
+    key_id TEXT NOT NULL,
+    signature BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_TRIGGERS = "".join(
+    f"""
+CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table}
+BEGIN SELECT RAISE(ABORT, 'the custody ledger is append-only'); END;"""
+    for table in ("entries", "merkle_nodes", "tree_heads")
+    for op in ("UPDATE", "DELETE")
+)
+
+
+class SqliteStore:
+    def __init__(self, path: str, *, readonly: bool = False) -> None:
+        self.url = f"sqlite:///{path}"
+        self._path = path
+        if path != ":memory:":
+            if readonly and not Path(path).exists():
+                raise CustodyError(f"no ledger at {path}; check --db (sqlite:///path/to/file)")
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            if not readonly:
+                self._db.executescript(_SCHEMA + _TRIGGERS)
+        except sqlite3.DatabaseError as exc:
+            raise CustodyError(f"cannot open SQLite ledger {path}: {exc}") from None
+
+    def size(self) -> int:
+        try:
+            row = self._db.execute("SELECT max(seq) FROM entries").fetchone()
+        except sqlite3.OperationalError as exc:
+            raise CustodyError(f"{self._path} is not a custody ledger ({exc})") from None
+        return 0 if row[0] is None else int(row[0]) + 1
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def nodes(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        out: dict[tuple[int, int], bytes] = {}
+        leaves = [idx for level, idx in keys if level == 0]
+        inner = [(level, idx) for level, idx in keys if level > 0]
+        cur = self._db.cursor()
+        for idx in leaves:
+            row = cur.execute("SELECT leaf_hash FROM entries WHERE seq = ?", (idx,)).fetchone()
+            if row is not None:
+                out[(0, idx)] = bytes(row[0])
+        for key in inner:
+            row = cur.execute(
+                "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", key
+            ).fetchone()
+            if row is not None:
+                out[key] = bytes(row[0])
+        return out
+
+    def commit(
+        self,
+        expected_size: int,
+        rows: Sequence[EntryRow],
+        nodes: Sequence[tuple[int, int, bytes]],
+        tree_head: SignedTreeHead,
+        meta: dict[str, str],
+    ) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if self.size() != expected_size:
+                raise StoreConflict(
+                    f"ledger {self._path} was appended to by another process; reopen it"
+                )
+            db.executemany(
+                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)",
+                [(r.seq, r.container_id, r.kind, r.seal_number, r.leaf_hash, r.body) for r in rows],
+            )
+            db.executemany("INSERT INTO merkle_nodes VALUES (?, ?, ?)", nodes)
+            db.execute(
+                "INSERT INTO tree_heads VALUES (?, ?, ?, ?)",
+                (tree_head.tree_size, tree_head.root_hash, tree_head.key_id, tree_head.signature),
+            )
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def iter_rows(self, start: int = 0) -> Iterator[tuple[int, bytes, bytes]]:
+        cur = self._db.execute(
+            "SELECT seq, body, leaf_hash FROM entries WHERE seq >= ? ORDER BY seq", (start,)
+        )
+        while batch := cur.fetchmany(4096):
+            yield from batch
+
+    def container_rows(self, container_id: str) -> list[tuple[int, bytes]]:
+        return [
+            (int(seq), bytes(body))
+            for seq, body in self._db.execute(
+                "SELECT seq, body FROM entries WHERE container_id = ? ORDER BY seq",
+                (container_id,),
+            )
+        ]
+
+    def _head(self, sql: str, args: tuple[int, ...] = ()) -> SignedTreeHead | None:
+        try:
+            row = self._db.execute(sql, args).fetchone()
+        except sqlite3.OperationalError as exc:
+            raise CustodyError(f"{self._path} is not a custody ledger ({exc})") from None
+        if row is None:
+            return None
+        return SignedTreeHead(int(row[0]), bytes(row[1]), str(row[2]), bytes(row[3]))
+
+    def latest_tree_head(self) -> SignedTreeHead | None:
+        return self._head("SELECT * FROM tree_heads ORDER BY tree_size DESC LIMIT 1")
+
+    def tree_head_at(self, tree_size: int) -> SignedTreeHead | None:
+        return self._head("SELECT * FROM tree_heads WHERE tree_size = ?", (tree_size,))
+
+    def close(self) -> None:
+        self._db.close()
