@@ -1,0 +1,129 @@
+"""SimPy runtime benchmarks: a simulated day with the real core, and fleet-size scaling.
+
+- 24 simulated hours of ``erenhot_day`` with 60 AGVs: wall time (goal <= 5 s), and the ratio
+  to a bare SimPy replay of the very timeouts the AGV processes performed in that run (goal
+  <= 10x): the replay is one plain process per vehicle yielding the recorded delays in order,
+  so the ratio is the cost of the core, customs, KPIs and invariant checks per SimPy event.
+- the same day with 120, 250 and 500 AGVs (same seed, so the same arrivals); 500 goal <= 60 s.
+"""
+
+from __future__ import annotations
+
+import time
+
+import simpy
+
+from bench.figures import Figure
+
+__all__ = ["run"]
+
+
+class _TimedCore:
+    """Wraps the core to split the wall time into 'inside the core' and 'the runtime'."""
+
+    def __init__(self, core) -> None:  # type: ignore[no-untyped-def]
+        self.core = core
+        self.spent_s = 0.0
+
+    def handle(self, event):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        try:
+            return self.core.handle(event)
+        finally:
+            self.spent_s += time.perf_counter() - t0
+
+
+_GRAPHS: dict[str, object] = {}
+
+
+def _graph(scenario):  # type: ignore[no-untyped-def]
+    from sim.mapref import load_scenario_map
+
+    if scenario.map_ref not in _GRAPHS:
+        _GRAPHS[scenario.map_ref] = load_scenario_map(scenario)
+    return _GRAPHS[scenario.map_ref]
+
+
+def _day(agvs: int, hours: float, record: bool = False):  # type: ignore[no-untyped-def]
+    from sim.runner import Simulation
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario("erenhot_day").with_overrides(agvs=agvs, hours=hours)
+    graph = _graph(scenario)  # the map is loaded once; its parse time is bench_maps' business
+    t0 = time.perf_counter()
+    sim = Simulation(scenario, graph=graph, record_delays=record)
+    timed = _TimedCore(sim.core)
+    sim.core = timed
+    result = sim.run()
+    wall = time.perf_counter() - t0
+    return wall, sim, result, timed.spent_s
+
+
+def _replay(delays: dict[str, list[float]]) -> float:
+    env = simpy.Environment()
+
+    def vehicle(seq: list[float]):  # type: ignore[no-untyped-def]
+        for d in seq:
+            yield env.timeout(d)
+
+    for vid in sorted(delays):
+        env.process(vehicle(delays[vid]))
+    t0 = time.perf_counter()
+    env.run()
+    return time.perf_counter() - t0
+
+
+def run(quick: bool) -> list[Figure]:
+    hours = 2.0 if quick else 24.0
+    figures: list[Figure] = []
+    wall_s, sim, result, core_s = _day(60, hours, record=True)
+    kpis = result.kpis["kpis"]
+    events = sum(len(d) for d in sim.delays.values())
+    delivered = kpis["containers"]["delivered_total"]  # type: ignore[index]
+    inv = kpis["invariants"]  # type: ignore[index]
+    figures.append(
+        Figure(
+            "sim",
+            f"{hours:g} simulated h, erenhot_day, 60 AGVs (real core)",
+            wall_s,
+            "s",
+            "<= 5 s" if not quick else "",
+            (wall_s <= 5.0) if not quick else None,
+            f"{delivered} containers delivered, {events:,} AGV timeouts, "
+            f"{sim.log.count:,} log entries; {core_s:.1f} s of it inside Orchestrator.handle, "
+            f"{wall_s - core_s:.1f} s runtime; invariants {inv}",
+        )
+    )
+    replay_s = _replay(sim.delays)
+    ratio = wall_s / replay_s if replay_s > 0 else float("inf")
+    figures.append(
+        Figure(
+            "sim",
+            "run / bare SimPy replay of the same AGV timeouts",
+            ratio,
+            "x",
+            "<= 10x",
+            ratio <= 10.0,
+            f"replay {replay_s * 1000:.0f} ms for {events:,} timeouts; runtime alone "
+            f"(without the core) {(wall_s - core_s) / replay_s:.1f}x",
+        )
+    )
+    sizes = (120,) if quick else (120, 250, 500)
+    for n in sizes:
+        wall_n, _sim, res_n, core_n = _day(n, hours)
+        k = res_n.kpis["kpis"]
+        goal = n == 500 and not quick
+        figures.append(
+            Figure(
+                "sim",
+                f"{hours:g} simulated h, erenhot_day, {n} AGVs",
+                wall_n,
+                "s",
+                "<= 60 s" if goal else "",
+                (wall_n <= 60.0) if goal else None,
+                f"{k['containers']['delivered_total']} delivered, "  # type: ignore[index]
+                f"utilisation {k['fleet']['utilisation']:.2f}, "  # type: ignore[index]
+                f"{core_n:.1f} s inside the core",
+            )
+        )
+    return figures

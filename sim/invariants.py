@@ -1,0 +1,248 @@
+"""Safety invariants checked by the runtime, independently of the core.
+
+The monitor tracks the virtual AGVs' own positions (which edge each is on) and the customs
+model's own clearance record, and counts three things that must stay 0 in every run:
+
+- ``collisions``: more vehicles on an edge than its headway capacity
+  (``max(1, floor(length_m * lane_count / (vehicle_length_m + headway_m)))``), two vehicles
+  on the same exclusive lane (either direction of a single-vehicle section) at once, or more
+  vehicles parked at a station node than its places. A vehicle that stops at a node which is
+  not a station still stands on the lane it came by, so it keeps occupying that edge until it
+  drives on;
+- ``uncleared_crossings``: a vehicle carrying a container enters a border-crossing edge while
+  the customs model has not cleared that container;
+- ``deadlocks``: a watchdog finds work waiting (a loaded container not on hold, or an order
+  with a verdict not picked up) while no vehicle has moved or finished an action for the
+  scenario's ``watchdog_min`` simulated minutes.
+
+Each violation is also written to the event log as ``invariant.<name>`` with the ids involved.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import simpy
+
+from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph
+from orchestrator.ports import LogEntry
+from sim.simtypes import ProcessGen
+
+if TYPE_CHECKING:
+    from sim.customs import CustomsModel
+    from sim.vehicle import VirtualAGV
+
+__all__ = ["InvariantMonitor"]
+
+
+class InvariantMonitor:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        graph: LaneGraph,
+        spacing_m: float,
+        customs: CustomsModel,
+        emit: Callable[[LogEntry], None],
+    ) -> None:
+        self.env = env
+        self._customs = customs
+        self._emit = emit
+        self.capacity: dict[EdgeKey, int] = {
+            key: max(1, math.floor(e.length_m * e.lane_count / spacing_m))
+            for key, e in graph.edges.items()
+        }
+        self.places: dict[str, int] = defaultdict(int)
+        for st in graph.stations.values():
+            self.places[st.node] += st.capacity_vehicles
+        self.parked: dict[str, list[str]] = defaultdict(list)
+        self._standing: dict[str, Edge] = {}  # vehicle -> lane edge it occupies (moving or not)
+        self._parked_at: dict[str, str] = {}  # vehicle -> station node it is parked at
+        self.on_edge: dict[EdgeKey, int] = defaultdict(int)
+        self._on_lane: dict[str, list[str]] = defaultdict(list)  # exclusive lanes only
+        self.occupancy_s: dict[EdgeKey, float] = defaultdict(float)
+        self.traversals: dict[EdgeKey, int] = defaultdict(int)
+        self.collisions = 0
+        self.uncleared_crossings = 0
+        self.deadlocks = 0
+        self.moves = 0  # progress counter for the watchdog
+        self.battery_empty_events = 0
+        self._empty: set[str] = set()
+        self._waits_for: dict[str, str] = {}  # vehicle -> resource it last waited for
+
+    # ---------------------------------------------------------------------------- positions
+
+    def place(self, vehicle: VirtualAGV) -> None:
+        """The vehicle starts parked at its node (a fleet larger than the places starts with
+        the rest in the station's depot queue, so start-up is not checked)."""
+        self._park(vehicle.id, vehicle.node, check=False)
+
+    def _park(self, vehicle_id: str, node: str, check: bool = True) -> None:
+        here = self.parked[node]
+        here.append(vehicle_id)
+        self._parked_at[vehicle_id] = node
+        if check and len(here) > self.places.get(node, 0):
+            self._violation(
+                "collision",
+                vehicle_id,
+                f"{len(here)} vehicles parked at node {node} with {self.places.get(node, 0)} "
+                f"station places: {', '.join(sorted(here))}",
+                {"node": node, "vehicles": sorted(here)},
+            )
+
+    def _release(self, vehicle_id: str) -> None:
+        edge = self._standing.pop(vehicle_id, None)
+        if edge is not None:
+            self.on_edge[edge.key] -= 1
+            if edge.exclusive:
+                self._on_lane[edge.lane_id].remove(vehicle_id)
+        node = self._parked_at.pop(vehicle_id, None)
+        if node is not None:
+            self.parked[node].remove(vehicle_id)
+
+    def _recheck(self, vehicle_id: str, edge: Edge) -> None:
+        if self._standing.get(vehicle_id) is not edge:
+            return
+        key = edge.key
+        n = self.on_edge[key]
+        if n > self.capacity[key]:
+            self._violation(
+                "collision",
+                vehicle_id,
+                f"{n} vehicles on edge {key[0]}->{key[1]} (capacity {self.capacity[key]})",
+                {"edge": list(key), "vehicles": n},
+            )
+        on_lane = self._on_lane[edge.lane_id] if edge.exclusive else []
+        if len(on_lane) > 1:
+            self._violation(
+                "collision",
+                vehicle_id,
+                f"exclusive lane {edge.lane_id} shared by {', '.join(sorted(on_lane))}",
+                {"lane_id": edge.lane_id, "vehicles": sorted(on_lane)},
+            )
+
+    def stopped(self, vehicle: VirtualAGV) -> None:
+        """The vehicle stops at its node: at a station it parks off the lanes."""
+        if self.places.get(vehicle.node, 0) > 0 and vehicle.id in self._standing:
+            self._release(vehicle.id)
+            self._park(vehicle.id, vehicle.node)
+
+    def enter(self, vehicle: VirtualAGV, edge: Edge, dt_s: float) -> None:
+        self._waits_for.pop(vehicle.id, None)
+        self._release(vehicle.id)
+        self._standing[vehicle.id] = edge
+        key = edge.key
+        n = self.on_edge[key] + 1
+        self.on_edge[key] = n
+        self.occupancy_s[key] += dt_s
+        self.traversals[key] += 1
+        if edge.exclusive:
+            self._on_lane[edge.lane_id].append(vehicle.id)
+        if n > self.capacity[key] or (edge.exclusive and len(self._on_lane[edge.lane_id]) > 1):
+            # Another vehicle may leave this lane at the same instant (its process has not run
+            # yet): judge once every event of this moment has been processed.
+            self.env.timeout(0).callbacks.append(lambda _: self._recheck(vehicle.id, edge))
+        cid = vehicle.container
+        if edge.crosses_border and cid is not None and not self._customs.is_cleared(cid):
+            rec = self._customs.records.get(cid)
+            level = rec.level.value if rec is not None else "unknown container"
+            self._violation(
+                "uncleared_crossing",
+                vehicle.id,
+                f"container {cid} crosses on {key[0]}->{key[1]} "
+                f"without clearance (customs record: {level})",
+                {"container_id": cid, "edge": list(key)},
+            )
+
+    def battery_empty(self, vehicle: VirtualAGV) -> None:
+        """Logged once per vehicle and discharge (not a safety invariant: an energy KPI)."""
+        if vehicle.id in self._empty:
+            return
+        self._empty.add(vehicle.id)
+        self.battery_empty_events += 1
+        self._emit(
+            LogEntry(
+                self.env.now,
+                "sim.battery_empty",
+                vehicle.id,
+                f"vehicle {vehicle.id} ran its battery empty at {vehicle.node} (a real AGV "
+                "would be stranded here)",
+                {"vehicle_id": vehicle.id, "node": vehicle.node},
+            )
+        )
+
+    def battery_charged(self, vehicle: VirtualAGV) -> None:
+        self._empty.discard(vehicle.id)
+
+    def progress(self) -> None:
+        self.moves += 1
+
+    def _violation(self, name: str, subject: str, message: str, data: dict[str, object]) -> None:
+        if name == "collision":
+            self.collisions += 1
+        elif name == "uncleared_crossing":
+            self.uncleared_crossings += 1
+        else:
+            self.deadlocks += 1
+        self._emit(LogEntry(self.env.now, f"invariant.{name}", subject, message, data))
+
+    # ----------------------------------------------------------------------------- watchdog
+
+    def on_log(self, entry: LogEntry) -> None:
+        """Remember what each vehicle waits for (the core's ``traffic.wait`` entries)."""
+        if entry.kind == "traffic.wait":
+            resource = entry.data.get("resource")
+            if isinstance(resource, str):
+                self._waits_for[str(entry.data.get("vehicle_id", entry.subject))] = resource
+
+    def _holders(self, resource: str) -> list[str]:
+        """Vehicles that physically occupy ``resource`` (by this monitor's own positions)."""
+        kind, _, name = resource.partition(":")
+        if kind == "edge":
+            src, _, dst = name.partition("->")
+            return sorted(v for v, e in self._standing.items() if e.key == (src, dst))
+        if kind == "lane":
+            return sorted(v for v, e in self._standing.items() if e.lane_id == name)
+        return []
+
+    def wait_for_cycle(self) -> list[str]:
+        """A cycle of vehicles each waiting for a lane another one stands on, if any."""
+        import networkx as nx
+
+        g: nx.DiGraph = nx.DiGraph()
+        for vid, resource in sorted(self._waits_for.items()):
+            for holder in self._holders(resource):
+                if holder != vid:
+                    g.add_edge(vid, holder)
+        try:
+            return [u for u, _ in nx.find_cycle(g)]
+        except nx.NetworkXNoCycle:
+            return []
+
+    def watchdog(
+        self, window_s: float, waiting_work: Callable[[], list[str]], busy: Callable[[], bool]
+    ) -> ProcessGen:
+        """SimPy process: flags each stall once (work waiting, nothing moved for ``window_s``)."""
+        last_moves = -1
+        stalled = False
+        while True:
+            yield self.env.timeout(window_s)
+            if self.moves != last_moves or busy():
+                last_moves = self.moves
+                stalled = False
+                continue
+            work = waiting_work()
+            if work and not stalled:
+                stalled = True
+                cycle = self.wait_for_cycle()
+                why = f"; wait-for cycle {' -> '.join([*cycle, cycle[0]])}" if cycle else ""
+                self._violation(
+                    "deadlock",
+                    work[0],
+                    f"no vehicle moved for {window_s / 60:g} min while work waits: "
+                    + ", ".join(work[:10])
+                    + why,
+                    {"waiting": work[:50], "cycle": cycle},
+                )

@@ -1,0 +1,146 @@
+"""KPIs of a run: accumulated from the core's log entries and the runtime's own counters.
+
+:class:`KpiAccumulator` listens to the event log while the run goes (deliveries per direction
+and crossing times, holds, reroutes, order backlog) and :meth:`KpiAccumulator.summary` adds the
+vehicles' utilisation, empty-run share and energy, the scanner queue from the customs model and
+the three invariant counters. The summary holds no wall-clock values: it is part of the
+byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from orchestrator.ports import LogEntry
+
+if TYPE_CHECKING:
+    from sim.customs import CustomsModel
+    from sim.invariants import InvariantMonitor
+    from sim.vehicle import VirtualAGV
+
+__all__ = ["KpiAccumulator", "percentile"]
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100) of the values; 0.0 when empty."""
+    if not values:
+        return 0.0
+    s = sorted(values)
+    pos = (len(s) - 1) * q / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+class KpiAccumulator:
+    def __init__(self) -> None:
+        self.kinds: Counter[str] = Counter()
+        self.delivered: Counter[str] = Counter()
+        self.crossing_times_s: list[float] = []
+        self.delivery_times_s: list[tuple[float, str]] = []  # (t_s, direction)
+        self.delivered_ids: set[str] = set()
+        self.received = 0
+        self.picked_up = 0
+        self.backlog: list[tuple[float, int]] = [(0.0, 0)]  # orders not yet picked up
+        self.holds_active: list[tuple[float, int]] = [(0.0, 0)]
+        self._holds = 0
+        self.lane_waits: Counter[str] = Counter()  # node/edge -> traffic.wait entries
+
+    def on_log(self, entry: LogEntry) -> None:
+        kind = entry.kind
+        self.kinds[kind] += 1
+        if kind == "order.delivered":
+            direction = str(entry.data.get("direction", "?"))
+            self.delivered[direction] += 1
+            t_cross = entry.data.get("crossing_time_s")
+            if isinstance(t_cross, int | float):
+                self.crossing_times_s.append(float(t_cross))
+            self.delivery_times_s.append((entry.t_s, direction))
+            self.delivered_ids.add(str(entry.data.get("container_id", entry.subject)))
+        elif kind == "order.received":
+            self.received += 1
+            self.backlog.append((entry.t_s, self.received - self.picked_up))
+        elif kind == "order.picked_up":
+            self.picked_up += 1
+            self.backlog.append((entry.t_s, self.received - self.picked_up))
+        elif kind == "hold.placed":
+            self._holds += 1
+            self.holds_active.append((entry.t_s, self._holds))
+        elif kind == "hold.released":
+            self._holds = max(0, self._holds - 1)
+            self.holds_active.append((entry.t_s, self._holds))
+        elif kind == "traffic.wait":
+            where = entry.data.get("node", entry.data.get("edge", entry.subject))
+            self.lane_waits[str(where)] += 1
+
+    def summary(
+        self,
+        *,
+        duration_s: float,
+        vehicles: Iterable[VirtualAGV],
+        customs: CustomsModel,
+        monitor: InvariantMonitor,
+        arrivals: dict[str, int],
+    ) -> dict[str, object]:
+        fleet = sorted(vehicles, key=lambda v: v.id)
+        for v in fleet:
+            v.battery_now()
+        distance_m = sum(v.distance_m for v in fleet)
+        empty_m = sum(v.empty_distance_m for v in fleet)
+        busy_s = sum(v.busy_s for v in fleet)
+        waits = customs.scan_waits_s
+        queue_lengths = [n for _, n in customs.scan_queue]
+        return {
+            "containers": {
+                "arrived": arrivals,
+                "delivered": dict(sorted(self.delivered.items())),
+                "delivered_total": sum(self.delivered.values()),
+                "received_by_core": self.received,
+                "picked_up": self.picked_up,
+                "in_flight_at_end": self.picked_up - sum(self.delivered.values()),
+            },
+            "crossing_time_s": {
+                "p50": percentile(self.crossing_times_s, 50),
+                "p95": percentile(self.crossing_times_s, 95),
+                "mean": (
+                    sum(self.crossing_times_s) / len(self.crossing_times_s)
+                    if self.crossing_times_s
+                    else 0.0
+                ),
+                "max": max(self.crossing_times_s, default=0.0),
+            },
+            "fleet": {
+                "agvs": len(fleet),
+                "utilisation": busy_s / (duration_s * len(fleet)) if fleet and duration_s else 0.0,
+                "empty_run_share": empty_m / distance_m if distance_m else 0.0,
+                "distance_km": distance_m / 1000.0,
+                "lowest_battery_kwh": min((v.lowest_kwh for v in fleet), default=0.0),
+                "battery_empty_events": monitor.battery_empty_events,
+            },
+            "energy_kwh": {
+                "driving": sum(v.drive_kwh for v in fleet),
+                "idle": sum(v.idle_kwh for v in fleet),
+                "charged": sum(v.charged_kwh for v in fleet),
+            },
+            "customs": {
+                "holds": self.kinds["hold.placed"],
+                "releases": self.kinds["hold.released"],
+                "reroutes": self.kinds["risk.reroute"],
+                "verdicts_sent": customs.verdicts_sent,
+                "scans": self.kinds["scan.done"],
+                "seal_mismatches": customs.seal_mismatches,
+            },
+            "scanner_queue": {
+                "max_waiting_s": max(waits, default=0.0),
+                "mean_waiting_s": sum(waits) / len(waits) if waits else 0.0,
+                "max_length": max(queue_lengths, default=0),
+            },
+            "invariants": {
+                "collisions": monitor.collisions,
+                "deadlocks": monitor.deadlocks,
+                "uncleared_crossings": monitor.uncleared_crossings,
+            },
+            "log_kinds": dict(sorted(self.kinds.items())),
+        }

@@ -1,0 +1,321 @@
+"""The simulation runner: one scenario, one SimPy environment, the core in the middle.
+
+:class:`Simulation` is the composition root of a run. It loads the map, builds the core through
+:mod:`sim.core_adapter`, creates one :class:`~sim.vehicle.VirtualAGV` process per vehicle, the
+customs model, the arrival feeder, the closure schedule, optional coarse Ticks and the deadlock
+watchdog. Drive it with :meth:`Simulation.step` / :meth:`Simulation.advance` (a server can do
+that a chunk at a time) or :meth:`Simulation.run`. With ``realtime_factor`` the clock is a
+``simpy.rt.RealtimeEnvironment`` running that many simulated seconds per wall second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import simpy
+import simpy.rt
+
+from orchestrator.lanegraph import LaneGraph, NodeId, StationRole
+from orchestrator.messages import (
+    Event,
+    LaneClosed,
+    LaneOpened,
+    OrderArrived,
+    RiskLevel,
+    Tick,
+    VehicleJoined,
+)
+from sim.arrivals import Arrival, draw_arrivals, stream
+from sim.core_adapter import CorePort, SimClock, build_core
+from sim.customs import CustomsModel, SealTracker
+from sim.errors import ScenarioError
+from sim.eventlog import RunLog
+from sim.invariants import InvariantMonitor
+from sim.kpi import KpiAccumulator
+from sim.scenario import Scenario
+from sim.simtypes import ProcessGen
+from sim.vehicle import AgvState, FleetGateway, VirtualAGV, edge_table
+
+if TYPE_CHECKING:
+    from orchestrator.custody.events import LedgerPort
+    from orchestrator.ports import LogEntry
+
+__all__ = ["CoreFactory", "RunResult", "Simulation", "start_nodes"]
+
+# Builds the core for a run (tests pass a scripted fake; the default is the real Orchestrator).
+CoreFactory = Callable[[LaneGraph, Scenario, SimClock, RunLog], CorePort]
+
+# The fleet starts in the depot areas (buffers, chargers), so the yard slots are free for
+# containers: idle vehicles parked in yard slots block deliveries into them.
+_START_ROLES = (StationRole.BUFFER, StationRole.CHARGER)
+
+
+def start_nodes(graph: LaneGraph, count: int, source: str = "<scenario>") -> list[NodeId]:
+    """Where the fleet starts: buffer and charger places, both sides taken in turn, sorted by id
+    so the placement is deterministic. A fleet larger than the places starts with the rest
+    queued at those stations round-robin (the core counts them at start-up). Maps without
+    buffers or chargers start the fleet at yard slots."""
+    per_side: dict[str, list[NodeId]] = {}
+    stations = [st for role in _START_ROLES for st in graph.stations_with(role)]
+    if not stations:
+        stations = graph.stations_with(StationRole.YARD_SLOT)
+    if not stations:
+        raise ScenarioError(
+            source, "map", f"the map {graph.name!r} has no buffer, charger or yard slot station "
+            "to start the fleet at; add stations to the map"
+        )  # fmt: skip
+    for st in stations:
+        per_side.setdefault(st.side.value, []).extend([st.node] * st.capacity_vehicles)
+    sides = [per_side[s] for s in sorted(per_side)]
+    out: list[NodeId] = []
+    i = 0
+    while len(out) < count and any(i < len(s) for s in sides):
+        out.extend(s[i] for s in sides if i < len(s))
+        i += 1
+    i = 0
+    while len(out) < count:
+        out.append(stations[i % len(stations)].node)
+        i += 1
+    return out[:count]
+
+
+def _check_closures(scenario: Scenario, graph: LaneGraph) -> None:
+    """Fail before the run, not at the closure's hour, when a closure names no lane or zone."""
+    lanes = {e.lane_id for e in graph.edges.values()}
+    for i, c in enumerate(scenario.closures):
+        known = set(graph.zones) if c.is_zone else lanes
+        if c.target not in known:
+            what = "zone" if c.is_zone else "lane"
+            some = ", ".join(sorted(known)[:8])
+            raise ScenarioError(
+                scenario.source,
+                f"closures[{i}].{what}",
+                f"{c.target!r} is no {what} of the map {graph.name!r}; known: {some}, ...",
+            )
+
+
+@dataclass(frozen=True)
+class RunResult:
+    kpis: dict[str, object]  # the JSON document: scenario, seed, kpis (no wall-clock values)
+    log: RunLog
+
+
+class Simulation:
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        graph: LaneGraph | None = None,
+        realtime_factor: float | None = None,
+        ledger: LedgerPort | None = None,
+        keep_log: bool = True,
+        record_delays: bool = False,
+        extra_listeners: tuple[Callable[[LogEntry], None], ...] = (),
+        core_factory: CoreFactory | None = None,
+        arrivals: list[Arrival] | None = None,
+    ) -> None:
+        if graph is None:
+            from sim.mapref import load_scenario_map
+
+            graph = load_scenario_map(scenario)
+        _check_closures(scenario, graph)
+        self.scenario = scenario
+        self.graph = graph
+        self.duration_s = scenario.duration_h * 3600.0
+        if realtime_factor is not None:
+            if not realtime_factor > 0:
+                raise ScenarioError(scenario.source, "--realtime", "must be > 0")
+            self.env: simpy.Environment = simpy.rt.RealtimeEnvironment(
+                factor=1.0 / realtime_factor, strict=False
+            )
+        else:
+            self.env = simpy.Environment()
+        env = self.env
+        self.log = RunLog(keep_log)
+        self.kpi = KpiAccumulator()
+        self.log.listen(self.kpi.on_log)
+        self.customs = CustomsModel(
+            env, scenario.customs, self.deliver, stream(scenario.seed, "officers")
+        )
+        self.log.listen(self.customs.on_log)
+        for listener in extra_listeners:
+            self.log.listen(listener)
+        fleet = scenario.fleet
+        self.monitor = InvariantMonitor(
+            env, graph, fleet.vehicle_length_m + fleet.headway_m, self.customs, self.log.emit
+        )
+        self.log.listen(self.monitor.on_log)
+        if core_factory is None:
+            self.core: CorePort = build_core(
+                graph,
+                scenario,
+                clock=SimClock(env),
+                sink=self.log,
+                ledger=SealTracker(self.customs, ledger),
+            )
+        else:
+            self.core = core_factory(graph, scenario, SimClock(env), self.log)
+        # Tests and servers may pass a fixed arrival list; else it is drawn from the seed.
+        if arrivals is None:
+            arrivals = draw_arrivals(
+                scenario.arrivals, scenario.customs, self.duration_s, scenario.seed
+            )
+        self.arrivals = arrivals
+        gate_nodes = frozenset(g.node for g in graph.gates.values())
+        edges = edge_table(graph, fleet)
+        self.delays: dict[str, list[float]] = {}
+        self.vehicles: dict[str, VirtualAGV] = {}
+        width = max(3, len(str(fleet.agvs)))
+        for i, node in enumerate(start_nodes(graph, fleet.agvs, scenario.source)):
+            vid = f"AGV-{i + 1:0{width}d}"
+            rec: list[float] | None = self.delays.setdefault(vid, []) if record_delays else None
+            self.vehicles[vid] = VirtualAGV(
+                env,
+                vid,
+                node=node,
+                graph=graph,
+                spec=fleet,
+                deliver=self.deliver,
+                customs=self.customs,
+                monitor=self.monitor,
+                gate_nodes=gate_nodes,
+                record_delays=rec,
+                edge_info=edges,
+            )
+        self.gateway = FleetGateway(self.vehicles)
+        for vid in sorted(self.vehicles):
+            self.monitor.place(self.vehicles[vid])
+        for vid in sorted(self.vehicles):
+            v = self.vehicles[vid]
+            self.deliver(VehicleJoined(0.0, vid, v.node, v.battery_kwh))
+        env.process(self._feed(self.arrivals))
+        for closure in scenario.closures:
+            env.process(self._closure(closure.target, closure.is_zone, closure.from_s,
+                                      closure.to_s, closure.reason))  # fmt: skip
+        if scenario.tick_s > 0:
+            env.process(self._ticks(scenario.tick_s))
+        env.process(
+            self.monitor.watchdog(scenario.watchdog_min * 60.0, self._waiting_work, self._busy)
+        )
+
+    # ----------------------------------------------------------------------------- plumbing
+
+    def deliver(self, event: Event) -> None:
+        """Hand one event to the core and pass its commands to the vehicles."""
+        send = self.gateway.send
+        for command in self.core.handle(event):
+            send(command)
+
+    def _feed(self, arrivals: list[Arrival]) -> ProcessGen:
+        env = self.env
+        for a in arrivals:
+            if a.t_s > env.now:
+                yield env.timeout(a.t_s - env.now)
+            self.customs.container_arrived(a)
+            self.deliver(
+                OrderArrived(
+                    env.now,
+                    a.order_id,
+                    a.container_id,
+                    a.direction,
+                    self._origin_station(a),
+                    a.seals,
+                )
+            )
+
+    def _origin_station(self, a: Arrival) -> str:
+        slots = self.graph.stations_with(StationRole.YARD_SLOT, a.direction.origin)
+        if not slots:
+            raise ScenarioError(
+                self.scenario.source,
+                "map",
+                f"the map {self.graph.name!r} has no yard slot on the "
+                f"{a.direction.origin.value} side for order {a.order_id}",
+            )
+        return slots[int(a.order_id[1:]) % len(slots)].id
+
+    def _closure(
+        self, target: str, is_zone: bool, from_s: float, to_s: float, reason: str
+    ) -> ProcessGen:
+        yield self.env.timeout(from_s)
+        self.deliver(LaneClosed(self.env.now, target, is_zone, reason))
+        yield self.env.timeout(to_s - from_s)
+        self.deliver(LaneOpened(self.env.now, target, is_zone))
+
+    def _ticks(self, tick_s: float) -> ProcessGen:
+        while True:
+            yield self.env.timeout(tick_s)
+            self.deliver(Tick(self.env.now))
+
+    def _busy(self) -> bool:
+        return any(
+            v.edge is not None or v.state in (AgvState.WORKING, AgvState.CHARGING)
+            for v in self.vehicles.values()
+        )
+
+    def _waiting_work(self) -> list[str]:
+        """Containers that could move: loaded and not held, or waiting with a verdict."""
+        loaded = {v.container for v in self.vehicles.values() if v.container is not None}
+        out = []
+        for cid, rec in sorted(self.customs.records.items()):
+            if rec.on_hold or rec.release_pending:
+                continue
+            if cid in loaded or (rec.level is not RiskLevel.UNKNOWN and not self._delivered(cid)):
+                out.append(cid)
+        return out
+
+    def _delivered(self, container_id: str) -> bool:
+        return container_id in self.kpi.delivered_ids
+
+    # ------------------------------------------------------------------------------ driving
+
+    @property
+    def now_s(self) -> float:
+        return float(self.env.now)
+
+    @property
+    def done(self) -> bool:
+        return self.env.now >= self.duration_s
+
+    def step(self) -> None:
+        """Process one SimPy event (a server can interleave this with its own work)."""
+        self.env.step()
+
+    def advance(self, until_s: float) -> None:
+        """Run up to ``until_s`` (capped at the scenario's end)."""
+        target = min(until_s, self.duration_s)
+        if target > self.env.now:
+            self.env.run(until=target)
+
+    def run(
+        self, progress: Callable[[float], None] | None = None, chunk_s: float = 900.0
+    ) -> RunResult:
+        while not self.done:
+            self.advance(self.env.now + chunk_s)
+            if progress is not None:
+                progress(self.now_s)
+        return self.result()
+
+    def result(self) -> RunResult:
+        arrived: dict[str, int] = {}
+        for a in self.arrivals:
+            if a.t_s <= self.env.now:
+                arrived[a.direction.value] = arrived.get(a.direction.value, 0) + 1
+        kpis = self.kpi.summary(
+            duration_s=float(self.env.now),
+            vehicles=self.vehicles.values(),
+            customs=self.customs,
+            monitor=self.monitor,
+            arrivals=dict(sorted(arrived.items())),
+        )
+        doc: dict[str, object] = {
+            "scenario": self.scenario.name,
+            "map": self.graph.name,
+            "seed": self.scenario.seed,
+            "simulated_h": float(self.env.now) / 3600.0,
+            "agvs": len(self.vehicles),
+            "kpis": kpis,
+        }
+        return RunResult(doc, self.log)

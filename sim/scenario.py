@@ -1,0 +1,152 @@
+"""Scenario files: the typed, validated description of one simulation study.
+
+A scenario is a TOML file (read with :mod:`tomllib`) naming the map, the fleet and its AGV
+specifications, container arrival rates per direction and hour of day, the customs behaviour
+(risk mix, verdict latency and mid-route verdict changes, NII scan time and escalation rate,
+inspection and release times, seal mismatches), lane/zone closures and the seed. This module
+owns the schema, the loader and its error messages; ``sim/scenarios/`` holds the bundled files.
+Every problem is reported as a :class:`~sim.errors.ScenarioError` naming file, key, what is
+wrong and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sim.errors import ScenarioError
+
+__all__ = [
+    "SCENARIO_DIR",
+    "ArrivalSpec",
+    "Closure",
+    "CustomsSpec",
+    "FleetSpec",
+    "Scenario",
+    "bundled_scenarios",
+    "load_scenario",
+    "resolve_scenario_path",
+]
+
+SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+
+
+@dataclass(frozen=True, slots=True)
+class FleetSpec:
+    agvs: int
+    max_speed_mps: float  # the vehicle's own limit; each lane's speed limit also applies
+    accel_mps2: float
+    decel_mps2: float
+    battery_kwh: float  # usable capacity
+    initial_soc: float  # state of charge at start, 0..1
+    drive_kwh_per_km: float
+    idle_kw: float  # base load while switched on (electronics, sensors, heating)
+    charger_power_kw: float
+    load_time_s: float
+    unload_time_s: float
+    vehicle_length_m: float
+    headway_m: float  # gap kept between consecutive AGVs on one lane (collision invariant)
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivalSpec:
+    cn_to_mn_per_h: tuple[float, ...]  # 24 mean arrival rates, containers per hour, by hour of day
+    mn_to_cn_per_h: tuple[float, ...]
+    owner_codes: tuple[str, ...]  # ISO 6346 owner codes (3 letters) the containers belong to
+    seals_per_container: int
+
+
+@dataclass(frozen=True, slots=True)
+class CustomsSpec:
+    risk_low: float
+    risk_medium: float
+    risk_high: float
+    verdict_latency_s: tuple[float, float]  # uniform range from arrival to the first verdict
+    change_fraction: float  # share of containers that get a second, different verdict
+    change_delay_s: tuple[float, float]  # uniform range from first to second verdict
+    scan_time_s: float
+    escalation_rate: float  # share of NII scans whose image is suspicious
+    inspection_time_s: tuple[float, float]  # uniform range: hold placed -> inspection finished
+    release_time_s: tuple[float, float]  # uniform range: inspection finished -> release sent
+    seal_mismatch_rate: float  # share of gate seal reads that do not match
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    target: str  # a lane feature id, or a zone id when ``is_zone``
+    is_zone: bool
+    from_s: float
+    to_s: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    source: str  # the file it was read from
+    map_ref: str  # a bundled map name or a path (relative paths are relative to the file)
+    seed: int
+    duration_h: float
+    fleet: FleetSpec
+    arrivals: ArrivalSpec
+    customs: CustomsSpec
+    closures: tuple[Closure, ...]
+    tick_s: float  # interval of Tick events to the core; 0 sends none
+    watchdog_min: float  # no-progress window of the deadlock watchdog, simulated minutes
+
+    def with_overrides(
+        self, *, seed: int | None = None, hours: float | None = None, agvs: int | None = None
+    ) -> Scenario:
+        """The same scenario with the CLI's ``--seed`` / ``--hours`` / ``--agvs`` applied."""
+        out = self
+        if seed is not None:
+            out = replace(out, seed=seed)
+        if hours is not None:
+            if not hours > 0:
+                raise ScenarioError(self.source, "--hours", f"must be > 0, got {hours}")
+            out = replace(out, duration_h=hours)
+        if agvs is not None:
+            if agvs < 1:
+                raise ScenarioError(self.source, "--agvs", f"must be >= 1, got {agvs}")
+            out = replace(out, fleet=replace(out.fleet, agvs=agvs))
+        return out
+
+
+# ------------------------------------------------------------------------------------ loading
+
+
+def bundled_scenarios() -> list[str]:
+    """Names of the scenarios shipped in ``sim/scenarios/``, sorted."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def resolve_scenario_path(ref: str | Path) -> Path:
+    """A path as given if it exists, else the bundled scenario of that name."""
+    path = Path(ref)
+    if path.is_file():
+        return path
+    bundled = SCENARIO_DIR / f"{Path(str(ref)).stem}.toml"
+    if path.suffix in ("", ".toml") and path.parent == Path(".") and bundled.is_file():
+        return bundled
+    raise ScenarioError(
+        str(ref),
+        "",
+        "no such scenario file; give a path to a .toml file or one of the bundled names: "
+        + ", ".join(bundled_scenarios()),
+    )
+
+
+def load_scenario(ref: str | Path) -> Scenario:
+    """Read and validate a scenario file (a path or a bundled name)."""
+    path = resolve_scenario_path(ref)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), "", f"not valid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), "", f"cannot read the file: {exc}") from exc
+    from sim.scenario_reader import ScenarioReader
+
+    return ScenarioReader(str(path)).scenario(raw)

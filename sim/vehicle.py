@@ -1,0 +1,324 @@
+"""Virtual AGVs: one SimPy process per vehicle behind the core's vehicle port.
+
+:class:`VirtualAGV` implements ``orchestrator.ports.VehicleGateway.send`` exactly as a ROS AGV
+adapter will: a command is recorded and the vehicle's process wakes up; nothing calls back into
+the core synchronously. Driving reports ``VehicleAtNode`` at every node (and the gate seal reads
+before it); a path extended in answer at the same simulated time continues without braking.
+Actions report ``ActionDone`` (a scan first reports ``ScanCompleted``). Battery: kWh per km
+while driving plus an idle base load all the time; charging at the station's power.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import simpy
+
+from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph, NodeId
+from orchestrator.messages import (
+    ActionDone,
+    ActionKind,
+    Charge,
+    Command,
+    Drive,
+    Event,
+    Perform,
+    ScanCompleted,
+    Stop,
+    VehicleAtNode,
+)
+from sim.errors import VehicleCommandError
+from sim.kinematics import brake_time_s, edge_motion
+from sim.scenario import FleetSpec
+from sim.simtypes import ProcessGen
+
+if TYPE_CHECKING:
+    from sim.customs import CustomsModel
+    from sim.invariants import InvariantMonitor
+
+__all__ = ["AgvState", "EdgeTable", "FleetGateway", "VirtualAGV", "edge_table"]
+
+EdgeTable = dict[EdgeKey, tuple[Edge, float, float]]
+
+
+def edge_table(graph: LaneGraph, spec: FleetSpec) -> EdgeTable:
+    """Per directed edge: the edge, the speed to cruise at, and the energy to drive it."""
+    return {
+        key: (
+            e,
+            min(spec.max_speed_mps, e.speed_limit_mps),
+            spec.drive_kwh_per_km * e.length_m / 1000.0,
+        )
+        for key, e in graph.edges.items()
+    }
+
+
+class AgvState(Enum):
+    """What a vehicle is doing, for utilisation and the per-AGV timeline."""
+
+    IDLE = "idle"
+    EMPTY = "driving empty"
+    LOADED = "driving loaded"
+    WORKING = "load/unload/scan"
+    CHARGING = "charging"
+
+
+class VirtualAGV:
+    """One simulated AGV; its ``send`` is the vehicle port."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        vehicle_id: str,
+        *,
+        node: NodeId,
+        graph: LaneGraph,
+        spec: FleetSpec,
+        deliver: Callable[[Event], None],
+        customs: CustomsModel,
+        monitor: InvariantMonitor,
+        gate_nodes: frozenset[NodeId],
+        record_delays: list[float] | None = None,
+        edge_info: EdgeTable | None = None,
+    ) -> None:
+        self.env = env
+        self.id = vehicle_id
+        self.node = node
+        self.edge: Edge | None = None
+        self.container: str | None = None
+        self.speed_mps = 0.0
+        self.battery_kwh = spec.battery_kwh * spec.initial_soc
+        self._battery_t_s = env.now
+        self._graph = graph
+        self._spec = spec
+        self._deliver = deliver
+        self._customs = customs
+        self._monitor = monitor
+        self._gates = gate_nodes
+        self._route: deque[NodeId] = deque()
+        self._moving = False
+        self._queue: deque[Command] = deque()
+        self._wake: simpy.Event | None = None
+        self._delays = record_delays
+        self._accel = spec.accel_mps2
+        self._v_end = 0.0
+        self._edge_dt_s = 0.0
+        # Per edge: (edge, cruise speed, kWh to drive it); shared by the fleet when given.
+        self._edge_info = edge_info if edge_info is not None else edge_table(graph, spec)
+        # KPIs
+        self.state = AgvState.IDLE
+        self.timeline: list[tuple[float, AgvState]] = [(env.now, AgvState.IDLE)]
+        self.busy_s = 0.0
+        self.distance_m = 0.0
+        self.empty_distance_m = 0.0
+        self.drive_kwh = 0.0
+        self.idle_kwh = 0.0
+        self.charged_kwh = 0.0
+        self.lowest_kwh = self.battery_kwh
+        self.process = env.process(self._run())
+
+    # --------------------------------------------------------------------------- vehicle port
+
+    def send(self, command: Command) -> None:
+        if isinstance(command, Drive) and self._moving:
+            self._replace_route(command.path)
+        elif isinstance(command, Stop):
+            if self._moving:
+                self._route.clear()  # stop at the node the vehicle is heading to
+            self._queue = deque(c for c in self._queue if not isinstance(c, Drive))
+        else:
+            self._queue.append(command)
+        if self._wake is not None and not self._wake.triggered:
+            self._wake.succeed()
+
+    def _replace_route(self, path: tuple[NodeId, ...]) -> None:
+        here = self.edge.target if self.edge is not None else self.node
+        if path and path[0] == here:
+            rest = path[1:]
+        elif self.edge is not None and len(path) > 1 and path[:2] == self.edge.key:
+            rest = path[2:]
+        else:
+            raise VehicleCommandError(
+                f"vehicle {self.id}: Drive path {list(path)} must start at its node {here!r}"
+            )
+        self._route = deque(rest)
+
+    # -------------------------------------------------------------------------------- process
+
+    def _set_state(self, state: AgvState) -> None:
+        if state is not self.state:
+            self.state = state
+            self.timeline.append((self.env.now, state))
+
+    def battery_now(self) -> float:
+        """Battery charge after the idle base load up to now (applied lazily)."""
+        now = self.env.now
+        dt_s = now - self._battery_t_s
+        if dt_s > 0.0:
+            used = self._spec.idle_kw * dt_s / 3600.0
+            self.idle_kwh += used
+            self.battery_kwh = max(0.0, self.battery_kwh - used)
+            self._battery_t_s = now
+        return self.battery_kwh
+
+    def _wait(self, dt_s: float) -> simpy.Timeout:
+        if self._delays is not None:
+            self._delays.append(dt_s)
+        return self.env.timeout(dt_s)
+
+    def _run(self) -> ProcessGen:
+        env = self.env
+        while True:
+            if self._route:
+                # Plain calls around one timeout (no sub-generator): the hot path of a run.
+                yield self._wait(self._depart(self._route.popleft()))
+                self._arrive()
+                if not self._route:
+                    self._moving = False
+                    self._monitor.stopped(self)
+                    if self.speed_mps > 0.0:
+                        yield from self._brake()
+                continue
+            if self._queue:
+                yield from self._execute(self._queue.popleft())
+                continue
+            self._set_state(AgvState.IDLE)
+            self._wake = env.event()
+            t0 = env.now
+            yield self._wake
+            self._wake = None
+            if self._delays is not None:
+                self._delays.append(env.now - t0)
+
+    def _brake(self) -> ProcessGen:
+        """Stop at the end of the grant; a Drive arriving meanwhile resumes from the speed
+        left (the core may grant the next edge a moment after the node report)."""
+        env = self.env
+        brake_s = brake_time_s(self.speed_mps, self._spec.decel_mps2)
+        t0 = env.now
+        self._wake = env.event()
+        yield env.any_of((self._wait(brake_s), self._wake))
+        self._wake = None
+        left_s = brake_s - (env.now - t0)
+        if left_s > 0.0 and self._queue and isinstance(self._queue[0], Drive):
+            self.speed_mps *= left_s / brake_s
+            return
+        if left_s > 0.0:
+            yield env.timeout(left_s)
+        self.speed_mps = 0.0
+
+    def _depart(self, target: NodeId) -> float:
+        """Enter the edge to ``target``; returns the time it takes."""
+        info = self._edge_info.get((self.node, target))
+        if info is None:
+            raise VehicleCommandError(
+                f"vehicle {self.id}: no lane from {self.node!r} to {target!r} in the map; "
+                "a Drive path must follow the lane graph's directed edges"
+            )
+        edge, vmax, _ = info
+        state = AgvState.LOADED if self.container else AgvState.EMPTY
+        if state is not self.state:
+            self._set_state(state)
+        dt_s, self._v_end = edge_motion(edge.length_m, self.speed_mps, vmax, self._accel)
+        self.edge = edge
+        self._edge_dt_s = dt_s
+        self._monitor.enter(self, edge, dt_s)
+        return dt_s
+
+    def _arrive(self) -> None:
+        """Reached the end of the current edge: energy, seal reads, the node report."""
+        edge = self.edge
+        assert edge is not None
+        _, _, used = self._edge_info[edge.key]
+        self._monitor.moves += 1  # progress for the deadlock watchdog
+        self.edge = None
+        target = self.node = edge.target
+        self.speed_mps = self._v_end
+        self.busy_s += self._edge_dt_s
+        self.distance_m += edge.length_m
+        if self.container is None:
+            self.empty_distance_m += edge.length_m
+        self.drive_kwh += used
+        battery = max(0.0, self.battery_now() - used)
+        self.battery_kwh = battery
+        self.lowest_kwh = min(self.lowest_kwh, battery)
+        if battery == 0.0:
+            # A real AGV would be stranded; the run goes on, the KPI and the log show it.
+            self._monitor.battery_empty(self)
+        if self.container is not None and target in self._gates:
+            for event in self._customs.read_seals(self.container, target, env_now=self.env.now):
+                self._deliver(event)
+        self._deliver(VehicleAtNode(self.env.now, self.id, target, battery))
+
+    def _execute(self, command: Command) -> ProcessGen:
+        spec = self._spec
+        env = self.env
+        if isinstance(command, Drive):
+            if command.path and command.path[0] != self.node:
+                raise VehicleCommandError(
+                    f"vehicle {self.id}: Drive path {list(command.path)} must start at its "
+                    f"node {self.node!r}"
+                )
+            self._route = deque(command.path[1:])
+            self._moving = bool(self._route)
+            return
+        if isinstance(command, Charge | Perform) and (
+            isinstance(command, Charge) or command.action is ActionKind.CHARGE
+        ):
+            target = command.target_kwh if isinstance(command, Charge) else spec.battery_kwh
+            target = min(target, spec.battery_kwh)
+            self._set_state(AgvState.CHARGING)
+            net_kw = spec.charger_power_kw - spec.idle_kw
+            need = max(0.0, target - self.battery_now())
+            dt_s = need / net_kw * 3600.0
+            yield self._wait(dt_s)
+            self.battery_now()
+            self.battery_kwh = max(self.battery_kwh, target)
+            self.charged_kwh += need + spec.idle_kw * dt_s / 3600.0
+            self._monitor.battery_charged(self)
+            self._monitor.progress()
+            self._deliver(ActionDone(env.now, self.id, ActionKind.CHARGE, self.battery_kwh))
+            return
+        if not isinstance(command, Perform):
+            return
+        self._set_state(AgvState.WORKING)
+        action = command.action
+        if action is ActionKind.SCAN:
+            self._customs.scan_started(command.container_id or self.container or "", env.now)
+            dt_s = self._customs.scan_time_s
+        elif action is ActionKind.LOAD:
+            dt_s = spec.load_time_s
+        else:
+            dt_s = spec.unload_time_s
+        yield self._wait(dt_s)
+        self.busy_s += dt_s
+        if action is ActionKind.LOAD:
+            self.container = command.container_id
+        elif action is ActionKind.UNLOAD:
+            self.container = None
+        elif action is ActionKind.SCAN:
+            cid = command.container_id or self.container or ""
+            outcome = self._customs.scan_outcome(cid, env.now)
+            self._deliver(ScanCompleted(env.now, cid, outcome))
+        self._monitor.progress()
+        self._deliver(ActionDone(env.now, self.id, action, self.battery_now()))
+
+
+class FleetGateway:
+    """The runtime's VehicleGateway: routes each command to its virtual AGV by id."""
+
+    def __init__(self, vehicles: dict[str, VirtualAGV]) -> None:
+        self._vehicles = vehicles
+
+    def send(self, command: Command) -> None:
+        vehicle = self._vehicles.get(command.vehicle_id)
+        if vehicle is None:
+            known = ", ".join(sorted(self._vehicles)[:5])
+            raise VehicleCommandError(
+                f"unknown vehicle {command.vehicle_id!r} in {type(command).__name__}; "
+                f"the fleet has {len(self._vehicles)} vehicles ({known}, ...)"
+            )
+        vehicle.send(command)

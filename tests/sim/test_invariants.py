@@ -1,0 +1,154 @@
+"""The runtime's own invariant monitor: collisions, uncleared crossings, the deadlock watchdog."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+from typing import Any
+
+import simpy
+
+from orchestrator.lanegraph import NodeId
+from orchestrator.messages import Direction, RiskLevel
+from orchestrator.ports import LogEntry
+from sim.arrivals import Arrival, ContainerFate
+from sim.customs import CustomsModel
+from sim.invariants import InvariantMonitor
+from sim.scenario import load_scenario
+from tests.sim.graphs import tiny_crossing
+
+N = NodeId
+
+
+def rig(**graph_kw: Any) -> tuple[simpy.Environment, InvariantMonitor, CustomsModel, list]:
+    env = simpy.Environment()
+    log: list[LogEntry] = []
+    customs = CustomsModel(env, load_scenario("test_small").customs, lambda e: None,
+                           random.Random(1))  # fmt: skip
+    graph = tiny_crossing(**graph_kw)
+    return env, InvariantMonitor(env, graph, 20.0, customs, log.append), customs, log
+
+
+def agv(vid: str, node: str = "cn_yard", container: str | None = None) -> Any:
+    return SimpleNamespace(id=vid, node=N(node), container=container)
+
+
+def test_headway_capacity_of_an_edge() -> None:
+    env, mon, _, log = rig()
+    g = tiny_crossing()
+    edge = g.edge(N("cn_scan"), N("cn_gate"))  # 100 m / 20 m spacing: 5 vehicles
+    assert mon.capacity[edge.key] == 5
+    for i in range(5):
+        mon.enter(agv(f"A{i}"), edge, 10.0)
+    env.run()
+    assert mon.collisions == 0
+    mon.enter(agv("A5"), edge, 10.0)
+    env.run()
+    assert mon.collisions == 1
+    assert log[-1].kind == "invariant.collision" and "6 vehicles" in log[-1].message
+
+
+def test_leaving_the_lane_at_the_same_instant_is_no_collision() -> None:
+    env, mon, _, _ = rig()
+    g = tiny_crossing()
+    spur = g.edge(N("cn_scan"), N("cn_hold"))  # 40 m: one vehicle
+    nxt = g.edge(N("cn_hold"), N("cn_scan"))
+    a = agv("A", "cn_scan")
+    mon.enter(a, spur, 5.0)
+    env.run()
+    mon.enter(agv("B", "cn_scan"), spur, 5.0)  # B's process ran first ...
+    mon.enter(a, nxt, 5.0)  # ... A drives on at the same simulated time
+    env.run()
+    assert mon.collisions == 0
+
+
+def test_exclusive_lane_shared_in_opposite_directions_is_a_collision() -> None:
+    env, mon, customs, log = rig(exclusive_border=True)
+    g = tiny_crossing(exclusive_border=True)
+    customs.records.clear()
+    mon.enter(agv("A"), g.edge(N("cn_gate"), N("mn_gate")), 10.0)
+    mon.enter(agv("B"), g.edge(N("mn_gate"), N("cn_gate")), 10.0)
+    env.run()
+    assert mon.collisions >= 1
+    assert any("exclusive lane L3" in e.message for e in log)
+
+
+def test_vehicle_stopped_off_station_keeps_its_lane_until_it_drives_on() -> None:
+    _env, mon, _, _ = rig()
+    g = tiny_crossing()
+    a = agv("A", "cn_gate")
+    mon.enter(a, g.edge(N("cn_scan"), N("cn_gate")), 10.0)
+    mon.stopped(a)  # cn_gate is no station: still on the lane
+    assert mon.on_edge[(N("cn_scan"), N("cn_gate"))] == 1
+    mon.enter(a, g.edge(N("cn_gate"), N("mn_gate")), 10.0)
+    assert mon.on_edge[(N("cn_scan"), N("cn_gate"))] == 0
+
+
+def test_parking_beyond_station_places_is_a_collision() -> None:
+    _env, mon, _, _ = rig()
+    g = tiny_crossing()
+    e = g.edge(N("cn_scan"), N("cn_hold"))  # CN-H1 has one place
+    for vid in ("A", "B"):
+        v = agv(vid, "cn_hold")
+        mon.enter(v, e, 5.0)
+        mon.stopped(v)
+    assert mon.collisions == 1
+
+
+def test_crossing_without_clearance_is_counted() -> None:
+    env, mon, customs, log = rig()
+    g = tiny_crossing()
+    fate = ContainerFate(RiskLevel.MEDIUM, 1.0, None, 0.0, False, 1.0, 1.0, False)
+    customs.container_arrived(Arrival(0.0, "O1", "CSQU3054383", Direction.CN_TO_MN, (), fate))
+    env.run(until=5)
+    border = g.edge(N("cn_gate"), N("mn_gate"))
+    mon.enter(agv("A", container="CSQU3054383"), border, 10.0)
+    assert mon.uncleared_crossings == 1
+    assert "MEDIUM" in log[-1].message
+    customs.scan_outcome("CSQU3054383", 6.0)  # pre-drawn: clear
+    mon.enter(agv("B", container="CSQU3054383"), border, 10.0)
+    assert mon.uncleared_crossings == 1
+    mon.enter(agv("C", container=None), border, 10.0)  # empty vehicles cross freely
+    assert mon.uncleared_crossings == 1
+
+
+def test_watchdog_flags_a_stall_once_and_not_while_vehicles_move() -> None:
+    env, mon, _, log = rig()
+    work = ["CSQU3054383"]
+    env.process(mon.watchdog(600.0, lambda: work, lambda: False))
+    env.run(until=3000)
+    assert mon.deadlocks == 1  # one stall episode, flagged once
+    assert log[-1].kind == "invariant.deadlock"
+
+    env2, mon2, _, _ = rig()
+    env2.process(mon2.watchdog(600.0, lambda: work, lambda: False))
+
+    def mover():  # type: ignore[no-untyped-def]
+        while True:
+            yield env2.timeout(300)
+            mon2.progress()
+
+    env2.process(mover())
+    env2.run(until=3000)
+    assert mon2.deadlocks == 0
+
+
+def test_deadlock_names_the_wait_for_cycle() -> None:
+    env, mon, _, log = rig()
+    g = tiny_crossing()
+    a, b = agv("A", "cn_scan"), agv("B", "cn_gate")
+    ab, ba = g.edge(N("cn_yard"), N("cn_scan")), g.edge(N("cn_scan"), N("cn_gate"))
+    mon.enter(a, ab, 5.0)  # A stands at the end of yard->scan
+    mon.enter(b, ba, 5.0)  # B stands at the end of scan->gate
+    wait = "traffic.wait"
+    mon.on_log(
+        LogEntry(1.0, wait, "A", "", {"vehicle_id": "A", "resource": "edge:cn_scan->cn_gate"})
+    )
+    mon.on_log(
+        LogEntry(1.0, wait, "B", "", {"vehicle_id": "B", "resource": "edge:cn_yard->cn_scan"})
+    )
+    assert sorted(mon.wait_for_cycle()) == ["A", "B"]
+    env.process(mon.watchdog(600.0, lambda: ["CSQU3054383"], lambda: False))
+    env.run(until=1300)
+    assert mon.deadlocks == 1
+    assert "wait-for cycle" in log[-1].message and log[-1].data["cycle"]
