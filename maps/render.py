@@ -33,6 +33,7 @@ ZONE_COLOURS = {
     ZoneKind.BORDER_GATE: "#bcbddc",
     ZoneKind.INSPECTION: "#fc9272",
     ZoneKind.CHARGING: "#a1d99b",
+    ZoneKind.DEPOT: "#bdbdbd",  # asphalt grey: a parking lot
 }
 STATION_STYLE = {  # role -> (marker, colour)
     StationRole.YARD_SLOT: ("s", "#08519c"),
@@ -42,7 +43,9 @@ STATION_STYLE = {  # role -> (marker, colour)
     StationRole.CHARGER: ("P", "#006d2c"),
     StationRole.INSPECTION: ("v", "#d94801"),
     StationRole.GATE: ("*", "#54278f"),
+    StationRole.PARKING: ("p", "#252525"),  # one marker stands for the whole depot's places
 }
+MARKER_AREA = {StationRole.GATE: 90, StationRole.PARKING: 60}  # points²; the rest get 22
 LABEL_MIN_AREA_SHARE = 0.005  # smaller zones get no name: the legend tells their kind
 MAX_ARROWS = 3000  # beyond this the arrows are noise; lanes are still drawn
 
@@ -148,7 +151,7 @@ def render_map(
                 [p.y_m - y0 for p in pts],
                 marker=marker,
                 c=colour,
-                s=90 if role is StationRole.GATE else 22,
+                s=MARKER_AREA.get(role, 22),
                 zorder=5,
                 edgecolors="white",
                 linewidths=0.4,

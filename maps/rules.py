@@ -3,8 +3,9 @@
 This module owns the checks that need the whole graph: every station and every lane reachable
 from the yards and able to return to them (one strongly connected network, so every road edge
 lies on a directed cycle), every border-crossing edge at a declared gate, a turn-back lane at
-each gate, stations off the through lanes (at the end of a spur or on an exclusive drive-through
-section) and inside a zone of the matching kind, and at least one yard slot on each side.
+each gate, stations off the through lanes (at the end of a spur, on an exclusive drive-through
+section, or on a one-way drive-through loop that no other traffic needs, like a depot) and
+inside a zone of the matching kind, and at least one yard slot on each side.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ ROLE_ZONE: dict[StationRole, ZoneKind] = {
     StationRole.CHARGER: ZoneKind.CHARGING,
     StationRole.INSPECTION: ZoneKind.INSPECTION,
     StationRole.GATE: ZoneKind.BORDER_GATE,
+    StationRole.PARKING: ZoneKind.DEPOT,
 }
 
 
@@ -111,6 +113,7 @@ def _check_stations(
     stations: Mapping[str, Station],
 ) -> list[MapProblem]:
     problems: list[MapProblem] = []
+    graph: nx.DiGraph | None = None  # built only when a station needs the drive-through test
     incident: dict[NodeId, list[Edge]] = {}
     for e in edges.values():
         incident.setdefault(e.source, []).append(e)
@@ -142,17 +145,52 @@ def _check_stations(
             continue  # gates are on the crossing road by definition
         around = incident.get(st.node, [])
         neighbours = {e.source if e.target == st.node else e.target for e in around}
-        if len(neighbours) > 1 and not all(e.exclusive for e in around):
+        if len(neighbours) <= 1 or all(e.exclusive for e in around):
+            continue
+        if graph is None:
+            graph = nx.DiGraph(list(edges))
+        if not _is_drive_through(graph, st, around, stations):
             problems.append(
                 MapProblem(
                     st.id,
                     "station-on-through-lane",
-                    "sits on a through lane; a station must end a spur (one neighbouring node) "
-                    "or lie on an exclusive drive-through section, so a parked vehicle never "
-                    "blocks traffic",
+                    "sits on a through lane; a station must end a spur (one neighbouring node), "
+                    "lie on an exclusive drive-through section, or lie on a one-way "
+                    "drive-through loop that no other station's traffic needs (like a depot), "
+                    "so a parked vehicle never blocks traffic",
                 )
             )
     return problems
+
+
+def _is_drive_through(
+    graph: nx.DiGraph, st: Station, around: list[Edge], stations: Mapping[str, Station]
+) -> bool:
+    """True when ``st`` lies on a one-way loop off the main roads, e.g. a depot's in and out lanes.
+
+    Such a station may use ordinary (non-exclusive) lanes, so a busy depot does not serialise its
+    traffic on one exclusive spur: what matters for the layout rules is that no vehicle bound
+    elsewhere ever has to drive through it. So: every lane at the station is one-way, and with
+    the station's node removed every other station can still reach, and be reached from, the
+    yard slots.
+    """
+    if any(e.two_way for e in around):
+        return False
+    others = sorted({s.node for s in stations.values() if s.node != st.node})
+    roots = [
+        s.node
+        for s in sorted(stations.values(), key=lambda s: s.id)
+        if s.role is StationRole.YARD_SLOT and s.node != st.node
+    ]
+    if not roots:
+        return False
+    rest = graph.subgraph(n for n in graph if n != st.node)
+    root = roots[0]
+    if root not in rest:
+        return False
+    reach = nx.descendants(rest, root) | {root}
+    back = nx.ancestors(rest, root) | {root}
+    return all(n in reach and n in back for n in others)
 
 
 def _check_reachability(

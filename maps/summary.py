@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from orchestrator.lanegraph import LaneGraph, Side
+from orchestrator.lanegraph import LaneGraph, Side, StationRole
 
 __all__ = ["GateRow", "MapSummary", "SideRow", "ZoneRow", "summarize"]
 
@@ -45,6 +45,9 @@ class SideRow:
     length_m: float  # sum of directed edge lengths leaving this side
     nodes: int
     stations: tuple[tuple[str, int], ...]  # (role, count), sorted by role
+    # Places for idle vehicles (sum of the parking stations' capacity_vehicles): how much of
+    # the fleet can wait on this side without standing on a yard slot, charger or buffer.
+    parking_places: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ def summarize(graph: LaneGraph) -> MapSummary:
     for side in Side:
         edges = [e for e in graph.edges.values() if e.side is side]
         roles = Counter(s.role.value for s in graph.stations.values() if s.side is side)
+        parking = graph.stations_with(StationRole.PARKING, side)
         sides.append(
             SideRow(
                 side.value,
@@ -104,6 +108,7 @@ def summarize(graph: LaneGraph) -> MapSummary:
                 sum(e.length_m for e in edges),
                 sum(n.side is side for n in graph.nodes.values()),
                 tuple(sorted(roles.items())),
+                sum(st.capacity_vehicles for st in parking),
             )
         )
     bbox = graph.metadata.get("bbox_lonlat", (0.0, 0.0, 0.0, 0.0))

@@ -57,6 +57,7 @@ class ZoneKind(Enum):
     BORDER_GATE = "border_gate"
     INSPECTION = "inspection"
     CHARGING = "charging"
+    DEPOT = "depot"  # AGV parking off the through-lanes, where idle vehicles wait for work
 
 
 class StationRole(Enum):
@@ -69,6 +70,7 @@ class StationRole(Enum):
     CHARGER = "charger"
     INSPECTION = "inspection"  # physical inspection dock
     GATE = "gate"  # border gate checkpoint (seal read)
+    PARKING = "parking"  # depot place for an idle vehicle, so it never blocks a yard slot
 
 
 @dataclass(frozen=True, slots=True)

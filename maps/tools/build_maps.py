@@ -61,6 +61,12 @@ SCHEMATIC_NOTE = (
     "schematic: position and size invented; only the sequence of facilities follows the real "
     "port (see the map's 'schematic' property)"
 )
+DEPOT_NOTE = (
+    "Each depot is a parking lot of 100 m x 90 m (9,000 m2) with one parking station of 150 "
+    "places: an AGV of about 15 m x 3 m covers 45 m2, and with the aisles it needs to drive in "
+    "and out about 60 m2, so 150 vehicles fit. Sizes are an estimate for a schematic layout, not "
+    "survey data. Two depots per side hold 300 idle AGVs per side."
+)
 ERENHOT_ACCURACY = (
     "Natural Earth 1:10m: positional error of several hundred metres to ~1 km; facility "
     "coordinates are schematic (placed relative to that line)."
@@ -131,6 +137,7 @@ def erenhot_map() -> dict[str, Any]:
         charger_u=(1250, 1300, 1350),
         margin=20,
         note=SCHEMATIC_NOTE,
+        depot_u=(1190, 1460),
     )
     mn = SideParams(
         side="MN",
@@ -151,6 +158,7 @@ def erenhot_map() -> dict[str, Any]:
         charger_u=(1050, 1100),
         margin=20,
         note=SCHEMATIC_NOTE,
+        depot_u=(985, 1220),
     )
     feats = _georef(crossing_features(cn, mn), _frame_erenhot())
     ne = load_ne_border()
@@ -182,11 +190,14 @@ def erenhot_map() -> dict[str, Any]:
                 "container yard ring with yard-slot spurs and chargers, a customs control ring "
                 "with an NII (X-ray) scanner drive-through, two secured hold bays and inspection "
                 "docks, a pre-border buffer, an exit gate with a turn-back lane, and a pair of "
-                "one-way carriageways across the border. Speeds: 25 km/h crossing road, "
-                "20 km/h rings, 10 km/h yard and spurs, 5 km/h through the scanner."
+                "one-way carriageways across the border. Beyond each yard ring, next to the "
+                "chargers, two AGV depots where idle vehicles wait so they never block a yard "
+                "slot, charger or buffer; each is reached by a one-way drive-through loop. "
+                "Speeds: 25 km/h crossing road, 20 km/h rings, 10 km/h yard, spurs and depot "
+                "lanes, 5 km/h through the scanner."
             ),
             "sources": ERENHOT_SOURCES,
-            "schematic": ERENHOT_SCHEMATIC,
+            "schematic": [*ERENHOT_SCHEMATIC, DEPOT_NOTE],
             "accuracy": ERENHOT_ACCURACY,
             "licence": "CC0 (borderflow); the Natural Earth border line is public domain",
             "generator": "python -m maps.tools.build_maps",
@@ -216,6 +227,11 @@ def test_crossing_map() -> dict[str, Any]:
         margin=5,
         hold_capacity=2,
         buffer_capacity=1,
+        depot_u=(145.5,),
+        depot_size=(20.0, 16.0),
+        depot_gap=27.0,
+        depot_lane_off=2.5,
+        parking_capacity=10,
     )
     mn = replace(cn, side="MN", town="West")
     feats = _georef(crossing_features(cn, mn), _frame_test())
@@ -237,7 +253,9 @@ def test_crossing_map() -> dict[str, Any]:
             "description": (
                 "A tiny crossing with every kind of zone and station of the Erenhot map, for "
                 "fast tests: about 400 m across, 4 yard slots, 1 scanner, 2 hold bays, 1 "
-                "inspection dock, 2 buffer places and 2 chargers per side, two gates."
+                "inspection dock, 2 buffer places, 2 chargers and 1 AGV depot (10 parking "
+                "places on a one-way drive-through loop) per side, two gates. The depot is "
+                "undersized for 10 real AGVs (20 m x 16 m): it only has to test the rules."
             ),
             "schematic": "Fictitious; placed near Erenhot only so that UTM 49N applies.",
             "licence": "CC0 (borderflow)",

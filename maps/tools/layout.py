@@ -3,90 +3,21 @@
 This module owns the shape of the bundled maps. Coordinates are (u, v) metres: u grows away
 from the border into the side's territory, v runs along the border. The Chinese side is drawn
 as is and the Mongolian side rotated by 180 degrees, so both read "border -> gate -> buffer ->
-customs control ring -> yard ring" outward. Every main road is a one-way ring or one of a pair
-of one-way lanes; every station ends a two-way exclusive spur, except the NII scanner, which is
-an exclusive one-way drive-through bypass of the customs ring.
+customs control ring -> yard ring" outward, with the AGV depots just beyond the yard ring.
+Every main road is a one-way ring or one of a pair of one-way lanes; every station ends a two-way
+exclusive spur, except the NII scanner, which is an exclusive one-way drive-through bypass of the
+customs ring, and the depot parking stations, which sit on a one-way drive-through loop (in lane
+-> parking -> out lane) off the yard ring, so vehicles entering and leaving a busy depot do not
+take turns on a single exclusive spur. The yard ring, its slots, chargers and depots are drawn by
+:mod:`maps.tools.yard`; the feature makers and :class:`SideParams` live in :mod:`maps.tools.parts`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from maps.tools.parts import UV, Feature, SideParams, lane, spur, station, zone
+from maps.tools.yard import yard_features
 
 __all__ = ["Feature", "SideParams", "crossing_features", "side_features"]
-
-Feature = dict[str, Any]
-UV = tuple[float, float]
-
-
-@dataclass(frozen=True)
-class SideParams:
-    side: str  # "CN" or "MN"
-    town: str  # for names: "Erenhot", "Zamyn-Uud"
-    gate_u: float  # checkpoint distance from the border line
-    off: float  # half the distance between the two one-way crossing carriageways
-    customs: tuple[float, float, float]  # ring u0, u1, half-height
-    yard: tuple[float, float, float]  # ring u0, u1, half-height
-    spur: float  # length of a station spur
-    scanner_inset: float  # where the scanner bypass leaves / rejoins the customs ring
-    scanner_rise: float  # how far the bypass runs outside the ring
-    hold_u: tuple[float, ...]  # u of the hold bay spurs (south side of the customs ring)
-    inspection_u: tuple[float, ...]
-    buffer_u: tuple[float, ...]  # u of the buffer spurs on the outbound carriageway
-    buffer_spur: float
-    yard_east_v: tuple[float, ...]  # v of the yard-slot spurs on the yard ring's far side
-    yard_south_u: tuple[float, ...]
-    charger_u: tuple[float, ...]  # u of the charger spurs (north side of the yard ring)
-    margin: float  # zone polygons extend this far around what they hold
-    road_kph: float = 25.0
-    ring_kph: float = 20.0
-    yard_kph: float = 10.0
-    scanner_kph: float = 5.0
-    hold_capacity: int = 4
-    buffer_capacity: int = 2
-    note: str = ""  # copied into every zone and gate (e.g. "schematic position")
-
-
-def _lane(
-    fid: str, pts: list[UV], direction: str, kph: float, *, exclusive: bool, name: str
-) -> Feature:
-    props: dict[str, Any] = {
-        "kind": "lane",
-        "direction": direction,
-        "speed_limit_kph": kph,
-        "lane_count": 1,
-        "exclusive": exclusive,
-        "name": name,
-    }
-    return {"id": fid, "properties": props, "geometry": ("LineString", pts)}
-
-
-def _spur(fid: str, start: UV, end: UV, p: SideParams, name: str) -> Feature:
-    return _lane(fid, [start, end], "two-way", p.yard_kph, exclusive=True, name=name)
-
-
-def _station(fid: str, role: str, at: UV, name: str, capacity: int = 1) -> Feature:
-    props = {"kind": "station", "role": role, "name": name, "capacity_vehicles": capacity}
-    return {"id": fid, "properties": props, "geometry": ("Point", at)}
-
-
-def _zone(
-    fid: str,
-    kind: str,
-    p: SideParams,
-    name: str,
-    box: tuple[float, float, float, float],
-    *,
-    capacity: int | None = None,
-) -> Feature:
-    u0, v0, u1, v1 = box
-    props: dict[str, Any] = {"kind": "zone", "zone_kind": kind, "side": p.side, "name": name}
-    if capacity is not None:
-        props["capacity_vehicles"] = capacity
-    if p.note:
-        props["note"] = p.note
-    ring = [(u0, v0), (u1, v0), (u1, v1), (u0, v1), (u0, v0)]
-    return {"id": fid, "properties": props, "geometry": ("Polygon", ring)}
 
 
 def side_features(p: SideParams) -> list[Feature]:
@@ -106,7 +37,7 @@ def side_features(p: SideParams) -> list[Feature]:
     ring += [(u, -ch) for u in south] + [(c1, -ch), (c1, -p.off), (c1, p.off), (c1, ch)]
     ring += [(sc_a, ch), (sc_b, ch), (c0, ch), (c0, tb_v), (c0, p.off)]
     feats.append(
-        _lane(
+        lane(
             f"{s}_customs_ring",
             ring,
             "one-way",
@@ -116,7 +47,7 @@ def side_features(p: SideParams) -> list[Feature]:
         )
     )
     feats.append(
-        _lane(
+        lane(
             f"{s}_scanner_lane",
             [(sc_a, ch), (sc_a, sc_v), (sc_u, sc_v), (sc_b, sc_v), (sc_b, ch)],
             "one-way",
@@ -125,11 +56,11 @@ def side_features(p: SideParams) -> list[Feature]:
             name=f"{t} NII scanner drive-through",
         )
     )
-    feats.append(_station(f"{s}_scanner", "scanner", (sc_u, sc_v), f"{t} X-ray (NII) portal"))
+    feats.append(station(f"{s}_scanner", "scanner", (sc_u, sc_v), f"{t} X-ray (NII) portal"))
     for i, u in enumerate(p.hold_u):
         letter = "ab"[i]
         feats.append(
-            _spur(
+            spur(
                 f"{s}_hold_{letter}_spur",
                 (u, -ch),
                 (u, -ch - p.spur),
@@ -138,7 +69,7 @@ def side_features(p: SideParams) -> list[Feature]:
             )
         )
         feats.append(
-            _station(
+            station(
                 f"{s}_hold_{letter}",
                 "hold",
                 (u, -ch - p.spur),
@@ -147,7 +78,7 @@ def side_features(p: SideParams) -> list[Feature]:
             )
         )
         feats.append(
-            _zone(
+            zone(
                 f"{s}_hold_bay_{letter}",
                 "hold_bay",
                 p,
@@ -158,7 +89,7 @@ def side_features(p: SideParams) -> list[Feature]:
         )
     for i, u in enumerate(p.inspection_u, 1):
         feats.append(
-            _spur(
+            spur(
                 f"{s}_inspection_{i}_spur",
                 (u, -ch),
                 (u, -ch - p.spur),
@@ -167,13 +98,13 @@ def side_features(p: SideParams) -> list[Feature]:
             )
         )
         feats.append(
-            _station(
+            station(
                 f"{s}_inspection_{i}", "inspection", (u, -ch - p.spur), f"{t} inspection dock {i}"
             )
         )
     iu = p.inspection_u
     feats.append(
-        _zone(
+        zone(
             f"{s}_inspection",
             "inspection",
             p,
@@ -183,7 +114,7 @@ def side_features(p: SideParams) -> list[Feature]:
         )
     )
     feats.append(
-        _zone(
+        zone(
             f"{s}_nii_scanner",
             "nii_scanner",
             p,
@@ -193,7 +124,7 @@ def side_features(p: SideParams) -> list[Feature]:
         )
     )
     feats.append(
-        _zone(
+        zone(
             f"{s}_customs",
             "customs_control",
             p,
@@ -203,7 +134,7 @@ def side_features(p: SideParams) -> list[Feature]:
     )
     # Turn-back: from the gate checkpoint back to the customs ring (buffer, hold bays).
     feats.append(
-        _lane(
+        lane(
             f"{s}_gate_turn_back",
             [(p.gate_u, p.off), (p.gate_u, tb_v), (c0, tb_v)],
             "one-way",
@@ -214,15 +145,15 @@ def side_features(p: SideParams) -> list[Feature]:
     )
     for i, u in enumerate(p.buffer_u, 1):
         at = (u, p.off - p.buffer_spur)
-        feats.append(_spur(f"{s}_buffer_{i}_spur", (u, p.off), at, p, f"{t} buffer {i} access"))
+        feats.append(spur(f"{s}_buffer_{i}_spur", (u, p.off), at, p, f"{t} buffer {i} access"))
         feats.append(
-            _station(
+            station(
                 f"{s}_buffer_{i}", "buffer", at, f"{t} pre-border buffer {i}", p.buffer_capacity
             )
         )
     bu = p.buffer_u
     feats.append(
-        _zone(
+        zone(
             f"{s}_buffer",
             "pre_border_buffer",
             p,
@@ -232,7 +163,7 @@ def side_features(p: SideParams) -> list[Feature]:
         )
     )
     feats.append(
-        _zone(
+        zone(
             f"{s}_gate",
             "border_gate",
             p,
@@ -242,7 +173,7 @@ def side_features(p: SideParams) -> list[Feature]:
     )
     # Links between the customs ring and the yard ring: a pair of one-way lanes.
     feats.append(
-        _lane(
+        lane(
             f"{s}_link_to_yard",
             [(c1, -p.off), (y0, -p.off)],
             "one-way",
@@ -252,7 +183,7 @@ def side_features(p: SideParams) -> list[Feature]:
         )
     )
     feats.append(
-        _lane(
+        lane(
             f"{s}_link_from_yard",
             [(y0, p.off), (c1, p.off)],
             "one-way",
@@ -261,56 +192,7 @@ def side_features(p: SideParams) -> list[Feature]:
             name=f"{t} yard -> customs road",
         )
     )
-    feats += _yard(p)
-    return feats
-
-
-def _yard(p: SideParams) -> list[Feature]:
-    s, t, m = p.side.lower(), p.town, p.margin
-    y0, y1, yh = p.yard
-    ring = [(y0, p.off), (y0, -p.off), (y0, -yh)]
-    ring += [(u, -yh) for u in p.yard_south_u] + [(y1, -yh)]
-    ring += [(y1, v) for v in p.yard_east_v] + [(y1, yh)]
-    ring += [(u, yh) for u in sorted(p.charger_u, reverse=True)] + [(y0, yh), (y0, p.off)]
-    feats = [
-        _lane(
-            f"{s}_yard_ring",
-            ring,
-            "one-way",
-            p.yard_kph,
-            exclusive=False,
-            name=f"{t} yard ring road",
-        )
-    ]
-    slots = [((y1, v), (y1 + p.spur, v)) for v in p.yard_east_v]
-    slots += [((u, -yh), (u, -yh - p.spur)) for u in p.yard_south_u]
-    for i, (start, end) in enumerate(slots, 1):
-        feats.append(_spur(f"{s}_slot_{i:02d}_spur", start, end, p, f"{t} yard slot {i} access"))
-        feats.append(_station(f"{s}_slot_{i:02d}", "yard_slot", end, f"{t} yard slot {i}"))
-    for i, u in enumerate(p.charger_u, 1):
-        at = (u, yh + p.spur)
-        feats.append(_spur(f"{s}_charger_{i}_spur", (u, yh), at, p, f"{t} charger {i} access"))
-        feats.append(_station(f"{s}_charger_{i}", "charger", at, f"{t} charging station {i}"))
-    cu = p.charger_u
-    feats.append(
-        _zone(
-            f"{s}_charging",
-            "charging",
-            p,
-            f"{t} AGV charging area",
-            (min(cu) - m, yh + p.spur * 0.4, max(cu) + m, yh + p.spur + m),
-            capacity=len(cu),
-        )
-    )
-    feats.append(
-        _zone(
-            f"{s}_yard",
-            "yard",
-            p,
-            f"{t} container yard",
-            (y0 - m, -yh - p.spur - m, y1 + p.spur + m, yh + p.spur + 2 * m),
-        )
-    )
+    feats += yard_features(p)
     return feats
 
 
@@ -337,7 +219,7 @@ def crossing_features(cn: SideParams, mn: SideParams) -> list[Feature]:
     out_mn = [(mn.customs[0], mn.off), *((u, mn.off) for u in sorted(mn.buffer_u, reverse=True))]
     out_mn = [_rot(q) for q in (*out_mn, (mn.gate_u, mn.off), (-cn.gate_u, mn.off))]
     feats.append(
-        _lane(
+        lane(
             "road_cn_to_mn",
             out_cn,
             "one-way",
@@ -347,7 +229,7 @@ def crossing_features(cn: SideParams, mn: SideParams) -> list[Feature]:
         )
     )
     feats.append(
-        _lane(
+        lane(
             "road_mn_to_cn",
             out_mn,
             "one-way",
@@ -361,7 +243,7 @@ def crossing_features(cn: SideParams, mn: SideParams) -> list[Feature]:
         if entering is mn:
             entry = [_rot(q) for q in entry]
         feats.append(
-            _lane(
+            lane(
                 f"{entering.side.lower()}_entry_road",
                 entry,
                 "one-way",

@@ -155,6 +155,7 @@ def info(
     roles = sorted({role for r in s.sides for role, _ in r.stations})
     for role in roles:
         rows.append((f"{role} stations", [str(dict(r.stations).get(role, 0)) for r in s.sides]))
+    rows.append(("parking places", [str(r.parking_places) for r in s.sides]))
     for label, values in rows:
         sides.add_row(label, *values)
     console.print(sides)

@@ -41,7 +41,8 @@ def test_validate_a_missing_file():
 def test_info_shows_sides_gates_and_zones():
     result = runner.invoke(app, ["map", "info", "erenhot_zamyn_uud"], terminal_width=120)
     assert result.exit_code == 0, result.output
-    for text in ("Per side of the border", "gate_cn", "road_mn_to_cn", "cn_hold_bay_a", "km"):
+    texts = ("Per side of the border", "gate_cn", "road_mn_to_cn", "cn_hold_bay_a", "km")
+    for text in (*texts, "parking stations", "mn_depot_2"):
         assert text in result.output
 
 
