@@ -47,18 +47,19 @@ __all__ = ["CoreFactory", "RunResult", "Simulation", "start_nodes"]
 # Builds the core for a run (tests pass a scripted fake; the default is the real Orchestrator).
 CoreFactory = Callable[[LaneGraph, Scenario, SimClock, RunLog], CorePort]
 
-# The fleet starts in the depot areas (buffers, chargers), so the yard slots are free for
-# containers: idle vehicles parked in yard slots block deliveries into them.
-_START_ROLES = (StationRole.BUFFER, StationRole.CHARGER)
+# The fleet starts in the depots (parking places; on maps without depots, buffers and chargers),
+# so the yard slots are free for containers: idle vehicles in yard slots block deliveries.
+_START_ROLES = (StationRole.PARKING, StationRole.BUFFER, StationRole.CHARGER)
 
 
 def start_nodes(graph: LaneGraph, count: int, source: str = "<scenario>") -> list[NodeId]:
-    """Where the fleet starts: buffer and charger places, both sides taken in turn, sorted by id
+    """Where the fleet starts: parking, buffer and charger places (in that order of preference),
+    both sides taken in turn, sorted by id
     so the placement is deterministic. A fleet larger than the places starts with the rest
     queued at those stations round-robin (the core counts them at start-up). Maps without
     buffers or chargers start the fleet at yard slots."""
     per_side: dict[str, list[NodeId]] = {}
-    stations = [st for role in _START_ROLES for st in graph.stations_with(role)]
+    stations = next((found for role in _START_ROLES if (found := graph.stations_with(role))), [])
     if not stations:
         stations = graph.stations_with(StationRole.YARD_SLOT)
     if not stations:

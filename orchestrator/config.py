@@ -1,0 +1,81 @@
+"""OrchestratorConfig: the one typed, validated configuration object of the core."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from orchestrator.errors import ConfigError
+
+__all__ = ["OrchestratorConfig"]
+
+
+@dataclass(frozen=True, slots=True)
+class OrchestratorConfig:
+    """Fleet and traffic parameters; validated once at construction.
+
+    ``headway_m`` is the gap kept between consecutive vehicles on a lane: with
+    ``vehicle_length_m`` it fixes how many vehicles a lane holds.
+    """
+
+    vehicle_length_m: float = 12.0
+    headway_m: float = 8.0
+    battery_capacity_kwh: float = 200.0
+    consumption_kwh_per_km: float = 2.0
+    # An idle vehicle below this fraction of capacity goes charging.
+    charge_below_fraction: float = 0.3
+    # A vehicle charges up to this fraction.
+    charge_to_fraction: float = 0.95
+    # Energy that must remain after pick-up + delivery + reaching a charger.
+    reserve_fraction: float = 0.05
+    # Multiplies the free-flow route time when estimating energy for detours (scanner, holds).
+    energy_margin: float = 1.2
+    # Cost added to an exclusive (single-vehicle) lane so routes prefer two-lane roads.
+    exclusive_penalty_s: float = 5.0
+    # Optional manual cap on vehicles admitted onto the lanes (None: the computed bound).
+    max_vehicles_on_lanes: int | None = None
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and math.isnan(value):
+                raise ConfigError(f"OrchestratorConfig.{f.name} is NaN; give a number")
+        _positive("vehicle_length_m", self.vehicle_length_m)
+        _non_negative("headway_m", self.headway_m)
+        _positive("battery_capacity_kwh", self.battery_capacity_kwh)
+        _non_negative("consumption_kwh_per_km", self.consumption_kwh_per_km)
+        _non_negative("exclusive_penalty_s", self.exclusive_penalty_s)
+        for name in ("charge_below_fraction", "charge_to_fraction", "reserve_fraction"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"OrchestratorConfig.{name} must be in [0, 1], got {value}")
+        if self.charge_to_fraction <= self.charge_below_fraction:
+            raise ConfigError(
+                "OrchestratorConfig.charge_to_fraction "
+                f"({self.charge_to_fraction}) must exceed charge_below_fraction "
+                f"({self.charge_below_fraction}), or vehicles would never finish charging"
+            )
+        if self.energy_margin < 1.0:
+            raise ConfigError(
+                f"OrchestratorConfig.energy_margin must be >= 1, got {self.energy_margin}"
+            )
+        if self.max_vehicles_on_lanes is not None and self.max_vehicles_on_lanes < 1:
+            raise ConfigError(
+                "OrchestratorConfig.max_vehicles_on_lanes must be >= 1 or None, got "
+                f"{self.max_vehicles_on_lanes}"
+            )
+
+    @property
+    def spacing_m(self) -> float:
+        """Lane length one vehicle takes up, headway included."""
+        return self.vehicle_length_m + self.headway_m
+
+
+def _positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise ConfigError(f"OrchestratorConfig.{name} must be > 0, got {value}")
+
+
+def _non_negative(name: str, value: float) -> None:
+    if not value >= 0:
+        raise ConfigError(f"OrchestratorConfig.{name} must be >= 0, got {value}")

@@ -1,0 +1,82 @@
+"""Composable edge costs for the router.
+
+A cost is a small function ``Edge -> float | None``; ``None`` hides the edge (closed lane,
+closed zone, a border edge an uncleared container may not use). :func:`compose` adds costs and
+hides an edge as soon as one part hides it, so a route cost is built from independent pieces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+
+from orchestrator.lanegraph import Edge, Node, NodeId, ZoneId
+
+__all__ = [
+    "EdgeCost",
+    "closures",
+    "compose",
+    "exclusive_penalty",
+    "length_m",
+    "no_border",
+    "travel_time_s",
+]
+
+EdgeCost = Callable[[Edge], float | None]
+
+
+def travel_time_s(edge: Edge) -> float:
+    return edge.travel_time_s
+
+
+def length_m(edge: Edge) -> float:
+    return edge.length_m
+
+
+def no_border(edge: Edge) -> float | None:
+    """Hides border-crossing edges: the view of a vehicle whose container is not cleared."""
+    return None if edge.crosses_border else 0.0
+
+
+def exclusive_penalty(penalty_s: float) -> EdgeCost:
+    """Adds ``penalty_s`` to single-vehicle sections so two-lane roads are preferred."""
+
+    def cost(edge: Edge) -> float:
+        return penalty_s if edge.exclusive else 0.0
+
+    return cost
+
+
+def closures(
+    closed_lanes: Collection[str],
+    closed_zones: Collection[ZoneId],
+    nodes: Mapping[NodeId, Node],
+) -> EdgeCost:
+    """Hides closed lanes and every edge touching a closed zone (live view of both sets)."""
+
+    def cost(edge: Edge) -> float | None:
+        if edge.lane_id in closed_lanes:
+            return None
+        if closed_zones and (
+            edge.zone in closed_zones
+            or nodes[edge.source].zone in closed_zones
+            or nodes[edge.target].zone in closed_zones
+        ):
+            return None
+        return 0.0
+
+    return cost
+
+
+def compose(*parts: EdgeCost) -> EdgeCost:
+    """Sum of ``parts``; ``None`` (closed) if any part returns ``None``."""
+
+    def cost(edge: Edge) -> float | None:
+        total = 0.0
+        for part in parts:
+            value = part(edge)
+            if value is None:
+                return None
+            total += value
+        return total
+
+    return cost

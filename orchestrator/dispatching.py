@@ -1,0 +1,360 @@
+"""Dispatching: which idle vehicle takes which waiting container, charging and making room.
+
+Each round offers the oldest orders that can have a delivery place now to the idle vehicles and
+solves the assignment optimally (:mod:`orchestrator.dispatcher`); vehicles low on energy go
+charging, and idle vehicles move out of yard slots and chargers that others need.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+
+import numpy as np
+
+from orchestrator.dispatcher import assign_matrix, needs_charge
+from orchestrator.domain.states import ContainerState, OrderState, VehicleState
+from orchestrator.lanegraph import NodeId, Side, Station, StationRole
+from orchestrator.messages import Command
+from orchestrator.planning import Planner
+from orchestrator.state import ContainerRun, Purpose, VehicleRun
+from orchestrator.traffic.resources import station_resource
+
+__all__ = ["Dispatching"]
+
+V = VehicleState
+# Orders offered per dispatch round: keeps a round cheap with a long backlog and a big fleet;
+# the oldest come first and the rest follow in the next rounds.
+_MAX_ORDERS_PER_ROUND = 48
+
+
+class Dispatching(Planner):
+    def charger_len(self, node: NodeId) -> float:
+        """Metres from ``node`` to the nearest open charger (0 if the map has none)."""
+        version, cache = self._charger_len
+        if version != self.router.version:
+            cache = {}
+            self._charger_len = (self.router.version, cache)
+        if node not in cache:
+            chargers = [
+                st for st in self.graph.stations_with(StationRole.CHARGER) if self.station_open(st)
+            ]
+            if not chargers:
+                cache[node] = 0.0
+            else:
+                self.router.prepare("length", [st.node for st in chargers])
+                cache[node] = min(self.router.cost("length", node, st.node) for st in chargers)
+        return cache[node]
+
+    def send_to_charger(self, v: VehicleRun, out: list[Command], side: Side | None) -> bool:
+        chargers = [st for st in self.graph.stations_with(StationRole.CHARGER, side)]
+        here = self.graph.stations.get(v.station or "")
+        if here is not None and here.role is StationRole.CHARGER:
+            sid: str | None = here.id
+        else:
+            sid = self.reserve_nearest(v, v.node, chargers, "time")
+        if sid is None:
+            return False
+        v.purpose = Purpose.CHARGE
+        v.target_station = sid
+        v.target_node = self.graph.stations[sid].node
+        self.go(v, out)
+        return True
+
+    def dispatch(self, out: list[Command]) -> None:
+        self.dispatch_needed = False
+        idle = [
+            self.vehicles[vid]
+            for vid in sorted(self.vehicles)
+            if (
+                (v := self.vehicles[vid]).state is V.IDLE
+                and v.target_node is None
+                and v.order_id is None
+                and not v.on_lanes
+            )
+            or (v.purpose is Purpose.CIRCULATE and v.container_id is None)
+        ]
+        if not idle:
+            return
+        ready: list[VehicleRun] = []
+        want_charger = False
+        for v in idle:
+            if needs_charge(v.battery_kwh, self.config):
+                if self.send_to_charger(v, out, None):
+                    continue
+                want_charger = True
+            ready.append(v)
+        orders = [
+            oid
+            for oid in self.open_orders
+            if self.containers[self.orders[oid]].state is ContainerState.WAITING
+        ]
+        assigned: set[str] = set()
+        self._energy_short = set()
+        self._no_dest_sides = set()
+        self._blocked_pickups = set()
+        if orders and ready:
+            assigned = self._assign(ready, orders, out)
+        origins = self.open_origins.keys()
+        for v in ready:
+            if v.id in assigned:
+                continue
+            if v.purpose is Purpose.CIRCULATE:
+                continue  # already making room; it parks or gets work at its next waypoint
+            here = self.graph.stations.get(v.station or "")
+            if v.id in self._energy_short:
+                # Too little charge for the work waiting: top up now rather than idle.
+                if not self.send_to_charger(v, out, None):
+                    want_charger = True
+            elif here is not None and here.role is StationRole.YARD_SLOT:
+                if here.side in self._no_dest_sides or (here.id in origins and self.open_orders):
+                    self.relocate(v, here.side, origins, out)
+                else:
+                    # Free the yard slot for deliveries: park at a charger on this side.
+                    self.send_to_charger(v, out, here.side)
+        if want_charger:
+            # Chargers full of charged, idle vehicles: make them room.
+            full = self.config.charge_to_fraction * self.config.battery_capacity_kwh * 0.99
+            for v in ready:
+                here = self.graph.stations.get(v.station or "")
+                if (
+                    v.id not in assigned
+                    and v.purpose is None
+                    and v.state is V.IDLE
+                    and here is not None
+                    and here.role is StationRole.CHARGER
+                    and v.battery_kwh >= full
+                ):
+                    self.relocate(v, here.side, origins, out, to_charger=False)
+
+    def relocate(
+        self,
+        v: VehicleRun,
+        side: Side,
+        busy: Collection[str],
+        out: list[Command],
+        *,
+        to_charger: bool = True,
+    ) -> None:
+        """Move an idle vehicle out of a yard slot that a delivery or pick-up needs.
+
+        To a charger, a buffer place, or a free slot on the other side; with none free it
+        circulates on its side's ring, but idle circulators never hold more than half the
+        admission tokens, so loaded vehicles always find one.
+        """
+        if to_charger and self.send_to_charger(v, out, None):
+            return
+        if v.depot is not None and self.to_depot(v):
+            self.log(
+                "vehicle.relocated",
+                v.id,
+                f"idle vehicle {v.id} makes room: returns to its depot {v.depot}",
+                vehicle_id=v.id,
+                station="",
+            )
+            self.go(v, out)
+            return
+        sid = self.parking_place(v, side, busy)
+        if sid is None:
+            circulating = sum(
+                1
+                for w in self.vehicles.values()
+                if w.purpose is Purpose.CIRCULATE and w.container_id is None
+            )
+            if (circulating + 1) * 2 <= self.traffic.admission_limit and not needs_charge(
+                v.battery_kwh, self.config
+            ):
+                point = self.next_waypoint(v, side)
+                if point is not None:
+                    self.log(
+                        "vehicle.relocated",
+                        v.id,
+                        f"idle vehicle {v.id} makes room: circulates on the "
+                        f"{side.value} side until a place frees",
+                        vehicle_id=v.id,
+                        station="",
+                    )
+                    v.purpose = Purpose.CIRCULATE
+                    v.target_station = None
+                    v.target_node = point
+                    self.go(v, out)
+            return
+        self.log(
+            "vehicle.relocated",
+            v.id,
+            f"idle vehicle {v.id} makes room: parks at {sid}",
+            vehicle_id=v.id,
+            station=sid,
+        )
+        v.purpose = Purpose.PARK
+        v.target_station = sid
+        v.target_node = self.graph.stations[sid].node
+        self.go(v, out)
+
+    def _slots_by_distance(self, pickup: Station, side: Side) -> list[Station]:
+        """Reachable yard slots of ``side``, nearest to ``pickup`` first (cached per routing)."""
+        key = (pickup.id, side)
+        version, cache = self._slot_order
+        if version != self.router.version:
+            cache = {}
+            self._slot_order = (self.router.version, cache)
+        order = cache.get(key)
+        if order is None:
+            slots = self.stations_by.get((StationRole.YARD_SLOT, side), [])
+            self.router.prepare("time", [st.node for st in slots])
+            ranked = sorted(
+                (self.router.cost("time", pickup.node, st.node), st.id, st) for st in slots
+            )
+            order = [st for cost, _, st in ranked if math.isfinite(cost)]
+            cache[key] = order
+        return order
+
+    def _dest_for(self, c: ContainerRun, busy: Collection[str]) -> str | None:
+        """The free yard slot on the destination side nearest the pick-up.
+
+        Slots no waiting container stands at come first: delivering there would lock it in.
+        """
+        pickup = self.graph.stations[c.order.origin_station]
+        fallback = None
+        for st in self._slots_by_distance(pickup, c.order.direction.destination):
+            if not self.alloc.has_room(station_resource(st.id)) or not self.station_open(st):
+                continue
+            if st.id not in busy:
+                return st.id
+            fallback = fallback or st.id
+        return fallback
+
+    def _free_slots(self, side: Side) -> int:
+        return sum(
+            max(0, self.alloc.capacity(r) - self.alloc.usage(r))
+            for st in self.stations_by.get((StationRole.YARD_SLOT, side), [])
+            if self.station_open(st) and (r := station_resource(st.id))
+        )
+
+    def _assign(self, ready: list[VehicleRun], orders: list[str], out: list[Command]) -> set[str]:
+        # Consider the oldest orders that can have a delivery place now, at most one per
+        # idle vehicle: the matrix stays small however long the backlog grows.
+        busy = self.open_origins.keys()
+        free = {side: self._free_slots(side) for side in (Side.CN, Side.MN)}
+        info: dict[str, tuple[Station, float]] = {}
+        considered: list[str] = []
+        # Round trips: with every slot on a side taken, a vehicle idle in one of them can
+        # fetch a container for that side and bring it back to its own slot.
+        parked: dict[Side, set[str]] = {Side.CN: set(), Side.MN: set()}
+        for v in ready:
+            st = self.graph.stations.get(v.station or "")
+            if st is not None and st.role is StationRole.YARD_SLOT and v.purpose is None:
+                parked[st.side].add(st.id)
+        round_trip: dict[str, Side] = {}
+        trips_left = {side: len(parked[side]) for side in (Side.CN, Side.MN)}
+        for oid in orders:
+            if len(considered) >= min(len(ready), _MAX_ORDERS_PER_ROUND):
+                break
+            if all(free[s] <= 0 and trips_left[s] <= 0 for s in (Side.CN, Side.MN)):
+                break
+            c = self.containers[self.orders[oid]]
+            side = c.order.direction.destination
+            pickup = self.graph.stations[c.order.origin_station]
+            if not self.station_open(pickup):
+                continue
+            dest = self._dest_for(c, busy) if free[side] > 0 else None
+            if dest is None:
+                self._no_dest_sides.add(side)
+                if trips_left[side] > 0:
+                    trips_left[side] -= 1
+                    round_trip[oid] = side
+                    info[oid] = (pickup, 0.0)
+                    considered.append(oid)
+                continue
+            free[side] -= 1
+            dnode = self.graph.stations[dest].node
+            self.router.prepare("length", [dnode])
+            job_m = self.router.cost("length", pickup.node, dnode) + self.charger_len(dnode)
+            info[oid] = (pickup, job_m)
+            considered.append(oid)
+        orders = considered
+        if not orders:
+            return set()
+        pickups = sorted({p.node for p, _ in info.values()})
+        self.router.prepare("time", pickups)
+        self.router.prepare("length", pickups)
+        by_id = {v.id: v for v in ready}
+        vids = sorted(by_id)
+        idx = np.array(
+            [self.router.node_index(by_id[vid].plan_end) for vid in vids], dtype=np.int64
+        )
+        battery = np.array([by_id[vid].battery_kwh for vid in vids])
+        stations = np.array([by_id[vid].station or "" for vid in vids], dtype=object)
+        cfg = self.config
+        reserve = cfg.reserve_fraction * cfg.battery_capacity_kwh
+        kwh_per_m = cfg.consumption_kwh_per_km / 1000.0 * cfg.energy_margin
+        matrix = np.full((len(vids), len(orders)), math.inf)
+        short = np.zeros(len(vids), dtype=bool)
+        for j, oid in enumerate(orders):
+            pickup, job_m = info[oid]
+            t = self.router.cost_array("time", pickup.node)[idx]
+            empty_m = self.router.cost_array("length", pickup.node)[idx]
+            job = np.full(len(vids), job_m)
+            if oid in round_trip:
+                home = parked[round_trip[oid]]
+                for i, vid in enumerate(vids):
+                    sid = by_id[vid].station
+                    if sid in home:
+                        node = self.graph.stations[sid].node
+                        job[i] = self.router.cost("length", pickup.node, node) + (
+                            self.charger_len(node)
+                        )
+                    else:
+                        job[i] = math.inf
+            ok = np.isfinite(t) & np.isfinite(empty_m) & np.isfinite(job)
+            enough = battery - (empty_m + job) * kwh_per_m >= reserve
+            short |= ok & ~enough
+            ok &= enough
+            if not self.alloc.has_room(station_resource(pickup.id)):
+                here = stations == pickup.id
+                if (ok & ~here).any():
+                    self._blocked_pickups.add(pickup.id)
+                ok &= here
+            matrix[ok, j] = t[ok]
+        self._energy_short = {vid for vid, s in zip(vids, short.tolist(), strict=True) if s}
+
+        done: set[str] = set()
+        for a in assign_matrix(vids, orders, matrix):
+            v = by_id[a.vehicle_id]
+            c = self.containers[self.orders[a.order_id]]
+            pickup = self.graph.stations[c.order.origin_station]
+            pres = station_resource(pickup.id)
+            if v.station != pickup.id and not self.alloc.has_room(pres):
+                continue
+            dest = v.station if a.order_id in round_trip else self._dest_for(c, busy)
+            if dest is None:
+                continue
+            if v.station != pickup.id:
+                self.alloc.take(v.id, [pres])
+            if dest != v.station:
+                self.alloc.take(v.id, [station_resource(dest)])
+            v.dest_station = dest
+            v.order_id = a.order_id
+            v.container_id = c.id
+            c.vehicle_id = v.id
+            c.set_state(ContainerState.ASSIGNED)
+            c.set_order_state(OrderState.ASSIGNED)
+            del self.open_orders[a.order_id]
+            self.open_origins[pickup.id] -= 1
+            if not self.open_origins[pickup.id]:
+                del self.open_origins[pickup.id]
+            v.purpose = Purpose.PICKUP
+            v.target_station = pickup.id
+            v.target_node = pickup.node
+            self.log(
+                "order.assigned",
+                c.id,
+                f"order {a.order_id}: vehicle {v.id} picks up {c.id} at {pickup.id} "
+                f"for {dest} ({a.empty_time_s:.0f} s empty run)",
+                order_id=a.order_id,
+                container_id=c.id,
+                vehicle_id=v.id,
+            )
+            done.add(v.id)
+            self.go(v, out)
+        return done

@@ -1,0 +1,1 @@
+"""Domain vocabulary of the crossing: containers, seals, vehicles, orders and their states."""

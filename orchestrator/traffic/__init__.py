@@ -1,0 +1,1 @@
+"""Traffic management: lane resources, their allocation, and the gridlock admission bound."""

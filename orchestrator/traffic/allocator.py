@@ -1,0 +1,97 @@
+"""Allocator: counts who holds which resource, and who waits for it (FIFO).
+
+Resources are plain string ids with a capacity. A vehicle holds a resource at most once however
+many edges of it it has been granted (an exclusive lane split into several edges is one
+resource); the allocator counts the grants so the resource is released with the last one.
+Waiters queue per resource in arrival order; the core wakes them when the resource frees.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+
+__all__ = ["Allocator"]
+
+
+class Allocator:
+    def __init__(self) -> None:
+        self._capacity: dict[str, int] = {}
+        self._usage: dict[str, int] = {}
+        # vehicle -> resource -> number of grants it holds on that resource
+        self._held: dict[str, dict[str, int]] = {}
+        self._waiters: dict[str, deque[str]] = {}
+
+    def define(self, resource: str, capacity: int) -> None:
+        self._capacity[resource] = capacity
+        self._usage.setdefault(resource, 0)
+
+    def capacity(self, resource: str) -> int:
+        return self._capacity[resource]
+
+    def usage(self, resource: str) -> int:
+        return self._usage.get(resource, 0)
+
+    def has_room(self, resource: str) -> bool:
+        return self._usage[resource] < self._capacity[resource]
+
+    def holds(self, vehicle: str, resource: str) -> bool:
+        return resource in self._held.get(vehicle, ())
+
+    def held_by(self, vehicle: str) -> list[str]:
+        return sorted(self._held.get(vehicle, ()))
+
+    def blocker(self, vehicle: str, resources: Sequence[str]) -> str | None:
+        """The first of ``resources`` the vehicle cannot take now, or None if it can take all."""
+        held = self._held.get(vehicle, {})
+        for res in resources:
+            if res not in held and self._usage[res] >= self._capacity[res]:
+                return res
+        return None
+
+    def take(self, vehicle: str, resources: Iterable[str]) -> None:
+        """Grant ``resources`` (call :meth:`blocker` first; ``take`` does not check room)."""
+        held = self._held.setdefault(vehicle, {})
+        for res in resources:
+            count = held.get(res, 0)
+            if count == 0:
+                self._usage[res] += 1
+            held[res] = count + 1
+
+    def release(self, vehicle: str, resource: str) -> bool:
+        """Drop one grant; True when the vehicle no longer holds the resource."""
+        held = self._held.get(vehicle)
+        if not held or resource not in held:
+            return False
+        count = held[resource] - 1
+        if count:
+            held[resource] = count
+            return False
+        del held[resource]
+        self._usage[resource] -= 1
+        return True
+
+    def release_all(self, vehicle: str) -> list[str]:
+        held = self._held.pop(vehicle, {})
+        for res in held:
+            self._usage[res] -= 1
+        return sorted(held)
+
+    def wait(self, vehicle: str, resource: str) -> None:
+        queue = self._waiters.setdefault(resource, deque())
+        if vehicle not in queue:
+            queue.append(vehicle)
+
+    def unwait(self, vehicle: str, resource: str) -> None:
+        queue = self._waiters.get(resource)
+        if queue and vehicle in queue:
+            queue.remove(vehicle)
+
+    def waiters(self, resource: str) -> list[str]:
+        return list(self._waiters.get(resource, ()))
+
+    def pop_waiter(self, resource: str) -> str | None:
+        queue = self._waiters.get(resource)
+        if not queue:
+            return None
+        return queue.popleft()

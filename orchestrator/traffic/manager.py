@@ -1,0 +1,184 @@
+"""Traffic manager: grants lane segments edge by edge, keeps the fleet gridlock-free.
+
+openTCS's split: a vehicle *claims* its route (the router's next-hop table towards its target)
+but *allocates* only the next edge. Before the grant, every resource on it must have room:
+the edge's FIFO lane (capacity by the headway rule), for an exclusive lane the lane itself and
+the ordinary edge after it (nobody ever waits inside a single-vehicle section), for a vehicle
+leaving a station an admission token (fewer vehicles on the lanes than the smallest cycle of
+lanes holds: no gridlock), and for a border edge the gate check (the vehicle starts at the gate
+checkpoint and its container is cleared now). A vehicle that cannot go waits in the FIFO queue
+of the resource that blocked it; the core wakes it when that resource frees.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from enum import Enum
+
+from orchestrator.config import OrchestratorConfig
+from orchestrator.lanegraph import EdgeKey, Gate, LaneGraph, NodeId
+from orchestrator.messages import Drive
+from orchestrator.router import Router
+from orchestrator.state import VehicleRun
+from orchestrator.traffic.allocator import Allocator
+from orchestrator.traffic.capacity import min_cycle_capacity
+from orchestrator.traffic.resources import ADMISSION, LaneResource, lane_resources
+
+__all__ = ["MoveResult", "TrafficManager"]
+
+UNLIMITED = 10**9
+
+
+class MoveResult(Enum):
+    MOVED = "moved"
+    BLOCKED = "blocked"  # waits in the queue of ``vehicle.waiting_on``
+    NO_ROUTE = "no_route"
+    GATE_REFUSED = "gate_refused"
+
+
+class TrafficManager:
+    def __init__(
+        self, graph: LaneGraph, config: OrchestratorConfig, router: Router, alloc: Allocator
+    ) -> None:
+        self.graph = graph
+        self.router = router
+        self.alloc = alloc
+        self.resources: dict[EdgeKey, LaneResource] = lane_resources(graph, config)
+        for res in {r.id: r for r in self.resources.values()}.values():
+            alloc.define(res.id, res.capacity)
+        self.min_cycle_capacity = min_cycle_capacity(graph, self.resources)
+        limit = (
+            UNLIMITED
+            if math.isinf(self.min_cycle_capacity)
+            else max(1, int(self.min_cycle_capacity) - 1)
+        )
+        if config.max_vehicles_on_lanes is not None:
+            limit = min(limit, config.max_vehicles_on_lanes)
+        self.admission_limit = limit
+        alloc.define(ADMISSION, limit)
+        self.gate_of: dict[EdgeKey, Gate] = {}
+        for gid in sorted(graph.gates):
+            gate = graph.gates[gid]
+            for key in gate.crossing_edges:
+                self.gate_of[key] = gate
+        self._out: dict[NodeId, list[NodeId]] = {}
+        for u, v in sorted(graph.edges):
+            self._out.setdefault(u, []).append(v)
+        self._border = {k for k, e in graph.edges.items() if e.crosses_border}
+        self._res_id = {k: r.id for k, r in self.resources.items()}
+        self.freed: deque[str] = deque()  # resources that got room, for the core to wake
+        self.crossings: list[tuple[VehicleRun, EdgeKey]] = []  # granted border edges
+
+    # ------------------------------------------------------------------ route following
+
+    def _first_hop(self, v: VehicleRun, dest: NodeId) -> NodeId | None:
+        hop = self.router.next_hop(v.profile, v.node, dest)
+        outs = self._out.get(v.node, [])
+        if hop is not None and hop == v.prev_node and v.on_lanes and len(outs) > 1:
+            # A U-turn on a two-way road could wait against oncoming traffic (the one wait
+            # the gridlock bound does not count): drive on and let the table bring it back.
+            best: tuple[float, NodeId] | None = None
+            for w in outs:
+                if w == hop:
+                    continue
+                step = self.router.edge_cost(v.profile, v.node, w)
+                if step is None:
+                    continue
+                total = step + self.router.cost(v.profile, w, dest)
+                if math.isfinite(total) and (best is None or total < best[0]):
+                    best = (total, w)
+            if best is not None:
+                hop = best[1]
+        return hop
+
+    def chain(self, v: VehicleRun, dest: NodeId) -> list[EdgeKey] | None:
+        """Edges to grant next: one, or a run of exclusive ones plus the ordinary edge after."""
+        hop = self._first_hop(v, dest)
+        if hop is None:
+            return None
+        edges = [(v.node, hop)]
+        while self.resources[edges[-1]].exclusive and edges[-1][1] != dest:
+            here = edges[-1][1]
+            nxt = self.router.next_hop(v.profile, here, dest)
+            if nxt is None:
+                return None
+            edges.append((here, nxt))
+        return edges
+
+    # ------------------------------------------------------------------ grants
+
+    def try_move(self, v: VehicleRun, dest: NodeId, cleared: bool, out: list[object]) -> MoveResult:
+        edges = self.chain(v, dest)
+        if edges is None:
+            return MoveResult.NO_ROUTE
+        crossing = [key for key in edges if key in self._border] if self._border else ()
+        for key in crossing:
+            gate = self.gate_of.get(key)
+            # Defence in depth: the router already hides border edges from uncleared
+            # containers; this check holds even if a table were stale.
+            if gate is None or gate.node != key[0] or not cleared:
+                return MoveResult.GATE_REFUSED
+        needed = [self._res_id[key] for key in edges]
+        if not v.on_lanes:
+            needed.append(ADMISSION)
+        blocker = self.alloc.blocker(v.id, needed)
+        if blocker is not None:
+            if v.waiting_on != blocker:
+                if v.waiting_on is not None:
+                    self.alloc.unwait(v.id, v.waiting_on)
+                v.waiting_on = blocker
+                self.alloc.wait(v.id, blocker)
+            return MoveResult.BLOCKED
+        if v.waiting_on is not None:
+            self.alloc.unwait(v.id, v.waiting_on)
+            v.waiting_on = None
+        v.wait_logged = None
+        self.alloc.take(v.id, needed)
+        if not v.on_lanes:
+            v.on_lanes = True
+            v.admitted = True
+            if v.station is not None:
+                if v.station not in (v.dest_station, v.home_station):  # places it keeps
+                    self._release(v, f"station:{v.station}")
+                v.station = None
+        elif v.current_edge is not None:
+            self._release(v, self._res_id[v.current_edge])
+        v.current_edge = None
+        v.lane_edges = deque(edges)
+        v.path = deque(key[1] for key in edges)
+        for key in crossing:
+            self.crossings.append((v, key))
+        out.append(Drive(v.id, (v.node, *v.path)))
+        return MoveResult.MOVED
+
+    def _release(self, v: VehicleRun, resource: str) -> None:
+        if self.alloc.release(v.id, resource):
+            self.freed.append(resource)
+
+    def at_node(self, v: VehicleRun, node: NodeId) -> bool:
+        """Book the vehicle's arrival at ``node``; True when its granted path ends here."""
+        v.path.popleft()
+        edge = v.lane_edges.popleft()
+        v.prev_node = v.node
+        v.node = node
+        if v.path:
+            self._release(v, self.resources[edge].id)
+            return False
+        v.current_edge = edge
+        return True
+
+    def leave_lanes(self, v: VehicleRun, station: str | None) -> None:
+        """The vehicle has pulled into ``station`` (whose place it reserved before), or into
+        its own depot spot off the lanes (``None``)."""
+        if v.current_edge is not None:
+            self._release(v, self.resources[v.current_edge].id)
+            v.current_edge = None
+        if v.admitted:
+            self._release(v, ADMISSION)
+            v.admitted = False
+        v.on_lanes = False
+        v.station = station
+
+    def on_lanes_count(self) -> int:
+        return self.alloc.usage(ADMISSION)

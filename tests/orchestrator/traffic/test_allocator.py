@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orchestrator.traffic.allocator import Allocator
+
+
+def test_grants_count_per_vehicle_and_release_with_the_last() -> None:
+    a = Allocator()
+    a.define("lane:x", 1)
+    assert a.blocker("v1", ["lane:x", "lane:x"]) is None
+    a.take("v1", ["lane:x", "lane:x"])  # an exclusive lane split in two edges
+    assert a.usage("lane:x") == 1
+    assert a.blocker("v2", ["lane:x"]) == "lane:x"
+    assert a.release("v1", "lane:x") is False
+    assert a.release("v1", "lane:x") is True
+    assert a.usage("lane:x") == 0
+
+
+def test_waiters_are_fifo_and_unique() -> None:
+    a = Allocator()
+    a.define("r", 1)
+    for v in ["b", "a", "b", "c"]:
+        a.wait(v, "r")
+    assert a.waiters("r") == ["b", "a", "c"]
+    a.unwait("a", "r")
+    assert a.pop_waiter("r") == "b"
+    assert a.pop_waiter("r") == "c"
+    assert a.pop_waiter("r") is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 2), st.booleans()), max_size=60))
+def test_usage_never_exceeds_capacity_when_takers_check_first(
+    ops: list[tuple[int, int, bool]],
+) -> None:
+    a = Allocator()
+    caps = [1, 2, 3]
+    for i, c in enumerate(caps):
+        a.define(f"r{i}", c)
+    for vehicle, res, take in ops:
+        vid, rid = f"v{vehicle}", f"r{res}"
+        if take:
+            if a.blocker(vid, [rid]) is None:
+                a.take(vid, [rid])
+        else:
+            a.release(vid, rid)
+        for i, c in enumerate(caps):
+            holders = sum(1 for v in range(5) if a.holds(f"v{v}", f"r{i}"))
+            assert a.usage(f"r{i}") == holders <= c
