@@ -167,6 +167,16 @@ class CustodyTracker:
         self._containers: dict[str, ContainerCustody] = {}
         self._seal_owner: dict[str, str] = {}  # seals are single-use: seal -> container
 
+    @classmethod
+    def restore(
+        cls, states: Iterable[ContainerCustody], seal_owner: dict[str, str]
+    ) -> CustodyTracker:
+        """A tracker in a given state (the fast replay hands over to a tracker with this)."""
+        tracker = cls()
+        tracker._containers = {s.container_id: s for s in states}
+        tracker._seal_owner = dict(seal_owner)
+        return tracker
+
     def __len__(self) -> int:
         return len(self._containers)
 

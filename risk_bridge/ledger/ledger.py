@@ -135,8 +135,7 @@ class Ledger:
         head = self._store.latest_tree_head()
         if head is None:
             raise LedgerIntegrityError(f"ledger {self.url} has no signed tree head (empty?)")
-        rows = ((seq, body, h) for seq, body, h in self._store.iter_rows())
-        return verify_ledger(rows, head, public_key, check_events=check_events)
+        return verify_ledger(self._store.iter_rows(), head, public_key, check_events=check_events)
 
     # ------------------------------------------------------------------ writing
 

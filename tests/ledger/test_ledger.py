@@ -193,3 +193,18 @@ def test_unsupported_urls_and_missing_files_are_clear_errors(tmp_path: Path) -> 
         open_ledger(f"sqlite:///{tmp_path / 'missing.db'}", readonly=True)
     with pytest.raises(CustodyError, match="needs a signing key"):
         open_ledger("postgresql://nobody@127.0.0.1:1/x")
+
+
+def test_large_and_small_batches_round_trip(url: str, key: Path) -> None:
+    # Large batches take the COPY path on PostgreSQL, small ones one pipelined INSERT.
+    events = many(40)  # 280 events
+    with open_ledger(url, key=key) as ledger:
+        assert ledger.append_many(events[:200]) == list(range(200))
+        assert ledger.append_many(events[200:203]) == [200, 201, 202]
+        assert ledger.append_many(events[203:]) == list(range(203, 280))
+        assert ledger.verify(load_public_key(Path(f"{key}.pub"))).entries == 280
+        proof = ledger.inclusion_proof(150)
+        head = ledger.tree_head()
+        assert head is not None
+        leaf = next(ledger.rows(150))[2]
+        verify_inclusion(leaf, 150, head.tree_size, proof, head.root_hash)

@@ -1,0 +1,172 @@
+"""Where verification sends entry bytes to be replayed through the custody rules.
+
+:class:`RuleReplay` replays in this process: the fast replay
+(:class:`~orchestrator.custody.replay.FastReplay`), handing over to a
+:class:`~orchestrator.custody.legality.CustodyTracker` at the first entry it is not sure of, so
+verdicts and messages are the tracker's. :class:`RuleWorker` runs the same replay in a second
+process, so that on two cores the rules run beside the hashing: the verifier hands it only
+entries whose order, hashes and links it has already checked, in order, so the first failure
+either side reports is still the first bad entry, and the outcome is the same as in-process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import Protocol
+
+from orchestrator.custody.encoding import event_from_body
+from orchestrator.custody.errors import CustodyError, LedgerIntegrityError
+from orchestrator.custody.legality import CustodyTracker
+from orchestrator.custody.replay import FastReplay
+
+__all__ = ["RuleReplay", "RuleSink", "RuleWorker", "rule_sink"]
+
+_BATCH = 4096  # entries per message to the worker (about 1.3 MB)
+_PIPE_BYTES = 8 << 20
+_F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ (Linux; Python 3.10+ names it on Linux only)
+PARALLEL_FROM = 50_000  # entries: below this, starting a process costs more than it saves
+
+
+class RuleSink(Protocol):
+    def apply(self, bodies: Sequence[bytes], first: int) -> None:
+        """Replay entries ``first, first + 1, ...``; may raise the first failure (or defer it
+        to :meth:`finish`)."""
+
+    def finish(self) -> int:
+        """Raise the first failure, if any; else return how many containers were replayed."""
+
+    def close(self) -> None: ...
+
+
+class RuleReplay:
+    """The custody rules in this process; raises at the first illegal entry."""
+
+    def __init__(self) -> None:
+        self.fast = FastReplay()
+        self.slow: CustodyTracker | None = None
+
+    def apply(self, bodies: Sequence[bytes], first: int) -> None:
+        start = 0
+        if self.slow is None:
+            start = self.fast.feed(bodies, first)
+            if start == len(bodies):
+                return
+            # Stays on the tracker from here: exact, if slower (entries with escaped strings).
+            self.slow = self.fast.to_tracker()
+        apply = self.slow.apply
+        for k in range(start, len(bodies)):
+            seq = first + k
+            try:
+                apply(event_from_body(bodies[k]))
+            except CustodyError as exc:
+                raise LedgerIntegrityError(
+                    f"entry {seq}: is not a legal custody event: {exc}", seq
+                ) from None
+            except (ValueError, KeyError, TypeError) as exc:
+                raise LedgerIntegrityError(
+                    f"entry {seq}: does not decode to a custody event ({exc})", seq
+                ) from None
+
+    def finish(self) -> int:
+        return len(self.fast if self.slow is None else self.slow)
+
+    def close(self) -> None:
+        pass
+
+
+def _serve(inbox: Connection, outbox: Connection) -> None:
+    """The worker: replay what arrives until None; send ("fail", seq, text) at the first
+    failure (then only drain), else ("ok", containers) at the end."""
+    rules = RuleReplay()
+    failed = False
+    while (message := inbox.recv()) is not None:
+        if failed:
+            continue
+        first, bodies = message
+        try:
+            rules.apply(bodies, first)
+        except LedgerIntegrityError as exc:
+            failed = True
+            outbox.send(("fail", exc.seq, str(exc)))
+    if not failed:
+        outbox.send(("ok", rules.finish(), ""))
+    outbox.close()
+
+
+def _widen(conn: Connection) -> None:
+    """Grow a pipe to hold several batches: each time a full pipe blocks the sender costs a
+    trip through the scheduler, which on a busy machine dominates the transfer."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: keep the default pipe
+        return
+    for size in (_PIPE_BYTES, 1 << 20):
+        try:
+            fcntl.fcntl(conn.fileno(), _F_SETPIPE_SZ, size)
+            return
+        except OSError:
+            continue
+
+
+class RuleWorker:
+    """The custody rules in a forked process; failures surface at the next :meth:`apply` after
+    the worker saw them, or at :meth:`finish`."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("fork")
+        inbox, self._conn = ctx.Pipe(duplex=False)
+        self._results, outbox = ctx.Pipe(duplex=False)
+        _widen(self._conn)
+        self._proc = ctx.Process(target=_serve, args=(inbox, outbox), daemon=True)
+        self._proc.start()
+        inbox.close()
+        outbox.close()
+        self._first = 0
+        self._buffer: list[bytes] = []
+        self._outcome: tuple[str, int | None, str] | None = None
+
+    def apply(self, bodies: Sequence[bytes], first: int) -> None:
+        if first != self._first + len(self._buffer):
+            raise AssertionError("entries must reach the rules in order")  # a verifier bug
+        self._buffer.extend(bodies)
+        if len(self._buffer) >= _BATCH:
+            self._flush()
+            if self._results.poll():  # the worker found an illegal entry: stop early
+                self.finish()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._conn.send((self._first, self._buffer))
+            self._first += len(self._buffer)
+            self._buffer = []
+
+    def finish(self) -> int:
+        if self._outcome is None:
+            self._flush()
+            self._conn.send(None)
+            self._outcome = self._results.recv()
+            self.close()
+        status, value, text = self._outcome
+        if status == "fail":
+            raise LedgerIntegrityError(text, value)
+        return int(value or 0)
+
+    def close(self) -> None:
+        if self._proc.is_alive() and self._outcome is None:
+            self._proc.kill()  # given up (an error on the verifier's side): stop now
+        self._proc.join()
+        self._conn.close()
+        self._results.close()
+
+
+def rule_sink(expected_entries: int) -> RuleSink:
+    """A worker process for a large ledger on a machine with two cores or more, else in-process."""
+    if (
+        expected_entries >= PARALLEL_FROM
+        and (multiprocessing.cpu_count() or 1) >= 2
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
+        return RuleWorker()
+    return RuleReplay()
