@@ -8,42 +8,21 @@ four digits. ISO 6346 container numbers carry a check digit, which is verified.
 
 from __future__ import annotations
 
-import re
-from enum import Enum
-
 from orchestrator.custody.errors import MalformedCustodyEvent
+from orchestrator.domain import seals as _seals
+from orchestrator.domain.iso6346 import parse_container_number
+from orchestrator.domain.seals import SealClass
+from orchestrator.errors import InvalidContainerNumberError, InvalidSealError
 
 __all__ = ["SealClass", "check_container_id", "check_seal_number", "parse_seal_class"]
-
-_SEAL_RE = re.compile(r"^[A-Z0-9](?:[A-Z0-9-]{2,18})[A-Z0-9]$")
-_CONTAINER_RE = re.compile(r"^[A-Z]{3}[UJZR][0-9]{7}$")
-# ISO 6346 letter values skip multiples of 11.
-_LETTER_VALUES = dict(
-    zip(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-        [v for v in range(10, 39) if v % 11 != 0],
-        strict=True,
-    )
-)
-
-
-class SealClass(Enum):
-    """ISO 17712 seal class."""
-
-    INDICATIVE = "I"
-    SECURITY = "S"
-    HIGH_SECURITY = "H"
 
 
 def check_seal_number(seal_number: str) -> str:
     """Return ``seal_number`` if well formed, else raise naming it and the expected layout."""
-    if not _SEAL_RE.match(seal_number) or sum(c.isdigit() for c in seal_number) < 4:
-        hint = " (use upper case)" if seal_number.upper() != seal_number else ""
-        raise MalformedCustodyEvent(
-            f"malformed seal number {seal_number!r}{hint}: expected 4-20 upper-case letters, "
-            "digits or hyphens with at least 4 digits, e.g. 'EZ-20260001'"
-        )
-    return seal_number
+    try:
+        return _seals.check_seal_number(seal_number)
+    except InvalidSealError as exc:
+        raise MalformedCustodyEvent(f"malformed {exc}") from None
 
 
 def parse_seal_class(value: str | None, seal_number: str) -> SealClass:
@@ -57,19 +36,18 @@ def parse_seal_class(value: str | None, seal_number: str) -> SealClass:
 
 
 def check_container_id(container_id: str) -> str:
-    """Return ``container_id`` if it is a valid ISO 6346 number (check digit included)."""
-    if not _CONTAINER_RE.match(container_id):
+    """Return ``container_id`` if it is a valid ISO 6346 number (check digit included).
+
+    Ledger entries hold the canonical form only: no spaces, upper case.
+    """
+    try:
+        canonical = parse_container_number(container_id)
+    except InvalidContainerNumberError as exc:
         raise MalformedCustodyEvent(
-            f"malformed container number {container_id!r}: expected ISO 6346 like 'CSQU3054383' "
-            "(owner code, category U/J/Z/R, 6-digit serial, check digit)"
-        )
-    total = 0
-    for i, ch in enumerate(container_id[:10]):
-        total += (_LETTER_VALUES[ch] if ch.isalpha() else int(ch)) << i
-    expected = total % 11 % 10
-    if int(container_id[10]) != expected:
+            f"malformed container number {exc}; re-read the number from the container door"
+        ) from None
+    if canonical != container_id:
         raise MalformedCustodyEvent(
-            f"container {container_id}: ISO 6346 check digit is {container_id[10]}, "
-            f"expected {expected}; re-read the number from the container door"
+            f"container number {container_id!r}: write it in canonical form {canonical!r}"
         )
     return container_id
