@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import typer
 
+from risk_bridge.cli.bridge_cmd import app as bridge_app
+from risk_bridge.cli.custody_cmd import app as custody_app
 from risk_bridge.cli.map_cmd import app as map_app
+from risk_bridge.cli.ros_cmd import app as ros_app
+from risk_bridge.cli.serve_cmd import serve
+from risk_bridge.cli.simulate_cmd import simulate
+from risk_bridge.cli.traffic_cmd import app as traffic_app
 
 __all__ = ["app", "main"]
 
@@ -26,6 +32,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(map_app, name="map")
+app.add_typer(traffic_app, name="traffic")
+app.add_typer(custody_app, name="custody")
+app.command("simulate")(simulate)
+app.add_typer(bridge_app, name="bridge")
+app.command("serve")(serve)
+app.add_typer(ros_app, name="ros")
 
 
 def main() -> None:

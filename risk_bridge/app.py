@@ -1,0 +1,157 @@
+"""The bridge's composition root: ``create_app(settings, fleet=...) -> FastAPI``.
+
+Settings, the store, the key ring and the service are built here, not at import. The fleet is
+passed in (``borderflow serve`` builds the SimPy fleet; tests may pass one they drive by hand,
+or None for an API without a fleet). This is the only place that maps the bridge's errors to
+HTTP status codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from risk_bridge.errors import AuthError, BridgeError
+from risk_bridge.security import StateDir
+from risk_bridge.settings import BridgeSettings
+
+__all__ = ["create_app"]
+
+_DESCRIPTION = """
+The customs risk bridge between China's GACC (Erenhot) and the Customs General Administration
+of Mongolia (Zamyn-Uud) and the borderflow fleet. Customs decides; borderflow obeys at once.
+
+* **Auth**: OAuth2 client credentials at `/v1/oauth/token` (machines) or tokens issued by
+  `borderflow bridge token` (officers, operators); send `Authorization: Bearer <jwt>`.
+* **Writes** need an `Idempotency-Key` header; a replay returns the stored response.
+* **Events**: `/v1/events/stream` (SSE) and webhooks signed with HMAC-SHA256.
+"""
+
+_JSON_WRITES = (
+    "/v1/verdicts",
+    "/v1/warnings",
+    "/v1/holds",
+    "/v1/containers",
+    "/v1/lanes",
+    "/v1/webhooks",
+)
+
+
+def create_app(settings: BridgeSettings, *, fleet: Any = None, start: bool = True) -> FastAPI:
+    from risk_bridge.events_out import WebhookDispatcher
+    from risk_bridge.routers import auth, containers, events, health, holds, lanes, verdicts
+    from risk_bridge.routers import warnings as warnings_router
+    from risk_bridge.service import BridgeService
+    from risk_bridge.store import open_store
+
+    keys = StateDir(
+        settings.state_dir,
+        issuer=settings.issuer,
+        audience=settings.audience,
+        ttl_s=settings.token_ttl_s,
+    )
+    store = open_store(settings.db_url)
+    service = BridgeService(settings, store, fleet)
+    dispatcher = WebhookDispatcher(
+        store,
+        service.webhook_secrets,
+        retries=settings.webhook_retries,
+        backoff_s=settings.webhook_backoff_s,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        dispatcher.stop()
+        service.close()
+        if fleet is not None:
+            fleet.stop()
+        store.close()
+
+    app = FastAPI(
+        title="borderflow customs risk bridge",
+        version="1.0.0",
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.keys = keys
+    app.state.service = service
+    app.state.store = store
+    app.state.dispatcher = dispatcher
+    for r in (auth, verdicts, warnings_router, holds, containers, lanes, events, health):
+        app.include_router(r.router)
+
+    from risk_bridge.guard import BodyGuard
+
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes, json_prefixes=_JSON_WRITES)
+
+    @app.exception_handler(BridgeError)
+    async def bridge_error(request: Request, exc: BridgeError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthError) else None
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for e in exc.errors():
+            loc = ".".join(str(p) for p in e.get("loc", ()))
+            errors.append({"loc": loc, "msg": str(e.get("msg", ""))})
+        first = errors[0] if errors else {"loc": "", "msg": "invalid request"}
+        return JSONResponse(
+            {"detail": f"{first['loc']}: {first['msg']}", "errors": errors}, status_code=422
+        )
+
+    _declare_bearer(app)
+    if start:
+        service.start(fleet.manifest() if fleet is not None else [])
+        dispatcher.start()
+        if fleet is not None and getattr(fleet, "realtime", False):
+            fleet.start()
+    return app
+
+
+def _declare_bearer(app: FastAPI) -> None:
+    """Put the bearer scheme in the OpenAPI document (the dependencies parse the header
+    themselves, so FastAPI cannot infer it): every operation but the token endpoint and
+    /healthz needs a JWT."""
+    from fastapi.openapi.utils import get_openapi
+
+    open_paths = {"/v1/oauth/token", "/healthz"}
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        from risk_bridge.schemas import VerdictBatch, VerdictCreate
+
+        components = doc.setdefault("components", {})
+        # Bodies the verdict routes parse themselves (pydantic-core from JSON bytes).
+        schemas = components.setdefault("schemas", {})
+        for model in (VerdictCreate, VerdictBatch):
+            js = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(js.pop("$defs", {}))
+            schemas[model.__name__] = js
+        schemes = components.setdefault("securitySchemes", {})
+        schemes["bearerAuth"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "from POST /v1/oauth/token, or `borderflow bridge token`",
+        }
+        for path, ops in doc.get("paths", {}).items():
+            if path in open_paths:
+                continue
+            for op in ops.values():
+                op["security"] = [{"bearerAuth": []}]
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]

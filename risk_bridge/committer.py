@@ -1,0 +1,176 @@
+"""Group commit: one writer thread turns queued write jobs into one durable transaction.
+
+A job's ``prepare`` runs on the writer thread against the in-memory state (so jobs are
+serialised and see each other's effects), returns the rows to write and the effects to run
+once they are durable (feeding the core, publishing events). All jobs drained together are
+committed in ONE fsynced transaction; only then are their futures resolved: an acknowledged
+write is on disk, and the core never acts on a write that is not. If the commit fails, every
+job of the group fails with 503 and ``on_failure`` rebuilds the state from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from risk_bridge.errors import BridgeError, StoreUnavailable
+from risk_bridge.store import SqlStore, WriteBatch
+
+__all__ = ["Committer", "Prepared"]
+
+
+@dataclass(slots=True)
+class Prepared:
+    batch: WriteBatch
+    result: Any
+    effects: list[Callable[[], None]] = field(default_factory=list)
+
+
+class _LoopFuture:
+    """Target of a job submitted from an event loop: resolved on that loop, in bulk (one
+    wake-up of the loop per group instead of one per request)."""
+
+    __slots__ = ("fut", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.fut: asyncio.Future[Any] = loop.create_future()
+
+
+Target = Future[Any] | _LoopFuture
+_Settled = tuple[asyncio.Future[Any], bool, Any]
+Job = tuple[Callable[[], Prepared], Target]
+
+
+def _settle(items: list[_Settled]) -> None:
+    for fut, ok, value in items:
+        if fut.done():
+            continue
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)
+
+
+class Committer:
+    def __init__(
+        self,
+        store: SqlStore,
+        on_failure: Callable[[StoreUnavailable], None],
+        max_group: int = 512,
+    ) -> None:
+        self._store = store
+        self._on_failure = on_failure
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._max_group = max_group
+        self._thread = threading.Thread(target=self._run, name="committer", daemon=True)
+        self._thread.start()
+        self.commits = 0
+        self.jobs_done = 0
+
+    def submit(self, prepare: Callable[[], Prepared]) -> Future[Any] | asyncio.Future[Any]:
+        """Queue a job; from inside an event loop the result is an asyncio future of it."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            fut: Future[Any] = Future()
+            self._queue.put((prepare, fut))
+            return fut
+        target = _LoopFuture(loop)
+        self._queue.put((prepare, target))
+        return target.fut
+
+    def submit_threaded(self, prepare: Callable[[], Prepared]) -> Future[Any]:
+        fut: Future[Any] = Future()
+        self._queue.put((prepare, fut))
+        return fut
+
+    def call(self, prepare: Callable[[], Prepared], timeout_s: float = 30.0) -> Any:
+        return self.submit_threaded(prepare).result(timeout=timeout_s)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            jobs = [first]
+            stop = False
+            while len(jobs) < self._max_group:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                jobs.append(nxt)
+            self._group(jobs)
+            if stop:
+                return
+
+    def _group(self, jobs: list[Job]) -> None:
+        merged = WriteBatch()
+        ready: list[tuple[Prepared, Target]] = []
+        out: _Results = _Results()
+        for prepare, target in jobs:
+            try:
+                prepared = prepare()
+            except Exception as exc:
+                out.add(target, False, exc)
+                continue
+            merged.extend(prepared.batch)
+            ready.append((prepared, target))
+        if ready and len(merged):
+            try:
+                self._store.commit(merged)
+            except BridgeError as exc:
+                failure = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(str(exc))
+                # Fail-safe first: by the time a client sees 503 the fleet is already safe.
+                self._on_failure(failure)
+                for _, target in ready:
+                    out.add(target, False, failure)
+                out.flush()
+                return
+            self.commits += 1
+        for prepared, target in ready:
+            for effect in prepared.effects:
+                try:
+                    effect()
+                except Exception as exc:
+                    import logging
+
+                    logging.getLogger("risk_bridge").exception("effect failed: %s", exc)
+            self.jobs_done += 1
+            out.add(target, True, prepared.result)
+        out.flush()
+
+
+class _Results:
+    """Collects a group's outcomes; loop futures are settled with one wake-up per loop."""
+
+    def __init__(self) -> None:
+        self.by_loop: dict[asyncio.AbstractEventLoop, list[_Settled]] = {}
+
+    def add(self, target: Target, ok: bool, value: Any) -> None:
+        if isinstance(target, _LoopFuture):
+            self.by_loop.setdefault(target.loop, []).append((target.fut, ok, value))
+        elif ok:
+            target.set_result(value)
+        else:
+            target.set_exception(value)
+
+    def flush(self) -> None:
+        for loop, items in self.by_loop.items():
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+                loop.call_soon_threadsafe(_settle, items)
+        self.by_loop.clear()

@@ -1,0 +1,159 @@
+"""The bridge's vocabulary and its pure rules: roles, levels, verdict resolution, warnings.
+
+Resolution (no I/O, no clock): per container and authority the latest verdict wins, ordered by
+``(issued_at, sequence, verdict_id)`` so out-of-order arrivals always resolve the same way; an
+active raise-level warning lifts an authority's level for every container it matches; the
+effective level is the stricter of the two authorities. A container with no verdict from anyone
+stays UNKNOWN, which the core never clears to cross.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+__all__ = [
+    "LEVEL_RANK",
+    "Authority",
+    "Cargo",
+    "Channel",
+    "Level",
+    "Role",
+    "Treatment",
+    "VerdictRecord",
+    "WarningRecord",
+    "effective_level",
+    "latest_per_authority",
+]
+
+
+class Role(StrEnum):
+    AUTHORITY_SYSTEM = "authority_system"
+    OFFICER = "officer"
+    OPERATOR = "operator"
+    VIEWER = "viewer"
+
+
+class Authority(StrEnum):
+    CN = "CN"  # GACC, Erenhot
+    MN = "MN"  # Customs General Administration of Mongolia, Zamyn-Uud
+
+
+class Level(StrEnum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+
+
+class Channel(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+    BLUE = "blue"
+
+
+class Treatment(StrEnum):
+    NONE = "none"
+    DOCUMENTARY_CHECK = "documentary_check"
+    NII_SCAN = "nii_scan"
+    PHYSICAL_INSPECTION = "physical_inspection"
+
+
+LEVEL_RANK = {"UNKNOWN": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Cargo:
+    """What the manifest says about a container (what warnings match on)."""
+
+    container_id: str
+    consignor: str
+    hs_code: str
+    origin_country: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictRecord:
+    verdict_id: str
+    container_id: str
+    authority: str
+    level: str
+    channel: str | None
+    treatment: str
+    reasons: tuple[str, ...]
+    issued_at: datetime
+    sequence: int
+    received_seq: int  # store order, for history listing only
+
+    @property
+    def order_key(self) -> tuple[datetime, int, str]:
+        return (self.issued_at, self.sequence, self.verdict_id)
+
+
+@dataclass(frozen=True, slots=True)
+class WarningRecord:
+    warning_id: str
+    authority: str
+    kind: str  # "raise_level" | "close_lane" | "close_zone"
+    level: str | None
+    consignor: str | None
+    hs_prefix: str | None
+    origin_country: str | None
+    target: str | None  # lane or zone id
+    valid_from: datetime
+    valid_until: datetime | None
+    reason: str
+    withdrawn_at: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        if self.withdrawn_at is not None and self.withdrawn_at <= now:
+            return False
+        if now < self.valid_from:
+            return False
+        return self.valid_until is None or now < self.valid_until
+
+    def matches(self, cargo: Cargo | None) -> bool:
+        if self.kind != "raise_level" or cargo is None:
+            return False
+        if self.consignor is not None and cargo.consignor.lower() != self.consignor.lower():
+            return False
+        if self.hs_prefix is not None and not cargo.hs_code.startswith(self.hs_prefix):
+            return False
+        return self.origin_country is None or cargo.origin_country == self.origin_country
+
+
+def latest_per_authority(verdicts: Iterable[VerdictRecord]) -> dict[str, VerdictRecord]:
+    """The verdict in force for each authority: the greatest ``order_key`` wins."""
+    out: dict[str, VerdictRecord] = {}
+    for v in verdicts:
+        cur = out.get(v.authority)
+        if cur is None or v.order_key > cur.order_key:
+            out[v.authority] = v
+    return out
+
+
+def effective_level(
+    latest: dict[str, VerdictRecord],
+    warnings: Iterable[WarningRecord],
+    cargo: Cargo | None,
+    now: datetime,
+) -> tuple[str, str | None]:
+    """(level, deciding authority). Warnings only raise a level an authority has already given:
+    a warning never turns a missing verdict into a clearing one."""
+    levels = {a: v.level for a, v in latest.items()}
+    for w in warnings:
+        if (
+            w.authority in levels
+            and w.level
+            and w.active(now)
+            and w.matches(cargo)
+            and LEVEL_RANK[w.level] > LEVEL_RANK[levels[w.authority]]
+        ):
+            levels[w.authority] = w.level
+    if not levels:
+        return "UNKNOWN", None
+    # Stricter side wins; on a tie the authority id decides, so the result is deterministic.
+    best = max(sorted(levels), key=lambda a: LEVEL_RANK[levels[a]])
+    return levels[best], best

@@ -1,0 +1,41 @@
+"""POST /v1/oauth/token: OAuth2 client credentials (form body or HTTP Basic) -> short JWT."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Header, Request
+
+from risk_bridge.errors import AuthError, BadInput
+from risk_bridge.schemas import TokenPublic
+from risk_bridge.security import StateDir
+
+router = APIRouter(prefix="/v1/oauth", tags=["auth"])
+
+
+@router.post(
+    "/token",
+    response_model=TokenPublic,
+    responses={401: {"description": "invalid client credentials"}},
+)
+async def token(
+    request: Request,
+    grant_type: Annotated[str, Form(max_length=64)],
+    client_id: Annotated[str | None, Form(max_length=128)] = None,
+    client_secret: Annotated[str | None, Form(max_length=256)] = None,
+    authorization: Annotated[str | None, Header(max_length=1024)] = None,
+) -> dict[str, object]:
+    if grant_type != "client_credentials":
+        raise BadInput(f"grant_type {grant_type!r} is not supported; use client_credentials")
+    if authorization and authorization.lower().startswith("basic "):
+        try:
+            raw = base64.b64decode(authorization[6:], validate=True).decode()
+            client_id, _, client_secret = raw.partition(":")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise AuthError("invalid client credentials") from exc
+    if not client_id or not client_secret:
+        raise AuthError("invalid client credentials")
+    keys: StateDir = request.app.state.keys
+    tok, ttl = keys.client_token(client_id, client_secret)
+    return {"access_token": tok, "token_type": "bearer", "expires_in": int(ttl)}

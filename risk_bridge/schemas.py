@@ -1,0 +1,250 @@
+"""The API's request (Create) and response (Public) schemas, with OpenAPI examples.
+
+Container numbers are validated here (ISO 6346, the error names the expected check digit), so
+a malformed request is refused before anything is looked up or stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from orchestrator.domain.iso6346 import parse_container_number
+from orchestrator.errors import InvalidContainerNumberError
+from risk_bridge.domain import Authority, Channel, Level, Treatment
+
+__all__ = [
+    "ContainerPublic",
+    "HoldPublic",
+    "LaneChange",
+    "Recognition",
+    "Release",
+    "TokenPublic",
+    "VerdictBatch",
+    "VerdictCreate",
+    "VerdictResults",
+    "WarningCreate",
+    "WarningPublic",
+    "WebhookCreate",
+    "WebhookPublic",
+    "Withdrawal",
+    "check_container",
+]
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+Text = Annotated[str, Field(max_length=500)]
+# Bounded so a huge integer cannot overflow the store's BIGINT column.
+Sequence = Annotated[int, Field(ge=0, le=2**53)]
+Consignor = Annotated[str, Field(min_length=1, max_length=200)]
+HsPrefix = Annotated[str, Field(pattern=r"^[0-9]{2,10}$")]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+def check_container(raw: str) -> str:
+    try:
+        return str(parse_container_number(raw))
+    except InvalidContainerNumberError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VerdictCreate(_In):
+    verdict_id: Id
+    container_id: str = Field(max_length=20, description="ISO 6346 container number")
+    authority: Authority
+    level: Level
+    channel: Channel | None = None
+    treatment: Treatment = Treatment.NONE
+    reasons: list[Text] = Field(default_factory=list, max_length=20)
+    issued_at: AwareDatetime
+    sequence: Sequence = Field(0, description="issuer's counter; breaks issued_at ties")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "verdict_id": "GACC-2026-000123",
+                    "container_id": "CSQU3054383",
+                    "authority": "CN",
+                    "level": "HIGH",
+                    "channel": "red",
+                    "treatment": "physical_inspection",
+                    "reasons": ["consignor on watch list"],
+                    "issued_at": "2026-11-23T08:15:00+08:00",
+                    "sequence": 1,
+                }
+            ]
+        },
+    )
+
+    _container = field_validator("container_id")(check_container)
+
+
+class VerdictBatch(_In):
+    verdicts: list[VerdictCreate] = Field(min_length=1)
+
+
+class VerdictResult(BaseModel):
+    verdict_id: str
+    status: Literal["accepted", "superseded", "duplicate"]
+
+
+class VerdictResults(BaseModel):
+    accepted: int
+    results: list[VerdictResult]
+
+
+class WarningCreate(_In):
+    warning_id: Id
+    authority: Authority
+    kind: Literal["raise_level", "close_lane", "close_zone"]
+    level: Level | None = Field(None, description="raise_level: the level matching containers get")
+    consignor: Consignor | None = None
+    hs_prefix: HsPrefix | None = None
+    origin_country: Country | None = None
+    target: Id | None = Field(None, description="close_lane / close_zone: the lane or zone id")
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    reason: Text = ""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "warning_id": "GACC-W-2026-17",
+                    "authority": "CN",
+                    "kind": "raise_level",
+                    "level": "MEDIUM",
+                    "hs_prefix": "2603",
+                    "origin_country": "MN",
+                    "valid_until": "2026-12-31T00:00:00Z",
+                    "reason": "Order 271 risk warning 17",
+                }
+            ]
+        },
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> WarningCreate:
+        if self.kind == "raise_level":
+            if self.level is None:
+                raise ValueError("a raise_level warning needs level (LOW, MEDIUM or HIGH)")
+            if not (self.consignor or self.hs_prefix or self.origin_country):
+                raise ValueError(
+                    "a raise_level warning needs at least one of consignor, "
+                    "hs_prefix, origin_country to match containers"
+                )
+            if self.target is not None:
+                raise ValueError("target is for close_lane / close_zone warnings only")
+        elif self.target is None:
+            raise ValueError(f"a {self.kind} warning needs target (the lane or zone id)")
+        elif self.level is not None:
+            raise ValueError(f"a {self.kind} warning takes no level")
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        return self
+
+
+class WarningPublic(BaseModel):
+    warning_id: str
+    authority: str
+    kind: str
+    level: str | None
+    consignor: str | None
+    hs_prefix: str | None
+    origin_country: str | None
+    target: str | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    reason: str
+    withdrawn_at: datetime | None
+    active: bool
+
+
+class Withdrawal(_In):
+    reason: Text = Field(min_length=3)
+
+
+class Release(_In):
+    reason: Text = Field(min_length=3, description="mandatory: why the hold is released")
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "inspected, no findings"}]}
+    )
+
+
+class Recognition(_In):
+    inspection_id: Id = Field(description="release_id of the other authority's inspection")
+    reason: Text = Field(min_length=3)
+
+
+class LaneChange(_In):
+    reason: Text = ""
+    is_zone: bool = False
+
+
+class HoldPublic(BaseModel):
+    hold_id: str
+    container_id: str
+    authority: str
+    reason: str
+    placed_at: str
+    status: str
+    closed_at: str | None
+    vehicle_id: str | None
+    station: str | None
+    position: dict[str, Any] | None = None
+
+
+class ContainerPublic(BaseModel):
+    container_id: str
+    cargo: dict[str, str]
+    effective_level: str
+    deciding_authority: str | None
+    verdicts: list[dict[str, Any]]
+    holds: list[dict[str, Any]]
+    releases: list[dict[str, Any]]
+    position: dict[str, Any] | None
+    custody: dict[str, Any]
+
+
+class WebhookCreate(_In):
+    url: str = Field(pattern=r"^https?://[^\s]{3,500}$")
+    kinds: list[
+        Literal[
+            "*",
+            "hold.placed",
+            "hold.released",
+            "container.crossed",
+            "container.delivered",
+            "tamper.alert",
+            "verdict.effective",
+            "lane.closed",
+            "lane.opened",
+            "warning.issued",
+            "warning.withdrawn",
+            "release.recorded",
+            "recognition.recorded",
+        ]
+    ] = Field(["*"], min_length=1, max_length=20)
+
+
+class WebhookPublic(BaseModel):
+    webhook_id: str
+    authority: str
+    url: str
+    kinds: list[str]
+    secret: str | None = Field(None, description="HMAC key; returned once, at creation")
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int

@@ -1,0 +1,139 @@
+"""The bridge's in-memory view of its store, rebuilt from a snapshot at start-up.
+
+Only the committer thread mutates it (see :mod:`risk_bridge.committer`), so it needs no lock;
+readers on other threads see whole records (dict assignment is atomic in CPython).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from risk_bridge.domain import Cargo, VerdictRecord, WarningRecord
+from risk_bridge.store import Snapshot
+
+__all__ = ["BridgeState", "parse_ts"]
+
+
+def parse_ts(text: object) -> datetime:
+    return datetime.fromisoformat(str(text))
+
+
+def _opt_ts(text: object) -> datetime | None:
+    return None if text in (None, "") else parse_ts(text)
+
+
+@dataclass(slots=True)
+class BridgeState:
+    cargo: dict[str, Cargo] = field(default_factory=dict)
+    verdicts: dict[str, list[VerdictRecord]] = field(default_factory=dict)
+    verdict_ids: dict[str, VerdictRecord] = field(default_factory=dict)
+    latest: dict[str, dict[str, VerdictRecord]] = field(default_factory=dict)
+    warnings: dict[str, WarningRecord] = field(default_factory=dict)
+    warning_active: dict[str, bool] = field(default_factory=dict)
+    holds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    active_hold: dict[str, str] = field(default_factory=dict)  # container -> hold id
+    releases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    releases_by_container: dict[str, list[str]] = field(default_factory=dict)
+    idem: dict[tuple[str, str], tuple[str, int, str]] = field(default_factory=dict)
+    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fed: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # what the core was told
+    pending_release: dict[str, dict[str, str]] = field(default_factory=dict)
+    lanes_closed: dict[str, set[str]] = field(default_factory=dict)  # target -> closers
+    next_event_seq: int = 1
+    counter: int = 0  # id tie-breaker for ids the bridge makes itself
+
+    def add_verdict(self, v: VerdictRecord) -> None:
+        self.verdicts.setdefault(v.container_id, []).append(v)
+        self.verdict_ids[v.verdict_id] = v
+        cur = self.latest.setdefault(v.container_id, {})
+        old = cur.get(v.authority)
+        if old is None or v.order_key > old.order_key:
+            cur[v.authority] = v
+
+    def add_release(self, row: dict[str, Any]) -> None:
+        self.releases[row["release_id"]] = row
+        self.releases_by_container.setdefault(row["container_id"], []).append(row["release_id"])
+
+    @classmethod
+    def from_snapshot(cls, snap: Snapshot) -> BridgeState:
+        st = cls()
+        for cid, consignor, hs, origin, _at in snap.containers:
+            st.cargo[str(cid)] = Cargo(str(cid), str(consignor), str(hs), str(origin))
+        for i, r in enumerate(snap.verdicts):
+            vid, cid, auth, level, channel, treat, reasons, issued, seq, _recv, _actor = r
+            st.add_verdict(
+                VerdictRecord(
+                    str(vid),
+                    str(cid),
+                    str(auth),
+                    str(level),
+                    None if channel is None else str(channel),
+                    str(treat),
+                    tuple(json.loads(str(reasons))),
+                    parse_ts(issued),
+                    int(str(seq)),
+                    i,
+                )
+            )
+        for r in snap.warnings:
+            wid, auth, kind, level, cons, hs, origin, target, vf, vu, reason, wd, _c, _a = r
+            st.warnings[str(wid)] = WarningRecord(
+                str(wid),
+                str(auth),
+                str(kind),
+                None if level is None else str(level),
+                None if cons is None else str(cons),
+                None if hs is None else str(hs),
+                None if origin is None else str(origin),
+                None if target is None else str(target),
+                parse_ts(vf),
+                _opt_ts(vu),
+                str(reason),
+                _opt_ts(wd),
+            )
+        for r in snap.holds:
+            hid, cid, auth, reason, placed, vehicle, station, status, closed = r
+            st.holds[str(hid)] = {
+                "hold_id": hid,
+                "container_id": cid,
+                "authority": auth,
+                "reason": reason,
+                "placed_at": placed,
+                "vehicle_id": vehicle,
+                "station": station,
+                "status": status,
+                "closed_at": closed,
+            }
+            if status == "active":
+                st.active_hold[str(cid)] = str(hid)
+        for r in snap.releases:
+            rid, kind, cid, auth, officer, reason, recog, at = r
+            st.add_release(
+                {
+                    "release_id": rid,
+                    "kind": kind,
+                    "container_id": cid,
+                    "authority": auth,
+                    "officer": officer,
+                    "reason": reason,
+                    "recognised_authority": recog,
+                    "at": at,
+                }
+            )
+        for principal, key, h, status, body, _at in snap.idempotency:
+            st.idem[(str(principal), str(key))] = (str(h), int(str(status)), str(body))
+        for wid, auth, url, secret, kinds, created in snap.webhooks:
+            st.webhooks[str(wid)] = {
+                "webhook_id": wid,
+                "authority": auth,
+                "url": url,
+                "secret": secret,
+                "kinds": json.loads(str(kinds)),
+                "created_at": created,
+            }
+        st.next_event_seq = snap.last_event_seq + 1
+        st.counter = int(snap.meta.get("counter", "0"))
+        return st

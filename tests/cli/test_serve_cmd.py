@@ -1,0 +1,71 @@
+"""``borderflow serve`` and ``borderflow bridge``: help, credentials administration, bad input.
+(The running server is tested end to end, kill -9 included, in tests/bridge/test_recovery.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jwt
+from typer.testing import CliRunner
+
+from risk_bridge.cli import app
+from risk_bridge.security import StateDir
+
+runner = CliRunner()
+
+
+def _keys(path: Path) -> StateDir:
+    return StateDir(path, issuer="borderflow-bridge", audience="borderflow", ttl_s=60)
+
+
+def test_serve_help_teaches() -> None:
+    result = runner.invoke(app, ["serve", "--help"])
+    assert result.exit_code == 0
+    for word in ("--port", "--db", "--scenario", "--speed", "127.0.0.1", "bridge token"):
+        assert word in result.output
+
+
+def test_bridge_init_client_token_rotate(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    r = runner.invoke(app, ["bridge", "init", "--state-dir", str(state)])
+    assert r.exit_code == 0 and "active signing key" in r.output
+    assert (state.stat().st_mode & 0o777) == 0o700
+    r = runner.invoke(app, ["bridge", "client-add", "gacc-erenhot", "--role", "authority_system",
+                            "--authority", "CN", "--state-dir", str(state)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    secret = r.stdout.split("client_secret=")[1].split()[0]
+    principal = _keys(state).verify(_keys(state).client_token("gacc-erenhot", secret)[0])
+    assert (principal.role.value, principal.authority) == ("authority_system", "CN")
+    r = runner.invoke(app, ["bridge", "token", "--role", "officer", "--authority", "MN",
+                            "--sub", "MN-officer-7", "--state-dir", str(state)])  # fmt: skip
+    assert r.exit_code == 0
+    tok = r.stdout.strip()
+    assert _keys(state).verify(tok).subject == "MN-officer-7"
+    old_kid = jwt.get_unverified_header(tok)["kid"]
+    r = runner.invoke(app, ["bridge", "rotate-key", "--state-dir", str(state)])
+    assert r.exit_code == 0 and old_kid not in r.output
+    assert _keys(state).verify(tok).subject == "MN-officer-7"  # still valid until retired
+    r = runner.invoke(app, ["bridge", "retire-key", old_kid, "--state-dir", str(state)])
+    assert r.exit_code == 0
+    r = runner.invoke(app, ["bridge", "client-remove", "gacc-erenhot", "--state-dir", str(state)])
+    assert r.exit_code == 0
+
+
+def test_bridge_bad_input(tmp_path: Path) -> None:
+    state = str(tmp_path / "state")
+    r = runner.invoke(app, ["bridge", "token", "--role", "officer", "--sub", "x",
+                            "--state-dir", state])  # fmt: skip
+    assert r.exit_code == 2 and "needs --authority CN or MN" in r.output
+    r = runner.invoke(app, ["bridge", "token", "--role", "admin", "--sub", "x",
+                            "--state-dir", state])  # fmt: skip
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["bridge", "retire-key", "nope", "--state-dir", state])
+    assert r.exit_code == 2
+
+
+def test_serve_bad_input_exits_2(tmp_path: Path) -> None:
+    state = str(tmp_path / "state")
+    r = runner.invoke(app, ["serve", "--scenario", "no_such_scenario", "--state-dir", state])
+    assert r.exit_code == 2 and "no_such_scenario" in r.output
+    r = runner.invoke(app, ["serve", "--db", "mysql://x/y", "--state-dir", state])
+    assert r.exit_code == 2 and "unsupported store URL" in r.output
