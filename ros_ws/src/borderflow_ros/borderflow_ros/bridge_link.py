@@ -1,0 +1,144 @@
+"""The risk bridge's way into ROS: core events from the bridge become ROS messages.
+
+The customs risk bridge (``risk_bridge``, FastAPI) decides verdicts and officers' releases; with
+a ROS fleet it hands them to :class:`BridgeLink.deliver`, which publishes a verdict on
+``/borderflow/verdicts`` (reliable + transient-local, so an orchestrator that starts later still
+gets it), calls the ``release_hold`` service for a release, and requests lane closures on
+``/borderflow/lane_requests``. The link runs its own rclpy context and executor thread, so it can
+live inside the bridge's process next to uvicorn. ``deliver`` returns no commands: they go to the
+vehicles from the orchestrator node.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from borderflow_ros.convert import verdict_to_msg
+
+__all__ = ["BridgeLink"]
+
+
+class BridgeLink:
+    def __init__(self, node_name: str = "borderflow_bridge_link") -> None:
+        import rclpy
+        from borderflow_interfaces.msg import LaneStatus, RiskVerdict
+        from borderflow_interfaces.srv import ReleaseHold
+        from rclpy.executors import SingleThreadedExecutor
+
+        from borderflow_ros import qos
+
+        self._ctx = rclpy.Context()
+        rclpy.init(context=self._ctx, signal_handler_options=rclpy.SignalHandlerOptions.NO)
+        self.node = rclpy.create_node(node_name, context=self._ctx)
+        self._verdicts = self.node.create_publisher(
+            RiskVerdict, qos.VERDICTS_TOPIC, qos.decision_qos()
+        )
+        self._lanes = self.node.create_publisher(
+            LaneStatus, qos.LANES_TOPIC + "_requests", qos.decision_qos()
+        )
+        self._release = self.node.create_client(ReleaseHold, qos.RELEASE_SERVICE)
+        self._executor = SingleThreadedExecutor(context=self._ctx)
+        self._executor.add_node(self.node)
+        self._thread = threading.Thread(target=self._spin, name="ros-bridge-link", daemon=True)
+        self._thread.start()
+
+    def _spin(self) -> None:
+        try:
+            self._executor.spin()
+        except Exception:  # the context was shut down by stop()
+            return
+
+    def deliver(self, event: Any, timeout_s: float = 5.0) -> list[Any]:
+        """Forward one core event; a refused release raises ValueError with the node's reason."""
+        from borderflow_interfaces.msg import LaneStatus
+        from borderflow_interfaces.srv import ReleaseHold
+
+        from orchestrator.messages import HoldReleased, LaneClosed, LaneOpened, VerdictIssued
+
+        stamp = self.node.get_clock().now().to_msg()
+        if isinstance(event, VerdictIssued):
+            self._verdicts.publish(verdict_to_msg(event, stamp))
+        elif isinstance(event, HoldReleased):
+            req = ReleaseHold.Request(
+                container_id=event.container_id,
+                officer_id=event.officer_id,
+                authority=event.authority.value,
+                reason=event.reason,
+            )
+            if not self._release.wait_for_service(timeout_sec=timeout_s):
+                raise TimeoutError("the orchestrator node's release_hold service is not up")
+            fut = self._release.call_async(req)
+            deadline = time.monotonic() + timeout_s
+            while not fut.done():
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"release of {event.container_id} got no answer")
+                time.sleep(0.002)
+            res = fut.result()
+            if not res.accepted:
+                raise ValueError(res.message)
+        elif isinstance(event, LaneClosed | LaneOpened):
+            msg = LaneStatus(lane_id=event.lane_id, is_zone=event.is_zone,
+                             closed=isinstance(event, LaneClosed),
+                             reason=getattr(event, "reason", ""))  # fmt: skip
+            msg.header.stamp = stamp
+            self._lanes.publish(msg)
+        else:
+            raise TypeError(
+                f"{type(event).__name__} is not a bridge event (verdict, release, lane)"
+            )
+        return []
+
+    def stop(self) -> None:
+        self._executor.shutdown(timeout_sec=1.0)
+        self.node.destroy_node()
+        self._ctx.try_shutdown()
+        self._thread.join(timeout=2.0)
+
+
+class RosBridgeFleet:
+    """The bridge's fleet port (``risk_bridge.app.create_app(settings, fleet=...)``) backed by
+    ROS: verdicts, releases and lane requests accepted over HTTP go to the orchestrator node
+    through a :class:`BridgeLink`. The core lives in the orchestrator node, so the views the
+    bridge reads from an in-process core (``container_view``, ``container_node``) are not
+    available (None) and its log does not flow back yet (see docs/ros.md, "Known limits")."""
+
+    def __init__(self, graph: Any, manifest: list[Any], link: BridgeLink | None = None) -> None:
+        import queue
+
+        self.link = link or BridgeLink()
+        self.graph = graph
+        self._manifest = list(manifest)
+        self.log_queue: queue.Queue[Any] = queue.Queue()
+        self.customs_queue: queue.Queue[Any] = queue.Queue()
+        self.lane_ids = frozenset(e.lane_id for e in graph.edges.values())
+        self.zone_ids = frozenset(str(z) for z in graph.zones)
+        self.lock = threading.RLock()
+        self.ledger = None
+        self.commands_sent = 0
+        self._t0 = time.monotonic()
+
+    def manifest(self) -> list[Any]:
+        return list(self._manifest)
+
+    def now_s(self) -> float:
+        return time.monotonic() - self._t0
+
+    def deliver(self, event: Any) -> list[Any]:
+        return self.link.deliver(event)
+
+    def container_view(self, container_id: str) -> None:
+        return None
+
+    def container_node(self, container_id: str) -> None:
+        return None
+
+    def crossed_or_delivered(self) -> set[str]:
+        return set()
+
+    def start(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        self.link.stop()

@@ -1,0 +1,17 @@
+"""The one exception hierarchy of the ROS layer (parameters and message conversions)."""
+
+from __future__ import annotations
+
+__all__ = ["BorderflowRosError", "ConversionError", "ParameterError"]
+
+
+class BorderflowRosError(Exception):
+    """Base of every error raised by borderflow_ros."""
+
+
+class ParameterError(BorderflowRosError, ValueError):
+    """A node parameter is missing or out of range; the message names it and the fix."""
+
+
+class ConversionError(BorderflowRosError, ValueError):
+    """A ROS message cannot become a core event (unknown enum value, empty id, ...)."""

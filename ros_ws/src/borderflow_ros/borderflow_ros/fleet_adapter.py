@@ -1,0 +1,182 @@
+"""Fleet adapter: the core's per-vehicle commands out, vehicles' standard topics in.
+
+For every vehicle ``<id>`` (given by the ``vehicle_ids`` parameter or discovered from its
+``/agv/<id>/state`` topic):
+
+- out: ``/agv/<id>/command`` (borderflow VehicleCommand, what the vehicle executes),
+  ``/agv/<id>/plan`` (nav_msgs/Path of each Drive, for Nav2-style controllers and RViz) and, for
+  vehicles listed in ``diff_drive_vehicles``, ``/agv/<id>/cmd_vel`` (geometry_msgs/Twist from a
+  pure-pursuit follower, the convention of Gazebo's DiffDrive system via ros_gz_bridge);
+- in: ``/agv/<id>/odom`` (nav_msgs/Odometry) and ``/agv/<id>/state`` (VehicleState), both also
+  the vehicle's heartbeat. A vehicle silent for ``heartbeat_timeout_s`` is reported faulted to
+  the owner (the orchestrator node), which isolates it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from borderflow_interfaces.msg import VehicleCommand, VehicleState
+from geometry_msgs.msg import Twist
+from nav_msgs.msg import Odometry, Path
+from rclpy.node import Node
+
+from borderflow_ros import qos
+from borderflow_ros.heartbeat import HeartbeatMonitor
+
+__all__ = ["FleetAdapter", "pure_pursuit"]
+
+_STATE_PREFIX, _STATE_SUFFIX = "/agv/", "/state"
+
+
+def pure_pursuit(
+    pose: tuple[float, float, float],
+    path: list[tuple[float, float]],
+    *,
+    lookahead_m: float = 4.0,
+    speed_mps: float = 2.0,
+    goal_tolerance_m: float = 0.5,
+) -> tuple[float, float]:
+    """(linear m/s, angular rad/s) for a diff-drive base at ``pose`` (x, y, yaw) following
+    ``path`` (map frame). Aims at the first point at least ``lookahead_m`` away, or the end."""
+    x, y, yaw = pose
+    if not path:
+        return (0.0, 0.0)
+    gx, gy = path[-1]
+    if math.hypot(gx - x, gy - y) < goal_tolerance_m:
+        return (0.0, 0.0)
+    target = next(
+        ((px, py) for px, py in path if math.hypot(px - x, py - y) >= lookahead_m), (gx, gy)
+    )
+    dx, dy = target[0] - x, target[1] - y
+    # Target in the vehicle frame: lateral offset decides the curvature 2*y_v / L^2.
+    y_v = -math.sin(yaw) * dx + math.cos(yaw) * dy
+    dist2 = max(dx * dx + dy * dy, 1e-6)
+    curvature = 2.0 * y_v / dist2
+    return (speed_mps, speed_mps * curvature)
+
+
+class _Vehicle:
+    __slots__ = ("cmd_pub", "plan_pub", "plan_xy", "pose", "seq", "state", "twist_pub")
+
+    def __init__(self) -> None:
+        self.cmd_pub: Any = None
+        self.plan_pub: Any = None
+        self.twist_pub: Any = None
+        self.seq = 0
+        self.plan_xy: list[tuple[float, float]] = []
+        self.pose: tuple[float, float, float] | None = None
+        self.state: VehicleState | None = None
+
+
+class FleetAdapter:
+    """Lives inside a host node; calls ``on_new(vid, state)`` and ``on_fault(vid)``."""
+
+    def __init__(
+        self,
+        node: Node,
+        *,
+        heartbeat_timeout_s: float,
+        vehicle_ids: list[str],
+        diff_drive_vehicles: list[str],
+        on_new: Callable[[str, VehicleState], None],
+        on_fault: Callable[[str], None],
+        discovery_period_s: float = 0.5,
+    ) -> None:
+        self.node = node
+        self.monitor = HeartbeatMonitor(heartbeat_timeout_s)
+        self.diff_drive = set(diff_drive_vehicles)
+        self.vehicles: dict[str, _Vehicle] = {}
+        self.joined: set[str] = set()
+        self._on_new = on_new
+        self._on_fault = on_fault
+        self.received_odometry = 0
+        for vid in vehicle_ids:
+            self.watch(vid)
+        node.create_timer(discovery_period_s, self._discover)
+        node.create_timer(min(0.25, heartbeat_timeout_s / 4.0), self._check)
+
+    # Heartbeats use the monotonic clock of this process: a vehicle's silence is measured in
+    # real seconds whatever /clock does (sim time may pause; a dead process stays dead).
+    @staticmethod
+    def _mono_s() -> float:
+        return time.monotonic()
+
+    def watch(self, vid: str) -> None:
+        if vid in self.vehicles:
+            return
+        v = _Vehicle()
+        n = self.node
+        v.cmd_pub = n.create_publisher(
+            VehicleCommand, qos.vehicle_topic(vid, "command"), qos.command_qos()
+        )
+        v.plan_pub = n.create_publisher(Path, qos.vehicle_topic(vid, "plan"), qos.decision_qos(1))
+        if vid in self.diff_drive:
+            v.twist_pub = n.create_publisher(Twist, qos.vehicle_topic(vid, "cmd_vel"), 10)
+        self.vehicles[vid] = v
+        n.create_subscription(
+            Odometry,
+            qos.vehicle_topic(vid, "odom"),
+            lambda m, i=vid: self._on_odom(i, m),
+            qos.sensor_qos(),
+        )
+        n.create_subscription(
+            VehicleState,
+            qos.vehicle_topic(vid, "state"),
+            lambda m, i=vid: self._on_state(i, m),
+            qos.sensor_qos(),
+        )
+
+    def _discover(self) -> None:
+        for name, _types in self.node.get_topic_names_and_types():
+            if name.startswith(_STATE_PREFIX) and name.endswith(_STATE_SUFFIX):
+                vid = name[len(_STATE_PREFIX) : -len(_STATE_SUFFIX)]
+                if "/" not in vid:
+                    self.watch(vid)
+
+    def _on_odom(self, vid: str, msg: Odometry) -> None:
+        self.received_odometry += 1
+        self.monitor.seen(vid, self._mono_s())
+        v = self.vehicles[vid]
+        q = msg.pose.pose.orientation
+        yaw = math.atan2(2.0 * (q.w * q.z + q.x * q.y), 1.0 - 2.0 * (q.y * q.y + q.z * q.z))
+        v.pose = (msg.pose.pose.position.x, msg.pose.pose.position.y, yaw)
+        if v.twist_pub is not None and v.plan_xy and not self.monitor.is_faulted(vid):
+            lin, ang = pure_pursuit(v.pose, v.plan_xy)
+            twist = Twist()
+            twist.linear.x, twist.angular.z = lin, ang
+            v.twist_pub.publish(twist)
+
+    def _on_state(self, vid: str, msg: VehicleState) -> None:
+        self.monitor.seen(vid, self._mono_s())
+        self.vehicles[vid].state = msg
+        if vid not in self.joined and not self.monitor.is_faulted(vid) and msg.node:
+            self.joined.add(vid)
+            self._on_new(vid, msg)
+
+    def _check(self) -> None:
+        for vid in self.monitor.check(self._mono_s()):
+            self._on_fault(vid)
+
+    def send(self, msg: VehicleCommand) -> bool:
+        """Publish one command (and its plan); False when the vehicle is faulted or unknown."""
+        vid = msg.vehicle_id
+        v = self.vehicles.get(vid)
+        if v is None or self.monitor.is_faulted(vid):
+            return False
+        v.seq += 1
+        msg.seq = v.seq
+        v.cmd_pub.publish(msg)
+        if msg.kind == VehicleCommand.KIND_DRIVE:
+            v.plan_pub.publish(msg.path_m)
+            v.plan_xy = [(p.pose.position.x, p.pose.position.y) for p in msg.path_m.poses]
+        elif msg.kind == VehicleCommand.KIND_STOP:
+            v.plan_xy = []
+        return True
+
+    def last_state(self, vid: str) -> VehicleState | None:
+        v = self.vehicles.get(vid)
+        return v.state if v is not None else None

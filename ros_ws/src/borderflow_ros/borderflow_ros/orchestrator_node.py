@@ -1,0 +1,330 @@
+"""The orchestrator node: a thin ROS host around the SAME ``orchestrator.core.Orchestrator``.
+
+In: verdicts (``/borderflow/verdicts``), transport orders (``/borderflow/orders`` or the
+``transport_container`` action), vehicle events (``/borderflow/vehicle_events``), lane requests
+(``/borderflow/lane_requests``), officer releases (``release_hold`` service). Out: per-vehicle
+commands through the :class:`~borderflow_ros.fleet_adapter.FleetAdapter`, holds, lane status and
+custody events. Every input becomes one core event (:mod:`borderflow_ros.convert`), handled on the
+executor thread, so the single-threaded core is never entered twice at once. A vehicle whose
+heartbeat stops is faulted: its commands are dropped and the lane it blocks is closed, so the core
+reroutes the others.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from borderflow_interfaces.action import TransportContainer
+from borderflow_interfaces.msg import (
+    CustodyEvent,
+    Hold,
+    LaneStatus,
+    RiskVerdict,
+    TransportOrder,
+    VehicleEvent,
+    VehicleState,
+)
+from borderflow_interfaces.srv import GetStatus, ReleaseHold
+from builtin_interfaces.msg import Time
+from rclpy.action import ActionServer
+from rclpy.node import Node
+from rclpy.task import Future
+
+from borderflow_ros import qos
+from borderflow_ros.convert import (
+    command_to_msg,
+    event_from_msg,
+    lane_event_from_msg,
+    order_from_msg,
+    release_from_request,
+    verdict_from_msg,
+)
+from borderflow_ros.errors import BorderflowRosError, ParameterError
+from borderflow_ros.fleet_adapter import FleetAdapter
+from borderflow_ros.frame import map_origin
+from borderflow_ros.heartbeat import lanes_to_close
+from borderflow_ros.params import Param, load, not_empty, positive
+from borderflow_ros.ros_ports import RosClock, RosLedger, RosSink
+from orchestrator.domain.states import OrderState
+from orchestrator.errors import BorderflowError
+from orchestrator.lanegraph import NodeId
+from orchestrator.messages import Event, LaneClosed, VehicleJoined
+
+__all__ = ["OrchestratorNode", "main"]
+
+PARAMS = (
+    Param("map", "test_crossing", "bundled map name or GeoJSON path", not_empty),
+    Param("tick_period_s", 1.0, "period of the core's Tick (retries waiting admissions)", positive),
+    Param("heartbeat_timeout_s", 2.0, "silence after which a vehicle is faulted", positive),
+    Param("vehicle_ids", [""], "vehicles to watch from the start ([''] = discover /agv/*/state)"),
+    Param("diff_drive_vehicles", [""], "vehicles that get geometry_msgs/Twist on cmd_vel"),
+    Param("vehicle_length_m", 12.0, "vehicle length (core traffic spacing)", positive),
+    Param("headway_m", 8.0, "gap kept between vehicles on a lane"),
+    Param("battery_capacity_kwh", 200.0, "battery capacity of every vehicle", positive),
+)
+
+
+class OrchestratorNode(Node):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("borderflow_orchestrator", **kwargs)
+        p = load(self, PARAMS)
+        from maps import load_map
+        from orchestrator.config import OrchestratorConfig
+        from orchestrator.core import Orchestrator
+
+        self.graph = load_map(p["map"])
+        self.origin = map_origin(self.graph)
+        try:
+            config = OrchestratorConfig(
+                vehicle_length_m=float(p["vehicle_length_m"]),
+                headway_m=float(p["headway_m"]),
+                battery_capacity_kwh=float(p["battery_capacity_kwh"]),
+            )
+        except BorderflowError as exc:
+            raise ParameterError(f"borderflow_orchestrator: {exc}") from exc
+        self.hold_pub = self.create_publisher(Hold, qos.HOLDS_TOPIC, qos.decision_qos())
+        self.lane_pub = self.create_publisher(LaneStatus, qos.LANES_TOPIC, qos.decision_qos())
+        custody_pub = self.create_publisher(CustodyEvent, qos.CUSTODY_TOPIC, qos.decision_qos(1000))
+        self.sink = RosSink(self, self.hold_pub)
+        self.clock = RosClock(self)
+        self.core = Orchestrator(
+            self.graph,
+            config,
+            clock=self.clock,
+            sink=self.sink,
+            ledger=RosLedger(self, custody_pub),
+        )
+        self.faulted: dict[str, str] = {}
+        self.closed_for_fault: set[str] = set()
+        self.seen_verdicts: set[str] = set()
+        self.goals: dict[str, tuple[Any, Future, float]] = {}
+        self.errors = 0
+        self.commands_sent = 0
+        self.fleet = FleetAdapter(
+            self,
+            heartbeat_timeout_s=float(p["heartbeat_timeout_s"]),
+            vehicle_ids=[v for v in p["vehicle_ids"] if v],
+            diff_drive_vehicles=[v for v in p["diff_drive_vehicles"] if v],
+            on_new=self._on_new_vehicle,
+            on_fault=self._on_fault,
+        )
+        dq = qos.decision_qos()
+        self.create_subscription(RiskVerdict, qos.VERDICTS_TOPIC, self._on_verdict, dq)
+        self.create_subscription(TransportOrder, qos.ORDERS_TOPIC, self._on_order, dq)
+        self.create_subscription(LaneStatus, qos.LANES_TOPIC + "_requests", self._on_lane, dq)
+        self.create_subscription(
+            VehicleEvent, qos.VEHICLE_EVENTS_TOPIC, self._on_vehicle_event, qos.event_qos()
+        )
+        self.create_service(ReleaseHold, qos.RELEASE_SERVICE, self._on_release)
+        self.create_service(GetStatus, qos.STATUS_SERVICE, self._on_status)
+        ActionServer(
+            self, TransportContainer, qos.TRANSPORT_ACTION, execute_callback=self._execute_transport
+        )
+        self.create_timer(float(p["tick_period_s"]), self._on_tick)
+        self.get_logger().info(f"orchestrating {self.graph.name} ({len(self.graph.nodes)} nodes)")
+
+    # ------------------------------------------------------------------ core access
+
+    def _t(self) -> float:
+        return self.clock.now_s()
+
+    def feed(self, event: Event, cause: Time | None = None) -> str:
+        """Hand one event to the core and send the commands; returns an error text or ""."""
+        try:
+            commands = self.core.handle(event)
+        except (BorderflowError, BorderflowRosError) as exc:
+            self.errors += 1
+            self.get_logger().error(f"{type(event).__name__} rejected: {exc}")
+            return str(exc)
+        stamp = self.get_clock().now().to_msg()
+        for c in commands:
+            msg = command_to_msg(c, 0, self.graph, stamp, self.origin)
+            if cause is not None:
+                msg.cause_stamp = cause
+            if self.fleet.send(msg):
+                self.commands_sent += 1
+        if self.goals:
+            self._update_goals()
+        return ""
+
+    # ------------------------------------------------------------------ inputs
+
+    def _on_verdict(self, msg: RiskVerdict) -> None:
+        if msg.verdict_id in self.seen_verdicts:
+            return  # transient-local replay
+        self.seen_verdicts.add(msg.verdict_id)
+        try:
+            event = verdict_from_msg(msg, self._t())
+        except BorderflowRosError as exc:
+            self.get_logger().error(str(exc))
+            return
+        self.feed(event, cause=msg.header.stamp)
+
+    def _on_order(self, msg: TransportOrder) -> None:
+        if msg.order_id in self.core.orders:
+            return
+        try:
+            event = order_from_msg(msg, self._t())
+        except BorderflowRosError as exc:
+            self.get_logger().error(str(exc))
+            return
+        self.feed(event, cause=msg.header.stamp)
+
+    def _on_lane(self, msg: LaneStatus) -> None:
+        try:
+            event = lane_event_from_msg(msg, self._t())
+        except BorderflowRosError as exc:
+            self.get_logger().error(str(exc))
+            return
+        if not self.feed(event, cause=msg.header.stamp):
+            self.lane_pub.publish(msg)
+
+    def _on_vehicle_event(self, msg: VehicleEvent) -> None:
+        if msg.vehicle_id in self.faulted:
+            return
+        try:
+            event = event_from_msg(msg, self._t())
+        except BorderflowRosError as exc:
+            self.get_logger().error(str(exc))
+            return
+        self.feed(event, cause=msg.header.stamp)
+
+    def _on_tick(self) -> None:
+        from orchestrator.messages import Tick
+
+        self.feed(Tick(self._t()))
+
+    def _on_new_vehicle(self, vid: str, state: VehicleState) -> None:
+        self.feed(VehicleJoined(self._t(), vid, NodeId(state.node), state.battery_kwh))
+
+    def _on_fault(self, vid: str) -> None:
+        state = self.fleet.last_state(vid)
+        node, nxt = (state.node, state.next_node) if state is not None else ("", "")
+        why = f"vehicle {vid} faulted: no heartbeat for {self.fleet.monitor.timeout_s:.1f} s"
+        self.faulted[vid] = why
+        self.get_logger().warning(f"{why} (last at {node or '?'} -> {nxt or '-'})")
+        self._retire_if_parked(vid)
+        lanes = lanes_to_close(self.graph, node, nxt) if node else []
+        for lane in lanes:
+            if lane in self.closed_for_fault or lane in self.core.closed_lanes:
+                continue
+            self.closed_for_fault.add(lane)
+            if not self.feed(LaneClosed(self._t(), lane, reason=why)):
+                out = LaneStatus()
+                out.header.stamp = self.get_clock().now().to_msg()
+                out.lane_id, out.closed, out.reason = lane, True, why
+                self.lane_pub.publish(out)
+
+    def _retire_if_parked(self, vid: str) -> None:
+        """Take a faulted vehicle that is parked without work out of the core's fleet.
+
+        STOPGAP until the core has a VehicleFaulted event (requested): the core would otherwise
+        dispatch the next order to it, reserve lanes for a vehicle that never moves and block
+        the others. This mirrors what ``Orchestrator._on_joined`` does to a rejoining vehicle.
+        A vehicle faulted in the middle of a job stays (its order waits for an operator).
+        """
+        core: Any = self.core
+        v = core.vehicles.get(vid)
+        if v is None or v.order_id or v.container_id or v.on_lanes:
+            return
+        core.alloc.release_all(vid)
+        if v.station is not None:
+            core.traffic.freed.append(f"station:{v.station}")
+        del core.vehicles[vid]
+        self.get_logger().warning(f"vehicle {vid} taken out of dispatch (parked at {v.node})")
+        self._on_tick()
+
+    # ------------------------------------------------------------------ services
+
+    def _on_release(self, req: ReleaseHold.Request, res: ReleaseHold.Response) -> Any:
+        try:
+            event = release_from_request(
+                req.container_id, req.officer_id, req.authority, req.reason, self._t()
+            )
+        except BorderflowRosError as exc:
+            res.accepted, res.message = False, str(exc)
+            return res
+        problem = self.feed(event)
+        res.accepted = not problem
+        res.message = problem or f"hold on {req.container_id} released by {req.officer_id}"
+        return res
+
+    def _on_status(self, req: GetStatus.Request, res: GetStatus.Response) -> Any:
+        ids = [req.vehicle_id] if req.vehicle_id else self.core.vehicle_ids()
+        for vid in ids:
+            if vid not in self.core.vehicles:
+                continue
+            res.vehicle_ids.append(vid)
+            res.vehicle_states.append(self.core.vehicle_state(vid).value)
+            res.vehicle_nodes.append(str(self.core.vehicle_node(vid)))
+        res.faulted_vehicle_ids = sorted(self.faulted)
+        counts: dict[str, Any] = dict(self.core.counts())
+        counts["commands_sent"] = self.commands_sent
+        counts["errors"] = self.errors
+        counts["odometry_received"] = self.fleet.received_odometry
+        counts["closed_lanes"] = sorted(self.core.closed_lanes)
+        res.counts_json = json.dumps(counts, sort_keys=True)
+        return res
+
+    # ------------------------------------------------------------------ action
+
+    async def _execute_transport(self, goal_handle: Any) -> Any:
+        g = goal_handle.request
+        result = TransportContainer.Result()
+        try:
+            event = order_from_msg(_order_msg(g), self._t())
+        except BorderflowRosError as exc:
+            goal_handle.abort()
+            result.message = str(exc)
+            return result
+        problem = self.feed(event)
+        if problem:
+            goal_handle.abort()
+            result.message = problem
+            return result
+        done: Future = Future()
+        self.goals[g.order_id] = (goal_handle, done, self._t())
+        self._update_goals()
+        await done
+        goal_handle.succeed()
+        return done.result()
+
+    def _update_goals(self) -> None:
+        for order_id in sorted(self.goals):
+            handle, done, t0 = self.goals[order_id]
+            state = self.core.order_state(order_id)
+            cid = self.core.orders[order_id]
+            c = self.core.containers[cid]
+            fb = TransportContainer.Feedback()
+            fb.state = state.value
+            fb.container_state = c.state.value
+            fb.vehicle_id = c.vehicle_id or ""
+            fb.progress = {OrderState.OPEN: 0.0, OrderState.ASSIGNED: 0.1,
+                           OrderState.PICKED_UP: 0.5, OrderState.DELIVERED: 1.0}[state]  # fmt: skip
+            handle.publish_feedback(fb)
+            if state is OrderState.DELIVERED and not done.done():
+                result = TransportContainer.Result()
+                result.delivered, result.final_state = True, state.value
+                result.duration_s = self._t() - t0
+                result.message = f"{cid} delivered"
+                del self.goals[order_id]
+                done.set_result(result)
+
+
+def _order_msg(goal: Any) -> TransportOrder:
+    msg = TransportOrder()
+    msg.order_id, msg.container_id, msg.direction = goal.order_id, goal.container_id, goal.direction
+    msg.origin_station, msg.seal_numbers = goal.origin_station, list(goal.seal_numbers)
+    return msg
+
+
+def main(argv: list[str] | None = None) -> None:
+    from borderflow_ros.runner import run_node
+
+    run_node(OrchestratorNode, argv if argv is not None else sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Topic names and the QoS of each topic, chosen once here (see docs/ros.md for the table).
+
+- Verdicts, holds, lane status, orders and custody events: RELIABLE + TRANSIENT_LOCAL, so a node
+  that starts (or restarts) late still receives the decisions already made.
+- Vehicle commands: RELIABLE + TRANSIENT_LOCAL per vehicle topic (depth 20): the first command
+  goes out the moment a vehicle is discovered, before the match may be complete; the vehicle
+  drops replays by the per-vehicle ``seq``.
+- Vehicle events (node reached, action done): RELIABLE + VOLATILE, deep queue: each one changes
+  the core's state and none may be lost, but a replay after restart would be wrong.
+- Odometry and vehicle state: BEST_EFFORT + VOLATILE, depth 1-5: high rate, only the newest
+  sample matters, and the heartbeat tolerates drops (sensor-data convention).
+- Markers: RELIABLE + TRANSIENT_LOCAL for the static map, BEST_EFFORT for the moving fleet.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rclpy.qos import (
+    DurabilityPolicy,
+    HistoryPolicy,
+    QoSProfile,
+    ReliabilityPolicy,
+)
+
+__all__ = [
+    "CUSTODY_TOPIC",
+    "FLEET_MARKERS_TOPIC",
+    "HOLDS_TOPIC",
+    "LANES_TOPIC",
+    "MAP_MARKERS_TOPIC",
+    "ORDERS_TOPIC",
+    "RELEASE_SERVICE",
+    "STATUS_SERVICE",
+    "TRANSPORT_ACTION",
+    "VEHICLE_EVENTS_TOPIC",
+    "VERDICTS_TOPIC",
+    "command_qos",
+    "decision_qos",
+    "event_qos",
+    "sensor_qos",
+    "vehicle_topic",
+]
+
+NS = "/borderflow"
+VERDICTS_TOPIC = f"{NS}/verdicts"
+ORDERS_TOPIC = f"{NS}/orders"
+HOLDS_TOPIC = f"{NS}/holds"
+LANES_TOPIC = f"{NS}/lanes"
+CUSTODY_TOPIC = f"{NS}/custody"
+VEHICLE_EVENTS_TOPIC = f"{NS}/vehicle_events"
+MAP_MARKERS_TOPIC = f"{NS}/map_markers"
+FLEET_MARKERS_TOPIC = f"{NS}/fleet_markers"
+RELEASE_SERVICE = f"{NS}/release_hold"
+STATUS_SERVICE = f"{NS}/get_status"
+TRANSPORT_ACTION = f"{NS}/transport_container"
+
+
+def vehicle_topic(vehicle_id: str, leaf: str) -> str:
+    """Per-vehicle topic, e.g. ``/agv/agv_01/odom`` (leaf: command, plan, cmd_vel, odom, state).
+
+    ROS names allow letters, digits and ``_`` only, not starting with a digit: other characters
+    of the id (``AGV-01``) become ``_``; the messages themselves carry the real id."""
+    token = re.sub(r"[^A-Za-z0-9_]", "_", vehicle_id)
+    if not token or token[0].isdigit():
+        token = f"v{token}"
+    return f"/agv/{token}/{leaf}"
+
+
+def decision_qos(depth: int = 100) -> QoSProfile:
+    return QoSProfile(
+        history=HistoryPolicy.KEEP_LAST,
+        depth=depth,
+        reliability=ReliabilityPolicy.RELIABLE,
+        durability=DurabilityPolicy.TRANSIENT_LOCAL,
+    )
+
+
+def command_qos() -> QoSProfile:
+    return decision_qos(depth=20)
+
+
+def event_qos() -> QoSProfile:
+    return QoSProfile(
+        history=HistoryPolicy.KEEP_LAST,
+        depth=1000,
+        reliability=ReliabilityPolicy.RELIABLE,
+        durability=DurabilityPolicy.VOLATILE,
+    )
+
+
+def sensor_qos(depth: int = 5) -> QoSProfile:
+    return QoSProfile(
+        history=HistoryPolicy.KEEP_LAST,
+        depth=depth,
+        reliability=ReliabilityPolicy.BEST_EFFORT,
+        durability=DurabilityPolicy.VOLATILE,
+    )

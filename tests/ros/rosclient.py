@@ -1,0 +1,164 @@
+"""An in-test ROS client: publishes orders and verdicts, calls the release / status services,
+listens to commands, holds and lane status. Spins in a background thread."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def container_number(owner: str, serial: int) -> str:
+    """A valid ISO 6346 number (owner code + U + 6 digits + check digit)."""
+    from orchestrator.domain.iso6346 import check_digit
+
+    first = f"{owner}U{serial:06d}"
+    return f"{first}{check_digit(first)}"
+
+
+class RosClient:
+    def __init__(self, vehicle_ids: list[str]) -> None:
+        import rclpy
+        from borderflow_interfaces.msg import (
+            Hold,
+            LaneStatus,
+            RiskVerdict,
+            TransportOrder,
+            VehicleCommand,
+        )
+        from borderflow_interfaces.srv import GetStatus, ReleaseHold
+        from borderflow_ros import qos
+        from nav_msgs.msg import Odometry
+        from rclpy.executors import SingleThreadedExecutor
+
+        self.ctx = rclpy.Context()
+        rclpy.init(context=self.ctx)
+        self.node = rclpy.create_node("borderflow_test_client", context=self.ctx)
+        self.lock = threading.Lock()
+        self.commands: list[tuple[float, Any]] = []
+        self.holds: list[Any] = []
+        self.lanes: list[Any] = []
+        self.odom: dict[str, tuple[float, float, float]] = {}
+        self.on_command: Callable[[Any, float], None] | None = None
+        n = self.node
+        self.verdicts = n.create_publisher(RiskVerdict, qos.VERDICTS_TOPIC, qos.decision_qos())
+        self.orders = n.create_publisher(TransportOrder, qos.ORDERS_TOPIC, qos.decision_qos())
+        self.release_cli = n.create_client(ReleaseHold, qos.RELEASE_SERVICE)
+        self.status_cli = n.create_client(GetStatus, qos.STATUS_SERVICE)
+        n.create_subscription(Hold, qos.HOLDS_TOPIC, self._hold, qos.decision_qos())
+        n.create_subscription(LaneStatus, qos.LANES_TOPIC, self._lane, qos.decision_qos())
+        for vid in vehicle_ids:
+            n.create_subscription(VehicleCommand, qos.vehicle_topic(vid, "command"), self._cmd,
+                                  qos.command_qos())  # fmt: skip
+            n.create_subscription(Odometry, qos.vehicle_topic(vid, "odom"),
+                                  lambda m, v=vid: self._odom(v, m), qos.sensor_qos())  # fmt: skip
+        self.executor = SingleThreadedExecutor(context=self.ctx)
+        self.executor.add_node(n)
+        self.thread = threading.Thread(target=self._spin, daemon=True)
+        self.thread.start()
+
+    def _spin(self) -> None:
+        with contextlib.suppress(Exception):  # shutdown races end the spin
+            self.executor.spin()
+
+    def _cmd(self, msg: Any) -> None:
+        now = time.time()
+        with self.lock:
+            self.commands.append((now, msg))
+        if self.on_command is not None:
+            self.on_command(msg, now)
+
+    def _hold(self, msg: Any) -> None:
+        with self.lock:
+            self.holds.append(msg)
+
+    def _lane(self, msg: Any) -> None:
+        with self.lock:
+            self.lanes.append(msg)
+
+    def _odom(self, vid: str, msg: Any) -> None:
+        p = msg.pose.pose.position
+        self.odom[vid] = (time.time(), p.x, p.y)
+
+    # ------------------------------------------------------------------ actions
+
+    def order(self, order_id: str, container_id: str, direction: str, station: str) -> None:
+        from borderflow_interfaces.msg import TransportOrder
+
+        m = TransportOrder()
+        m.header.stamp = self.node.get_clock().now().to_msg()
+        m.order_id, m.container_id, m.direction, m.origin_station = (
+            order_id,
+            container_id,
+            direction,
+            station,
+        )
+        self.orders.publish(m)
+
+    def verdict(
+        self, verdict_id: str, container_id: str, level: int, authority: str, reason: str = ""
+    ) -> tuple[int, int]:
+        """Publish a verdict stamped now (wall-clock ROS time); returns the stamp (sec, nanosec)."""
+        from borderflow_interfaces.msg import RiskVerdict
+
+        m = RiskVerdict()
+        m.header.stamp = self.node.get_clock().now().to_msg()
+        m.verdict_id, m.container_id, m.level, m.authority, m.reason = (
+            verdict_id, container_id, level, authority, reason)  # fmt: skip
+        self.verdicts.publish(m)
+        return (m.header.stamp.sec, m.header.stamp.nanosec)
+
+    def _call(self, client: Any, req: Any, timeout_s: float = 10.0) -> Any:
+        if not client.wait_for_service(timeout_sec=timeout_s):
+            raise TimeoutError(f"service {client.srv_name} not available")
+        fut = client.call_async(req)
+        deadline = time.monotonic() + timeout_s
+        while not fut.done():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"service {client.srv_name} did not answer")
+            time.sleep(0.01)
+        return fut.result()
+
+    def release(self, container_id: str, officer_id: str, authority: str, reason: str) -> Any:
+        from borderflow_interfaces.srv import ReleaseHold
+
+        req = ReleaseHold.Request()
+        req.container_id, req.officer_id, req.authority, req.reason = (
+            container_id,
+            officer_id,
+            authority,
+            reason,
+        )
+        return self._call(self.release_cli, req)
+
+    def status(self) -> dict[str, Any]:
+        from borderflow_interfaces.srv import GetStatus
+
+        res = self._call(self.status_cli, GetStatus.Request())
+        out: dict[str, Any] = json.loads(res.counts_json)
+        out["vehicles"] = dict(
+            zip(
+                res.vehicle_ids,
+                zip(res.vehicle_states, res.vehicle_nodes, strict=True),
+                strict=True,
+            )
+        )
+        out["faulted"] = list(res.faulted_vehicle_ids)
+        return out
+
+    def wait_for(self, what: str, pred: Callable[[], bool], timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if pred():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+
+    def close(self) -> None:
+        self.executor.shutdown(timeout_sec=1.0)
+        self.node.destroy_node()
+        self.ctx.try_shutdown()
+        self.thread.join(timeout=2.0)

@@ -1,0 +1,189 @@
+"""End to end over DDS, several processes: orchestrator node + simulated AGV processes + a test
+client, on the tiny test_crossing map, with vehicles 10-20x faster than real time.
+
+Covers: containers carried across; a HIGH verdict posted to the risk bridge's HTTP API (the
+bridge app with :class:`borderflow_ros.bridge_link.RosBridgeFleet`, which publishes it) makes
+the target AGV stop short of the border in a hold bay, an officer's release (through the ROS
+release_hold service the bridge link calls) lets it continue; an AGV whose process is killed is
+detected (faulted) and isolated (no more commands) while the rest keep moving and deliver.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator.lanegraph import Side
+from orchestrator.messages import HoldReleased
+from risk_bridge.cli.ros_cmd import ProcessGroup, node_argv
+from tests.ros.rosclient import RosClient, container_number
+
+pytestmark = pytest.mark.timeout(120)
+
+LOW, HIGH = 1, 3
+
+
+@pytest.fixture()
+def stack(ros_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[ProcessGroup, Any]]:
+    """The node processes and a connect(vehicle_ids) -> RosClient; all stopped afterwards, and
+    every process not killed on purpose must have exited 0 (a clean stop)."""
+    group = ProcessGroup(ros_env, tmp_path / "logs")
+    helpers: list[Any] = []
+
+    def connect(ids: list[str]) -> RosClient:
+        client = RosClient(ids)
+        helpers.append(client.close)
+        return client
+
+    group.helpers = helpers  # type: ignore[attr-defined]
+    try:
+        yield group, connect
+    finally:
+        for close in reversed(helpers):
+            close()
+        codes = group.stop()
+        for name, code in codes.items():
+            if name not in getattr(group, "killed", set()):
+                log = (tmp_path / "logs" / f"{name}.log").read_text(errors="replace")[-3000:]
+                assert code == 0, f"{name} exited {code}; its log ends:\n{log}"
+
+
+def BridgeLink() -> Any:  # imported late: it needs the built packages
+    from borderflow_ros.bridge_link import BridgeLink as Link
+
+    return Link()
+
+
+def _orchestrator(group: ProcessGroup, **params: object) -> None:
+    group.start("orchestrator", node_argv("orchestrator_node", {"map": "test_crossing", **params}))
+
+
+def _sim(group: ProcessGroup, name: str, **params: object) -> None:
+    group.start(name, node_argv("agv_sim_node", {"map": "test_crossing", **params}))
+
+
+def _vehicles(c: RosClient, n: int) -> dict[str, Any]:
+    c.wait_for(f"{n} vehicles joined", lambda: len(c.status()["vehicles"]) == n, 30)
+    return c.status()["vehicles"]
+
+
+def _bridge(tmp: Path, containers: list[str], link: Any, helpers: list[Any]) -> tuple[Any, str]:
+    """The risk bridge app (temp SQLite store) with a ROS fleet; a CN authority-system token."""
+    from borderflow_ros.bridge_link import RosBridgeFleet
+    from fastapi.testclient import TestClient
+
+    from maps import load_map
+    from risk_bridge.app import create_app
+    from risk_bridge.domain import Cargo, Role
+    from risk_bridge.security import StateDir
+    from risk_bridge.settings import BridgeSettings
+
+    settings = BridgeSettings(db_url=f"sqlite:///{tmp / 'bridge.db'}", state_dir=tmp / "state")
+    keys = StateDir(settings.state_dir, issuer=settings.issuer, audience=settings.audience,
+                    ttl_s=settings.token_ttl_s)  # fmt: skip
+    keys.init()
+    cargo = [Cargo(c, "Erlian Trading Co", "8429", "CN") for c in containers]
+    fleet = RosBridgeFleet(load_map("test_crossing"), cargo, link)
+    client = TestClient(create_app(settings, fleet=fleet))
+    client.__enter__()
+    helpers.append(lambda: client.__exit__(None, None, None))
+    return client, keys.issue("cn-risk-system", Role("authority_system"), "CN")[0]
+
+
+def _headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+
+
+def test_containers_cross_and_a_high_verdict_is_held_until_release(
+    stack: Any, tmp_path: Path
+) -> None:
+    group, connect = stack
+    _orchestrator(group)
+    _sim(group, "agv_sim", vehicles=3, time_scale=12.0, load_time_s=20.0, unload_time_s=20.0)
+    c = connect(["agv_01", "agv_02", "agv_03"])
+    _vehicles(c, 3)
+    clean, risky = container_number("BFL", 11), container_number("BFL", 12)
+    c.order("o-clean", clean, "CN->MN", "cn_slot_01")
+    c.verdict("v-clean", clean, LOW, "CN")
+    c.order("o-risky", risky, "CN->MN", "cn_slot_02")
+    c.verdict("v-risky-low", risky, LOW, "CN")  # first cleared: it heads for the border ...
+    c.wait_for("the risky container picked up",
+               lambda: _state(c, "orders_picked_up") + _state(c, "orders_delivered") >= 2,
+               40)  # fmt: skip
+    # ... then HIGH, posted to the risk bridge's HTTP API; the bridge's ROS fleet forwards it.
+    link = BridgeLink()
+    group.helpers.append(link.stop)
+    http, token = _bridge(tmp_path, [clean, risky], link, group.helpers)
+    body = {"verdict_id": "v-risky-high", "container_id": risky, "authority": "CN",
+            "level": "HIGH", "reasons": ["manifest mismatch"],
+            "issued_at": datetime.now(UTC).isoformat()}  # fmt: skip
+    r = http.post("/v1/verdicts", json=body, headers=_headers(token))
+    assert r.status_code == 201, r.text
+    c.wait_for("a hold placed on the risky container",
+               lambda: any(h.active and h.container_id == risky for h in c.holds), 20)  # fmt: skip
+    hold = next(h for h in c.holds if h.active and h.container_id == risky)
+    carrier = hold.vehicle_id
+    assert carrier
+    c.wait_for(f"{carrier} parked in a hold bay",
+               lambda: c.status()["vehicles"][carrier][0] == "holding", 40)  # fmt: skip
+    node = c.status()["vehicles"][carrier][1]
+    assert node.startswith("cn_hold"), f"{carrier} held at {node}, not in a CN hold bay"
+    c.wait_for("the clean container delivered", lambda: _state(c, "orders_delivered") >= 1, 60)
+    assert c.status()["vehicles"][carrier][0] == "holding"  # still there: nobody released it
+    # A release by the wrong side is refused, the right officer's is accepted.
+    with pytest.raises(ValueError, match="held by CN customs"):
+        link.deliver(HoldReleased(0.0, risky, "mn-officer-1", Side.MN, "not ours"))
+    link.deliver(HoldReleased(0.0, risky, "cn-officer-7", Side.CN, "inspected, seal intact"))
+    c.wait_for("the risky container delivered after release",
+               lambda: _state(c, "orders_delivered") == 2, 60)  # fmt: skip
+    s = c.status()
+    assert s["errors"] == 1  # the refused release, nothing else
+    assert s["holds_active"] == 0
+
+
+def _state(c: RosClient, key: str) -> int:
+    return int(c.status().get(key, 0))
+
+
+def test_killed_agv_is_faulted_and_isolated_while_the_rest_deliver(stack: Any) -> None:
+    group, connect = stack
+    _orchestrator(group, heartbeat_timeout_s=1.0)
+    for i in (1, 2, 3):  # one process per vehicle, so one can be killed alone
+        _sim(group, f"agv_{i:02d}", vehicles=1, first_index=i, fleet_size=3, time_scale=15.0,
+             load_time_s=20.0, unload_time_s=20.0)  # fmt: skip
+    c = connect(["agv_01", "agv_02", "agv_03"])
+    _vehicles(c, 3)
+    box = container_number("BFL", 21)
+    c.order("o-1", box, "CN->MN", "cn_slot_01")
+    c.verdict("v-1", box, LOW, "CN")
+    c.wait_for(
+        "an order assigned",
+        lambda: _state(c, "orders_assigned") + _state(c, "orders_picked_up") == 1,
+        20,
+    )
+    busy = {vid for vid, (state, _) in c.status()["vehicles"].items() if state != "idle"}
+    victim = sorted({"agv_01", "agv_02", "agv_03"} - busy)[0]
+    group.kill(victim)
+    group.killed = {victim}  # type: ignore[attr-defined]
+    t_kill = time.monotonic()
+    c.wait_for(f"{victim} reported faulted", lambda: victim in c.status()["faulted"], 10)
+    detect_s = time.monotonic() - t_kill
+    assert detect_s < 5.0
+    sent_before = sum(1 for _, m in c.commands if m.vehicle_id == victim)
+    # A second order arrives after the fault: the others must carry on and deliver both.
+    box2 = container_number("BFL", 22)
+    c.order("o-2", box2, "CN->MN", "cn_slot_02")
+    c.verdict("v-2", box2, LOW, "CN")
+    alive = sorted({"agv_01", "agv_02", "agv_03"} - {victim})
+    moved = {v: c.odom.get(v) for v in alive}
+    c.wait_for("the first order delivered", lambda: _state(c, "orders_delivered") >= 1, 60)
+    assert any(c.odom.get(v) != moved[v] for v in alive), "no surviving vehicle moved"
+    assert sum(1 for _, m in c.commands if m.vehicle_id == victim) == sent_before
+    last_odom = c.odom.get(victim)
+    assert last_odom is None or time.time() - last_odom[0] > 1.0

@@ -1,0 +1,177 @@
+"""Plain parts of borderflow_ros, no spinning: heartbeats, fault lanes, kinematic AGV, pure
+pursuit, markers and parameter validation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from orchestrator.lanegraph import NodeId
+from orchestrator.messages import (
+    ActionDone,
+    ActionKind,
+    Drive,
+    Perform,
+    ScanCompleted,
+    ScanOutcome,
+    Stop,
+    VehicleAtNode,
+)
+
+
+@pytest.fixture(scope="module")
+def graph() -> Any:
+    from maps import load_map
+
+    return load_map("test_crossing")
+
+
+def test_heartbeat_faults_a_silent_vehicle_once(ros_env: dict[str, str]) -> None:
+    from borderflow_ros.heartbeat import HeartbeatMonitor
+
+    m = HeartbeatMonitor(timeout_s=1.0)
+    assert m.seen("agv_01", 0.0) and m.seen("agv_02", 0.0)
+    assert not m.seen("agv_01", 0.5)
+    m.seen("agv_02", 1.4)
+    assert m.check(1.4) == []
+    assert m.check(1.6) == ["agv_01"]
+    assert m.check(5.0) == ["agv_02"]  # each vehicle faulted once, in id order
+    assert m.check(9.0) == [] and m.is_faulted("agv_01")
+
+
+def test_fault_lanes_edge_driven_node_on_lanes_and_station(
+    ros_env: dict[str, str], graph: Any
+) -> None:
+    from borderflow_ros.heartbeat import lanes_to_close
+
+    assert lanes_to_close(graph, "cn_customs_ring@0", "cn_customs_ring@1") == ["cn_customs_ring"]
+    assert lanes_to_close(graph, "cn_buffer_1", "") == []  # parked at a station: off the lanes
+    on_lane = lanes_to_close(graph, "cn_customs_ring@0", "")
+    assert "cn_customs_ring" in on_lane and "road_cn_to_mn" in on_lane
+
+
+def _agv(graph: Any, node: str = "cn_buffer_1") -> Any:
+    from borderflow_ros.kinematic import AgvSpec, KinematicAgv
+
+    spec = AgvSpec(load_time_s=10.0, unload_time_s=10.0, scan_time_s=20.0)
+    return KinematicAgv("agv_01", NodeId(node), graph, spec)
+
+
+def test_kinematic_agv_drives_at_the_speed_limit_and_reports_each_node(
+    ros_env: dict[str, str], graph: Any
+) -> None:
+    agv = _agv(graph)
+    path = (NodeId("cn_buffer_1"), NodeId("cn_buffer_1_spur@0"), NodeId("gate_cn"))
+    agv.send(Drive("agv_01", path))
+    e1, e2 = graph.edges[path[:2]], graph.edges[path[1:]]
+    t1 = e1.length_m / min(8.0, e1.speed_limit_mps)
+    events = agv.step(t1 * 0.5, 1.0)
+    assert events == [] and agv.speed_mps == pytest.approx(min(8.0, e1.speed_limit_mps))
+    events = agv.step(t1 * 0.5 + 1e-6, 2.0)
+    assert [type(e) for e in events] == [VehicleAtNode] and events[0].node == path[1]
+    t2 = e2.length_m / min(8.0, e2.speed_limit_mps)
+    events = agv.step(t2 + 1.0, 3.0)
+    assert [e.node for e in events] == ["gate_cn"]
+    assert agv.speed_mps == 0.0 and agv.node == "gate_cn"
+    gate = graph.nodes[NodeId("gate_cn")]
+    assert (agv.x_m, agv.y_m) == pytest.approx((gate.x_m, gate.y_m))
+
+
+def test_kinematic_agv_stop_ends_at_the_next_node(ros_env: dict[str, str], graph: Any) -> None:
+    agv = _agv(graph)
+    path = (NodeId("cn_buffer_1"), NodeId("cn_buffer_1_spur@0"), NodeId("gate_cn"))
+    agv.send(Drive("agv_01", path))
+    agv.step(0.5, 0.5)
+    agv.send(Stop("agv_01", "held"))
+    events = agv.step(60.0, 60.0)
+    assert [e.node for e in events] == ["cn_buffer_1_spur@0"]
+
+
+def test_kinematic_agv_load_and_scan(ros_env: dict[str, str], graph: Any) -> None:
+    agv = _agv(graph)
+    agv.send(Perform("agv_01", ActionKind.LOAD, "ABCU1234560"))
+    assert agv.step(9.0, 9.0) == []
+    done = agv.step(1.5, 10.5)
+    assert done == [ActionDone(10.5, "agv_01", ActionKind.LOAD, agv.battery_kwh)]
+    assert agv.container_id == "ABCU1234560"
+    agv.scan_outcome = ScanOutcome.ESCALATE
+    agv.send(Perform("agv_01", ActionKind.SCAN, "ABCU1234560"))
+    events = agv.step(25.0, 40.0)
+    assert events[0] == ScanCompleted(40.0, "ABCU1234560", ScanOutcome.ESCALATE)
+    assert isinstance(events[1], ActionDone) and events[1].action is ActionKind.SCAN
+
+
+def test_kinematic_agv_rejects_a_path_not_starting_where_it_is(
+    ros_env: dict[str, str], graph: Any
+) -> None:
+    agv = _agv(graph)
+    with pytest.raises(ValueError, match="must start at 'cn_buffer_1'"):
+        agv.send(Drive("agv_01", (NodeId("gate_cn"), NodeId("mn_entry_road@0"))))
+
+
+def test_pure_pursuit_turns_towards_the_path(ros_env: dict[str, str]) -> None:
+    from borderflow_ros.fleet_adapter import pure_pursuit
+
+    lin, ang = pure_pursuit((0.0, 0.0, 0.0), [(10.0, 0.0)])
+    assert lin > 0 and ang == pytest.approx(0.0)
+    _, left = pure_pursuit((0.0, 0.0, 0.0), [(5.0, 5.0)])
+    _, right = pure_pursuit((0.0, 0.0, 0.0), [(5.0, -5.0)])
+    assert left > 0 > right  # REP 103: positive yaw rate turns left
+    assert pure_pursuit((10.0, 0.0, 0.0), [(10.2, 0.0)]) == (0.0, 0.0)  # at the goal
+
+
+def test_map_and_fleet_markers(ros_env: dict[str, str], graph: Any) -> None:
+    from borderflow_ros.frame import map_origin
+    from borderflow_ros.markers import FleetPose, fleet_markers, map_markers
+
+    origin = map_origin(graph)
+    arr = map_markers(graph, origin)
+    lanes = next(m for m in arr.markers if m.ns == "lanes")
+    assert lanes.header.frame_id == "map" and len(lanes.points) % 2 == 0
+    assert all(-1.0 <= p.x <= 1000.0 for p in lanes.points)  # local frame, not UTM
+    stations = [m for m in arr.markers if m.ns == "stations"]
+    assert len(stations) == len(graph.stations)
+    fleet = fleet_markers([FleetPose("agv_02", 1.0, 2.0, math.pi, faulted=True),
+                           FleetPose("agv_01", 3.0, 4.0, 0.0, loaded=True)])  # fmt: skip
+    boxes = [m for m in fleet.markers if m.ns == "fleet"]
+    assert [b.pose.position.x for b in boxes] == [3.0, 1.0]  # sorted by id
+    assert boxes[1].color.r > 0.8 and boxes[1].color.g < 0.1  # faulted: red
+
+
+def test_bad_parameter_values_name_the_parameter(ros_env: dict[str, str]) -> None:
+    from borderflow_ros.agv_sim_node import PARAMS
+    from borderflow_ros.errors import ParameterError
+    from borderflow_ros.params import validate
+
+    values = {p.name: p.default for p in PARAMS}
+    values["odom_rate_hz"] = 5.0
+    with pytest.raises(ParameterError, match=r"'odom_rate_hz' = 5.0 must be >= 10.0"):
+        validate("agv_sim", PARAMS, values)
+
+
+def test_sim_mirror_places_simpy_vehicles_on_the_map(ros_env: dict[str, str]) -> None:
+    import rclpy
+    from borderflow_ros.sim_mirror import SimMirror
+
+    from sim.runner import Simulation
+    from sim.scenario import load_scenario
+
+    sim = Simulation(load_scenario("test_small"))
+    ctx = rclpy.Context()
+    rclpy.init(context=ctx)
+    node = rclpy.create_node("mirror_test", context=ctx)
+    try:
+        mirror = SimMirror(node, sim)
+        sim.advance(600.0)
+        mirror.publish()
+        x0, y0, x1, y1 = sim.graph.metadata["bbox_m"]
+        driving = [v for v in sim.vehicles if sim.vehicles[v].edge is not None]
+        for vid in sorted(sim.vehicles):
+            x, y, _ = mirror.pose(vid, sim.now_s)
+            assert x0 - 1 <= x <= x1 + 1 and y0 - 1 <= y <= y1 + 1
+        assert len(driving) <= len(sim.vehicles)
+    finally:
+        node.destroy_node()
+        ctx.try_shutdown()
