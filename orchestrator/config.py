@@ -24,6 +24,8 @@ class OrchestratorConfig:
     consumption_kwh_per_km: float = 2.0
     # An idle vehicle below this fraction of capacity goes charging.
     charge_below_fraction: float = 0.3
+    # An idle vehicle with no work below this fraction charges if a charger is free now.
+    top_up_below_fraction: float = 0.6
     # A vehicle charges up to this fraction.
     charge_to_fraction: float = 0.95
     # Energy that must remain after pick-up + delivery + reaching a charger.
@@ -32,6 +34,14 @@ class OrchestratorConfig:
     energy_margin: float = 1.2
     # Cost added to an exclusive (single-vehicle) lane so routes prefer two-lane roads.
     exclusive_penalty_s: float = 5.0
+    # Lane cycles lighter than this many times the lightest one get their own occupancy limit
+    # (a region token, docs/traffic.md "Regions"), so the fleet-wide bound only has to beat
+    # the larger cycles. 1 or less: one global bound from the lightest cycle.
+    region_factor: float = 3.0
+    # Dispatch rounds run at most this often (simulated seconds): an event that calls for one
+    # within the interval leaves it to the next event after it (runtimes send Ticks), so a
+    # busy fleet's many state changes share one assignment. 0: a round after every such event.
+    dispatch_interval_s: float = 0.0
     # Optional manual cap on vehicles admitted onto the lanes (None: the computed bound).
     max_vehicles_on_lanes: int | None = None
 
@@ -45,7 +55,14 @@ class OrchestratorConfig:
         _positive("battery_capacity_kwh", self.battery_capacity_kwh)
         _non_negative("consumption_kwh_per_km", self.consumption_kwh_per_km)
         _non_negative("exclusive_penalty_s", self.exclusive_penalty_s)
-        for name in ("charge_below_fraction", "charge_to_fraction", "reserve_fraction"):
+        _non_negative("region_factor", self.region_factor)
+        _non_negative("dispatch_interval_s", self.dispatch_interval_s)
+        for name in (
+            "charge_below_fraction",
+            "top_up_below_fraction",
+            "charge_to_fraction",
+            "reserve_fraction",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"OrchestratorConfig.{name} must be in [0, 1], got {value}")

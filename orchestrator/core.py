@@ -100,7 +100,8 @@ class Orchestrator(Views):
         out: list[Command] = []
         handler(event, out)
         self.settle(out)
-        if self.dispatch_needed:
+        if self.dispatch_needed and self.now_s >= self.next_dispatch_s:
+            self.next_dispatch_s = self.now_s + self.config.dispatch_interval_s
             self.dispatch(out)
             self.settle(out)
         return out

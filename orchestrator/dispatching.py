@@ -26,6 +26,7 @@ V = VehicleState
 # Orders offered per dispatch round: keeps a round cheap with a long backlog and a big fleet;
 # the oldest come first and the rest follow in the next rounds.
 _MAX_ORDERS_PER_ROUND = 48
+_REDIRECTABLE = frozenset({Purpose.CIRCULATE, Purpose.PARK})
 
 
 class Dispatching(Planner):
@@ -72,7 +73,8 @@ class Dispatching(Planner):
                 and v.order_id is None
                 and not v.on_lanes
             )
-            or (v.purpose is Purpose.CIRCULATE and v.container_id is None)
+            # Idle vehicles on their way to a depot or circulating can take work at once.
+            or (v.purpose in _REDIRECTABLE and v.container_id is None and v.order_id is None)
         ]
         if not idle:
             return
@@ -99,22 +101,35 @@ class Dispatching(Planner):
         for v in ready:
             if v.id in assigned:
                 continue
-            if v.purpose is Purpose.CIRCULATE:
-                continue  # already making room; it parks or gets work at its next waypoint
+            if v.purpose in _REDIRECTABLE:
+                continue  # already making room; it parks or gets work on the way
             here = self.graph.stations.get(v.station or "")
             if v.id in self._energy_short:
                 # Too little charge for the work waiting: top up now rather than idle.
                 if not self.send_to_charger(v, out, None):
                     want_charger = True
-            elif here is not None and here.role is StationRole.YARD_SLOT:
+            elif here is None or here.role is StationRole.PARKING:
+                if self._top_up(v, here):
+                    self.send_to_charger(v, out, here.side if here else None)
+            elif (StationRole.PARKING, here.side) in self.stations_by:
+                if here.role is StationRole.CHARGER:
+                    if v.state is V.IDLE and v.battery_kwh >= self._full_kwh():
+                        # Charged and nothing to do: free the charger, wait in the depot.
+                        self.relocate(v, here.side, origins, out, to_charger=False)
+                elif here.role in (StationRole.YARD_SLOT, StationRole.BUFFER):
+                    # Nothing to do: free the slot (or buffer place) for work and wait in a
+                    # depot on this side; a low vehicle charges first.
+                    self.relocate(v, here.side, origins, out, to_charger=self._top_up(v, here))
+            elif here.role is StationRole.YARD_SLOT:
+                # A map without depots: make room where work needs it, else free the slot for
+                # deliveries by parking at a charger on this side.
                 if here.side in self._no_dest_sides or (here.id in origins and self.open_orders):
                     self.relocate(v, here.side, origins, out)
                 else:
-                    # Free the yard slot for deliveries: park at a charger on this side.
                     self.send_to_charger(v, out, here.side)
         if want_charger:
             # Chargers full of charged, idle vehicles: make them room.
-            full = self.config.charge_to_fraction * self.config.battery_capacity_kwh * 0.99
+            full = self._full_kwh()
             for v in ready:
                 here = self.graph.stations.get(v.station or "")
                 if (
@@ -127,6 +142,28 @@ class Dispatching(Planner):
                 ):
                     self.relocate(v, here.side, origins, out, to_charger=False)
 
+    def _full_kwh(self) -> float:
+        return self.config.charge_to_fraction * self.config.battery_capacity_kwh * 0.99
+
+    def _top_up(self, v: VehicleRun, here: Station | None) -> bool:
+        """With no work waiting, an idle vehicle below the top-up level charges if a charger on
+        its side is free.
+
+        Idle time is the cheapest time to charge: topping up between jobs keeps the fleet
+        out of the low-battery zone in the busy hours (no queueing for a charger here).
+        """
+        cfg = self.config
+        if (
+            self.open_orders
+            or v.battery_kwh >= cfg.top_up_below_fraction * cfg.battery_capacity_kwh
+        ):
+            return False  # work is waiting: it charges only when it must
+        side = here.side if here is not None else self.graph.nodes[v.node].side
+        return any(
+            self.alloc.has_room(station_resource(st.id)) and self.station_open(st)
+            for st in self.stations_by.get((StationRole.CHARGER, side), [])
+        )
+
     def relocate(
         self,
         v: VehicleRun,
@@ -136,15 +173,17 @@ class Dispatching(Planner):
         *,
         to_charger: bool = True,
     ) -> None:
-        """Move an idle vehicle out of a yard slot that a delivery or pick-up needs.
+        """Move an idle vehicle out of a yard slot, charger or buffer place others need.
 
-        To a charger, a buffer place, or a free slot on the other side; with none free it
+        To a charger (if asked), the nearest depot parking place on its side, its own depot
+        spot, a buffer place, or a free slot on the other side; with none free it
         circulates on its side's ring, but idle circulators never hold more than half the
         admission tokens, so loaded vehicles always find one.
         """
         if to_charger and self.send_to_charger(v, out, None):
             return
-        if v.depot is not None and self.to_depot(v):
+        sid = self.depot_place(v, side)
+        if sid is None and v.depot is not None and self.to_depot(v):
             self.log(
                 "vehicle.relocated",
                 v.id,
@@ -154,7 +193,7 @@ class Dispatching(Planner):
             )
             self.go(v, out)
             return
-        sid = self.parking_place(v, side, busy)
+        sid = sid or self.parking_place(v, side, busy)
         if sid is None:
             circulating = sum(
                 1
@@ -343,6 +382,10 @@ class Dispatching(Planner):
             self.open_origins[pickup.id] -= 1
             if not self.open_origins[pickup.id]:
                 del self.open_origins[pickup.id]
+            if v.purpose is Purpose.PARK:
+                # Work for a vehicle on its way to park: drop the parking place it reserved.
+                parked_at, v.target_station = v.target_station, None
+                self.unreserve(v, parked_at)
             v.purpose = Purpose.PICKUP
             v.target_station = pickup.id
             v.target_node = pickup.node

@@ -97,6 +97,7 @@ class Stops(Journal):
             self.stations_by.setdefault((st.role, st.side), []).append(st)
         self.pending: deque[str] = deque()
         self.dispatch_needed = False
+        self.next_dispatch_s = -math.inf  # no round before this time (dispatch_interval_s)
         self._waypoints: dict[Side, list[NodeId]] = {}
         self._charger_len: tuple[int, dict[NodeId, float]] = (-1, {})
         self._energy_short: set[str] = set()
@@ -327,9 +328,20 @@ class Stops(Journal):
         v.target_node = v.depot
         return True
 
+    def depot_place(self, v: VehicleRun, side: Side) -> str | None:
+        """Reserve the nearest free depot parking place on ``side`` (None if none)."""
+        depots = self.stations_by.get((StationRole.PARKING, side), [])
+        if not depots:
+            return None
+        return self.reserve_nearest(v, v.plan_end, depots, "time")
+
     def parking_place(self, v: VehicleRun, side: Side, busy: Collection[str]) -> str | None:
-        # A buffer on this side may take idle vehicles as long as one place stays free for an
-        # uncleared container; then free slots on the other side.
+        # The nearest depot parking place on this side first: that is what depots are for.
+        # Without one, a buffer on this side may take idle vehicles as long as one place stays
+        # free for an uncleared container; then free slots on the other side.
+        sid = self.depot_place(v, side)
+        if sid is not None:
+            return sid
         buffers = [
             st
             for st in self.stations_by.get((StationRole.BUFFER, side), [])

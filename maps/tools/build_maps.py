@@ -138,6 +138,10 @@ def erenhot_map() -> dict[str, Any]:
         margin=20,
         note=SCHEMATIC_NOTE,
         depot_u=(1190, 1460),
+        main_lanes=2,
+        charger_capacity=6,
+        slot_capacity=3,
+        scanner_capacity=2,
     )
     mn = SideParams(
         side="MN",
@@ -159,6 +163,10 @@ def erenhot_map() -> dict[str, Any]:
         margin=20,
         note=SCHEMATIC_NOTE,
         depot_u=(985, 1220),
+        main_lanes=2,
+        charger_capacity=6,
+        slot_capacity=3,
+        scanner_capacity=2,
     )
     feats = _georef(crossing_features(cn, mn), _frame_erenhot())
     ne = load_ne_border()
@@ -194,7 +202,9 @@ def erenhot_map() -> dict[str, Any]:
                 "chargers, two AGV depots where idle vehicles wait so they never block a yard "
                 "slot, charger or buffer; each is reached by a one-way drive-through loop. "
                 "Speeds: 25 km/h crossing road, 20 km/h rings, 10 km/h yard, spurs and depot "
-                "lanes, 5 km/h through the scanner."
+                "lanes, 5 km/h through the scanner. Main roads (rings, links, turn-back, entry "
+                "and crossing roads) have two lanes per direction; each charger station has 6 "
+                "charging places, each yard slot 3 handover places, each NII portal 2 scan lanes."
             ),
             "sources": ERENHOT_SOURCES,
             "schematic": [*ERENHOT_SCHEMATIC, DEPOT_NOTE],

@@ -4,12 +4,13 @@ This module owns the shape of the bundled maps. Coordinates are (u, v) metres: u
 from the border into the side's territory, v runs along the border. The Chinese side is drawn
 as is and the Mongolian side rotated by 180 degrees, so both read "border -> gate -> buffer ->
 customs control ring -> yard ring" outward, with the AGV depots just beyond the yard ring.
-Every main road is a one-way ring or one of a pair of one-way lanes; every station ends a two-way
-exclusive spur, except the NII scanner, which is an exclusive one-way drive-through bypass of the
-customs ring, and the depot parking stations, which sit on a one-way drive-through loop (in lane
--> parking -> out lane) off the yard ring, so vehicles entering and leaving a busy depot do not
-take turns on a single exclusive spur. The yard ring, its slots, chargers and depots are drawn by
-:mod:`maps.tools.yard`; the feature makers and :class:`SideParams` live in :mod:`maps.tools.parts`.
+Every main road is a one-way ring or one of a pair of one-way lanes (``SideParams.main_lanes`` lanes
+per direction: 2 on Erenhot); every station ends a two-way exclusive spur, except the NII scanner,
+which is an exclusive one-way drive-through bypass of the customs ring, and the depot parking
+stations, which sit on a one-way drive-through loop (in lane -> parking -> out lane) off the yard
+ring, so vehicles entering and leaving a busy depot do not take turns on a single exclusive spur.
+The yard ring, its slots, chargers and depots are drawn by :mod:`maps.tools.yard`; the feature
+makers and :class:`SideParams` live in :mod:`maps.tools.parts`.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def side_features(p: SideParams) -> list[Feature]:
             "one-way",
             p.ring_kph,
             exclusive=False,
+            lanes=p.main_lanes,
             name=f"{t} customs control ring road",
         )
     )
@@ -56,7 +58,11 @@ def side_features(p: SideParams) -> list[Feature]:
             name=f"{t} NII scanner drive-through",
         )
     )
-    feats.append(station(f"{s}_scanner", "scanner", (sc_u, sc_v), f"{t} X-ray (NII) portal"))
+    feats.append(
+        station(
+            f"{s}_scanner", "scanner", (sc_u, sc_v), f"{t} X-ray (NII) portal", p.scanner_capacity
+        )
+    )
     for i, u in enumerate(p.hold_u):
         letter = "ab"[i]
         feats.append(
@@ -120,7 +126,7 @@ def side_features(p: SideParams) -> list[Feature]:
             p,
             f"{t} NII scanner bay",
             (sc_u - m, sc_v - m / 2, sc_u + m, sc_v + m / 2),
-            capacity=1,
+            capacity=p.scanner_capacity,
         )
     )
     feats.append(
@@ -140,6 +146,7 @@ def side_features(p: SideParams) -> list[Feature]:
             "one-way",
             p.ring_kph,
             exclusive=False,
+            lanes=p.main_lanes,
             name=f"{t} gate turn-back lane",
         )
     )
@@ -179,6 +186,7 @@ def side_features(p: SideParams) -> list[Feature]:
             "one-way",
             p.road_kph,
             exclusive=False,
+            lanes=p.main_lanes,
             name=f"{t} customs -> yard road",
         )
     )
@@ -189,6 +197,7 @@ def side_features(p: SideParams) -> list[Feature]:
             "one-way",
             p.road_kph,
             exclusive=False,
+            lanes=p.main_lanes,
             name=f"{t} yard -> customs road",
         )
     )
@@ -225,6 +234,7 @@ def crossing_features(cn: SideParams, mn: SideParams) -> list[Feature]:
             "one-way",
             cn.road_kph,
             exclusive=False,
+            lanes=cn.main_lanes,
             name=f"{cn.town} -> {mn.town} crossing road (export carriageway)",
         )
     )
@@ -235,6 +245,7 @@ def crossing_features(cn: SideParams, mn: SideParams) -> list[Feature]:
             "one-way",
             mn.road_kph,
             exclusive=False,
+            lanes=cn.main_lanes,
             name=f"{mn.town} -> {cn.town} crossing road (import carriageway)",
         )
     )
@@ -249,6 +260,7 @@ def crossing_features(cn: SideParams, mn: SideParams) -> list[Feature]:
                 "one-way",
                 entering.road_kph,
                 exclusive=False,
+                lanes=entering.main_lanes,
                 name=f"{entering.town} entry road (from {other.town})",
             )
         )

@@ -50,16 +50,35 @@ class SideParams:
     depot_gap: float = 80.0
     depot_lane_off: float = 30.0
     parking_capacity: int = 150
+    # Lanes per travel direction on the main roads (rings, customs-yard links, crossing and
+    # entry roads): port roads are two lanes, which doubles what each ring can hold.
+    main_lanes: int = 1
+    # Charging places per charger station (bays side by side at the end of its spur).
+    charger_capacity: int = 1
+    # Handover places per yard slot (AGVs side by side under the gantry / reach stacker): a
+    # job reserves its pick-up and delivery places for the trip, so the yards' places bound
+    # how many jobs can be under way at once.
+    slot_capacity: int = 1
+    # Scan lanes in the NII portal (vehicles scanned side by side): one portal lane scans
+    # about 7 containers an hour once the drive to it is counted, too few for a busy side.
+    scanner_capacity: int = 1
 
 
 def lane(
-    fid: str, pts: list[UV], direction: str, kph: float, *, exclusive: bool, name: str
+    fid: str,
+    pts: list[UV],
+    direction: str,
+    kph: float,
+    *,
+    exclusive: bool,
+    name: str,
+    lanes: int = 1,
 ) -> Feature:
     props: dict[str, Any] = {
         "kind": "lane",
         "direction": direction,
         "speed_limit_kph": kph,
-        "lane_count": 1,
+        "lane_count": lanes,
         "exclusive": exclusive,
         "name": name,
     }

@@ -30,6 +30,7 @@ def yard_features(p: SideParams) -> list[Feature]:
             "one-way",
             p.yard_kph,
             exclusive=False,
+            lanes=p.main_lanes,
             name=f"{t} yard ring road",
         )
     ]
@@ -37,11 +38,17 @@ def yard_features(p: SideParams) -> list[Feature]:
     slots += [((u, -yh), (u, -yh - p.spur)) for u in p.yard_south_u]
     for i, (start, end) in enumerate(slots, 1):
         feats.append(spur(f"{s}_slot_{i:02d}_spur", start, end, p, f"{t} yard slot {i} access"))
-        feats.append(station(f"{s}_slot_{i:02d}", "yard_slot", end, f"{t} yard slot {i}"))
+        feats.append(
+            station(f"{s}_slot_{i:02d}", "yard_slot", end, f"{t} yard slot {i}", p.slot_capacity)
+        )
     for i, u in enumerate(p.charger_u, 1):
         at = (u, yh + p.spur)
         feats.append(spur(f"{s}_charger_{i}_spur", (u, yh), at, p, f"{t} charger {i} access"))
-        feats.append(station(f"{s}_charger_{i}", "charger", at, f"{t} charging station {i}"))
+        feats.append(
+            station(
+                f"{s}_charger_{i}", "charger", at, f"{t} charging station {i}", p.charger_capacity
+            )
+        )
     cu = p.charger_u
     feats.append(
         zone(
@@ -50,7 +57,7 @@ def yard_features(p: SideParams) -> list[Feature]:
             p,
             f"{t} AGV charging area",
             (min(cu) - m, yh + p.spur * 0.4, max(cu) + m, yh + p.spur + m),
-            capacity=len(cu),
+            capacity=len(cu) * p.charger_capacity,
         )
     )
     feats += _depots(p)

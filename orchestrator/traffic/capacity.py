@@ -9,13 +9,14 @@ contracted (weight 0). The bound is the minimum over those cycles of the summed 
 admitting fewer vehicles onto the lanes than that makes gridlock impossible.
 
 Closing lanes only removes cycles, so the bound of the full graph stays valid under every
-closure; the core computes it once.
+closure; the core computes it once. :mod:`orchestrator.traffic.regions` refines it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -24,23 +25,35 @@ from scipy.sparse.csgraph import dijkstra
 from orchestrator.lanegraph import EdgeKey, LaneGraph, NodeId
 from orchestrator.traffic.resources import LaneResource
 
-__all__ = ["min_cycle_capacity"]
+__all__ = ["TurnGraph", "min_cycle_capacity", "shortest_cycles", "turn_graph"]
 
-_EPS = 1e-9
+EPS = 1e-9  # weight of an exclusive edge: nobody waits inside one
 _BATCH = 128
 
 
-def min_cycle_capacity(graph: LaneGraph, resources: Mapping[EdgeKey, LaneResource]) -> float:
-    """Smallest summed capacity of a turn-graph cycle with an ordinary lane (inf if none)."""
+@dataclass(frozen=True)
+class TurnGraph:
+    """Vertices are edges (sorted keys); ``weight`` is a vertex's capacity (EPS if exclusive);
+    arcs ``rows[k] -> cols[k]`` are the turns; ``preds[j]`` the vertices with a turn into j."""
+
+    keys: list[EdgeKey]
+    weight: list[float]
+    exclusive: list[bool]
+    rows: list[int]
+    cols: list[int]
+    preds: list[list[int]]
+
+
+def turn_graph(graph: LaneGraph, resources: Mapping[EdgeKey, LaneResource]) -> TurnGraph:
     keys = sorted(graph.edges)
     index = {k: i for i, k in enumerate(keys)}
     succ: dict[NodeId, list[NodeId]] = {}
     for u, v in keys:
         succ.setdefault(u, []).append(v)
-    weight = [_EPS if resources[k].exclusive else float(resources[k].capacity) for k in keys]
+    exclusive = [resources[k].exclusive for k in keys]
+    weight = [EPS if exclusive[i] else float(resources[k].capacity) for i, k in enumerate(keys)]
     rows: list[int] = []
     cols: list[int] = []
-    data: list[float] = []
     preds: list[list[int]] = [[] for _ in keys]
     for u, v in keys:
         outs = succ.get(v, [])
@@ -50,21 +63,51 @@ def min_cycle_capacity(graph: LaneGraph, resources: Mapping[EdgeKey, LaneResourc
             i, j = index[(u, v)], index[(v, w)]
             rows.append(i)
             cols.append(j)
-            data.append(weight[j])
             preds[j].append(i)
-    n = len(keys)
-    if not n:
-        return math.inf
-    matrix = csr_matrix((np.array(data, dtype=float), (rows, cols)), shape=(n, n))
-    sources = [i for i, k in enumerate(keys) if not resources[k].exclusive and preds[i]]
-    best = math.inf
+    return TurnGraph(keys, weight, exclusive, rows, cols, preds)
+
+
+def shortest_cycles(
+    n: int,
+    rows: Sequence[int],
+    cols: Sequence[int],
+    *,
+    weight: Sequence[float],
+    preds: Sequence[Sequence[int]],
+    sources: Sequence[int],
+    limit: float = math.inf,
+    prune: bool = True,
+) -> dict[int, float]:
+    """Weight of the lightest cycle through each source (vertex-weighted; absent: none found
+    below ``limit``). With ``prune`` the search stops looking past the best cycle so far, so
+    only the minimum over all sources is exact."""
+    out: dict[int, float] = {}
+    if not n or not sources:
+        return out
+    data = np.array([weight[j] for j in cols], dtype=float)
+    matrix = csr_matrix((data, (list(rows), list(cols))), shape=(n, n))
+    best = limit
     for start in range(0, len(sources), _BATCH):
-        batch = sources[start : start + _BATCH]
-        limit = best if math.isfinite(best) else np.inf
-        dist = dijkstra(matrix, directed=True, indices=batch, limit=limit)
+        batch = list(sources[start : start + _BATCH])
+        bound = best if prune else limit
+        dist = dijkstra(matrix, directed=True, indices=batch, limit=bound)
         for row, src in enumerate(batch):
-            back = dist[row, preds[src]]
+            back = dist[row, list(preds[src])]
             if back.size:
                 cycle = float(back.min()) + weight[src]
-                best = min(best, cycle)
-    return math.inf if math.isinf(best) else float(round(best))
+                if math.isfinite(cycle):
+                    out[src] = cycle
+                    best = min(best, cycle)
+    return out
+
+
+def min_cycle_capacity(graph: LaneGraph, resources: Mapping[EdgeKey, LaneResource]) -> float:
+    """Smallest summed capacity of a turn-graph cycle with an ordinary lane (inf if none)."""
+    tg = turn_graph(graph, resources)
+    sources = [i for i in range(len(tg.keys)) if not tg.exclusive[i] and tg.preds[i]]
+    cycles = shortest_cycles(
+        len(tg.keys), tg.rows, tg.cols, weight=tg.weight, preds=tg.preds, sources=sources
+    )
+    if not cycles:
+        return math.inf
+    return float(round(min(cycles.values())))

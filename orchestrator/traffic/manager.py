@@ -4,10 +4,11 @@ openTCS's split: a vehicle *claims* its route (the router's next-hop table towar
 but *allocates* only the next edge. Before the grant, every resource on it must have room:
 the edge's FIFO lane (capacity by the headway rule), for an exclusive lane the lane itself and
 the ordinary edge after it (nobody ever waits inside a single-vehicle section), for a vehicle
-leaving a station an admission token (fewer vehicles on the lanes than the smallest cycle of
-lanes holds: no gridlock), and for a border edge the gate check (the vehicle starts at the gate
-checkpoint and its container is cleared now). A vehicle that cannot go waits in the FIFO queue
-of the resource that blocked it; the core wakes it when that resource frees.
+leaving a station an admission token, for a lane of a region (a group of small lane cycles)
+the region's token (together: no cycle of lanes can fill, no gridlock; see
+:mod:`orchestrator.traffic.regions`), and for a border edge the gate check (the vehicle starts
+at the gate checkpoint and its container is cleared now). A vehicle that cannot go waits in the
+FIFO queue of the resource that blocked it; the core wakes it when that resource frees.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from orchestrator.messages import Drive
 from orchestrator.router import Router
 from orchestrator.state import VehicleRun
 from orchestrator.traffic.allocator import Allocator
-from orchestrator.traffic.capacity import min_cycle_capacity
+from orchestrator.traffic.regions import gridlock_bounds
 from orchestrator.traffic.resources import ADMISSION, LaneResource, lane_resources
 
 __all__ = ["MoveResult", "TrafficManager"]
@@ -47,12 +48,14 @@ class TrafficManager:
         self.resources: dict[EdgeKey, LaneResource] = lane_resources(graph, config)
         for res in {r.id: r for r in self.resources.values()}.values():
             alloc.define(res.id, res.capacity)
-        self.min_cycle_capacity = min_cycle_capacity(graph, self.resources)
-        limit = (
-            UNLIMITED
-            if math.isinf(self.min_cycle_capacity)
-            else max(1, int(self.min_cycle_capacity) - 1)
-        )
+        self.bounds = gridlock_bounds(graph, self.resources, config.region_factor)
+        self.min_cycle_capacity = self.bounds.min_cycle
+        fleet_bound = self.bounds.admission_limit
+        limit = UNLIMITED if math.isinf(fleet_bound) else max(1, int(fleet_bound))
+        # Region tokens: a vehicle holds one per granted or occupied lane of the region.
+        self._region = self.bounds.region_of
+        for token, region_limit in sorted(self.bounds.region_limit.items()):
+            alloc.define(token, region_limit)
         if config.max_vehicles_on_lanes is not None:
             limit = min(limit, config.max_vehicles_on_lanes)
         self.admission_limit = limit
@@ -120,6 +123,8 @@ class TrafficManager:
             if gate is None or gate.node != key[0] or not cleared:
                 return MoveResult.GATE_REFUSED
         needed = [self._res_id[key] for key in edges]
+        if self._region:
+            needed += [r for key in edges if (r := self._region.get(key)) is not None]
         if not v.on_lanes:
             needed.append(ADMISSION)
         blocker = self.alloc.blocker(v.id, needed)
@@ -143,7 +148,7 @@ class TrafficManager:
                     self._release(v, f"station:{v.station}")
                 v.station = None
         elif v.current_edge is not None:
-            self._release(v, self._res_id[v.current_edge])
+            self._release_edge(v, v.current_edge)
         v.current_edge = None
         v.lane_edges = deque(edges)
         v.path = deque(key[1] for key in edges)
@@ -151,6 +156,12 @@ class TrafficManager:
             self.crossings.append((v, key))
         out.append(Drive(v.id, (v.node, *v.path)))
         return MoveResult.MOVED
+
+    def _release_edge(self, v: VehicleRun, key: EdgeKey) -> None:
+        self._release(v, self._res_id[key])
+        region = self._region.get(key)
+        if region is not None:
+            self._release(v, region)
 
     def _release(self, v: VehicleRun, resource: str) -> None:
         if self.alloc.release(v.id, resource):
@@ -163,7 +174,7 @@ class TrafficManager:
         v.prev_node = v.node
         v.node = node
         if v.path:
-            self._release(v, self.resources[edge].id)
+            self._release_edge(v, edge)
             return False
         v.current_edge = edge
         return True
@@ -172,7 +183,7 @@ class TrafficManager:
         """The vehicle has pulled into ``station`` (whose place it reserved before), or into
         its own depot spot off the lanes (``None``)."""
         if v.current_edge is not None:
-            self._release(v, self.resources[v.current_edge].id)
+            self._release_edge(v, v.current_edge)
             v.current_edge = None
         if v.admitted:
             self._release(v, ADMISSION)
