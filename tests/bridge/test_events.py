@@ -98,6 +98,10 @@ def test_webhook_signed_delivery_with_retries(bridge_factory):
         assert verify_signature(secret, body, header)
         doc = json.loads(body)
         assert doc["kind"] == "verdict.effective" and doc["container_id"] == cid
+        # The receiver has the body before the sender records the outcome: wait for the row.
+        bridge.wait(
+            lambda: [r[4] for r in bridge.svc.store.outbox_rows()] == ["delivered"], timeout_s=10
+        )
         rows = bridge.svc.store.outbox_rows()
         assert [(r[3], r[4]) for r in rows] == [(3, "delivered")]  # two 503s, then delivered
     finally:
