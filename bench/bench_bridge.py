@@ -6,6 +6,7 @@ Every verdict counted is durable: the response is sent only after the group comm
 it is fsynced (SQLite WAL, synchronous=FULL) in a temp dir on the repository's disk (not
 tmpfs). ``wrk`` comes from Debian (installed here with apt-get when missing). Servers run as
 subprocesses on free loopback ports and are stopped at the end; runs are bounded in time.
+The machine is shared, so throughput is also reported per CPU second of the server process.
 """
 
 from __future__ import annotations
@@ -117,6 +118,13 @@ def _wrk(wrk: str, url: str, seconds: int, script: Path | None = None) -> tuple[
     return rps, total, int(bad.group(1)) if bad else 0
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a process has used so far: the machine is
+    shared, so throughput per CPU second is reported next to the wall-clock figures."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _state(tmp: Path) -> tuple[object, object]:
     from risk_bridge.security import StateDir
     from risk_bridge.settings import BridgeSettings
@@ -137,7 +145,7 @@ def _state(tmp: Path) -> tuple[object, object]:
 def _serve_bridge(port: int, tmp: Path) -> None:
     import uvicorn
 
-    from risk_bridge.app import create_app
+    from risk_bridge.app import create_app, tune_gc_for_serving
     from risk_bridge.fleet import SimFleet
     from sim.scenario import load_scenario
 
@@ -145,6 +153,7 @@ def _serve_bridge(port: int, tmp: Path) -> None:
     fleet = SimFleet(load_scenario("erenhot_day"), realtime=False)
     app = create_app(settings, fleet=fleet)  # type: ignore[arg-type]
     (tmp / "manifest.json").write_text(json.dumps(sorted(app.state.service.state.cargo)))
+    tune_gc_for_serving()  # as `borderflow serve` does
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -173,7 +182,9 @@ def _http_figures(tmp: Path, quick: bool) -> list[Figure]:
     hello_port, bridge_port = _free_port(), _free_port()
     hello = _start(["serve-hello", str(hello_port)], hello_port)
     try:
-        hello_rps, _, _ = _wrk(wrk, f"http://127.0.0.1:{hello_port}/hello", seconds)
+        cpu0 = _cpu_s(hello.pid)
+        hello_rps, hello_n, _ = _wrk(wrk, f"http://127.0.0.1:{hello_port}/hello", seconds)
+        hello_cpu_s = _cpu_s(hello.pid) - cpu0
     finally:
         _stop(hello)
     server = _start(["serve-bridge", str(bridge_port), str(tmp)], bridge_port)
@@ -182,8 +193,11 @@ def _http_figures(tmp: Path, quick: bool) -> list[Figure]:
         issued = datetime.now(UTC).isoformat()
         script = tmp / "verdicts.lua"
         script.write_text(_LUA % (",".join(f'"{c}"' for c in cids[:500]), token, issued))
+        cpu0 = _cpu_s(server.pid)
         rps, total, bad = _wrk(wrk, f"http://127.0.0.1:{bridge_port}", seconds, script)
+        cpu1 = _cpu_s(server.pid)
         batch_rate, batch_n = _batches(httpx, bridge_port, token, cids, quick)
+        cpu2 = _cpu_s(server.pid)
     finally:
         _stop(server)
     import sqlite3
@@ -192,6 +206,9 @@ def _http_figures(tmp: Path, quick: bool) -> list[Figure]:
     stored = db.execute("SELECT COUNT(*) FROM verdicts WHERE verdict_id LIKE 'B%'").fetchone()[0]
     db.close()
     ratio = rps / hello_rps
+    single_per_cpu = total / max(cpu1 - cpu0, 1e-9)
+    hello_per_cpu = hello_n / max(hello_cpu_s, 1e-9)
+    batch_per_cpu = batch_n / max(cpu2 - cpu1, 1e-9)
     return [
         Figure(
             AREA,
@@ -217,6 +234,25 @@ def _http_figures(tmp: Path, quick: bool) -> list[Figure]:
             "",
             None,
             "the bridge's cost over a bare endpoint: auth, validation, fsync, core",
+        ),
+        Figure(
+            AREA,
+            "single-verdict ingestion per server CPU second",
+            single_per_cpu,
+            "verdicts/CPU-s",
+            "",
+            None,
+            f"{total} verdicts, {cpu1 - cpu0:.2f} CPU-s of the server process (all threads); "
+            f"hello: {hello_per_cpu:,.0f} requests/CPU-s; the machine is shared",
+        ),
+        Figure(
+            AREA,
+            "batch ingestion per server CPU second",
+            batch_per_cpu,
+            "verdicts/CPU-s",
+            "",
+            None,
+            f"{batch_n} verdicts, {cpu2 - cpu1:.2f} CPU-s of the server process (all threads)",
         ),
         Figure(
             AREA,

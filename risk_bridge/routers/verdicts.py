@@ -13,7 +13,7 @@ from risk_bridge.deps import Auth, Caller, Ctx, IdemKey, Service, make_write
 from risk_bridge.domain import Role
 from risk_bridge.errors import BridgeError, NotFound
 from risk_bridge.routers.common import ERRORS, done
-from risk_bridge.schemas import VerdictBatch, VerdictCreate, VerdictResults
+from risk_bridge.schemas import VerdictBatch, VerdictCreate, VerdictResults, fields
 
 router = APIRouter(prefix="/v1/verdicts", tags=["verdicts"], responses=ERRORS)
 System = Annotated[Ctx, Depends(Auth(Role.AUTHORITY_SYSTEM))]
@@ -54,7 +54,7 @@ async def submit_verdict(ctx: System, key: IdemKey) -> JSONResponse:
     """Submit one risk verdict; it reaches the orchestrator as soon as it is stored."""
     body = await _parse(VerdictCreate, ctx)
     w = await make_write(ctx, key)
-    return await done(ctx.svc.verdicts(w, [body.model_dump()]))
+    return await done(ctx.svc.verdicts(w, [fields(body)]))
 
 
 @router.post(
@@ -72,7 +72,7 @@ async def submit_batch(ctx: System, key: IdemKey) -> JSONResponse:
             f"batch of {len(body.verdicts)} verdicts exceeds the limit of {limit}; split it"
         )
     w = await make_write(ctx, key)
-    return await done(ctx.svc.verdicts(w, [v.model_dump() for v in body.verdicts]))
+    return await done(ctx.svc.verdicts(w, [fields(v) for v in body.verdicts]))
 
 
 @router.get("/{verdict_id}")

@@ -161,7 +161,9 @@ class SqlStore:
                         f"UPDATE holds SET status = {ph}, closed_at = {ph} WHERE hold_id = {ph}",
                         (status, at, hid),
                     )
-                for key, value in batch.meta:
+                # One row per key: a group of N requests carries N updates of the same
+                # counter, and only the last one matters.
+                for key, value in dict(batch.meta).items():
                     cur.execute(f"DELETE FROM meta WHERE key = {ph}", (key,))
                     cur.execute(f"INSERT INTO meta (key, value) VALUES ({ph}, {ph})", (key, value))
                 if batch.events:
