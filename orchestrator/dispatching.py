@@ -15,7 +15,7 @@ import numpy as np
 from orchestrator.dispatcher import assign_matrix, needs_charge
 from orchestrator.domain.states import ContainerState, OrderState, VehicleState
 from orchestrator.lanegraph import NodeId, Side, Station, StationRole
-from orchestrator.messages import Command
+from orchestrator.messages import Command, Direction
 from orchestrator.planning import Planner
 from orchestrator.state import ContainerRun, Purpose, VehicleRun
 from orchestrator.traffic.resources import station_resource
@@ -26,7 +26,8 @@ V = VehicleState
 # Orders offered per dispatch round: keeps a round cheap with a long backlog and a big fleet;
 # the oldest come first and the rest follow in the next rounds.
 _MAX_ORDERS_PER_ROUND = 48
-_REDIRECTABLE = frozenset({Purpose.CIRCULATE, Purpose.PARK})
+# Direction.destination is a property computed per call; the hot order loop looks it up here.
+_DESTINATION = {d: d.destination for d in Direction}
 
 
 class Dispatching(Planner):
@@ -64,18 +65,18 @@ class Dispatching(Planner):
 
     def dispatch(self, out: list[Command]) -> None:
         self.dispatch_needed = False
-        idle = [
-            self.vehicles[vid]
-            for vid in sorted(self.vehicles)
-            if (
-                (v := self.vehicles[vid]).state is V.IDLE
-                and v.target_node is None
-                and v.order_id is None
-                and not v.on_lanes
-            )
-            # Idle vehicles on their way to a depot or circulating can take work at once.
-            or (v.purpose in _REDIRECTABLE and v.container_id is None and v.order_id is None)
-        ]
+        idle: list[VehicleRun] = []
+        vehicles = self.vehicles
+        for vid in sorted(vehicles):
+            v = vehicles[vid]
+            if v.order_id is not None:
+                continue
+            purpose = v.purpose
+            if (v.state is V.IDLE and v.target_node is None and not v.on_lanes) or (
+                # Idle vehicles on their way to a depot or circulating can take work at once.
+                (purpose is Purpose.CIRCULATE or purpose is Purpose.PARK) and v.container_id is None
+            ):
+                idle.append(v)
         if not idle:
             return
         ready: list[VehicleRun] = []
@@ -101,7 +102,7 @@ class Dispatching(Planner):
         for v in ready:
             if v.id in assigned:
                 continue
-            if v.purpose in _REDIRECTABLE:
+            if v.purpose is Purpose.CIRCULATE or v.purpose is Purpose.PARK:
                 continue  # already making room; it parks or gets work on the way
             here = self.graph.stations.get(v.station or "")
             if v.id in self._energy_short:
@@ -230,8 +231,9 @@ class Dispatching(Planner):
         v.target_node = self.graph.stations[sid].node
         self.go(v, out)
 
-    def _slots_by_distance(self, pickup: Station, side: Side) -> list[Station]:
-        """Reachable yard slots of ``side``, nearest to ``pickup`` first (cached per routing)."""
+    def _slots_by_distance(self, pickup: Station, side: Side) -> list[tuple[Station, str]]:
+        """Reachable yard slots of ``side`` with their resource ids, nearest to ``pickup``
+        first (cached per routing)."""
         key = (pickup.id, side)
         version, cache = self._slot_order
         if version != self.router.version:
@@ -244,7 +246,7 @@ class Dispatching(Planner):
             ranked = sorted(
                 (self.router.cost("time", pickup.node, st.node), st.id, st) for st in slots
             )
-            order = [st for cost, _, st in ranked if math.isfinite(cost)]
+            order = [(st, station_resource(st.id)) for cost, _, st in ranked if math.isfinite(cost)]
             cache[key] = order
         return order
 
@@ -255,8 +257,10 @@ class Dispatching(Planner):
         """
         pickup = self.graph.stations[c.order.origin_station]
         fallback = None
-        for st in self._slots_by_distance(pickup, c.order.direction.destination):
-            if not self.alloc.has_room(station_resource(st.id)) or not self.station_open(st):
+        usage, capacity = self.alloc.tables()
+        zones_closed = bool(self.closed_zones)
+        for st, res in self._slots_by_distance(pickup, _DESTINATION[c.order.direction]):
+            if usage[res] >= capacity[res] or (zones_closed and not self.station_open(st)):
                 continue
             if st.id not in busy:
                 return st.id
@@ -264,17 +268,25 @@ class Dispatching(Planner):
         return fallback
 
     def _free_slots(self, side: Side) -> int:
-        return sum(
-            max(0, self.alloc.capacity(r) - self.alloc.usage(r))
-            for st in self.stations_by.get((StationRole.YARD_SLOT, side), [])
-            if self.station_open(st) and (r := station_resource(st.id))
-        )
+        if self.closed_zones:
+            slots = self.stations_by.get((StationRole.YARD_SLOT, side), [])
+            return self.alloc.free_room(
+                [station_resource(st.id) for st in slots if self.station_open(st)]
+            )
+        names = self._slot_resources.get(side)
+        if names is None:
+            slots = self.stations_by.get((StationRole.YARD_SLOT, side), [])
+            names = self._slot_resources[side] = [station_resource(st.id) for st in slots]
+        return self.alloc.free_room(names)
 
     def _assign(self, ready: list[VehicleRun], orders: list[str], out: list[Command]) -> set[str]:
         # Consider the oldest orders that can have a delivery place now, at most one per
         # idle vehicle: the matrix stays small however long the backlog grows.
         busy = self.open_origins.keys()
-        free = {side: self._free_slots(side) for side in (Side.CN, Side.MN)}
+        # Per-side counters in lists indexed 0 = CN, 1 = MN: this loop may walk a long
+        # backlog, and enum members hash in Python code.
+        sides = (Side.CN, Side.MN)
+        free = [self._free_slots(Side.CN), self._free_slots(Side.MN)]
         info: dict[str, tuple[Station, float]] = {}
         considered: list[str] = []
         # Round trips: with every slot on a side taken, a vehicle idle in one of them can
@@ -285,28 +297,43 @@ class Dispatching(Planner):
             if st is not None and st.role is StationRole.YARD_SLOT and v.purpose is None:
                 parked[st.side].add(st.id)
         round_trip: dict[str, Side] = {}
-        trips_left = {side: len(parked[side]) for side in (Side.CN, Side.MN)}
+        trips_left = [len(parked[Side.CN]), len(parked[Side.MN])]
+        limit = min(len(ready), _MAX_ORDERS_PER_ROUND)
+        dest_memo: dict[tuple[str, int], str | None] = {}
+        stations_by_id = self.graph.stations
+        to_mn = Direction.CN_TO_MN
+        exhausted = free[0] <= 0 and trips_left[0] <= 0 and free[1] <= 0 and trips_left[1] <= 0
         for oid in orders:
-            if len(considered) >= min(len(ready), _MAX_ORDERS_PER_ROUND):
-                break
-            if all(free[s] <= 0 and trips_left[s] <= 0 for s in (Side.CN, Side.MN)):
+            if len(considered) >= limit or exhausted:
                 break
             c = self.containers[self.orders[oid]]
-            side = c.order.direction.destination
-            pickup = self.graph.stations[c.order.origin_station]
-            if not self.station_open(pickup):
+            i = 1 if c.order.direction is to_mn else 0  # index of the destination side
+            pickup = stations_by_id[c.order.origin_station]
+            if self.closed_zones and not self.station_open(pickup):
                 continue
-            dest = self._dest_for(c, busy) if free[side] > 0 else None
+            dest = None
+            if free[i] > 0:
+                # Nothing is taken before the assignment below: same pick-up, same side,
+                # same slot.
+                dest_key = (pickup.id, i)
+                if dest_key in dest_memo:
+                    dest = dest_memo[dest_key]
+                else:
+                    dest = dest_memo[dest_key] = self._dest_for(c, busy)
             if dest is None:
-                self._no_dest_sides.add(side)
-                if trips_left[side] > 0:
-                    trips_left[side] -= 1
-                    round_trip[oid] = side
+                self._no_dest_sides.add(sides[i])
+                if trips_left[i] > 0:
+                    trips_left[i] -= 1
+                    round_trip[oid] = sides[i]
                     info[oid] = (pickup, 0.0)
                     considered.append(oid)
+                    exhausted = (
+                        free[0] <= 0 and trips_left[0] <= 0 and free[1] <= 0 and trips_left[1] <= 0
+                    )
                 continue
-            free[side] -= 1
-            dnode = self.graph.stations[dest].node
+            free[i] -= 1
+            exhausted = free[0] <= 0 and trips_left[0] <= 0 and free[1] <= 0 and trips_left[1] <= 0
+            dnode = stations_by_id[dest].node
             self.router.prepare("length", [dnode])
             job_m = self.router.cost("length", pickup.node, dnode) + self.charger_len(dnode)
             info[oid] = (pickup, job_m)
@@ -327,37 +354,44 @@ class Dispatching(Planner):
         cfg = self.config
         reserve = cfg.reserve_fraction * cfg.battery_capacity_kwh
         kwh_per_m = cfg.consumption_kwh_per_km / 1000.0 * cfg.energy_margin
-        matrix = np.full((len(vids), len(orders)), math.inf)
-        short = np.zeros(len(vids), dtype=bool)
+        # One (vehicles x orders) block per quantity; the element-wise arithmetic is the same
+        # as per column, so the costs are bit-identical.
+        t = np.array([self.router.cost_array("time", info[o][0].node)[idx] for o in orders]).T
+        empty_m = np.array(
+            [self.router.cost_array("length", info[o][0].node)[idx] for o in orders]
+        ).T
+        job = np.empty((len(vids), len(orders)))
+        job[:] = np.array([info[o][1] for o in orders])
         for j, oid in enumerate(orders):
-            pickup, job_m = info[oid]
-            t = self.router.cost_array("time", pickup.node)[idx]
-            empty_m = self.router.cost_array("length", pickup.node)[idx]
-            job = np.full(len(vids), job_m)
             if oid in round_trip:
+                pnode = info[oid][0].node
                 home = parked[round_trip[oid]]
                 for i, vid in enumerate(vids):
                     sid = by_id[vid].station
                     if sid in home:
                         node = self.graph.stations[sid].node
-                        job[i] = self.router.cost("length", pickup.node, node) + (
+                        job[i, j] = self.router.cost("length", pnode, node) + (
                             self.charger_len(node)
                         )
                     else:
-                        job[i] = math.inf
-            ok = np.isfinite(t) & np.isfinite(empty_m) & np.isfinite(job)
-            enough = battery - (empty_m + job) * kwh_per_m >= reserve
-            short |= ok & ~enough
-            ok &= enough
+                        job[i, j] = math.inf
+        ok = np.isfinite(t) & np.isfinite(empty_m) & np.isfinite(job)
+        enough = battery[:, None] - (empty_m + job) * kwh_per_m >= reserve
+        short = (ok & ~enough).any(axis=1)
+        ok &= enough
+        for j, oid in enumerate(orders):
+            pickup = info[oid][0]
             if not self.alloc.has_room(station_resource(pickup.id)):
                 here = stations == pickup.id
-                if (ok & ~here).any():
+                col = ok[:, j]
+                if (col & ~here).any():
                     self._blocked_pickups.add(pickup.id)
-                ok &= here
-            matrix[ok, j] = t[ok]
+                ok[:, j] = col & here
         self._energy_short = {vid for vid, s in zip(vids, short.tolist(), strict=True) if s}
-
         done: set[str] = set()
+        if not ok.any():
+            return done  # no feasible pair: the solver would assign nothing
+        matrix = np.where(ok, t, math.inf)
         for a in assign_matrix(vids, orders, matrix):
             v = by_id[a.vehicle_id]
             c = self.containers[self.orders[a.order_id]]

@@ -131,12 +131,14 @@ class Router:
 
     def next_hop(self, profile: str, node: NodeId, dest: NodeId) -> NodeId | None:
         """The node after ``node`` on the best path to ``dest``; None if unreachable or there."""
-        nxt = self._table(profile, dest)[0][self._index[node]]
+        table = self._tables.get((profile, dest)) or self._table(profile, dest)
+        nxt = table[0][self._index[node]]
         return None if nxt < 0 else self._ids[nxt]
 
     def cost(self, profile: str, node: NodeId, dest: NodeId) -> float:
         """Cost of the best path ``node -> dest`` (``inf`` if unreachable)."""
-        return self._table(profile, dest)[1][self._index[node]]
+        table = self._tables.get((profile, dest)) or self._table(profile, dest)
+        return table[1][self._index[node]]
 
     def costs_to(self, profile: str, dest: NodeId) -> list[float]:
         """Cost from every node (in :meth:`node_ids` order) to ``dest``."""

@@ -103,7 +103,8 @@ class Stops(Journal):
         self._energy_short: set[str] = set()
         self._no_dest_sides: set[Side] = set()
         self._blocked_pickups: set[str] = set()
-        self._slot_order: tuple[int, dict[tuple[str, Side], list[Station]]] = (-1, {})
+        self._slot_order: tuple[int, dict[tuple[str, Side], list[tuple[Station, str]]]] = (-1, {})
+        self._slot_resources: dict[Side, list[str]] = {}  # yard-slot resource ids per side
 
     # ------------------------------------------------------------------ stops
 

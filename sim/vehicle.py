@@ -106,6 +106,7 @@ class VirtualAGV:
         self._accel = spec.accel_mps2
         self._v_end = 0.0
         self._edge_dt_s = 0.0
+        self._edge_kwh = 0.0  # energy to drive the current edge
         # Per edge: (edge, cruise speed, kWh to drive it); shared by the fleet when given.
         self._edge_info = edge_info if edge_info is not None else edge_table(graph, spec)
         # KPIs
@@ -218,7 +219,7 @@ class VirtualAGV:
                 f"vehicle {self.id}: no lane from {self.node!r} to {target!r} in the map; "
                 "a Drive path must follow the lane graph's directed edges"
             )
-        edge, vmax, _ = info
+        edge, vmax, self._edge_kwh = info
         state = AgvState.LOADED if self.container else AgvState.EMPTY
         if state is not self.state:
             self._set_state(state)
@@ -232,7 +233,7 @@ class VirtualAGV:
         """Reached the end of the current edge: energy, seal reads, the node report."""
         edge = self.edge
         assert edge is not None
-        _, _, used = self._edge_info[edge.key]
+        used = self._edge_kwh  # looked up once in _depart
         self._monitor.moves += 1  # progress for the deadlock watchdog
         self.edge = None
         target = self.node = edge.target

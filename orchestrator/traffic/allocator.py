@@ -9,7 +9,7 @@ Waiters queue per resource in arrival order; the core wakes them when the resour
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = ["Allocator"]
 
@@ -34,6 +34,16 @@ class Allocator:
 
     def has_room(self, resource: str) -> bool:
         return self._usage[resource] < self._capacity[resource]
+
+    def tables(self) -> tuple[Mapping[str, int], Mapping[str, int]]:
+        """Read-only ``(usage, capacity)`` per resource, for hot loops that test many
+        resources (``usage[r] < capacity[r]`` is :meth:`has_room`)."""
+        return self._usage, self._capacity
+
+    def free_room(self, resources: Iterable[str]) -> int:
+        """Total free capacity of ``resources`` (over-booked ones count as 0)."""
+        cap, usage = self._capacity, self._usage
+        return sum(max(0, cap[r] - usage.get(r, 0)) for r in resources)
 
     def holds(self, vehicle: str, resource: str) -> bool:
         return resource in self._held.get(vehicle, ())

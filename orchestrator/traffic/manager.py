@@ -70,6 +70,8 @@ class TrafficManager:
             self._out.setdefault(u, []).append(v)
         self._border = {k for k, e in graph.edges.items() if e.crosses_border}
         self._res_id = {k: r.id for k, r in self.resources.items()}
+        # Edges that start a single-vehicle run (looked up on every grant).
+        self._exclusive = frozenset(k for k, r in self.resources.items() if r.exclusive)
         self.freed: deque[str] = deque()  # resources that got room, for the core to wake
         self.crossings: list[tuple[VehicleRun, EdgeKey]] = []  # granted border edges
 
@@ -77,8 +79,10 @@ class TrafficManager:
 
     def _first_hop(self, v: VehicleRun, dest: NodeId) -> NodeId | None:
         hop = self.router.next_hop(v.profile, v.node, dest)
+        if hop is None or hop != v.prev_node or not v.on_lanes:
+            return hop
         outs = self._out.get(v.node, [])
-        if hop is not None and hop == v.prev_node and v.on_lanes and len(outs) > 1:
+        if len(outs) > 1:
             # A U-turn on a two-way road could wait against oncoming traffic (the one wait
             # the gridlock bound does not count): drive on and let the table bring it back.
             best: tuple[float, NodeId] | None = None
@@ -100,13 +104,16 @@ class TrafficManager:
         hop = self._first_hop(v, dest)
         if hop is None:
             return None
-        edges = [(v.node, hop)]
-        while self.resources[edges[-1]].exclusive and edges[-1][1] != dest:
-            here = edges[-1][1]
+        key = (v.node, hop)
+        edges = [key]
+        exclusive = self._exclusive
+        while key in exclusive and key[1] != dest:
+            here = key[1]
             nxt = self.router.next_hop(v.profile, here, dest)
             if nxt is None:
                 return None
-            edges.append((here, nxt))
+            key = (here, nxt)
+            edges.append(key)
         return edges
 
     # ------------------------------------------------------------------ grants
@@ -122,9 +129,11 @@ class TrafficManager:
             # containers; this check holds even if a table were stale.
             if gate is None or gate.node != key[0] or not cleared:
                 return MoveResult.GATE_REFUSED
-        needed = [self._res_id[key] for key in edges]
-        if self._region:
-            needed += [r for key in edges if (r := self._region.get(key)) is not None]
+        res_id = self._res_id
+        needed = [res_id[key] for key in edges]
+        region_of = self._region
+        if region_of:
+            needed += [r for key in edges if (r := region_of.get(key)) is not None]
         if not v.on_lanes:
             needed.append(ADMISSION)
         blocker = self.alloc.blocker(v.id, needed)
@@ -151,7 +160,7 @@ class TrafficManager:
             self._release_edge(v, v.current_edge)
         v.current_edge = None
         v.lane_edges = deque(edges)
-        v.path = deque(key[1] for key in edges)
+        v.path = deque([key[1] for key in edges])
         for key in crossing:
             self.crossings.append((v, key))
         out.append(Drive(v.id, (v.node, *v.path)))

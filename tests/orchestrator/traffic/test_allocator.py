@@ -49,3 +49,25 @@ def test_usage_never_exceeds_capacity_when_takers_check_first(
         for i, c in enumerate(caps):
             holders = sum(1 for v in range(5) if a.holds(f"v{v}", f"r{i}"))
             assert a.usage(f"r{i}") == holders <= c
+
+
+def test_free_room_sums_spare_capacity_and_ignores_over_booking() -> None:
+    a = Allocator()
+    a.define("station:s1", 2)
+    a.define("station:s2", 1)
+    a.take("v1", ["station:s1"])
+    assert a.free_room(["station:s1", "station:s2"]) == 2
+    # Start-up may put more vehicles on a place than it holds: that place counts 0, not -1.
+    a.take("v2", ["station:s2"])
+    a.take("v3", ["station:s2"])
+    assert a.free_room(["station:s1", "station:s2"]) == 1
+    assert a.free_room([]) == 0
+
+
+def test_tables_show_usage_and_capacity_as_has_room_sees_them() -> None:
+    a = Allocator()
+    a.define("station:s1", 1)
+    usage, capacity = a.tables()
+    assert (usage["station:s1"] < capacity["station:s1"]) is a.has_room("station:s1") is True
+    a.take("v1", ["station:s1"])
+    assert (usage["station:s1"] < capacity["station:s1"]) is a.has_room("station:s1") is False
