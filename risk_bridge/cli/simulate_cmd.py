@@ -95,6 +95,13 @@ def simulate(  # noqa: PLR0917 (typer maps parameters to options)
         result = sim.result()
         err.print(f"[yellow]interrupted at {sim.now_s / 3600:.2f} simulated h[/yellow]")
 
+    if ledger is not None:
+        # The run's custody commitment: customs can check a later export or proof against it.
+        head = ledger.tree_head()
+        result.kpis["custody_ledger"] = {
+            "entries": ledger.size,
+            "tree_head": head.to_obj() if head is not None else None,
+        }
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(dumps(result.kpis, indent=2) + "\n", encoding="utf-8")

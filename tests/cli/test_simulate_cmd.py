@@ -59,8 +59,9 @@ def test_help_teaches_with_examples() -> None:
 def test_db_writes_the_custody_ledger(tmp_path: Path) -> None:
     from risk_bridge.ledger import open_ledger
 
-    db, ev = tmp_path / "custody.sqlite", tmp_path / "e.jsonl"
+    db, ev, kpis = tmp_path / "custody.sqlite", tmp_path / "e.jsonl", tmp_path / "k.json"
     args = ["simulate", "test_small", "--hours", "2", "--db", str(db), "--events", str(ev)]
+    args += ["--json", str(kpis)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "custody ledger:" in result.output
@@ -69,7 +70,12 @@ def test_db_writes_the_custody_ledger(tmp_path: Path) -> None:
     ledger = open_ledger(str(db), readonly=True)
     try:
         kinds = [e.kind.value for _, e in ledger.container_events(delivered)]
+        size, head = ledger.size, ledger.tree_head()
     finally:
         ledger.close()
+    # The KPI JSON commits to the ledger: its size and the signed tree head of the run.
+    reported = json.loads(kpis.read_text())["custody_ledger"]
+    assert head is not None and reported == {"entries": size, "tree_head": head.to_obj()}
+    assert size > len(kinds)
     assert kinds[0] == "seal_affixed" and kinds[-1] == "delivered"
     assert "handoff_yard_to_agv" in kinds
