@@ -187,3 +187,25 @@ def test_killed_agv_is_faulted_and_isolated_while_the_rest_deliver(stack: Any) -
     assert sum(1 for _, m in c.commands if m.vehicle_id == victim) == sent_before
     last_odom = c.odom.get(victim)
     assert last_odom is None or time.time() - last_odom[0] > 1.0
+
+
+def test_standard_topics_agvs_deliver_with_arrivals_inferred_from_odometry(stack: Any) -> None:
+    """AGVs that take only nav_msgs/Path and give only nav_msgs/Odometry (no VehicleState, no
+    VehicleEvent): the fleet adapter joins them from odometry, infers every node arrival and
+    times the load/unload, and a container still gets carried across."""
+    group, connect = stack
+    ids = ["agv_01", "agv_02"]
+    _orchestrator(group, standard_vehicles=ids, standard_action_time_s=0.5)
+    # 50 Hz odometry keeps the distance between two samples (<= 8 m/s x 6 / 50 Hz ~ 1 m) below
+    # the 1.5 m arrival tolerance, even where the lane turns at a node.
+    _sim(group, "agv_sim", vehicles=2, time_scale=6.0, odom_rate_hz=50.0, standard_topics=True)
+    c = connect(ids)
+    joined = _vehicles(c, 2)
+    assert all(node for _state_name, node in joined.values())
+    box = container_number("BFL", 31)
+    c.order("o-std", box, "CN->MN", "cn_slot_01")
+    c.verdict("v-std", box, LOW, "CN")
+    c.wait_for("the container delivered", lambda: _state(c, "orders_delivered") == 1, 45)
+    s = c.status()
+    assert s["errors"] == 0
+    assert s["faulted"] == []

@@ -5,6 +5,12 @@ Per vehicle it subscribes ``/agv/<id>/command`` (borderflow VehicleCommand) and 
 (VehicleState, the heartbeat); node arrivals, finished actions and scans go to
 ``/borderflow/vehicle_events``. A vehicle announces itself through its state messages; the
 orchestrator answers with VehicleJoined. ``time_scale`` runs the vehicles faster than the clock.
+
+With ``standard_topics:=true`` the vehicles behave like AGVs that speak only standard topics:
+they take ``/agv/<id>/plan`` (nav_msgs/Path, one pose per lane-graph node, in ``map``) as their
+route and publish only ``/agv/<id>/odom``; no commands, state or vehicle events. The
+orchestrator must list them in ``standard_vehicles`` (it infers arrivals from odometry and
+times their load/unload/scan itself).
 """
 
 from __future__ import annotations
@@ -13,17 +19,18 @@ import sys
 from typing import Any
 
 from borderflow_interfaces.msg import VehicleCommand, VehicleEvent, VehicleState
-from nav_msgs.msg import Odometry
+from nav_msgs.msg import Odometry, Path
 from rclpy.node import Node
 
 from borderflow_ros import qos
+from borderflow_ros.arrival import nearest_node, node_positions
 from borderflow_ros.convert import command_from_msg, event_to_msg, odometry_msg
 from borderflow_ros.errors import ParameterError
 from borderflow_ros.frame import map_origin
 from borderflow_ros.kinematic import AgvSpec, KinematicAgv
 from borderflow_ros.params import Param, at_least, load, not_empty, positive
 from orchestrator.lanegraph import NodeId
-from orchestrator.messages import ScanOutcome
+from orchestrator.messages import Drive, ScanOutcome
 
 __all__ = ["AgvSimNode", "main"]
 
@@ -45,6 +52,7 @@ PARAMS = (
     Param("unload_time_s", 30.0, "time to unload a container", positive),
     Param("scan_time_s", 60.0, "NII scan time", positive),
     Param("escalate_containers", [""], "containers whose scan escalates to HIGH"),
+    Param("standard_topics", False, "vehicles take nav_msgs/Path, give only nav_msgs/Odometry"),
 )
 
 
@@ -84,6 +92,9 @@ class AgvSimNode(Node):
         self.state_pubs: dict[str, Any] = {}
         self.last_seq: dict[str, int] = {}
         self.events = self.create_publisher(VehicleEvent, qos.VEHICLE_EVENTS_TOPIC, qos.event_qos())
+        self.standard = bool(p["standard_topics"])
+        self.positions = node_positions(self.graph, self.origin)
+        self.last_plan: dict[str, tuple[int, int]] = {}
         for i, node in enumerate(nodes):
             vid = f"{p['vehicle_prefix']}{first + i:02d}"
             self.agvs[vid] = KinematicAgv(vid, NodeId(node), self.graph, spec)
@@ -91,6 +102,14 @@ class AgvSimNode(Node):
             self.odom_pubs[vid] = self.create_publisher(
                 Odometry, qos.vehicle_topic(vid, "odom"), qos.sensor_qos()
             )
+            if self.standard:
+                self.create_subscription(
+                    Path,
+                    qos.vehicle_topic(vid, "plan"),
+                    lambda m, v=vid: self._on_plan(v, m),
+                    qos.decision_qos(1),
+                )
+                continue
             self.state_pubs[vid] = self.create_publisher(
                 VehicleState, qos.vehicle_topic(vid, "state"), qos.sensor_qos()
             )
@@ -124,6 +143,32 @@ class AgvSimNode(Node):
             return
         self._step()  # start at once: latency of the command, not of the next tick
 
+    def _on_plan(self, vid: str, msg: Path) -> None:
+        """A standard vehicle's route: the lane-graph node under each pose of the Path."""
+        stamp = (msg.header.stamp.sec, msg.header.stamp.nanosec)
+        if self.last_plan.get(vid) == stamp:
+            return  # a transient-local replay of the plan already driven
+        self.last_plan[vid] = stamp
+        path: list[NodeId] = []
+        for pose in msg.poses:
+            x_m, y_m = pose.pose.position.x, pose.pose.position.y
+            node = nearest_node(self.positions, x_m, y_m, 0.05)
+            if node is None:
+                self.get_logger().error(
+                    f"{vid}: plan pose ({x_m:.2f}, {y_m:.2f}) is not at a node of "
+                    f"{self.graph.name}; plan ignored (poses must be lane-graph nodes in map)"
+                )
+                return
+            path.append(NodeId(node))
+        if not path:
+            return
+        try:
+            self.agvs[vid].send(Drive(vid, tuple(path)))
+        except ValueError as exc:
+            self.get_logger().error(f"{vid}: plan rejected: {exc}")
+            return
+        self._step()
+
     def _step(self) -> None:
         now = self._now_s()
         dt_s = max(0.0, now - self._t_last) * self.time_scale
@@ -135,7 +180,10 @@ class AgvSimNode(Node):
                 agv.scan_outcome = (
                     ScanOutcome.ESCALATE if agv.container_id in self.escalate else ScanOutcome.CLEAR
                 )
-            for event in agv.step(dt_s, now):
+            events = agv.step(dt_s, now)
+            if self.standard:
+                continue  # a standard vehicle reports nothing but odometry
+            for event in events:
                 self.events.publish(event_to_msg(event, stamp, vid))
 
     def _publish_odom(self) -> None:
@@ -150,6 +198,8 @@ class AgvSimNode(Node):
         stamp = self.get_clock().now().to_msg()
         ox, oy = self.origin
         for vid, agv in self.agvs.items():
+            if vid not in self.state_pubs:
+                continue  # standard vehicles publish no VehicleState
             msg = VehicleState()
             msg.header.stamp = stamp
             msg.header.frame_id = "map"

@@ -10,13 +10,21 @@ For every vehicle ``<id>`` (given by the ``vehicle_ids`` parameter or discovered
 - in: ``/agv/<id>/odom`` (nav_msgs/Odometry) and ``/agv/<id>/state`` (VehicleState), both also
   the vehicle's heartbeat. A vehicle silent for ``heartbeat_timeout_s`` is reported faulted to
   the owner (the orchestrator node), which isolates it.
+
+Vehicles listed in ``standard_vehicles`` speak only standard topics (Path in, Odometry out, no
+borderflow VehicleEvent): the adapter joins them at the node their first odometry is within
+``arrival_tolerance_m`` of, infers their node arrivals from odometry with
+:class:`~borderflow_ros.arrival.ArrivalTracker` (odometry in the ``map`` frame), and runs
+Perform (load / unload / scan) as a timed action of ``action_time_s`` ROS seconds. Charge is not
+supported for them (logged; their battery is reported full unless they publish VehicleState),
+and a scan's outcome must come from the scanner (``/borderflow/vehicle_events``).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from borderflow_interfaces.msg import VehicleCommand, VehicleState
@@ -25,7 +33,10 @@ from nav_msgs.msg import Odometry, Path
 from rclpy.node import Node
 
 from borderflow_ros import qos
+from borderflow_ros.arrival import ArrivalTracker, nearest_node
 from borderflow_ros.heartbeat import HeartbeatMonitor
+from orchestrator.lanegraph import NodeId
+from orchestrator.messages import ActionDone, ActionKind, Event, VehicleAtNode
 
 __all__ = ["FleetAdapter", "pure_pursuit"]
 
@@ -60,7 +71,16 @@ def pure_pursuit(
 
 
 class _Vehicle:
-    __slots__ = ("cmd_pub", "plan_pub", "plan_xy", "pose", "seq", "state", "twist_pub")
+    __slots__ = (
+        "cmd_pub",
+        "plan_pub",
+        "plan_xy",
+        "pose",
+        "seq",
+        "state",
+        "tracker",
+        "twist_pub",
+    )
 
     def __init__(self) -> None:
         self.cmd_pub: Any = None
@@ -70,10 +90,12 @@ class _Vehicle:
         self.plan_xy: list[tuple[float, float]] = []
         self.pose: tuple[float, float, float] | None = None
         self.state: VehicleState | None = None
+        self.tracker: ArrivalTracker | None = None  # standard vehicles only
 
 
 class FleetAdapter:
-    """Lives inside a host node; calls ``on_new(vid, state)`` and ``on_fault(vid)``."""
+    """Lives inside a host node; calls ``on_new(vid, node, battery_kwh)``, ``on_fault(vid)``
+    and, for standard vehicles, ``on_event(event)`` with inferred arrivals and actions."""
 
     def __init__(
         self,
@@ -82,11 +104,28 @@ class FleetAdapter:
         heartbeat_timeout_s: float,
         vehicle_ids: list[str],
         diff_drive_vehicles: list[str],
-        on_new: Callable[[str, VehicleState], None],
+        on_new: Callable[[str, str, float], None],
         on_fault: Callable[[str], None],
         discovery_period_s: float = 0.5,
+        standard_vehicles: list[str] | None = None,
+        positions: Mapping[str, tuple[float, float]] | None = None,
+        arrival_tolerance_m: float = 1.5,
+        action_time_s: float = 5.0,
+        battery_kwh: float = 0.0,
+        now_s: Callable[[], float] | None = None,
+        on_event: Callable[[Event], None] | None = None,
     ) -> None:
         self.node = node
+        self.standard = set(standard_vehicles or [])
+        self.positions: Mapping[str, tuple[float, float]] = positions or {}
+        self.arrival_tolerance_m = arrival_tolerance_m
+        self.action_time_s = action_time_s
+        self.battery_kwh = battery_kwh
+        self._now_s = now_s or (lambda: 0.0)
+        self._on_event = on_event or (lambda e: None)
+        # Timed actions of standard vehicles: (due ROS s, counter, vehicle, action).
+        self.actions: list[tuple[float, int, str, ActionKind]] = []
+        self._action_counter = 0
         self.monitor = HeartbeatMonitor(heartbeat_timeout_s)
         self.diff_drive = set(diff_drive_vehicles)
         self.vehicles: dict[str, _Vehicle] = {}
@@ -94,7 +133,7 @@ class FleetAdapter:
         self._on_new = on_new
         self._on_fault = on_fault
         self.received_odometry = 0
-        for vid in vehicle_ids:
+        for vid in sorted({*vehicle_ids, *self.standard}):
             self.watch(vid)
         node.create_timer(discovery_period_s, self._discover)
         node.create_timer(min(0.25, heartbeat_timeout_s / 4.0), self._check)
@@ -116,6 +155,8 @@ class FleetAdapter:
         v.plan_pub = n.create_publisher(Path, qos.vehicle_topic(vid, "plan"), qos.decision_qos(1))
         if vid in self.diff_drive:
             v.twist_pub = n.create_publisher(Twist, qos.vehicle_topic(vid, "cmd_vel"), 10)
+        if vid in self.standard:
+            v.tracker = ArrivalTracker(vid, self.positions, self.arrival_tolerance_m)
         self.vehicles[vid] = v
         n.create_subscription(
             Odometry,
@@ -149,17 +190,88 @@ class FleetAdapter:
             twist = Twist()
             twist.linear.x, twist.angular.z = lin, ang
             v.twist_pub.publish(twist)
+        if v.tracker is not None and not self.monitor.is_faulted(vid):
+            self._track(vid, v, v.tracker)
+
+    def _track(self, vid: str, v: _Vehicle, tracker: ArrivalTracker) -> None:
+        assert v.pose is not None
+        x_m, y_m = v.pose[0], v.pose[1]
+        if vid not in self.joined:
+            node = nearest_node(self.positions, x_m, y_m, self.arrival_tolerance_m)
+            if node is None:
+                return  # not on the lane graph (yet): it joins when it first stands at a node
+            tracker.node = node
+            tracker.update(x_m, y_m)
+            self._join(vid, node)
+            return
+        tracker.move(x_m, y_m)
+        # One arrival at a time: the core may answer one with a new Drive, which the tracker
+        # then checks against the rest of the same stretch of track.
+        while (node := tracker.next_arrival()) is not None:
+            self._on_event(VehicleAtNode(self._now_s(), vid, NodeId(node), self._battery(v)))
+
+    def _battery(self, v: _Vehicle) -> float:
+        return v.state.battery_kwh if v.state is not None else self.battery_kwh
+
+    def _join(self, vid: str, node: str) -> None:
+        self.joined.add(vid)
+        self._on_new(vid, node, self._battery(self.vehicles[vid]))
 
     def _on_state(self, vid: str, msg: VehicleState) -> None:
         self.monitor.seen(vid, self._mono_s())
-        self.vehicles[vid].state = msg
+        v = self.vehicles[vid]
+        v.state = msg
         if vid not in self.joined and not self.monitor.is_faulted(vid) and msg.node:
-            self.joined.add(vid)
-            self._on_new(vid, msg)
+            if v.tracker is not None:
+                v.tracker.node = msg.node
+            self._join(vid, msg.node)
 
     def _check(self) -> None:
         for vid in self.monitor.check(self._mono_s()):
             self._on_fault(vid)
+        if self.actions:
+            self._finish_actions()
+
+    def _finish_actions(self) -> None:
+        now_s = self._now_s()
+        due = sorted(a for a in self.actions if a[0] <= now_s)
+        if not due:
+            return
+        self.actions = [a for a in self.actions if a[0] > now_s]
+        for _due_s, _n, vid, action in due:
+            if self.monitor.is_faulted(vid):
+                continue
+            v = self.vehicles[vid]
+            self._on_event(ActionDone(now_s, vid, action, self._battery(v)))
+
+    def _standard_command(self, vid: str, v: _Vehicle, msg: VehicleCommand) -> None:
+        tracker = v.tracker
+        assert tracker is not None
+        if msg.kind == VehicleCommand.KIND_DRIVE:
+            try:
+                tracker.drive(list(msg.path))
+            except ValueError as exc:  # a path off the map: log it, don't kill the node
+                self.node.get_logger().error(str(exc))
+        elif msg.kind == VehicleCommand.KIND_STOP:
+            tracker.stop()
+        elif msg.kind == VehicleCommand.KIND_PERFORM and msg.action != ActionKind.CHARGE.value:
+            # A standard AGV has no load/unload/scan interface: the action is done by the
+            # terminal's equipment at the node, timed here (ROS time, so use_sim_time holds).
+            self._action_counter += 1
+            self.actions.append(
+                (
+                    self._now_s() + self.action_time_s,
+                    self._action_counter,
+                    vid,
+                    ActionKind(msg.action),
+                )
+            )
+        else:  # Charge, or Perform(charge)
+            self.node.get_logger().error(
+                f"vehicle {vid}: charging (to {msg.target_kwh:.1f} kWh) is not supported for a "
+                "standard-topics vehicle (no charging interface); charge it by hand, or run it "
+                "with VehicleEvent support (drop it from standard_vehicles)"
+            )
 
     def send(self, msg: VehicleCommand) -> bool:
         """Publish one command (and its plan); False when the vehicle is faulted or unknown."""
@@ -175,7 +287,22 @@ class FleetAdapter:
             v.plan_xy = [(p.pose.position.x, p.pose.position.y) for p in msg.path_m.poses]
         elif msg.kind == VehicleCommand.KIND_STOP:
             v.plan_xy = []
+        if v.tracker is not None:
+            self._standard_command(vid, v, msg)
         return True
+
+    def whereabouts(self, vid: str) -> tuple[str, str]:
+        """(last node reached, node being driven to or "") from its state, or for a standard
+        vehicle from the arrivals inferred so far; ("", "") when unknown."""
+        v = self.vehicles.get(vid)
+        if v is None:
+            return ("", "")
+        if v.tracker is not None and v.state is None:
+            t = v.tracker
+            return (t.node, t.pending[0] if t.pending else "")
+        if v.state is not None:
+            return (v.state.node, v.state.next_node)
+        return ("", "")
 
     def last_state(self, vid: str) -> VehicleState | None:
         v = self.vehicles.get(vid)

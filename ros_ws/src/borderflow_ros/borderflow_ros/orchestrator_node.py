@@ -24,7 +24,6 @@ from borderflow_interfaces.msg import (
     RiskVerdict,
     TransportOrder,
     VehicleEvent,
-    VehicleState,
 )
 from borderflow_interfaces.srv import GetStatus, ReleaseHold
 from builtin_interfaces.msg import Time
@@ -33,6 +32,7 @@ from rclpy.node import Node
 from rclpy.task import Future
 
 from borderflow_ros import qos
+from borderflow_ros.arrival import node_positions
 from borderflow_ros.convert import (
     command_to_msg,
     event_from_msg,
@@ -45,7 +45,7 @@ from borderflow_ros.errors import BorderflowRosError, ParameterError
 from borderflow_ros.fleet_adapter import FleetAdapter
 from borderflow_ros.frame import map_origin
 from borderflow_ros.heartbeat import lanes_to_close
-from borderflow_ros.params import Param, load, not_empty, positive
+from borderflow_ros.params import Param, load, non_negative, not_empty, positive
 from borderflow_ros.ros_ports import RosClock, RosLedger, RosSink
 from orchestrator.domain.states import OrderState
 from orchestrator.errors import BorderflowError
@@ -60,6 +60,24 @@ PARAMS = (
     Param("heartbeat_timeout_s", 2.0, "silence after which a vehicle is faulted", positive),
     Param("vehicle_ids", [""], "vehicles to watch from the start ([''] = discover /agv/*/state)"),
     Param("diff_drive_vehicles", [""], "vehicles that get geometry_msgs/Twist on cmd_vel"),
+    Param(
+        "standard_vehicles",
+        [""],
+        "vehicles that speak only standard topics (Path in, Odometry in the map frame out): "
+        "arrivals inferred from odometry, load/unload/scan timed",
+    ),
+    Param(
+        "arrival_tolerance_m",
+        1.5,
+        "distance from a node within which a standard vehicle has reached it",
+        positive,
+    ),
+    Param(
+        "standard_action_time_s",
+        5.0,
+        "duration of a load/unload/scan by a standard vehicle (ROS time)",
+        non_negative,
+    ),
     Param("vehicle_length_m", 12.0, "vehicle length (core traffic spacing)", positive),
     Param("headway_m", 8.0, "gap kept between vehicles on a lane"),
     Param("battery_capacity_kwh", 200.0, "battery capacity of every vehicle", positive),
@@ -109,6 +127,13 @@ class OrchestratorNode(Node):
             diff_drive_vehicles=[v for v in p["diff_drive_vehicles"] if v],
             on_new=self._on_new_vehicle,
             on_fault=self._on_fault,
+            standard_vehicles=[v for v in p["standard_vehicles"] if v],
+            positions=node_positions(self.graph, self.origin),
+            arrival_tolerance_m=float(p["arrival_tolerance_m"]),
+            action_time_s=float(p["standard_action_time_s"]),
+            battery_kwh=float(p["battery_capacity_kwh"]),
+            now_s=self._t,
+            on_event=self._on_inferred_event,
         )
         dq = qos.decision_qos()
         self.create_subscription(RiskVerdict, qos.VERDICTS_TOPIC, self._on_verdict, dq)
@@ -196,12 +221,16 @@ class OrchestratorNode(Node):
 
         self.feed(Tick(self._t()))
 
-    def _on_new_vehicle(self, vid: str, state: VehicleState) -> None:
-        self.feed(VehicleJoined(self._t(), vid, NodeId(state.node), state.battery_kwh))
+    def _on_new_vehicle(self, vid: str, node: str, battery_kwh: float) -> None:
+        self.feed(VehicleJoined(self._t(), vid, NodeId(node), battery_kwh))
+
+    def _on_inferred_event(self, event: Event) -> None:
+        """An arrival or a finished timed action of a standard-topics vehicle."""
+        if getattr(event, "vehicle_id", "") not in self.faulted:
+            self.feed(event)
 
     def _on_fault(self, vid: str) -> None:
-        state = self.fleet.last_state(vid)
-        node, nxt = (state.node, state.next_node) if state is not None else ("", "")
+        node, nxt = self.fleet.whereabouts(vid)
         why = f"vehicle {vid} faulted: no heartbeat for {self.fleet.monitor.timeout_s:.1f} s"
         self.faulted[vid] = why
         self.get_logger().warning(f"{why} (last at {node or '?'} -> {nxt or '-'})")
