@@ -34,21 +34,9 @@ AREA = "ros"
 
 
 def _setup(domain_id: int) -> dict[str, str]:
-    from risk_bridge.cli.ros_cmd import INSTALL, ensure_built, ros_environment
-    from tests.ros.conftest import _preload
+    from risk_bridge.cli.ros_cmd import activate_in_process
 
-    ensure_built()
-    env = ros_environment(domain_id)
-    keys = ("AMENT_PREFIX_PATH", "ROS_AUTOMATIC_DISCOVERY_RANGE", "ROS_DOMAIN_ID")
-    keys += ("FASTDDS_DEFAULT_PROFILES_FILE", "RMW_IMPLEMENTATION", "LD_LIBRARY_PATH")
-    for key in keys:
-        os.environ[key] = env[key]
-    site = str(INSTALL / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
-               / "site-packages")  # fmt: skip
-    if site not in sys.path:
-        sys.path.insert(0, site)
-    _preload(INSTALL / "lib")
-    return env
+    return activate_in_process(domain_id)
 
 
 def _cpu_s(pid: int) -> float:

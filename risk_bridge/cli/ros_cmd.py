@@ -9,6 +9,7 @@ every ROS process of the project starts the same way. No rclpy import happens in
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -20,7 +21,14 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["ProcessGroup", "app", "ensure_built", "node_argv", "ros_environment"]
+__all__ = [
+    "ProcessGroup",
+    "activate_in_process",
+    "app",
+    "ensure_built",
+    "node_argv",
+    "ros_environment",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 WS = ROOT / "ros_ws"
@@ -69,6 +77,48 @@ def ensure_built() -> None:
             "scripts/ros_setup.sh failed (ROS 2 wheels or the colcon build of ros_ws/); run it "
             f"by hand to see why:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
         )
+
+
+def _preload(lib_dir: Path) -> None:
+    pending = sorted(lib_dir.glob("lib*.so"))
+    for _ in range(len(pending) + 1):  # load in any order: retry until dependencies are in
+        failed = []
+        for lib in pending:
+            try:
+                ctypes.CDLL(str(lib), mode=ctypes.RTLD_GLOBAL)
+            except OSError:
+                failed.append(lib)
+        if not failed:
+            return
+        pending = failed
+    raise RuntimeError(f"cannot load {[p.name for p in pending]} from {lib_dir}")
+
+
+def activate_in_process(domain_id: int) -> dict[str, str]:
+    """Build if needed, export the DDS settings into this process, make the built packages
+    importable here, and return the environment for child processes.
+
+    The built message libraries are preloaded with ctypes because the dynamic loader read
+    LD_LIBRARY_PATH when this process started.
+    """
+    ensure_built()
+    env = ros_environment(domain_id)
+    keys = (
+        "AMENT_PREFIX_PATH",
+        "ROS_AUTOMATIC_DISCOVERY_RANGE",
+        "ROS_DOMAIN_ID",
+        "FASTDDS_DEFAULT_PROFILES_FILE",
+        "RMW_IMPLEMENTATION",
+        "LD_LIBRARY_PATH",
+    )
+    for key in keys:
+        os.environ[key] = env[key]
+    site = str(INSTALL / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+               / "site-packages")  # fmt: skip
+    if site not in sys.path:
+        sys.path.insert(0, site)
+    _preload(INSTALL / "lib")
+    return env
 
 
 def node_argv(module: str, params: dict[str, object]) -> list[str]:
