@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from orchestrator.ports import LogEntry
 
-__all__ = ["OUT_KINDS", "OUT_LOG_KINDS", "translate"]
+__all__ = ["OUT_KINDS", "OUT_LOG_KINDS", "OutKind", "translate"]
 
 # The core's log kinds that :func:`translate` may turn into an outgoing event.
 OUT_LOG_KINDS = frozenset(
     {"hold.placed", "hold.released", "border.crossed", "order.delivered", "seal.read"}
 )
 
-OUT_KINDS = (
+# The kinds of event customs systems can subscribe to (SSE filter, webhook subscriptions).
+OutKind = Literal[
     "hold.placed",
     "hold.released",
     "container.crossed",
@@ -26,7 +27,8 @@ OUT_KINDS = (
     "warning.withdrawn",
     "release.recorded",
     "recognition.recorded",
-)
+]
+OUT_KINDS: tuple[str, ...] = get_args(OutKind)
 
 
 def translate(entry: LogEntry) -> tuple[str, str | None, dict[str, Any]] | None:

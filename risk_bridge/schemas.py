@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from orchestrator.domain.iso6346 import parse_container_number
 from orchestrator.errors import InvalidContainerNumberError
 from risk_bridge.domain import Authority, Channel, Level, Treatment
+from risk_bridge.fleet_events import OutKind
 
 __all__ = [
     "ContainerPublic",
@@ -229,23 +230,7 @@ class ContainerPublic(BaseModel):
 
 class WebhookCreate(_In):
     url: str = Field(pattern=r"^https?://[^\s]{3,500}$")
-    kinds: list[
-        Literal[
-            "*",
-            "hold.placed",
-            "hold.released",
-            "container.crossed",
-            "container.delivered",
-            "tamper.alert",
-            "verdict.effective",
-            "lane.closed",
-            "lane.opened",
-            "warning.issued",
-            "warning.withdrawn",
-            "release.recorded",
-            "recognition.recorded",
-        ]
-    ] = Field(["*"], min_length=1, max_length=20)
+    kinds: list[Literal["*"] | OutKind] = Field(["*"], min_length=1, max_length=20)
 
 
 class WebhookPublic(BaseModel):
