@@ -12,6 +12,10 @@ Speed: rows are checked 4,096 at a time with bulk operations (``_Verifier._fast`
 which anything differs from the intact case is checked again entry by entry (``_Verifier._row``)
 to name the problem. The custody rules go to a :mod:`~orchestrator.custody.rulesink`, which on
 a large ledger replays them in a second process; either way the first bad entry is named.
+Given a ``rule_bodies`` source (a SQLite ledger's file), that process reads the entries itself
+(:class:`~orchestrator.custody.rulesink.RuleReader`) and the two sides only meet at the end: the
+earliest bad entry wins, and on a tie the integrity failure's message (the rules never replay an
+entry the verifier has not cleared).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from orchestrator.custody.encoding import GENESIS_PREV, split_tail
 from orchestrator.custody.errors import LedgerIntegrityError
 from orchestrator.custody.merkle import Frontier
-from orchestrator.custody.rulesink import RuleSink, rule_sink
+from orchestrator.custody.rulesink import BodySource, RuleSink, rule_reader, rule_sink
 from orchestrator.custody.treehead import SignedTreeHead
 
 __all__ = ["LedgerRow", "VerifyReport", "verify_ledger"]
@@ -182,6 +186,10 @@ class _Verifier:
         edge.append(node)
         self.count, self.prev = i + 1, h
 
+    def cleared(self) -> int:
+        """Entries before this one passed every integrity check (the rules may replay them)."""
+        return self.count if self.pending is None else self.pending[0]
+
 
 def verify_ledger(
     rows: Iterable[LedgerRow],
@@ -189,10 +197,15 @@ def verify_ledger(
     public_key: Ed25519PublicKey,
     *,
     check_events: bool = True,
+    rule_bodies: BodySource | None = None,
 ) -> VerifyReport:
-    """Raise :class:`LedgerIntegrityError` at the first problem; else report what verified."""
+    """Raise :class:`LedgerIntegrityError` at the first problem; else report what verified.
+
+    ``rule_bodies``, if given, reads the bodies of entries ``0 .. tree_size - 1`` afresh (in a
+    forked worker, from a snapshot holding the same entries as ``rows``) for the rules."""
     tree_head.verify(public_key)
-    rules = rule_sink(tree_head.tree_size) if check_events else None
+    reader = rule_reader(tree_head.tree_size, rule_bodies) if check_events else None
+    rules = rule_sink(tree_head.tree_size) if check_events and reader is None else None
     state = _Verifier(rules)
     containers = 0
     try:
@@ -200,15 +213,24 @@ def verify_ledger(
         try:
             while chunk := list(islice(it, _CHUNK)):
                 state.chunk(chunk)
+                if reader is not None:
+                    reader.check(state.cleared())  # stop early at an earlier illegal entry
         except LedgerIntegrityError:
+            # An illegal entry before this one is the first bad entry.
             if rules is not None:
-                rules.finish()  # an illegal entry before this one is the first bad entry
+                rules.finish()
+            if reader is not None:
+                reader.finish(state.cleared())
             raise
         if rules is not None:
             containers = rules.finish()
+        if reader is not None:
+            containers = reader.finish(state.cleared())
     finally:
         if rules is not None:
             rules.close()
+        if reader is not None:
+            reader.close()
     if state.pending is not None:
         j = state.pending[0]
         raise _fail(j - 1, f"was altered (or entry {j} was): the link between them is broken")

@@ -135,7 +135,13 @@ class Ledger:
         head = self._store.latest_tree_head()
         if head is None:
             raise LedgerIntegrityError(f"ledger {self.url} has no signed tree head (empty?)")
-        return verify_ledger(self._store.iter_rows(), head, public_key, check_events=check_events)
+        return verify_ledger(
+            self._store.iter_rows(),
+            head,
+            public_key,
+            check_events=check_events,
+            rule_bodies=self._store.body_source(head.tree_size) if check_events else None,
+        )
 
     # ------------------------------------------------------------------ writing
 

@@ -9,7 +9,7 @@ someone with file access can still drop them, which ``verify`` then detects).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from orchestrator.custody.errors import CustodyError
@@ -133,6 +133,28 @@ class SqliteStore:
         )
         while batch := cur.fetchmany(4096):
             yield from batch
+
+    def body_source(self, tree_size: int) -> Callable[[], Iterator[list[bytes]]] | None:
+        """Bodies of entries ``0 .. tree_size - 1`` in batches, read through a new read-only
+        connection (made by the caller, e.g. in a forked process: a connection must not cross
+        a fork) inside one read transaction, so all come from one snapshot."""
+        if self._path == ":memory:":
+            return None
+        path = self._path
+
+        def read() -> Iterator[list[bytes]]:
+            db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                db.execute("BEGIN")
+                cur = db.execute(
+                    "SELECT body FROM entries WHERE seq < ? ORDER BY seq", (tree_size,)
+                )
+                while batch := cur.fetchmany(4096):
+                    yield [body for (body,) in batch]
+            finally:
+                db.close()
+
+        return read
 
     def container_rows(self, container_id: str) -> list[tuple[int, bytes]]:
         return [

@@ -10,7 +10,7 @@ hashes. A commit writes all three in one transaction and returns only once it is
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -55,6 +55,9 @@ class LedgerStore(Protocol):
     def iter_rows(self, start: int = 0) -> Iterator[tuple[int, bytes, bytes]]: ...
 
     def container_rows(self, container_id: str) -> list[tuple[int, bytes]]: ...
+
+    def body_source(self, tree_size: int) -> Callable[[], Iterator[list[bytes]]] | None:
+        """A reader of entries ``0 .. tree_size - 1``'s bodies for a forked process, or None."""
 
     def latest_tree_head(self) -> SignedTreeHead | None: ...
 

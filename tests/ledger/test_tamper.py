@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.custody import rulesink
 from orchestrator.custody.encoding import encode_entry
 from orchestrator.custody.errors import LedgerIntegrityError
 from orchestrator.custody.merkle import leaf_hash
@@ -15,6 +16,13 @@ from tests.ledger.raw import fetch, tamper
 from tests.orchestrator.custody.journeys import container_id, crossing, many
 
 N = 42  # entries: 6 interleaved crossings
+
+
+@pytest.fixture(autouse=True, params=["in-process", "worker"])
+def rules_where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each check also with the rules in a worker process (on SQLite, one that reads the
+    tampered file itself)."""
+    monkeypatch.setattr(rulesink, "PARALLEL_FROM", 10**9 if request.param == "in-process" else 1)
 
 
 @pytest.fixture
@@ -175,3 +183,17 @@ def test_truncated_export_is_refused(export_lines: tuple[Path, list[bytes]], key
     out.write_bytes(b"".join(lines[:-1]))
     with pytest.raises(LedgerIntegrityError, match="truncated export"):
         verify_export(out, load_public_key(Path(f"{key}.pub")))
+
+
+def test_the_rule_worker_reads_only_the_signed_entries(tmp_path: Path, key: Path) -> None:
+    from risk_bridge.ledger.sqlite_store import SqliteStore
+
+    url = f"sqlite:///{tmp_path / 'signed.db'}"
+    with open_ledger(url, key=key) as ledger:
+        ledger.append_many(many(2))
+    store = SqliteStore(str(tmp_path / "signed.db"), readonly=True)
+    source = store.body_source(10)
+    assert source is not None
+    bodies = [body for batch in source() for body in batch]
+    assert bodies == [_body(url, seq) for seq in range(10)]
+    assert SqliteStore(":memory:").body_source(10) is None

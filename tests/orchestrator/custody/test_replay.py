@@ -17,7 +17,7 @@ from orchestrator.custody.events import CustodyEvent
 from orchestrator.custody.legality import CustodyTracker
 from orchestrator.custody.merkle import Frontier, leaf_hash
 from orchestrator.custody.replay import FastReplay
-from orchestrator.custody.rulesink import RuleReplay, RuleWorker
+from orchestrator.custody.rulesink import BodySource, RuleReplay, RuleWorker
 from orchestrator.custody.treehead import SignedTreeHead, sign_tree_head
 from orchestrator.custody.verify import verify_ledger
 from tests.orchestrator.custody.journeys import K, container_id, crossing, event, inspected, many
@@ -157,44 +157,93 @@ def _ledger(events: list[CustodyEvent]) -> tuple[list[bytes], SignedTreeHead]:
 BIG, BIG_HEAD = _ledger(many(1700))  # 11,900 entries: several chunks, crosses 10,000
 
 
-def _verify(bodies: list[bytes], head: SignedTreeHead, stored: bool = True) -> int:
+def _source(bodies: list[bytes], head: SignedTreeHead) -> BodySource:
+    """What a SQLite ledger gives the reading worker: the stored bodies below the tree size."""
+    return lambda: [bodies[i : i + 1000] for i in range(0, head.tree_size, 1000)]
+
+
+def _verify(
+    bodies: list[bytes], head: SignedTreeHead, stored: bool = True, reader: bool = False
+) -> int:
     rows = [(i, b, leaf_hash(b)) if stored else (None, b, None) for i, b in enumerate(bodies)]
-    return verify_ledger(rows, head, KEY.public_key()).containers
+    source = _source(bodies, head) if reader else None
+    return verify_ledger(rows, head, KEY.public_key(), rule_bodies=source).containers
 
 
-@pytest.mark.parametrize("worker", [False, True])
-def test_bulk_verification_of_many_chunks(worker: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rulesink, "PARALLEL_FROM", 1 if worker else 10**9)
-    assert _verify(BIG, BIG_HEAD) == 1700
-    assert _verify(BIG, BIG_HEAD, stored=False) == 1700
+# in this process; a worker sent the checked entries; a worker reading the entries itself
+MODES = ["in-process", "worker", "reader"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bulk_verification_of_many_chunks(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rulesink, "PARALLEL_FROM", 10**9 if mode == "in-process" else 1)
+    reader = mode == "reader"
+    assert _verify(BIG, BIG_HEAD, reader=reader) == 1700
+    assert _verify(BIG, BIG_HEAD, stored=False, reader=reader) == 1700
     for where in (3, 4096, 9999, 10000, 10001, 11899):
         bodies = list(BIG)
         bodies[where] = bodies[where].replace(b'"actor":"system"', b'"actor":"mallory"')
+        source = _source(bodies, BIG_HEAD) if reader else None
         with pytest.raises(LedgerIntegrityError, match=f"entry {where}: was edited"):
             rows = [(i, b, leaf_hash(BIG[i])) for i, b in enumerate(bodies)]
-            verify_ledger(rows, BIG_HEAD, KEY.public_key())
+            verify_ledger(rows, BIG_HEAD, KEY.public_key(), rule_bodies=source)
 
 
-@pytest.mark.parametrize("worker", [False, True])
+@pytest.mark.parametrize("mode", MODES)
 def test_the_first_bad_entry_wins_whichever_check_finds_it(
-    worker: bool, monkeypatch: pytest.MonkeyPatch
+    mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rulesink, "PARALLEL_FROM", 1 if worker else 10**9)
+    monkeypatch.setattr(rulesink, "PARALLEL_FROM", 10**9 if mode == "in-process" else 1)
+    worker = mode == "reader"
     events = many(1000)
     illegal = event(K.BORDER_HANDOFF, container_id(999), events[5000].t_s, vehicle="a", side="MN")
     events.insert(5000, illegal)  # illegal, yet signed and chained by the key holder
     bodies, head = _ledger(events)
     with pytest.raises(LedgerIntegrityError, match="entry 5000: is not a legal") as err:
-        _verify(bodies, head)
+        _verify(bodies, head, reader=worker)
     assert err.value.seq == 5000
     edited = list(bodies)
     edited[6000] = edited[6000].replace(b'"actor":"system"', b'"actor":"mallory"')
     with pytest.raises(LedgerIntegrityError, match="entry 5000: is not a legal"):
-        _verify(edited, head)  # the later edit is not the first problem
+        _verify(edited, head, reader=worker)  # the later edit is not the first problem
     edited = list(bodies)
     edited[4000] = edited[4000].replace(b'"actor":"system"', b'"actor":"mallory"')
     with pytest.raises(LedgerIntegrityError, match="entry 4000: was altered"):
-        _verify(edited, head, stored=False)  # the earlier edit is
+        _verify(edited, head, stored=False, reader=worker)  # the earlier edit is
+    edited = list(bodies)
+    edited[5000] = edited[5000].replace(b'"actor":"', b'"actor":"x')
+    rows = [(i, b, leaf_hash(bodies[i])) for i, b in enumerate(edited)]
+    source = _source(edited, head) if worker else None
+    with pytest.raises(LedgerIntegrityError, match="entry 5000: was edited") as err:
+        # illegal and edited: both checks name entry 5000, the integrity message is given
+        verify_ledger(rows, head, KEY.public_key(), rule_bodies=source)
+    assert err.value.seq == 5000
+
+
+def test_a_rule_failure_found_by_the_reading_worker_after_the_entry_named_is_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rulesink, "PARALLEL_FROM", 1)
+    events = many(1000)
+    illegal = event(K.BORDER_HANDOFF, container_id(999), events[5000].t_s, vehicle="a", side="MN")
+    events.insert(5000, illegal)
+    bodies, head = _ledger(events)
+    rows = [(i, b, leaf_hash(b)) for i, b in enumerate(bodies)]
+    del rows[100]  # the worker reads its own (intact) copy and finds entry 5000 illegal
+    with pytest.raises(LedgerIntegrityError, match="entry 100: is missing") as err:
+        verify_ledger(rows, head, KEY.public_key(), rule_bodies=_source(bodies, head))
+    assert err.value.seq == 100
+
+
+def test_a_reading_worker_that_cannot_read_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rulesink, "PARALLEL_FROM", 1)
+
+    def broken() -> list[list[bytes]]:
+        raise OSError("disk gone")
+
+    rows = [(i, b, leaf_hash(b)) for i, b in enumerate(BIG)]
+    with pytest.raises(CustodyError, match=r"could not read the ledger \(OSError: disk gone"):
+        verify_ledger(rows, BIG_HEAD, KEY.public_key(), rule_bodies=broken)
 
 
 def test_the_worker_is_stopped_when_verification_gives_up() -> None:
