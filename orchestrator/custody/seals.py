@@ -8,6 +8,8 @@ four digits. ISO 6346 container numbers carry a check digit, which is verified.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from orchestrator.custody.errors import MalformedCustodyEvent
 from orchestrator.domain import seals as _seals
 from orchestrator.domain.iso6346 import parse_container_number
@@ -17,6 +19,9 @@ from orchestrator.errors import InvalidContainerNumberError, InvalidSealError
 __all__ = ["SealClass", "check_container_id", "check_seal_number", "parse_seal_class"]
 
 
+# A ledger names the same seals and containers many times over: remember the valid ones (an
+# exception is never cached, so every malformed id still gets its message).
+@lru_cache(maxsize=1 << 16)
 def check_seal_number(seal_number: str) -> str:
     """Return ``seal_number`` if well formed, else raise naming it and the expected layout."""
     try:
@@ -35,6 +40,7 @@ def parse_seal_class(value: str | None, seal_number: str) -> SealClass:
         ) from None
 
 
+@lru_cache(maxsize=1 << 16)
 def check_container_id(container_id: str) -> str:
     """Return ``container_id`` if it is a valid ISO 6346 number (check digit included).
 

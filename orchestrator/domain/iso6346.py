@@ -7,6 +7,7 @@ of 11, each character weighted 2**position, sum mod 11, 10 becoming 0).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NewType
 
 from orchestrator.errors import InvalidContainerNumberError
@@ -41,6 +42,8 @@ def check_digit(first_ten: str) -> int:
     return total % 11 % 10
 
 
+# Valid numbers recur (every event of a container names it); failures are never cached.
+@lru_cache(maxsize=1 << 16)
 def parse_container_number(raw: str) -> ContainerId:
     """Validate ``raw`` (spaces and case tolerated) and return the canonical 11-char id.
 
