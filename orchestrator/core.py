@@ -99,7 +99,8 @@ class Orchestrator(Views):
         self.now_s = event.t_s
         out: list[Command] = []
         handler(event, out)
-        self.settle(out)
+        if self.pending or self.traffic.freed:
+            self.settle(out)
         if self.dispatch_needed and self.now_s >= self.next_dispatch_s:
             self.next_dispatch_s = self.now_s + self.config.dispatch_interval_s
             self.dispatch(out)

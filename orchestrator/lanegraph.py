@@ -110,10 +110,11 @@ class Edge:
     # The lane's drawn shape from source to target (interior vertices of the LineString),
     # for rendering and for placing a vehicle between nodes; routing uses length_m only.
     shape_m: tuple[tuple[float, float], ...] = ()
+    # (source, target), made once: it keys the per-edge tables read at every vehicle move.
+    key: EdgeKey = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> EdgeKey:
-        return (self.source, self.target)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.source, self.target))
 
     @property
     def travel_time_s(self) -> float:

@@ -113,7 +113,7 @@ class Planner(Stops):
 
     def go(self, v: VehicleRun, out: list[Command]) -> None:
         """Move a stationary vehicle one grant towards its target, or act on arrival."""
-        if v.moving or v.target_node is None:
+        if v.path or v.target_node is None:  # moving (VehicleRun.moving), or nowhere to go
             return
         if v.node == v.target_node:
             if v.purpose is not Purpose.CIRCULATE:
@@ -127,13 +127,19 @@ class Planner(Stops):
                 if v.purpose is not Purpose.CIRCULATE and v.target_node is not None:
                     self.arrive(v, out)
                 return
-        cleared = self.cleared(v)
+        cid = v.container_id
+        if cid is None:
+            cleared = True
+        else:  # self.cleared(v), inlined: this runs at every node of every vehicle
+            c = self.containers[cid]
+            cleared = not c.loaded or c.risk.cleared
         v.profile = "time" if cleared else "time_nb"
-        result = self.traffic.try_move(v, v.target_node, cleared, out)  # type: ignore[arg-type]
-        if self.traffic.crossings:
-            for veh, key in self.traffic.crossings:
+        traffic = self.traffic
+        result = traffic.try_move(v, v.target_node, cleared, out)  # type: ignore[arg-type]
+        if traffic.crossings:
+            for veh, key in traffic.crossings:
                 self.crossed(veh, key)
-            self.traffic.crossings.clear()
+            traffic.crossings.clear()
         if result is MoveResult.MOVED:
             if v.state is not V.EN_ROUTE:
                 v.set_state(V.EN_ROUTE)

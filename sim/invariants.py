@@ -130,22 +130,35 @@ class InvariantMonitor:
             self._park(vehicle.id, vehicle.node)
 
     def enter(self, vehicle: VirtualAGV, edge: Edge, dt_s: float) -> None:
-        self._waits_for.pop(vehicle.id, None)
-        self._release(vehicle.id)
-        self._standing[vehicle.id] = edge
+        vid = vehicle.id
+        if self._waits_for:
+            self._waits_for.pop(vid, None)
+        # _release(vid), inlined: this runs for every edge a vehicle enters.
+        on_edge = self.on_edge
+        old = self._standing.pop(vid, None)
+        if old is not None:
+            on_edge[old.key] -= 1
+            if old.exclusive:
+                self._on_lane[old.lane_id].remove(vid)
+        if self._parked_at:
+            node = self._parked_at.pop(vid, None)
+            if node is not None:
+                self.parked[node].remove(vid)
+        self._standing[vid] = edge
         key = edge.key
-        n = self.on_edge[key] + 1
-        self.on_edge[key] = n
+        n = on_edge[key] + 1
+        on_edge[key] = n
         self.occupancy_s[key] += dt_s
         self.traversals[key] += 1
-        if edge.exclusive:
-            self._on_lane[edge.lane_id].append(vehicle.id)
-        if n > self.capacity[key] or (edge.exclusive and len(self._on_lane[edge.lane_id]) > 1):
+        exclusive = edge.exclusive
+        if exclusive:
+            self._on_lane[edge.lane_id].append(vid)
+        if n > self.capacity[key] or (exclusive and len(self._on_lane[edge.lane_id]) > 1):
             # Another vehicle may leave this lane at the same instant (its process has not run
             # yet): judge once every event of this moment has been processed.
             self.env.timeout(0).callbacks.append(lambda _: self._recheck(vehicle.id, edge))
         cid = vehicle.container
-        if edge.crosses_border and cid is not None and not self._customs.is_cleared(cid):
+        if cid is not None and edge.crosses_border and not self._customs.is_cleared(cid):
             rec = self._customs.records.get(cid)
             level = rec.level.value if rec is not None else "unknown container"
             self._violation(

@@ -175,7 +175,10 @@ class VirtualAGV:
         while True:
             if self._route:
                 # Plain calls around one timeout (no sub-generator): the hot path of a run.
-                yield self._wait(self._depart(self._route.popleft()))
+                dt_s = self._depart(self._route.popleft())
+                if self._delays is not None:
+                    self._delays.append(dt_s)
+                yield env.timeout(dt_s)
                 self._arrive()
                 if not self._route:
                     self._moving = False
@@ -223,7 +226,13 @@ class VirtualAGV:
         state = AgvState.LOADED if self.container else AgvState.EMPTY
         if state is not self.state:
             self._set_state(state)
-        dt_s, self._v_end = edge_motion(edge.length_m, self.speed_mps, vmax, self._accel)
+        if self.speed_mps >= vmax and edge.length_m > 0.0:
+            # Cruising on: edge_motion's result for a start at or above the limit, inlined
+            # (most edges of a run are driven at the lane limit).
+            dt_s = edge.length_m / vmax
+            self._v_end = vmax
+        else:
+            dt_s, self._v_end = edge_motion(edge.length_m, self.speed_mps, vmax, self._accel)
         self.edge = edge
         self._edge_dt_s = dt_s
         self._monitor.enter(self, edge, dt_s)
@@ -243,16 +252,19 @@ class VirtualAGV:
         if self.container is None:
             self.empty_distance_m += edge.length_m
         self.drive_kwh += used
-        battery = max(0.0, self.battery_now() - used)
+        now = self.env.now
+        if now > self._battery_t_s:
+            self.battery_now()  # the idle base load since the last update
+        battery = max(0.0, self.battery_kwh - used)
         self.battery_kwh = battery
         self.lowest_kwh = min(self.lowest_kwh, battery)
         if battery == 0.0:
             # A real AGV would be stranded; the run goes on, the KPI and the log show it.
             self._monitor.battery_empty(self)
         if self.container is not None and target in self._gates:
-            for event in self._customs.read_seals(self.container, target, env_now=self.env.now):
+            for event in self._customs.read_seals(self.container, target, env_now=now):
                 self._deliver(event)
-        self._deliver(VehicleAtNode(self.env.now, self.id, target, battery))
+        self._deliver(VehicleAtNode(now, self.id, target, battery))
 
     def _execute(self, command: Command) -> ProcessGen:
         spec = self._spec

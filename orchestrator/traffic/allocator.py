@@ -100,6 +100,9 @@ class Allocator:
     def waiters(self, resource: str) -> list[str]:
         return list(self._waiters.get(resource, ()))
 
+    def has_waiters(self, resource: str) -> bool:
+        return bool(self._waiters.get(resource))
+
     def pop_waiter(self, resource: str) -> str | None:
         queue = self._waiters.get(resource)
         if not queue:

@@ -72,6 +72,14 @@ class TrafficManager:
         self._res_id = {k: r.id for k, r in self.resources.items()}
         # Edges that start a single-vehicle run (looked up on every grant).
         self._exclusive = frozenset(k for k, r in self.resources.items() if r.exclusive)
+        # What a plain one-edge grant takes (lane, then its region token), per edge: the grant
+        # of nearly every node arrival, so it is a lookup (edges that start an exclusive run or
+        # cross the border take the general path).
+        self._single: dict[EdgeKey, tuple[str, ...]] = {
+            key: (res.id,) if (r := self._region.get(key)) is None else (res.id, r)
+            for key, res in self.resources.items()
+            if key not in self._exclusive and key not in self._border
+        }
         self.freed: deque[str] = deque()  # resources that got room, for the core to wake
         self.crossings: list[tuple[VehicleRun, EdgeKey]] = []  # granted border edges
 
@@ -104,7 +112,9 @@ class TrafficManager:
         hop = self._first_hop(v, dest)
         if hop is None:
             return None
-        key = (v.node, hop)
+        return self._chain_from(v, dest, (v.node, hop))
+
+    def _chain_from(self, v: VehicleRun, dest: NodeId, key: EdgeKey) -> list[EdgeKey] | None:
         edges = [key]
         exclusive = self._exclusive
         while key in exclusive and key[1] != dest:
@@ -119,7 +129,57 @@ class TrafficManager:
     # ------------------------------------------------------------------ grants
 
     def try_move(self, v: VehicleRun, dest: NodeId, cleared: bool, out: list[object]) -> MoveResult:
-        edges = self.chain(v, dest)
+        hop = self._first_hop(v, dest)
+        if hop is None:
+            return MoveResult.NO_ROUTE
+        node = v.node
+        key = (node, hop)
+        single = self._single.get(key)
+        if single is None:
+            return self._try_chain(v, dest, key, cleared, out)
+        # The common case, as _try_chain would do it for one ordinary edge.
+        alloc = self.alloc
+        if v.on_lanes:
+            blocker = alloc.blocker(v.id, single)
+            needed: tuple[str, ...] = single
+        else:
+            needed = (*single, ADMISSION)
+            blocker = alloc.blocker(v.id, needed)
+        if blocker is not None:
+            if v.waiting_on != blocker:
+                if v.waiting_on is not None:
+                    alloc.unwait(v.id, v.waiting_on)
+                v.waiting_on = blocker
+                alloc.wait(v.id, blocker)
+            return MoveResult.BLOCKED
+        if v.waiting_on is not None:
+            alloc.unwait(v.id, v.waiting_on)
+            v.waiting_on = None
+        v.wait_logged = None
+        alloc.take(v.id, needed)
+        if not v.on_lanes:
+            self._enter_lanes(v)
+        elif v.current_edge is not None:
+            self._release_edge(v, v.current_edge)
+        v.current_edge = None
+        v.lane_edges = deque((key,))
+        v.path = deque((hop,))
+        out.append(Drive(v.id, key))
+        return MoveResult.MOVED
+
+    def _enter_lanes(self, v: VehicleRun) -> None:
+        v.on_lanes = True
+        v.admitted = True
+        if v.station is not None:
+            if v.station not in (v.dest_station, v.home_station):  # places it keeps
+                self._release(v, f"station:{v.station}")
+            v.station = None
+
+    def _try_chain(
+        self, v: VehicleRun, dest: NodeId, first: EdgeKey, cleared: bool, out: list[object]
+    ) -> MoveResult:
+        """A grant starting with ``first`` that crosses the border or enters an exclusive run."""
+        edges = self._chain_from(v, dest, first)
         if edges is None:
             return MoveResult.NO_ROUTE
         crossing = [key for key in edges if key in self._border] if self._border else ()
@@ -150,12 +210,7 @@ class TrafficManager:
         v.wait_logged = None
         self.alloc.take(v.id, needed)
         if not v.on_lanes:
-            v.on_lanes = True
-            v.admitted = True
-            if v.station is not None:
-                if v.station not in (v.dest_station, v.home_station):  # places it keeps
-                    self._release(v, f"station:{v.station}")
-                v.station = None
+            self._enter_lanes(v)
         elif v.current_edge is not None:
             self._release_edge(v, v.current_edge)
         v.current_edge = None
@@ -173,7 +228,11 @@ class TrafficManager:
             self._release(v, region)
 
     def _release(self, v: VehicleRun, resource: str) -> None:
-        if self.alloc.release(v.id, resource):
+        # A lane or token nobody waits for needs no wake-up (the core's wake would find no
+        # one); station places always go, as freeing one may call for a dispatch round.
+        if self.alloc.release(v.id, resource) and (
+            resource.startswith("station:") or self.alloc.has_waiters(resource)
+        ):
             self.freed.append(resource)
 
     def at_node(self, v: VehicleRun, node: NodeId) -> bool:
