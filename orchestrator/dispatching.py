@@ -267,17 +267,19 @@ class Dispatching(Planner):
             fallback = fallback or st.id
         return fallback
 
-    def _free_slots(self, side: Side) -> int:
+    def _free_slots(self, side: Side, enough: int) -> int:
+        """Free yard-slot places on ``side``, counted up to ``enough`` (a round considers at
+        most that many orders, so a larger count changes nothing)."""
         if self.closed_zones:
             slots = self.stations_by.get((StationRole.YARD_SLOT, side), [])
             return self.alloc.free_room(
-                [station_resource(st.id) for st in slots if self.station_open(st)]
+                [station_resource(st.id) for st in slots if self.station_open(st)], enough
             )
         names = self._slot_resources.get(side)
         if names is None:
             slots = self.stations_by.get((StationRole.YARD_SLOT, side), [])
             names = self._slot_resources[side] = [station_resource(st.id) for st in slots]
-        return self.alloc.free_room(names)
+        return self.alloc.free_room(names, enough)
 
     def _assign(self, ready: list[VehicleRun], orders: list[str], out: list[Command]) -> set[str]:
         # Consider the oldest orders that can have a delivery place now, at most one per
@@ -286,7 +288,9 @@ class Dispatching(Planner):
         # Per-side counters in lists indexed 0 = CN, 1 = MN: this loop may walk a long
         # backlog, and enum members hash in Python code.
         sides = (Side.CN, Side.MN)
-        free = [self._free_slots(Side.CN), self._free_slots(Side.MN)]
+        limit = min(len(ready), _MAX_ORDERS_PER_ROUND)
+        # Capped at the orders a round considers: each considered order takes at most one.
+        free = [self._free_slots(Side.CN, limit), self._free_slots(Side.MN, limit)]
         info: dict[str, tuple[Station, float]] = {}
         considered: list[str] = []
         # Round trips: with every slot on a side taken, a vehicle idle in one of them can
@@ -298,7 +302,6 @@ class Dispatching(Planner):
                 parked[st.side].add(st.id)
         round_trip: dict[str, Side] = {}
         trips_left = [len(parked[Side.CN]), len(parked[Side.MN])]
-        limit = min(len(ready), _MAX_ORDERS_PER_ROUND)
         dest_memo: dict[tuple[str, int], str | None] = {}
         stations_by_id = self.graph.stations
         to_mn = Direction.CN_TO_MN
@@ -334,7 +337,6 @@ class Dispatching(Planner):
             free[i] -= 1
             exhausted = free[0] <= 0 and trips_left[0] <= 0 and free[1] <= 0 and trips_left[1] <= 0
             dnode = stations_by_id[dest].node
-            self.router.prepare("length", [dnode])
             job_m = self.router.cost("length", pickup.node, dnode) + self.charger_len(dnode)
             info[oid] = (pickup, job_m)
             considered.append(oid)

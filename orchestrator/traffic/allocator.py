@@ -40,10 +40,20 @@ class Allocator:
         resources (``usage[r] < capacity[r]`` is :meth:`has_room`)."""
         return self._usage, self._capacity
 
-    def free_room(self, resources: Iterable[str]) -> int:
-        """Total free capacity of ``resources`` (over-booked ones count as 0)."""
+    def free_room(self, resources: Iterable[str], enough: int | None = None) -> int:
+        """Total free capacity of ``resources`` (over-booked ones count as 0); with
+        ``enough``, the count stops once it reaches that (the answer is then ``>= enough``)."""
         cap, usage = self._capacity, self._usage
-        return sum(max(0, cap[r] - usage.get(r, 0)) for r in resources)
+        if enough is None:
+            return sum(max(0, cap[r] - usage.get(r, 0)) for r in resources)
+        total = 0
+        for r in resources:
+            room = cap[r] - usage.get(r, 0)
+            if room > 0:
+                total += room
+                if total >= enough:
+                    break
+        return total
 
     def holds(self, vehicle: str, resource: str) -> bool:
         return resource in self._held.get(vehicle, ())

@@ -71,3 +71,20 @@ def test_tables_show_usage_and_capacity_as_has_room_sees_them() -> None:
     assert (usage["station:s1"] < capacity["station:s1"]) is a.has_room("station:s1") is True
     a.take("v1", ["station:s1"])
     assert (usage["station:s1"] < capacity["station:s1"]) is a.has_room("station:s1") is False
+
+
+def test_free_room_with_enough_stops_counting_but_is_exact_below_it() -> None:
+    a = Allocator()
+    for i in range(5):
+        a.define(f"station:s{i}", 3)
+    a.take("v1", ["station:s0"])
+    names = [f"station:s{i}" for i in range(5)]
+    assert a.free_room(names) == 14
+    assert a.free_room(names, 20) == 14  # below the cap: the exact count
+    assert 5 <= a.free_room(names, 5) < 14  # reached the cap: at least that, counted no further
+    a.take("v2", ["station:s1", "station:s2", "station:s3"])
+    a.take("v3", ["station:s1", "station:s2", "station:s3", "station:s4"])
+    a.take("v4", ["station:s1", "station:s2", "station:s3", "station:s4"])
+    # s0 has 2 left, s4 has 1 left; over-booking never counts negative
+    a.take("v5", ["station:s3"])
+    assert a.free_room(names, 10) == a.free_room(names) == 3
