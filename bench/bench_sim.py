@@ -76,7 +76,11 @@ def _replay(delays: dict[str, list[float]]) -> float:
 def run(quick: bool) -> list[Figure]:
     hours = 2.0 if quick else 24.0
     figures: list[Figure] = []
-    wall_s, sim, result, core_s = _day(60, hours, record=True)
+    # Best of three for the run and for the replay (as timeit does): on a shared machine a
+    # single measurement is mostly noise. Every run is the same (same seed, same log).
+    runs = [_day(60, hours, record=True) for _ in range(1 if quick else 3)]
+    walls = [r[0] for r in runs]
+    wall_s, sim, result, core_s = min(runs, key=lambda r: r[0])
     kpis = result.kpis["kpis"]
     events = sum(len(d) for d in sim.delays.values())
     delivered = kpis["containers"]["delivered_total"]  # type: ignore[index]
@@ -91,10 +95,11 @@ def run(quick: bool) -> list[Figure]:
             (wall_s <= 5.0) if not quick else None,
             f"{delivered} containers delivered, {events:,} AGV timeouts, "
             f"{sim.log.count:,} log entries; {core_s:.1f} s of it inside Orchestrator.handle, "
-            f"{wall_s - core_s:.1f} s runtime; invariants {inv}",
+            f"{wall_s - core_s:.1f} s runtime; invariants {inv}; best of "
+            f"{', '.join(f'{w:.2f}' for w in walls)} s",
         )
     )
-    replay_s = _replay(sim.delays)
+    replay_s = min(_replay(sim.delays) for _ in range(len(runs)))
     ratio = wall_s / replay_s if replay_s > 0 else float("inf")
     figures.append(
         Figure(
