@@ -29,6 +29,7 @@ from orchestrator.errors import (
     UnknownStationError,
     UnknownVehicleError,
 )
+from orchestrator.faults import Faults
 from orchestrator.lanegraph import LaneGraph, ZoneId
 from orchestrator.mapcheck import map_warnings
 from orchestrator.messages import (
@@ -46,20 +47,21 @@ from orchestrator.messages import (
     SealChecked,
     Tick,
     VehicleAtNode,
+    VehicleFaulted,
     VehicleJoined,
+    VehicleRecovered,
     VerdictIssued,
 )
 from orchestrator.ports import Clock, EventSink
 from orchestrator.risk_policy import RiskStatus
 from orchestrator.state import ContainerRun, VehicleRun
-from orchestrator.views import Views
 
 __all__ = ["Orchestrator"]
 
 K = CustodyEventKind
 
 
-class Orchestrator(Views):
+class Orchestrator(Faults):
     """One crossing's orchestrator. Single-threaded: callers serialise ``handle`` calls."""
 
     def __init__(
@@ -85,6 +87,8 @@ class Orchestrator(Views):
             LaneClosed: self._on_closed,
             LaneOpened: self._on_opened,
             Tick: self._on_tick,
+            VehicleFaulted: self._on_faulted,
+            VehicleRecovered: self._on_recovered,
         }
         for warning in map_warnings(graph):
             self.log("map.warning", graph.name, warning, map=graph.name)
@@ -202,6 +206,8 @@ class Orchestrator(Views):
             raise UnknownVehicleError(
                 f"vehicle {e.vehicle_id!r} is unknown: send VehicleJoined for it first"
             )
+        if v.fault is not None:
+            self._working(v.id)  # refuses the report, naming the fault
         if not v.path or v.path[0] != e.node:
             expected = v.path[0] if v.path else "nothing (it has no Drive)"
             raise UnexpectedEventError(
@@ -212,7 +218,7 @@ class Orchestrator(Views):
             self.go(v, out)
 
     def _on_action_done(self, e: ActionDone, out: list[Command]) -> None:
-        v = self._vehicle(e.vehicle_id)
+        v = self._working(e.vehicle_id)
         expected = {
             ActionKind.LOAD: VehicleState.LOADING,
             ActionKind.UNLOAD: VehicleState.UNLOADING,

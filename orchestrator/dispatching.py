@@ -69,7 +69,7 @@ class Dispatching(Planner):
         vehicles = self.vehicles
         for vid in sorted(vehicles):
             v = vehicles[vid]
-            if v.order_id is not None:
+            if v.order_id is not None or v.fault is not None:
                 continue
             purpose = v.purpose
             if (v.state is V.IDLE and v.target_node is None and not v.on_lanes) or (

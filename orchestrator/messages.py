@@ -32,7 +32,9 @@ __all__ = [
     "Stop",
     "Tick",
     "VehicleAtNode",
+    "VehicleFaulted",
     "VehicleJoined",
+    "VehicleRecovered",
     "VerdictIssued",
 ]
 
@@ -99,6 +101,32 @@ class OrderArrived:
 @dataclass(frozen=True, slots=True)
 class VehicleAtNode:
     """The vehicle has reached ``node`` while executing a Drive (reported at every node)."""
+
+    t_s: float
+    vehicle_id: str
+    node: NodeId
+    battery_kwh: float
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleFaulted:
+    """The vehicle stopped working: an error it reported, or silence past its heartbeat.
+
+    It may stand anywhere on the path it was granted, so it keeps every lane and place it
+    holds and gets no commands until :class:`VehicleRecovered`. An order it has not loaded yet
+    goes back to the waiting orders; a container on it stays with it.
+    """
+
+    t_s: float
+    vehicle_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleRecovered:
+    """A faulted vehicle works again, standing at ``node``: the node it was at, or a node of
+    the path it had been granted (where it came to a stop). Its work resumes from there; an
+    action it was doing is commanded again."""
 
     t_s: float
     vehicle_id: str
@@ -185,6 +213,8 @@ Event = (
     | LaneClosed
     | LaneOpened
     | Tick
+    | VehicleFaulted
+    | VehicleRecovered
 )
 
 

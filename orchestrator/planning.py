@@ -61,7 +61,7 @@ class Planner(Stops):
             self.resume(v, out)
 
     def resume(self, v: VehicleRun, out: list[Command]) -> None:
-        if v.state in _BUSY or v.moving:
+        if v.state in _BUSY or v.moving or v.fault is not None:
             return
         token = v.waiting_on
         if token is not None and (token == ROUTE_TOKEN or token.startswith("places:")):
@@ -113,8 +113,8 @@ class Planner(Stops):
 
     def go(self, v: VehicleRun, out: list[Command]) -> None:
         """Move a stationary vehicle one grant towards its target, or act on arrival."""
-        if v.path or v.target_node is None:  # moving (VehicleRun.moving), or nowhere to go
-            return
+        if v.path or v.target_node is None or v.fault is not None:
+            return  # moving (VehicleRun.moving), nowhere to go, or out of service
         if v.node == v.target_node:
             if v.purpose is not Purpose.CIRCULATE:
                 self.arrive(v, out)

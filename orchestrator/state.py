@@ -48,6 +48,7 @@ class VehicleRun:
         "current_edge",
         "depot",
         "dest_station",
+        "fault",
         "home_station",
         "id",
         "lane_edges",
@@ -95,6 +96,7 @@ class VehicleRun:
         self.wait_logged: tuple[NodeId, str] | None = None
         self.waypoint_index = 0
         self.scan_acted = False
+        self.fault: str | None = None  # why it is out of service (VehicleFaulted), else None
 
     def set_state(self, new: VehicleState) -> None:
         self.state = advance(VEHICLE_TRANSITIONS, self.state, new, f"vehicle {self.id}")

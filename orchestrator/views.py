@@ -72,6 +72,7 @@ class Views(Jobs):
         for v in self.vehicles.values():
             out[f"vehicles_{v.state.value}"] += 1
         out["vehicles_on_lanes"] = self.vehicles_on_lanes()
+        out["vehicles_out_of_service"] = sum(1 for v in self.vehicles.values() if v.fault)
         return out
 
     # ------------------------------------------------------------------ validation helpers

@@ -69,7 +69,7 @@ VEHICLE_TRANSITIONS: Mapping[VehicleState, frozenset[VehicleState]] = {
 C = ContainerState
 CONTAINER_TRANSITIONS: Mapping[ContainerState, frozenset[ContainerState]] = {
     C.WAITING: frozenset({C.ASSIGNED}),
-    C.ASSIGNED: frozenset({C.ON_VEHICLE}),
+    C.ASSIGNED: frozenset({C.ON_VEHICLE, C.WAITING}),  # back to WAITING: its vehicle faulted
     C.ON_VEHICLE: frozenset({C.SCANNING, C.HELD, C.DELIVERED}),
     C.SCANNING: frozenset({C.ON_VEHICLE, C.HELD}),
     C.HELD: frozenset({C.ON_VEHICLE}),
@@ -79,7 +79,7 @@ CONTAINER_TRANSITIONS: Mapping[ContainerState, frozenset[ContainerState]] = {
 OS = OrderState
 ORDER_TRANSITIONS: Mapping[OrderState, frozenset[OrderState]] = {
     OS.OPEN: frozenset({OS.ASSIGNED}),
-    OS.ASSIGNED: frozenset({OS.PICKED_UP}),
+    OS.ASSIGNED: frozenset({OS.PICKED_UP, OS.OPEN}),  # back to OPEN: its vehicle faulted
     OS.PICKED_UP: frozenset({OS.DELIVERED}),
     OS.DELIVERED: frozenset(),
 }

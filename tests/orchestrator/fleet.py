@@ -35,7 +35,9 @@ from orchestrator.messages import (
     Stop,
     Tick,
     VehicleAtNode,
+    VehicleFaulted,
     VehicleJoined,
+    VehicleRecovered,
     VerdictIssued,
 )
 from orchestrator.ports import LogEntry
@@ -54,6 +56,7 @@ class FakeVehicle:
     on_edge: EdgeKey | None = None
     container: str | None = None
     busy: bool = False
+    faulted: bool = False  # stops at its next node, reports nothing, actions do not finish
 
 
 class ListSink:
@@ -191,6 +194,8 @@ class FakeFleet:
 
             def done(v: FakeVehicle = v, c: Perform = command) -> None:
                 v.busy = False
+                if v.faulted:
+                    return  # the fault interrupted the action: it has no effect
                 if c.action is ActionKind.LOAD:
                     v.container = c.container_id
                 elif c.action is ActionKind.UNLOAD:
@@ -214,6 +219,8 @@ class FakeFleet:
 
             def charged(v: FakeVehicle = v, target: float = command.target_kwh) -> None:
                 v.busy = False
+                if v.faulted:
+                    return
                 v.battery_kwh = max(v.battery_kwh, target)
                 self.send(ActionDone(self.clock.t_s, v.id, ActionKind.CHARGE, v.battery_kwh))
 
@@ -258,6 +265,9 @@ class FakeFleet:
         v.on_edge = None
         v.node = v.path.pop(0)
         v.battery_kwh -= edge.length_m / 1000.0 * self.config.consumption_kwh_per_km
+        if v.faulted:
+            v.path = []  # it comes to a stop here, unheard
+            return
         self.send(VehicleAtNode(self.clock.t_s, v.id, v.node, v.battery_kwh))
         if v.path and v.on_edge is None:
             self._enter(v)
@@ -266,6 +276,23 @@ class FakeFleet:
                 f"t={self.clock.t_s}: {v.id} stopped at {v.node} inside exclusive "
                 f"lane {edge.lane_id}"
             )
+
+    # --------------------------------------------------------------------- faults
+
+    def fault(self, vid: str, for_s: float, reason: str = "drive error") -> None:
+        """Fault ``vid`` now (it stops at its next node) and recover it ``for_s`` later."""
+        v = self.vehicles[vid]
+        v.faulted = True
+        self.send(VehicleFaulted(self.clock.t_s, vid, reason))
+        self.at(self.clock.t_s + for_s, lambda: self._recover(v))
+
+    def _recover(self, v: FakeVehicle) -> None:
+        if v.on_edge is not None:  # still rolling to its stop
+            self.at(self.clock.t_s + 1.0, lambda: self._recover(v))
+            return
+        v.faulted = False
+        v.busy = False
+        self.send(VehicleRecovered(self.clock.t_s, v.id, v.node, v.battery_kwh))
 
     # --------------------------------------------------------------------- officers
 
@@ -302,4 +329,7 @@ class FakeFleet:
                 self.next_tick_s += tick_s
 
     def all_quiet(self) -> bool:
-        return all(not v.path and v.on_edge is None and not v.busy for v in self.vehicles.values())
+        return all(
+            not v.path and v.on_edge is None and not v.busy and not v.faulted
+            for v in self.vehicles.values()
+        )
