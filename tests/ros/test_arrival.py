@@ -176,3 +176,16 @@ def test_a_drive_answering_an_arrival_is_checked_against_the_rest_of_the_track(
     t.drive(["C", "A"])
     assert t.next_arrival() is None
     assert list(t.pending) == ["A"]
+
+
+def test_restart_after_a_fault_forgets_the_path_and_the_track(ros_env: dict[str, str]) -> None:
+    t = _tracker(ros_env)
+    t.drive(["A", "B", "C"])
+    assert _drive_along(t, [70.0]) == []  # its last pose before it fell silent: beyond D
+    t.restart("C")  # heard again standing at C (it was moved there)
+    assert t.node == "C" and not t.pending
+    t.drive(["C", "D"])  # the rest of its Drive, re-sent from C
+    # The first pose after the restart starts the track: the stretch from x = 70 (across D)
+    # was never driven, so D is not reported until the vehicle gets there.
+    assert _drive_along(t, [40.0]) == []
+    assert _drive_along(t, [50.0, 60.0]) == ["D"]

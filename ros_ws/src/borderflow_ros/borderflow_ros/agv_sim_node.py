@@ -120,6 +120,9 @@ class AgvSimNode(Node):
                 qos.command_qos(),
             )
         self._t_last = self._now_s()
+        # A stalled process (paused, starved of CPU) resumes where its vehicles stood, as a real
+        # vehicle would, rather than jumping along their routes by the time it missed.
+        self._max_step_s = 5.0 / float(p["rate_hz"])
         self.create_timer(1.0 / p["rate_hz"], self._step)
         self.create_timer(1.0 / p["odom_rate_hz"], self._publish_odom)
         self.create_timer(1.0 / p["state_rate_hz"], self._publish_state)
@@ -171,7 +174,7 @@ class AgvSimNode(Node):
 
     def _step(self) -> None:
         now = self._now_s()
-        dt_s = max(0.0, now - self._t_last) * self.time_scale
+        dt_s = min(max(0.0, now - self._t_last), self._max_step_s) * self.time_scale
         self._t_last = now
         stamp = self.get_clock().now().to_msg()
         for vid in sorted(self.agvs):

@@ -105,6 +105,14 @@ class ArrivalTracker:
         """A Stop: the vehicle stays where it is; nothing more is expected."""
         self.pending.clear()
 
+    def restart(self, node: str) -> None:
+        """The vehicle is back (after a fault) standing at ``node``: nothing is pending and the
+        track starts afresh, so the poses from before the fault reach no node."""
+        self.node = node
+        self.pending.clear()
+        self._last_xy = None
+        self._segment = None
+
     def move(self, x_m: float, y_m: float) -> None:
         """A new odometry pose: the track from the previous pose to it is checked next."""
         here = (x_m, y_m)

@@ -9,7 +9,11 @@ For every vehicle ``<id>`` (given by the ``vehicle_ids`` parameter or discovered
   pure-pursuit follower, the convention of Gazebo's DiffDrive system via ros_gz_bridge);
 - in: ``/agv/<id>/odom`` (nav_msgs/Odometry) and ``/agv/<id>/state`` (VehicleState), both also
   the vehicle's heartbeat. A vehicle silent for ``heartbeat_timeout_s`` is reported faulted to
-  the owner (the orchestrator node), which isolates it.
+  the owner (the orchestrator node), which isolates it. When its heartbeats come back the owner
+  is asked (``on_recover(vid, node, battery_kwh)``) whether it is back in service at the node it
+  reports (its VehicleState's node; for a standard vehicle, the node its odometry is within
+  ``arrival_tolerance_m`` of); refused, it stays faulted, and is asked again when it reports
+  another node.
 
 Vehicles listed in ``standard_vehicles`` speak only standard topics (Path in, Odometry out, no
 borderflow VehicleEvent): the adapter joins them at the node their first odometry is within
@@ -94,8 +98,9 @@ class _Vehicle:
 
 
 class FleetAdapter:
-    """Lives inside a host node; calls ``on_new(vid, node, battery_kwh)``, ``on_fault(vid)``
-    and, for standard vehicles, ``on_event(event)`` with inferred arrivals and actions."""
+    """Lives inside a host node; calls ``on_new(vid, node, battery_kwh)``, ``on_fault(vid)``,
+    ``on_recover(vid, node, battery_kwh) -> accepted`` and, for standard vehicles,
+    ``on_event(event)`` with inferred arrivals and actions."""
 
     def __init__(
         self,
@@ -114,6 +119,7 @@ class FleetAdapter:
         battery_kwh: float = 0.0,
         now_s: Callable[[], float] | None = None,
         on_event: Callable[[Event], None] | None = None,
+        on_recover: Callable[[str, str, float], bool] | None = None,
     ) -> None:
         self.node = node
         self.standard = set(standard_vehicles or [])
@@ -132,6 +138,9 @@ class FleetAdapter:
         self.joined: set[str] = set()
         self._on_new = on_new
         self._on_fault = on_fault
+        self._on_recover = on_recover or (lambda vid, node, battery_kwh: True)
+        # Vehicle -> the node its refused recovery was at: asked again only from another node.
+        self.refused: dict[str, str] = {}
         self.received_odometry = 0
         for vid in sorted({*vehicle_ids, *self.standard}):
             self.watch(vid)
@@ -190,6 +199,11 @@ class FleetAdapter:
             twist = Twist()
             twist.linear.x, twist.angular.z = lin, ang
             v.twist_pub.publish(twist)
+        if v.tracker is not None and v.state is None and self.monitor.is_faulted(vid):
+            # A standard vehicle tells where it is only by odometry: back at a node, it recovers.
+            node = nearest_node(self.positions, v.pose[0], v.pose[1], self.arrival_tolerance_m)
+            if node is not None:
+                self._revive(vid, node)
         if v.tracker is not None and not self.monitor.is_faulted(vid):
             self._track(vid, v, v.tracker)
 
@@ -221,13 +235,38 @@ class FleetAdapter:
         self.monitor.seen(vid, self._mono_s())
         v = self.vehicles[vid]
         v.state = msg
+        if self.monitor.is_faulted(vid) and msg.node:
+            self._revive(vid, msg.node)
         if vid not in self.joined and not self.monitor.is_faulted(vid) and msg.node:
             if v.tracker is not None:
                 v.tracker.node = msg.node
             self._join(vid, msg.node)
 
+    def _revive(self, vid: str, node: str) -> None:
+        """Heartbeats of a faulted vehicle again, at ``node``: ask the owner to take it back."""
+        if self.refused.get(vid) == node:
+            return  # refused there already; wait until it reports another node
+        v = self.vehicles[vid]
+        # Un-fault first: the owner's answer to an accepted recovery is commands to it.
+        self.monitor.revive(vid)
+        if v.tracker is not None:
+            v.tracker.restart(node)
+        if self._on_recover(vid, node, self._battery(v)):
+            self.refused.pop(vid, None)
+            return
+        self.monitor.keep_faulted(vid)
+        self.refused[vid] = node
+
+    def clear_fault(self, vid: str) -> None:
+        """The owner took ``vid`` back another way (it joined again): commands flow again."""
+        self.monitor.revive(vid)
+        self.refused.pop(vid, None)
+
     def _check(self) -> None:
         for vid in self.monitor.check(self._mono_s()):
+            self.refused.pop(vid, None)
+            # A timed action of a standard vehicle dies with it (the core commands it again).
+            self.actions = [a for a in self.actions if a[2] != vid]
             self._on_fault(vid)
         if self.actions:
             self._finish_actions()

@@ -1,8 +1,10 @@
 """Heartbeat bookkeeping and fault isolation decisions, plain Python (tested without ROS).
 
 A vehicle is alive while its odometry or state messages keep arriving; silent for longer than
-``timeout_s`` it is faulted (once; it stays faulted until the operator clears it, because the core
-has no way to take back the vehicle's work yet). :func:`lanes_to_close` says which lanes a faulted
+``timeout_s`` it is faulted (once). When its heartbeats come back the owner decides whether it
+is back in service (:meth:`HeartbeatMonitor.revive`) or stays faulted
+(:meth:`HeartbeatMonitor.keep_faulted`, e.g. the core refused the node it reports).
+:func:`lanes_to_close` says which lanes a faulted
 vehicle blocks: the lane of the edge it was driving on, or the lanes through the node it stands
 on when that node is on the lanes (a vehicle parked at a station is off the lanes and blocks none).
 """
@@ -41,6 +43,17 @@ class HeartbeatMonitor:
 
     def is_faulted(self, vehicle_id: str) -> bool:
         return vehicle_id in self.faulted
+
+    def revive(self, vehicle_id: str) -> bool:
+        """Back in service (its heartbeats resumed); True when it was faulted."""
+        if vehicle_id not in self.faulted:
+            return False
+        self.faulted.discard(vehicle_id)
+        return True
+
+    def keep_faulted(self, vehicle_id: str) -> None:
+        """Faulted although it is heard (its recovery was refused); not reported by ``check``."""
+        self.faulted.add(vehicle_id)
 
 
 def lanes_to_close(graph: LaneGraph, node: str, next_node: str) -> list[str]:

@@ -2,15 +2,18 @@
 
 Map: one LINE_LIST of lane centre lines (grey; border-crossing lanes red), one SPHERE per
 station coloured by role, and TEXT labels. Fleet: one CUBE per vehicle (faulted: red, loaded:
-orange, empty: blue) plus its id. Coordinates are in ``map`` (see :mod:`borderflow_ros.frame`).
+orange, empty: blue) plus its id; a vehicle is faulted when it says so or when its state
+messages stopped for longer than the heartbeat timeout. Coordinates are in ``map`` (see
+:mod:`borderflow_ros.frame`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
+from borderflow_interfaces.msg import VehicleState
 from builtin_interfaces.msg import Duration, Time
 from geometry_msgs.msg import Point
 from std_msgs.msg import ColorRGBA
@@ -19,7 +22,7 @@ from visualization_msgs.msg import Marker, MarkerArray
 from borderflow_ros.convert import yaw_to_quaternion
 from orchestrator.lanegraph import LaneGraph, StationRole
 
-__all__ = ["FleetPose", "fleet_markers", "map_markers"]
+__all__ = ["FleetPose", "fleet_markers", "fleet_poses", "map_markers"]
 
 _ROLE_RGB = {
     StationRole.YARD_SLOT: (0.2, 0.6, 0.2),
@@ -40,6 +43,29 @@ class FleetPose:
     yaw_rad: float
     loaded: bool = False
     faulted: bool = False
+
+
+def fleet_poses(
+    states: Mapping[str, VehicleState],
+    last_seen_s: Mapping[str, float],
+    now_s: float,
+    heartbeat_timeout_s: float,
+) -> list[FleetPose]:
+    """The vehicles that have reported, by id; red (faulted) when they say so or went silent
+    (as the orchestrator's fleet adapter judges them), blue or orange again once heard."""
+    return [
+        FleetPose(
+            vid,
+            s.x_m,
+            s.y_m,
+            s.yaw_rad,
+            loaded=bool(s.container_id),
+            faulted=s.mode == VehicleState.MODE_FAULTED
+            or now_s - last_seen_s.get(vid, now_s) > heartbeat_timeout_s,
+        )
+        for vid, s in sorted(states.items())
+        if s.vehicle_id
+    ]
 
 
 def _rgba(r: float, g: float, b: float, a: float = 1.0) -> ColorRGBA:

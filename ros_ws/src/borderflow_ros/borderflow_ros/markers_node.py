@@ -1,11 +1,13 @@
 """Publishes the map (once, transient-local) and the fleet (``rate_hz``) as MarkerArrays.
 
-Vehicles are discovered from their ``/agv/<id>/state`` topics, like the fleet adapter does.
+Vehicles are discovered from their ``/agv/<id>/state`` topics, like the fleet adapter does; one
+whose state messages stop for ``heartbeat_timeout_s`` is drawn red (faulted) until they resume.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 from borderflow_interfaces.msg import VehicleState
@@ -14,7 +16,7 @@ from visualization_msgs.msg import MarkerArray
 
 from borderflow_ros import qos
 from borderflow_ros.frame import map_origin
-from borderflow_ros.markers import FleetPose, fleet_markers, map_markers
+from borderflow_ros.markers import fleet_markers, fleet_poses, map_markers
 from borderflow_ros.params import Param, load, not_empty, positive
 
 __all__ = ["MarkersNode", "main"]
@@ -22,6 +24,12 @@ __all__ = ["MarkersNode", "main"]
 PARAMS = (
     Param("map", "test_crossing", "bundled map name or GeoJSON path", not_empty),
     Param("rate_hz", 5.0, "fleet marker rate", positive),
+    Param(
+        "heartbeat_timeout_s",
+        2.0,
+        "silence after which a vehicle is drawn faulted (as the orchestrator's)",
+        positive,
+    ),
 )
 
 
@@ -39,6 +47,8 @@ class MarkersNode(Node):
             MarkerArray, qos.FLEET_MARKERS_TOPIC, qos.sensor_qos(1)
         )
         self.states: dict[str, VehicleState] = {}
+        self.last_seen_s: dict[str, float] = {}  # monotonic, like the fleet adapter's heartbeats
+        self.heartbeat_timeout_s = float(p["heartbeat_timeout_s"])
         self.map_pub.publish(
             map_markers(self.graph, map_origin(self.graph), self.get_clock().now().to_msg())
         )
@@ -52,17 +62,17 @@ class MarkersNode(Node):
                 if vid not in self.states and "/" not in vid:
                     self.states[vid] = VehicleState()
                     self.create_subscription(
-                        VehicleState, name, lambda m, v=vid: self.states.__setitem__(v, m),
-                        qos.sensor_qos(),
-                    )  # fmt: skip
+                        VehicleState, name, lambda m, v=vid: self._on_state(v, m), qos.sensor_qos()
+                    )
+
+    def _on_state(self, vid: str, msg: VehicleState) -> None:
+        self.states[vid] = msg
+        self.last_seen_s[vid] = time.monotonic()
 
     def _publish(self) -> None:
-        poses = [
-            FleetPose(vid, s.x_m, s.y_m, s.yaw_rad, loaded=bool(s.container_id),
-                      faulted=s.mode == VehicleState.MODE_FAULTED)
-            for vid, s in self.states.items()
-            if s.vehicle_id
-        ]  # fmt: skip
+        poses = fleet_poses(
+            self.states, self.last_seen_s, time.monotonic(), self.heartbeat_timeout_s
+        )
         self.fleet_pub.publish(fleet_markers(poses, self.get_clock().now().to_msg()))
 
 

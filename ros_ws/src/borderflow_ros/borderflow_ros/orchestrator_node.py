@@ -6,8 +6,10 @@ In: verdicts (``/borderflow/verdicts``), transport orders (``/borderflow/orders`
 commands through the :class:`~borderflow_ros.fleet_adapter.FleetAdapter`, holds, lane status and
 custody events. Every input becomes one core event (:mod:`borderflow_ros.convert`), handled on the
 executor thread, so the single-threaded core is never entered twice at once. A vehicle whose
-heartbeat stops is faulted: its commands are dropped and the lane it blocks is closed, so the core
-reroutes the others.
+heartbeat stops is faulted: the core gets ``VehicleFaulted`` (its unloaded order goes to another
+vehicle), its commands are dropped and the lanes it blocks are closed, so the core reroutes the
+others. When its heartbeats come back at a node the core accepts, the core gets
+``VehicleRecovered`` and those lanes are opened again (:mod:`borderflow_ros.fault_isolation`).
 """
 
 from __future__ import annotations
@@ -42,15 +44,15 @@ from borderflow_ros.convert import (
     verdict_from_msg,
 )
 from borderflow_ros.errors import BorderflowRosError, ParameterError
+from borderflow_ros.fault_isolation import FaultIsolation
 from borderflow_ros.fleet_adapter import FleetAdapter
 from borderflow_ros.frame import map_origin
-from borderflow_ros.heartbeat import lanes_to_close
 from borderflow_ros.params import Param, load, non_negative, not_empty, positive
 from borderflow_ros.ros_ports import RosClock, RosLedger, RosSink
 from orchestrator.domain.states import OrderState
 from orchestrator.errors import BorderflowError
 from orchestrator.lanegraph import NodeId
-from orchestrator.messages import Event, LaneClosed, VehicleJoined
+from orchestrator.messages import Event, VehicleAtNode, VehicleJoined
 
 __all__ = ["OrchestratorNode", "main"]
 
@@ -114,8 +116,17 @@ class OrchestratorNode(Node):
             sink=self.sink,
             ledger=RosLedger(self, custody_pub),
         )
-        self.faulted: dict[str, str] = {}
-        self.closed_for_fault: set[str] = set()
+        # vehicle -> node its recovery booked: its own arrival report there may come after the
+        # state message that triggered the recovery (two topics), and is then a repeat.
+        self._recovered_at: dict[str, str] = {}
+        self.isolation = FaultIsolation(
+            self.core,
+            self.graph,
+            feed=self.feed,
+            publish_lane=self._publish_lane,
+            warn=self.get_logger().warning,
+            info=self.get_logger().info,
+        )
         self.seen_verdicts: set[str] = set()
         self.goals: dict[str, tuple[Any, Future, float]] = {}
         self.errors = 0
@@ -134,6 +145,7 @@ class OrchestratorNode(Node):
             battery_kwh=float(p["battery_capacity_kwh"]),
             now_s=self._t,
             on_event=self._on_inferred_event,
+            on_recover=self._on_recover,
         )
         dq = qos.decision_qos()
         self.create_subscription(RiskVerdict, qos.VERDICTS_TOPIC, self._on_verdict, dq)
@@ -155,11 +167,14 @@ class OrchestratorNode(Node):
     def _t(self) -> float:
         return self.clock.now_s()
 
-    def feed(self, event: Event, cause: Time | None = None) -> str:
-        """Hand one event to the core and send the commands; returns an error text or ""."""
+    def feed(self, event: Event, cause: Time | None = None, *, quiet: bool = False) -> str:
+        """Hand one event to the core and send the commands; returns an error text or "".
+        ``quiet``: the caller reports a refusal itself (not logged, not counted as an error)."""
         try:
             commands = self.core.handle(event)
         except (BorderflowError, BorderflowRosError) as exc:
+            if quiet:
+                return str(exc)
             self.errors += 1
             self.get_logger().error(f"{type(event).__name__} rejected: {exc}")
             return str(exc)
@@ -207,14 +222,20 @@ class OrchestratorNode(Node):
             self.lane_pub.publish(msg)
 
     def _on_vehicle_event(self, msg: VehicleEvent) -> None:
-        if msg.vehicle_id in self.faulted:
-            return
+        faulted = msg.vehicle_id in self.isolation.faulted
+        if faulted and msg.kind != VehicleEvent.KIND_JOINED:
+            return  # the core refuses reports of a vehicle out of service
         try:
             event = event_from_msg(msg, self._t())
         except BorderflowRosError as exc:
             self.get_logger().error(str(exc))
             return
-        self.feed(event, cause=msg.header.stamp)
+        if self._repeat_arrival(event):
+            return
+        if not self.feed(event, cause=msg.header.stamp) and faulted:
+            # Joined again (parked off the lanes): the core has taken it back into service.
+            self.isolation.rejoined(msg.vehicle_id, self._t())
+            self.fleet.clear_fault(msg.vehicle_id)
 
     def _on_tick(self) -> None:
         from orchestrator.messages import Tick
@@ -226,44 +247,33 @@ class OrchestratorNode(Node):
 
     def _on_inferred_event(self, event: Event) -> None:
         """An arrival or a finished timed action of a standard-topics vehicle."""
-        if getattr(event, "vehicle_id", "") not in self.faulted:
+        faulted = getattr(event, "vehicle_id", "") in self.isolation.faulted
+        if not faulted and not self._repeat_arrival(event):
             self.feed(event)
+
+    def _repeat_arrival(self, event: Event) -> bool:
+        """The first arrival report after a recovery, at the node the recovery booked."""
+        if not isinstance(event, VehicleAtNode):
+            return False
+        node = self._recovered_at.pop(event.vehicle_id, None)
+        return node == event.node and self.core.vehicle_node(event.vehicle_id) == event.node
 
     def _on_fault(self, vid: str) -> None:
         node, nxt = self.fleet.whereabouts(vid)
         why = f"vehicle {vid} faulted: no heartbeat for {self.fleet.monitor.timeout_s:.1f} s"
-        self.faulted[vid] = why
-        self.get_logger().warning(f"{why} (last at {node or '?'} -> {nxt or '-'})")
-        self._retire_if_parked(vid)
-        lanes = lanes_to_close(self.graph, node, nxt) if node else []
-        for lane in lanes:
-            if lane in self.closed_for_fault or lane in self.core.closed_lanes:
-                continue
-            self.closed_for_fault.add(lane)
-            if not self.feed(LaneClosed(self._t(), lane, reason=why)):
-                out = LaneStatus()
-                out.header.stamp = self.get_clock().now().to_msg()
-                out.lane_id, out.closed, out.reason = lane, True, why
-                self.lane_pub.publish(out)
+        self.isolation.fault(vid, self._t(), why, node, nxt)
 
-    def _retire_if_parked(self, vid: str) -> None:
-        """Take a faulted vehicle that is parked without work out of the core's fleet.
+    def _on_recover(self, vid: str, node: str, battery_kwh: float) -> bool:
+        back = self.isolation.recover(vid, self._t(), node, battery_kwh)
+        if back:
+            self._recovered_at[vid] = node
+        return back
 
-        STOPGAP until the core has a VehicleFaulted event (requested): the core would otherwise
-        dispatch the next order to it, reserve lanes for a vehicle that never moves and block
-        the others. This mirrors what ``Orchestrator._on_joined`` does to a rejoining vehicle.
-        A vehicle faulted in the middle of a job stays (its order waits for an operator).
-        """
-        core: Any = self.core
-        v = core.vehicles.get(vid)
-        if v is None or v.order_id or v.container_id or v.on_lanes:
-            return
-        core.alloc.release_all(vid)
-        if v.station is not None:
-            core.traffic.freed.append(f"station:{v.station}")
-        del core.vehicles[vid]
-        self.get_logger().warning(f"vehicle {vid} taken out of dispatch (parked at {v.node})")
-        self._on_tick()
+    def _publish_lane(self, lane: str, closed: bool, reason: str) -> None:
+        out = LaneStatus()
+        out.header.stamp = self.get_clock().now().to_msg()
+        out.lane_id, out.closed, out.reason = lane, closed, reason
+        self.lane_pub.publish(out)
 
     # ------------------------------------------------------------------ services
 
@@ -288,8 +298,10 @@ class OrchestratorNode(Node):
             res.vehicle_ids.append(vid)
             res.vehicle_states.append(self.core.vehicle_state(vid).value)
             res.vehicle_nodes.append(str(self.core.vehicle_node(vid)))
-        res.faulted_vehicle_ids = sorted(self.faulted)
+        faulted = self.core.faulted_vehicles()
+        res.faulted_vehicle_ids = sorted(faulted)
         counts: dict[str, Any] = dict(self.core.counts())
+        counts["faulted_reasons"] = faulted
         counts["commands_sent"] = self.commands_sent
         counts["errors"] = self.errors
         counts["odometry_received"] = self.fleet.received_odometry

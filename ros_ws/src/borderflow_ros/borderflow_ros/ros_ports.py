@@ -16,6 +16,19 @@ from orchestrator.ports import LogEntry
 
 __all__ = ["RosClock", "RosLedger", "RosSink"]
 
+# Core log entries worth a line in the node's log: decisions an operator looks for.
+_LOGGED = (
+    "hold.",
+    "risk.",
+    "lane.",
+    "order.assigned",
+    "order.delivered",
+    "order.returned",
+    "vehicle.fault",
+    "vehicle.recovered",
+    "container.stranded",
+)
+
 
 class RosClock:
     """Seconds since the node started, on the node's clock (ROS time; /clock with sim time)."""
@@ -50,7 +63,7 @@ class RosSink:
             msg.cause = str(entry.data.get("reason", entry.message))
             msg.officer_id = str(entry.data.get("officer_id", ""))
             self._hold_pub.publish(msg)  # type: ignore[attr-defined]
-        if entry.kind.startswith(("hold.", "risk.", "lane.", "order.delivered", "vehicle.fault")):
+        if entry.kind.startswith(_LOGGED):
             self._node.get_logger().info(f"[{entry.kind}] {entry.message}")
         for listener in self.listeners:
             listener(entry)
