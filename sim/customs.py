@@ -157,6 +157,11 @@ class CustomsModel:
             self.scan_waits_s.append(t_s - requested)
             self.scan_queue.append((t_s, len(self._scan_requested)))
 
+    def scan_interrupted(self, container_id: str) -> None:
+        """The vehicle broke down in the scanner: no image, so the container (if it still
+        needs a scan) queues again from now, and its next scan is its first outcome."""
+        self._refresh_queue(container_id)
+
     def scan_outcome(self, container_id: str, t_s: float) -> ScanOutcome:
         rec = self.records.get(container_id)
         if rec is None:

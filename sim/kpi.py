@@ -3,8 +3,9 @@
 :class:`KpiAccumulator` listens to the event log while the run goes (deliveries per direction
 and crossing times, holds, reroutes, order backlog) and :meth:`KpiAccumulator.summary` adds the
 vehicles' utilisation, empty-run share and energy, the scanner queue from the customs model and
-the three invariant counters. The summary holds no wall-clock values: it is part of the
-byte-identical JSON.
+the three invariant counters; a run with breakdowns scheduled also gets a ``faults`` section
+(breakdowns, out-of-service hours, orders returned, containers stranded). The summary holds no
+wall-clock values: it is part of the byte-identical JSON.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class KpiAccumulator:
         self.holds_active: list[tuple[float, int]] = [(0.0, 0)]
         self._holds = 0
         self.lane_waits: Counter[str] = Counter()  # node/edge -> traffic.wait entries
+        self._faulted_at: dict[str, float] = {}  # vehicle -> when it went out of service
+        self.out_of_service_s = 0.0  # finished faults only; summary adds the open ones
 
     def on_log(self, entry: LogEntry) -> None:
         kind = entry.kind
@@ -74,6 +77,24 @@ class KpiAccumulator:
         elif kind == "traffic.wait":
             where = entry.data.get("node", entry.data.get("edge", entry.subject))
             self.lane_waits[str(where)] += 1
+        elif kind == "vehicle.faulted":
+            self._faulted_at[str(entry.data.get("vehicle_id", entry.subject))] = entry.t_s
+        elif kind == "vehicle.recovered":
+            t0 = self._faulted_at.pop(str(entry.data.get("vehicle_id", entry.subject)), None)
+            if t0 is not None:
+                self.out_of_service_s += entry.t_s - t0
+
+    def faults(self, *, duration_s: float, scheduled: int) -> dict[str, object]:
+        """The ``faults`` KPI section (faults still open count up to ``duration_s``)."""
+        open_s = sum(duration_s - t0 for t0 in self._faulted_at.values())
+        return {
+            "scheduled": scheduled,
+            "faults": self.kinds["vehicle.faulted"],
+            "recovered": self.kinds["vehicle.recovered"],
+            "out_of_service_h": (self.out_of_service_s + open_s) / 3600.0,
+            "orders_returned": self.kinds["order.returned"],
+            "containers_stranded": self.kinds["container.stranded"],
+        }
 
     def summary(
         self,
@@ -83,7 +104,10 @@ class KpiAccumulator:
         customs: CustomsModel,
         monitor: InvariantMonitor,
         arrivals: dict[str, int],
+        faults_scheduled: int | None = None,
     ) -> dict[str, object]:
+        """The KPI document; ``faults_scheduled`` (breakdowns due within the run) adds the
+        ``faults`` section, left out otherwise so runs without faults keep their bytes."""
         fleet = sorted(vehicles, key=lambda v: v.id)
         for v in fleet:
             v.battery_now()
@@ -92,7 +116,7 @@ class KpiAccumulator:
         busy_s = sum(v.busy_s for v in fleet)
         waits = customs.scan_waits_s
         queue_lengths = [n for _, n in customs.scan_queue]
-        return {
+        out: dict[str, object] = {
             "containers": {
                 "arrived": arrivals,
                 "delivered": dict(sorted(self.delivered.items())),
@@ -144,3 +168,6 @@ class KpiAccumulator:
             },
             "log_kinds": dict(sorted(self.kinds.items())),
         }
+        if faults_scheduled is not None:
+            out["faults"] = self.faults(duration_s=duration_s, scheduled=faults_scheduled)
+        return out

@@ -1,6 +1,7 @@
 """The self-contained HTML report of a run: KPI tables and matplotlib plots as inline PNGs.
 
-Plots: throughput over time per direction, crossing-time histogram, per-AGV state timeline,
+Plots: throughput over time per direction, crossing-time histogram, per-AGV state timeline
+(out-of-service periods in red),
 queue lengths (scanner queue, order backlog, active holds) and a congestion map drawing every
 lane on the map geometry, coloured by its mean occupancy. One file, no external assets.
 """
@@ -27,6 +28,7 @@ _STATE_COLOURS = {
     AgvState.LOADED: "#3182bd",
     AgvState.WORKING: "#fd8d3c",
     AgvState.CHARGING: "#74c476",
+    AgvState.FAULTED: "#de2d26",
 }
 _MAX_TIMELINE_ROWS = 60
 
@@ -102,11 +104,14 @@ def _timeline(sim: Simulation, plt: Any) -> str:
     ax.set_title(title)
     from matplotlib.patches import Patch
 
+    # Out of service appears in the legend only in runs that had faults.
+    faulted = any(state is AgvState.FAULTED for v in vehicles for _, state in v.timeline)
+    shown = [s for s in _STATE_COLOURS if s is not AgvState.FAULTED or faulted]
     ax.legend(
-        handles=[Patch(color=c, label=s.value) for s, c in _STATE_COLOURS.items()],
+        handles=[Patch(color=_STATE_COLOURS[s], label=s.value) for s in shown],
         loc="upper center",
         bbox_to_anchor=(0.5, -0.12),
-        ncol=5,
+        ncol=len(shown),
         fontsize=8,
     )
     return _png(fig)

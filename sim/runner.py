@@ -2,10 +2,11 @@
 
 :class:`Simulation` is the composition root of a run. It loads the map, builds the core through
 :mod:`sim.core_adapter`, creates one :class:`~sim.vehicle.VirtualAGV` process per vehicle, the
-customs model, the arrival feeder, the closure schedule, optional coarse Ticks and the deadlock
-watchdog. Drive it with :meth:`Simulation.step` / :meth:`Simulation.advance` (a server can do
-that a chunk at a time) or :meth:`Simulation.run`. With ``realtime_factor`` the clock is a
-``simpy.rt.RealtimeEnvironment`` running that many simulated seconds per wall second.
+customs model, the arrival feeder, the closure schedule, the breakdown schedule, optional coarse
+Ticks and the deadlock watchdog. Drive it with :meth:`Simulation.step` /
+:meth:`Simulation.advance` (a server can do that a chunk at a time) or :meth:`Simulation.run`.
+With ``realtime_factor`` the clock is a ``simpy.rt.RealtimeEnvironment`` running that many
+simulated seconds per wall second.
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ from sim.core_adapter import CorePort, SimClock, build_core
 from sim.customs import CustomsModel, SealTracker
 from sim.errors import ScenarioError
 from sim.eventlog import RunLog
+from sim.faults import check_fault_vehicles, fault_schedule
+from sim.gateway import FleetGateway
 from sim.invariants import InvariantMonitor
 from sim.kpi import KpiAccumulator
-from sim.scenario import Scenario
+from sim.scenario import Fault, Scenario, fleet_vehicle_ids
 from sim.simtypes import ProcessGen
-from sim.vehicle import AgvState, FleetGateway, VirtualAGV, edge_table
+from sim.vehicle import AgvState, VirtualAGV, edge_table
 
 if TYPE_CHECKING:
     from orchestrator.custody.events import LedgerPort
@@ -168,9 +171,9 @@ class Simulation:
         edges = edge_table(graph, fleet)
         self.delays: dict[str, list[float]] = {}
         self.vehicles: dict[str, VirtualAGV] = {}
-        width = max(3, len(str(fleet.agvs)))
-        for i, node in enumerate(start_nodes(graph, fleet.agvs, scenario.source)):
-            vid = f"AGV-{i + 1:0{width}d}"
+        ids = fleet_vehicle_ids(fleet.agvs)
+        check_fault_vehicles(scenario, ids)
+        for vid, node in zip(ids, start_nodes(graph, fleet.agvs, scenario.source), strict=True):
             rec: list[float] | None = self.delays.setdefault(vid, []) if record_delays else None
             self.vehicles[vid] = VirtualAGV(
                 env,
@@ -195,6 +198,9 @@ class Simulation:
         for closure in scenario.closures:
             env.process(self._closure(closure.target, closure.is_zone, closure.from_s,
                                       closure.to_s, closure.reason))  # fmt: skip
+        self.faults = fault_schedule(scenario, ids, self.duration_s)
+        for fault in self.faults:
+            env.process(self._fault(fault))
         if scenario.tick_s > 0:
             env.process(self._ticks(scenario.tick_s))
         env.process(
@@ -245,14 +251,25 @@ class Simulation:
         yield self.env.timeout(to_s - from_s)
         self.deliver(LaneOpened(self.env.now, target, is_zone))
 
+    def _fault(self, fault: Fault) -> ProcessGen:
+        env = self.env
+        yield env.timeout(fault.at_s)
+        agv = self.vehicles[fault.vehicle_id]
+        while agv.fault_reason is not None:  # still rolling to its stop after the last fault
+            yield env.timeout(1.0)
+        agv.fault(fault.reason)
+        yield env.timeout(fault.repair_s)
+        agv.repair()
+
     def _ticks(self, tick_s: float) -> ProcessGen:
         while True:
             yield self.env.timeout(tick_s)
             self.deliver(Tick(self.env.now))
 
     def _busy(self) -> bool:
+        # A vehicle out of service counts: a stall behind it ends with its repair.
         return any(
-            v.edge is not None or v.state in (AgvState.WORKING, AgvState.CHARGING)
+            v.edge is not None or v.state in (AgvState.WORKING, AgvState.CHARGING, AgvState.FAULTED)
             for v in self.vehicles.values()
         )
 
@@ -310,6 +327,9 @@ class Simulation:
             customs=self.customs,
             monitor=self.monitor,
             arrivals=dict(sorted(arrived.items())),
+            faults_scheduled=(
+                sum(f.at_s <= self.env.now for f in self.faults) if self.faults else None
+            ),
         )
         doc: dict[str, object] = {
             "scenario": self.scenario.name,

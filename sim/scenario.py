@@ -3,7 +3,8 @@
 A scenario is a TOML file (read with :mod:`tomllib`) naming the map, the fleet and its AGV
 specifications, container arrival rates per direction and hour of day, the customs behaviour
 (risk mix, verdict latency and mid-route verdict changes, NII scan time and escalation rate,
-inspection and release times, seal mismatches), lane/zone closures and the seed. This module
+inspection and release times, seal mismatches), lane/zone closures, vehicle faults (scheduled
+``[[faults]]`` and a random breakdown rate) and the seed. This module
 owns the schema, the loader and its error messages; ``sim/scenarios/`` holds the bundled files.
 Every problem is reported as a :class:`~sim.errors.ScenarioError` naming file, key, what is
 wrong and what is allowed.
@@ -22,9 +23,11 @@ __all__ = [
     "ArrivalSpec",
     "Closure",
     "CustomsSpec",
+    "Fault",
     "FleetSpec",
     "Scenario",
     "bundled_scenarios",
+    "fleet_vehicle_ids",
     "load_scenario",
     "resolve_scenario_path",
 ]
@@ -47,6 +50,8 @@ class FleetSpec:
     unload_time_s: float
     vehicle_length_m: float
     headway_m: float  # gap kept between consecutive AGVs on one lane (collision invariant)
+    breakdowns_per_agv_day: float = 0.0  # mean random breakdowns per vehicle in service per 24 h
+    repair_min: tuple[float, float] = (20.0, 20.0)  # uniform range of a random breakdown's repair
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,17 @@ class Closure:
 
 
 @dataclass(frozen=True, slots=True)
+class Fault:
+    """A vehicle breakdown: out of service from ``at_s`` for ``repair_s`` (it first rolls on to
+    the node it is heading to, so it may come back a little later)."""
+
+    vehicle_id: str
+    at_s: float
+    repair_s: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     description: str
@@ -95,6 +111,7 @@ class Scenario:
     closures: tuple[Closure, ...]
     tick_s: float  # interval of Tick events to the core; 0 sends none
     watchdog_min: float  # no-progress window of the deadlock watchdog, simulated minutes
+    faults: tuple[Fault, ...] = ()  # scheduled breakdowns, in file order
 
     def with_overrides(
         self, *, seed: int | None = None, hours: float | None = None, agvs: int | None = None
@@ -112,6 +129,12 @@ class Scenario:
                 raise ScenarioError(self.source, "--agvs", f"must be >= 1, got {agvs}")
             out = replace(out, fleet=replace(out.fleet, agvs=agvs))
         return out
+
+
+def fleet_vehicle_ids(agvs: int) -> list[str]:
+    """The ids the runtime gives a fleet of ``agvs`` vehicles: AGV-001, AGV-002, ..."""
+    width = max(3, len(str(agvs)))
+    return [f"AGV-{i + 1:0{width}d}" for i in range(agvs)]
 
 
 # ------------------------------------------------------------------------------------ loading

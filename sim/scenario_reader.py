@@ -1,29 +1,40 @@
 """Validation of a parsed scenario TOML document into the typed :class:`~sim.scenario.Scenario`.
 
 Owns the allowed keys of every table and the wording of every error: each one names the file,
-the dotted key (``fleet.agvs``, ``closures[2].to_h``), what is wrong and what is allowed.
+the dotted key (``fleet.agvs``, ``closures[2].to_h``, ``faults[0].vehicle``), what is wrong and
+what is allowed.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
-from sim.scenario import ArrivalSpec, Closure, CustomsSpec, FleetSpec, Scenario
+from sim.scenario import (
+    ArrivalSpec,
+    Closure,
+    CustomsSpec,
+    Fault,
+    FleetSpec,
+    Scenario,
+    fleet_vehicle_ids,
+)
 
 __all__ = ["ScenarioReader"]
 
 _TOP_KEYS = {
     "name", "description", "map", "seed", "duration_h", "tick_s", "watchdog_min",
     "fleet", "arrivals", "risk", "scan", "inspection", "seals", "closures",
+    "faults",
 }  # fmt: skip
 _FLEET_KEYS = {
     "agvs", "max_speed_mps", "accel_mps2", "decel_mps2", "battery_kwh", "initial_soc",
     "drive_kwh_per_km", "idle_kw", "charger_power_kw", "load_time_s", "unload_time_s",
-    "vehicle_length_m", "headway_m",
+    "vehicle_length_m", "headway_m", "breakdowns_per_agv_day", "repair_min",
 }  # fmt: skip
 _ARRIVAL_KEYS = {"cn_to_mn_per_h", "mn_to_cn_per_h", "owner_codes", "seals_per_container"}
 _RISK_KEYS = {"low", "medium", "high", "verdict_latency_s", "change_fraction", "change_delay_s"}
@@ -31,6 +42,7 @@ _SCAN_KEYS = {"time_s", "escalation_rate"}
 _INSPECTION_KEYS = {"inspection_time_s", "release_time_s"}
 _SEAL_KEYS = {"mismatch_rate"}
 _CLOSURE_KEYS = {"lane", "zone", "from_h", "to_h", "reason"}
+_FAULT_KEYS = {"vehicle", "at_h", "repair_min", "reason"}
 
 
 class ScenarioReader:
@@ -142,6 +154,8 @@ class ScenarioReader:
             raise self.fail("map", "must name a bundled map or a path to a .geojson file")
         closures = self.closures(raw.get("closures", []))
         duration_h = self.number(raw, "", "duration_h", default=24.0, lo=0.0, lo_open=True)
+        fleet = self.fleet(self.table(raw, "fleet", _FLEET_KEYS))
+        faults = self.faults(raw.get("faults", []), fleet.agvs)
         return Scenario(
             name=self.text(raw, "name", "name", Path(self.path).stem),
             description=self.text(raw, "description", "description", ""),
@@ -149,12 +163,13 @@ class ScenarioReader:
             map_ref=map_ref,
             seed=self.integer(raw, "", "seed", default=0, lo=0),
             duration_h=duration_h,
-            fleet=self.fleet(self.table(raw, "fleet", _FLEET_KEYS)),
+            fleet=fleet,
             arrivals=self.arrivals(self.table(raw, "arrivals", _ARRIVAL_KEYS)),
             customs=self.customs(raw),
             closures=closures,
             tick_s=self.number(raw, "", "tick_s", default=30.0, lo=0.0),
             watchdog_min=self.number(raw, "", "watchdog_min", default=30.0, lo=1.0),
+            faults=faults,
         )
 
     def fleet(self, t: Mapping[str, Any]) -> FleetSpec:
@@ -173,7 +188,17 @@ class ScenarioReader:
             unload_time_s=n(t, "fleet", "unload_time_s", default=90.0, lo=0.0),
             vehicle_length_m=n(t, "fleet", "vehicle_length_m", default=12.0, lo=0, lo_open=True),
             headway_m=n(t, "fleet", "headway_m", default=8.0, lo=0.0),
+            breakdowns_per_agv_day=n(t, "fleet", "breakdowns_per_agv_day", default=0.0, lo=0.0),
+            repair_min=self.positive_span(t, "fleet", "repair_min", (20.0, 20.0)),
         )
+
+    def positive_span(
+        self, raw: Mapping[str, Any], prefix: str, name: str, default: tuple[float, float]
+    ) -> tuple[float, float]:
+        lo_v, hi_v = self.span(raw, prefix, name, default)
+        if lo_v <= 0.0:
+            raise self.fail(f"{prefix}.{name}", f"must be > 0, got {raw.get(name)!r}")
+        return (lo_v, hi_v)
 
     def arrivals(self, t: Mapping[str, Any]) -> ArrivalSpec:
         codes = t.get("owner_codes", ["BFL"])
@@ -255,3 +280,47 @@ class ScenarioReader:
                 )
             )
         return tuple(out)  # file order, so error indices match what the user wrote
+
+    def faults(self, raw: object, agvs: int) -> tuple[Fault, ...]:
+        if not isinstance(raw, list):
+            raise self.fail("faults", "must be an array of tables [[faults]]")
+        ids = fleet_vehicle_ids(agvs)
+        known = set(ids)
+        out: list[Fault] = []
+        for i, f in enumerate(raw):
+            key = f"faults[{i}]"
+            if not isinstance(f, dict):
+                raise self.fail(key, "must be a table with vehicle, at_h, repair_min")
+            self.known(f, key, _FAULT_KEYS)
+            vehicle = self.text(f, f"{key}.vehicle", "vehicle")
+            if vehicle not in known:
+                raise self.fail(
+                    f"{key}.vehicle",
+                    f"{vehicle!r} is no vehicle of the fleet; with fleet.agvs = {agvs} the ids "
+                    f"are {ids[0]} .. {ids[-1]}",
+                )
+            at_h = self.number(f, key, "at_h", lo=0.0)
+            repair_min = self.number(f, key, "repair_min", lo=0.0, lo_open=True)
+            out.append(
+                Fault(
+                    vehicle_id=vehicle,
+                    at_s=at_h * 3600.0,
+                    repair_s=repair_min * 60.0,
+                    reason=self.text(f, f"{key}.reason", "reason", "vehicle fault"),
+                )
+            )
+        self.no_overlap(out)
+        return tuple(out)
+
+    def no_overlap(self, faults: list[Fault]) -> None:
+        """One vehicle cannot break down again while it is still out of service."""
+        order = sorted(range(len(faults)), key=lambda i: (faults[i].vehicle_id, faults[i].at_s))
+        for a, b in pairwise(order):
+            fa, fb = faults[a], faults[b]
+            end_s = fa.at_s + fa.repair_s
+            if fa.vehicle_id == fb.vehicle_id and fb.at_s < end_s:
+                raise self.fail(
+                    f"faults[{b}].at_h",
+                    f"{fb.vehicle_id} is still out of service then (faults[{a}] lasts until "
+                    f"{end_s / 3600.0:g} h); start it at or after that",
+                )

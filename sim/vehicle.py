@@ -6,6 +6,14 @@ the core synchronously. Driving reports ``VehicleAtNode`` at every node (and the
 before it); a path extended in answer at the same simulated time continues without braking.
 Actions report ``ActionDone`` (a scan first reports ``ScanCompleted``). Battery: kWh per km
 while driving plus an idle base load all the time; charging at the station's power.
+
+Faults (:meth:`VirtualAGV.fault`, driven by the runner's schedule): the vehicle reports
+``VehicleFaulted`` and from then on reports nothing. Mid-edge it rolls on to the node it is
+heading to and stops there, unheard (no seal reads, no ``VehicleAtNode``); an action in
+progress is interrupted without effect (a charge keeps the energy it took in so far) and
+queued commands are dropped: the core commands them again on recovery. :meth:`VirtualAGV.repair`
+brings it back with ``VehicleRecovered`` at the node it stands at, at once or, if it is still
+rolling, when it gets there.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ from orchestrator.messages import (
     ScanCompleted,
     Stop,
     VehicleAtNode,
+    VehicleFaulted,
+    VehicleRecovered,
 )
 from sim.errors import VehicleCommandError
 from sim.kinematics import brake_time_s, edge_motion
@@ -39,7 +49,7 @@ if TYPE_CHECKING:
     from sim.customs import CustomsModel
     from sim.invariants import InvariantMonitor
 
-__all__ = ["AgvState", "EdgeTable", "FleetGateway", "VirtualAGV", "edge_table"]
+__all__ = ["AgvState", "EdgeTable", "VirtualAGV", "edge_table"]
 
 EdgeTable = dict[EdgeKey, tuple[Edge, float, float]]
 
@@ -64,6 +74,7 @@ class AgvState(Enum):
     LOADED = "driving loaded"
     WORKING = "load/unload/scan"
     CHARGING = "charging"
+    FAULTED = "out of service"
 
 
 class VirtualAGV:
@@ -107,6 +118,9 @@ class VirtualAGV:
         self._v_end = 0.0
         self._edge_dt_s = 0.0
         self._edge_kwh = 0.0  # energy to drive the current edge
+        self.fault_reason: str | None = None  # out of service (why), else None
+        self._repair_due = False  # repaired while still rolling to its stop
+        self._acting = False  # in an action or charge a fault interrupts
         # Per edge: (edge, cruise speed, kWh to drive it); shared by the fleet when given.
         self._edge_info = edge_info if edge_info is not None else edge_table(graph, spec)
         # KPIs
@@ -124,6 +138,11 @@ class VirtualAGV:
     # --------------------------------------------------------------------------- vehicle port
 
     def send(self, command: Command) -> None:
+        if self.fault_reason is not None:
+            raise VehicleCommandError(
+                f"vehicle {self.id} is out of service ({self.fault_reason}) and got "
+                f"{command!r}; the core must not command it before VehicleRecovered"
+            )
         if isinstance(command, Drive) and self._moving:
             self._replace_route(command.path)
         elif isinstance(command, Stop):
@@ -189,7 +208,7 @@ class VirtualAGV:
             if self._queue:
                 yield from self._execute(self._queue.popleft())
                 continue
-            self._set_state(AgvState.IDLE)
+            self._set_state(AgvState.IDLE if self.fault_reason is None else AgvState.FAULTED)
             self._wake = env.event()
             t0 = env.now
             yield self._wake
@@ -261,6 +280,9 @@ class VirtualAGV:
         if battery == 0.0:
             # A real AGV would be stranded; the run goes on, the KPI and the log show it.
             self._monitor.battery_empty(self)
+        if self.fault_reason is not None:
+            self._stopped_unheard()
+            return
         if self.container is not None and target in self._gates:
             for event in self._customs.read_seals(self.container, target, env_now=now):
                 self._deliver(event)
@@ -287,7 +309,15 @@ class VirtualAGV:
             net_kw = spec.charger_power_kw - spec.idle_kw
             need = max(0.0, target - self.battery_now())
             dt_s = need / net_kw * 3600.0
-            yield self._wait(dt_s)
+            t0 = env.now
+            self._acting = True
+            try:
+                yield self._wait(dt_s)
+            except simpy.Interrupt:
+                self._charge_interrupted(env.now - t0)
+                return
+            finally:
+                self._acting = False
             self.battery_now()
             self.battery_kwh = max(self.battery_kwh, target)
             self.charged_kwh += need + spec.idle_kw * dt_s / 3600.0
@@ -306,7 +336,17 @@ class VirtualAGV:
             dt_s = spec.load_time_s
         else:
             dt_s = spec.unload_time_s
-        yield self._wait(dt_s)
+        t0 = env.now
+        self._acting = True
+        try:
+            yield self._wait(dt_s)
+        except simpy.Interrupt:
+            self.busy_s += env.now - t0
+            if action is ActionKind.SCAN:
+                self._customs.scan_interrupted(command.container_id or self.container or "")
+            return
+        finally:
+            self._acting = False
         self.busy_s += dt_s
         if action is ActionKind.LOAD:
             self.container = command.container_id
@@ -319,19 +359,50 @@ class VirtualAGV:
         self._monitor.progress()
         self._deliver(ActionDone(env.now, self.id, action, self.battery_now()))
 
+    # --------------------------------------------------------------------------------- faults
 
-class FleetGateway:
-    """The runtime's VehicleGateway: routes each command to its virtual AGV by id."""
-
-    def __init__(self, vehicles: dict[str, VirtualAGV]) -> None:
-        self._vehicles = vehicles
-
-    def send(self, command: Command) -> None:
-        vehicle = self._vehicles.get(command.vehicle_id)
-        if vehicle is None:
-            known = ", ".join(sorted(self._vehicles)[:5])
+    def fault(self, reason: str) -> None:
+        """Break down now: report ``VehicleFaulted``, then nothing until :meth:`repair`."""
+        if self.fault_reason is not None:
             raise VehicleCommandError(
-                f"unknown vehicle {command.vehicle_id!r} in {type(command).__name__}; "
-                f"the fleet has {len(self._vehicles)} vehicles ({known}, ...)"
+                f"vehicle {self.id} is already out of service ({self.fault_reason}); repair it "
+                "before the next fault"
             )
-        vehicle.send(command)
+        self.fault_reason = reason
+        self._repair_due = False
+        self._route.clear()  # on an edge it rolls on to the next node and stops there
+        self._queue.clear()  # the core commands again what it still wants, on recovery
+        self._set_state(AgvState.FAULTED)
+        if self._acting:
+            self.process.interrupt(reason)
+        self._deliver(VehicleFaulted(self.env.now, self.id, reason))
+
+    def repair(self) -> None:
+        """The repair is done: back in service now, or when it reaches its stop."""
+        if self.fault_reason is None:
+            return
+        if self.edge is not None:
+            self._repair_due = True
+            return
+        self._recover()
+
+    def _stopped_unheard(self) -> None:
+        """Reached its stop while out of service (from ``_arrive``; the route was cleared at
+        the fault): back in service here if the repair is already done."""
+        if self._repair_due:
+            self._recover()
+
+    def _recover(self) -> None:
+        self.fault_reason = None
+        self._repair_due = False
+        self._set_state(AgvState.IDLE)
+        self._monitor.progress()
+        self._deliver(VehicleRecovered(self.env.now, self.id, self.node, self.battery_now()))
+
+    def _charge_interrupted(self, elapsed_s: float) -> None:
+        """A fault stopped the charger: the energy taken in so far stays in the battery."""
+        spec = self._spec
+        self.battery_now()
+        gained = spec.charger_power_kw * elapsed_s / 3600.0
+        self.battery_kwh = min(spec.battery_kwh, self.battery_kwh + gained)
+        self.charged_kwh += gained
