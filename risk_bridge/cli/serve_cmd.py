@@ -10,7 +10,11 @@ from typing import Annotated
 
 import typer
 
+from sim.scenario import bundled_scenarios
+
 __all__ = ["serve"]
+
+_BUNDLED = ", ".join(bundled_scenarios())  # sim/scenarios/*.toml, listed at import
 
 
 def serve(  # noqa: PLR0917 (typer maps parameters to options)
@@ -25,7 +29,7 @@ def serve(  # noqa: PLR0917 (typer maps parameters to options)
         ),
     ] = None,
     scenario: Annotated[
-        str, typer.Option(help="Scenario TOML or bundled name (erenhot_day, test_small).")
+        str, typer.Option(help=f"Scenario TOML or bundled name ({_BUNDLED}).")
     ] = "erenhot_day",
     speed: Annotated[
         float, typer.Option(help="Simulated seconds per wall second.", min=0.001)

@@ -10,14 +10,18 @@ from typing import Annotated, Any
 
 import typer
 
+from sim.scenario import bundled_scenarios
+
 __all__ = ["simulate"]
+
+_BUNDLED = ", ".join(bundled_scenarios())  # sim/scenarios/*.toml, listed at import
 
 
 def simulate(  # noqa: PLR0917 (typer maps parameters to options)
     scenario: Annotated[
         str,
         typer.Argument(
-            help="Scenario TOML file, or a bundled scenario name (erenhot_day, test_small).",
+            help=f"Scenario TOML file, or a bundled scenario name ({_BUNDLED}).",
             show_default=False,
         ),
     ],
