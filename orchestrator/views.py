@@ -33,6 +33,11 @@ class Views(Jobs):
     def vehicle_node(self, vehicle_id: str) -> NodeId:
         return self._vehicle(vehicle_id).node
 
+    def vehicle_route(self, vehicle_id: str) -> tuple[NodeId, ...]:
+        """The node it was last reported at, then the granted nodes it has not reached yet."""
+        v = self._vehicle(vehicle_id)
+        return (v.node, *v.path)
+
     def vehicle_ids(self) -> list[str]:
         return sorted(self.vehicles)
 

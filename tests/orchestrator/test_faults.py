@@ -131,6 +131,8 @@ def test_recovery_on_the_granted_path_books_the_arrivals_and_resumes_the_rest() 
     fleet.vehicles["v1"].faulted = True
     fleet.core.handle(VehicleFaulted(fleet.clock.t_s, "v1", "e-stop"))
     end = v.path[-1]
+    route = fleet.core.vehicle_route("v1")
+    assert route == (v.node, *v.path) and len(route) >= 2
     out = fleet.core.handle(VehicleRecovered(fleet.clock.t_s, "v1", end, 40.0))
     assert v.node == end and v.fault is None
     assert not any(isinstance(c, Drive) and c.path[0] != end for c in out)

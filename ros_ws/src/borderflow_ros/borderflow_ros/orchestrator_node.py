@@ -260,6 +260,11 @@ class OrchestratorNode(Node):
 
     def _on_fault(self, vid: str) -> None:
         node, nxt = self.fleet.whereabouts(vid)
+        if vid in self.core.vehicles:
+            # The core's grant is at least as fresh as the last state message (2 Hz): the
+            # vehicle stands on the edge from its last reported node to the next granted one.
+            route = self.core.vehicle_route(vid)
+            node, nxt = route[0], route[1] if len(route) > 1 else ""
         why = f"vehicle {vid} faulted: no heartbeat for {self.fleet.monitor.timeout_s:.1f} s"
         self.isolation.fault(vid, self._t(), why, node, nxt)
 
