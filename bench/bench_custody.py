@@ -114,6 +114,13 @@ def _timed(fn: Callable[[], object], n: int) -> tuple[float, str]:
     return n / wall, note
 
 
+def _best_of(runs: int, fn: Callable[[], object], n: int) -> tuple[float, str]:
+    """:func:`_timed` ``runs`` times; the fastest run (the machine is shared: the others were
+    slowed by whatever else ran), its note saying so."""
+    rate, note = max((_timed(fn, n) for _ in range(runs)), key=lambda r: r[0])
+    return rate, f"{note}; best of {runs} runs"
+
+
 def _append_rate(url: str, key: Path, n_events: int, batch: int) -> tuple[float, str]:
     from risk_bridge.ledger import open_ledger
 
@@ -286,9 +293,12 @@ def run(quick: bool) -> list[Figure]:
         )
 
         with open_ledger(big, readonly=True) as ledger:
-            full, full_cpu = _timed(lambda: ledger.verify(pub), n_big)
-            crypto, crypto_cpu = _timed(lambda: ledger.verify(pub, check_events=False), n_big)
-            one, one_cpu = _timed(lambda: _verify_in_process(ledger, pub), n_big)
+            runs = 1 if quick else 3
+            full, full_cpu = _best_of(runs, lambda: ledger.verify(pub), n_big)
+            crypto, crypto_cpu = _best_of(
+                runs, lambda: ledger.verify(pub, check_events=False), n_big
+            )
+            one, one_cpu = _best_of(runs, lambda: _verify_in_process(ledger, pub), n_big)
             fig(
                 "full verification, SQLite (hashes + custody rules)",
                 full,

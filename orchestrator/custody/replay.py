@@ -6,7 +6,11 @@ generic checks costs about 10 µs, far too slow to replay a million-entry ledger
 replays the same rules on the canonical bytes: one regular expression (possessive, so it never
 backtracks) pulls the fields out as bytes, a container's discrete state (position, custody side,
 opened, held) is one small int moved through a precomputed transition table, and the few
-distinct ``details`` objects are judged once and cached.
+distinct combinations of the container-independent fields are judged once and cached. What is
+left per entry is cheap: the escape and UTF-8 checks are made once per batch, and a new
+container number or seal number is checked on its bytes (a canonical ISO 6346 number with its
+check digit; a seal number of the accepted layout), falling back to the tracker's own checks
+only for what that does not certainly accept. About 2 µs an entry.
 
 It is an accelerator, not a second rule book: :meth:`FastReplay.feed` admits an entry only when
 the rules certainly admit it and otherwise stops *before* it; the caller then carries the state
@@ -47,16 +51,17 @@ _POSITIONS = list(CustodyPosition)
 _SIDES = ("CN", "MN")
 _NULL = b"null"
 _EMPTY = b'""'
-# The event part of encoding._EVENT_RE, on bytes and possessive (each class excludes the
-# character that ends it, so nothing is lost by never backtracking). Strings are ``[^"]`` here
-# and a backslash anywhere sends the entry to the tracker; the tail after ``"prev":"`` is
-# checked by the verifier, and :meth:`FastReplay.feed` checks that it starts where it should.
+# The whole of encoding._EVENT_RE, on bytes and possessive (each class excludes the character
+# that ends it, so nothing is lost by never backtracking). Strings are ``[^"]`` here and a
+# backslash anywhere sends the entry to the tracker. The tail ``"prev":"<64>","seq":<digits>}``
+# is only measured: the verifier checks its content (and the worker's verdicts count only for
+# entries the verifier cleared). A seal number is captured without its quotes (None for null).
 _S = rb'(?:null|"[^"]*+")'
 _ENTRY_RE = re.compile(
     rb'\{"event":\{"actor":(' + _S + rb'),"container_id":"([^"]*+)",'
-    rb'("details":\{[^}]*+\},"kind":"[^"]*+","node":' + _S + rb'),"seal_number":(' + _S + rb"),"
-    rb'"side":(' + _S + rb'),"t_us":(0|[1-9][0-9]*+),'
-    rb'("vehicle_id":' + _S + rb',"zone":' + _S + rb')\},"prev":"'
+    rb'("details":\{[^}]*+\},"kind":"[^"]*+","node":' + _S + rb"),"
+    rb'"seal_number":(?:null|"([^"]*+)"),"side":(' + _S + rb'),"t_us":(0|[1-9][0-9]*+),'
+    rb'("vehicle_id":' + _S + rb',"zone":' + _S + rb')\},"prev":"[^"]{64}","seq":[0-9]++\}\Z'
 )
 # The groups that do not vary from container to container, taken apart on a cache miss.
 _MID_RE = re.compile(rb'"details":\{([^}]*+)\},"kind":"([^"]*+)","node":(' + _S + rb")\Z")
@@ -120,10 +125,49 @@ _SEALING = frozenset({_I_AFFIXED, _I_RESEALED})
 _SEAL_CHECKED = frozenset({_READ_MATCH, _I_OPENED})
 _SIDE_OF = {b'"CN"': 0, b'"MN"': 1}
 
-# What the rules need from an entry's container-independent fields: its rule kind, the
-# transition row of that kind, whether it needs a seal number, whether it records an alert.
-_Static = tuple[int, tuple[int, ...], bool, bool, int]
-_UNSEEN: _Static = (-1, (), False, False, 0)  # a cache miss
+# What the seal number of an event must be, by rule kind: anything (or nothing), a seal on the
+# container (a matching read, opening it), a new seal (affixing, resealing), respectively.
+_ANY_SEAL, _SEAL_ON, _NEW_SEAL = 0, 1, 2
+
+# What the rules need from an entry's container-independent fields: the transition row of its
+# rule kind, whether it is a first event (SEAL_AFFIXED), whether it needs a seal number, how
+# its seal is checked, whether it opens the container, whether it records an alert, its side.
+_Static = tuple[tuple[int, ...], bool, bool, int, bool, bool, int]
+_UNSEEN: _Static = ((), False, False, 0, False, False, 0)  # a cache miss
+
+# Identifiers that are certainly valid, checked on bytes (``_seal_ok`` / ``_container_ok``
+# decide the rest): a seal number of 4-20 capitals, digits, hyphens with four digits or more,
+# letter or digit at both ends (orchestrator.domain.seals); an ISO 6346 number in canonical
+# form, check digit verified by :func:`_check_digit_ok`.
+_SEAL_FAST = re.compile(rb"(?=(?:[^0-9]*+[0-9]){4})[A-Z0-9][A-Z0-9-]{2,18}[A-Z0-9]\Z").match
+_CONTAINER_FAST = re.compile(rb"[A-Z]{3}[UJZ][0-9]{7}\Z").match
+
+
+def _letter_values() -> dict[int, int]:
+    """ISO 6346 values of the capitals: 10, 12, 13, ... skipping multiples of 11."""
+    values: dict[int, int] = {}
+    value = 10
+    for letter in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        if value % 11 == 0:
+            value += 1
+        values[letter] = value
+        value += 1
+    return values
+
+
+_LETTER_VALUE = _letter_values()
+_OWNER_SUMS: dict[bytes, int] = {}  # owner code + category -> its part of the weighted sum
+
+
+def _check_digit_ok(cid: bytes) -> bool:
+    """The ISO 6346 check digit of ``cid`` (matched by ``_CONTAINER_FAST``) is right."""
+    head = cid[:4]
+    total = _OWNER_SUMS.get(head)
+    if total is None:
+        total = _OWNER_SUMS[head] = sum(_LETTER_VALUE[c] << i for i, c in enumerate(head))
+    c4, c5, c6, c7, c8, c9, check = cid[4:]
+    total += (c4 << 4) + (c5 << 5) + (c6 << 6) + (c7 << 7) + (c8 << 8) + (c9 << 9) - 48 * 1008
+    return total % 11 % 10 == check - 48
 
 
 def _judge_details(text: bytes) -> tuple[bool, bool, bool, bool] | None:
@@ -175,7 +219,16 @@ def _judge_static(key: tuple[bytes, ...]) -> _Static | None:
     needs_seal, alert = rule in _SEAL, rule == _I_TAMPER or (rule == _I_READ and verdict[3])
     if rule == _I_READ and not verdict[3]:
         rule = _READ_MATCH
-    return rule, _TABLE[rule << 1 | side_i], needs_seal, alert, side_i
+    seal_rule = _NEW_SEAL if rule in _SEALING else _SEAL_ON if rule in _SEAL_CHECKED else _ANY_SEAL
+    return (
+        _TABLE[rule << 1 | side_i],
+        rule == _I_AFFIXED,
+        needs_seal,
+        seal_rule,
+        rule == _I_OPENED,
+        alert,
+        side_i,
+    )
 
 
 class FastReplay:
@@ -193,19 +246,25 @@ class FastReplay:
     def feed(self, bodies: Sequence[bytes], first: int) -> int:
         """Admit entries ``first, first + 1, ...`` in order; return how many were admitted (all,
         or the index of the first one the rules might refuse, with the state as it was before
-        that one). The verifier has checked each tail: ``,"prev":"<64 hex>","seq":<seq>}``."""
+        that one). The verifier checks each tail, ``,"prev":"<64 hex>","seq":<first + n>}``;
+        here ``_ENTRY_RE`` only checks that the event is followed by a tail of that form."""
+        # An escaped string or bytes that are not UTF-8 go to the tracker: tested once for the
+        # whole batch (an entry matching _ENTRY_RE starts and ends with an ASCII brace, so the
+        # batch is UTF-8 only if each of its entries is).
+        joined = b"".join(bodies)
+        if b"\\" in joined or not (joined.isascii() or _utf8(joined)):
+            for n, body in enumerate(bodies):
+                if b"\\" in body or not _utf8(body):
+                    bodies = bodies[:n]
+                    break
         containers, owners, statics = self._containers, self._seal_owner, self._static
-        match, null, sealing, checked = _ENTRY_RE.match, _NULL, _SEALING, _SEAL_CHECKED
-        tail = 73 + len(str(first))  # bytes after the match: 64 hex, '","seq":', seq, '}'
+        match = _ENTRY_RE.match
         for n, body in enumerate(bodies):
             m = match(body)
-            if m is None or len(body) - m.end() != tail or b"\\" in body:
-                if m is None or len(body) - m.end() != 73 + len(str(first + n)) or b"\\" in body:
-                    return n
-                tail = 73 + len(str(first + n))  # the sequence number gained a digit
-            if not (body.isascii() or _utf8(body)):
+            if m is None:
                 return n
-            key = m.group(1, 3, 5, 7)
+            actor, cid, mid, seal, side, t_us, end = m.groups()
+            key = (actor, mid, side, end)
             static = statics.get(key, _UNSEEN)
             if static is _UNSEEN:
                 if len(statics) >= _STATIC_CACHE:
@@ -213,39 +272,45 @@ class FastReplay:
                 static = statics[key] = _judge_static(key)
             if static is None:
                 return n
-            rule, row, needs_seal, alert, side_i = static
-            cid, seal, t_us = m.group(2, 4, 6)
-            seal_b = None
-            if seal == null:
+            row, first_event, needs_seal, seal_rule, opens, alert, side_i = static
+            if seal is None:
                 if needs_seal:
                     return n
-            else:
-                seal_b = seal[1:-1]
-                if seal_b not in containers and seal_b not in owners and not _seal_ok(seal_b):
-                    return n
+            elif (
+                seal_rule != _SEAL_ON  # a seal on the container was valid when it was put on
+                and seal not in owners
+                and seal not in containers
+                and not _seal_ok(seal)
+            ):
+                return n
             t = int(t_us)
             if t > _MAX_EXACT_T_US:
                 t = round(t / 1_000_000 * 1_000_000)
             state = containers.get(cid)
             if state is None:
-                if rule != _I_AFFIXED or (cid not in owners and not _container_ok(cid)):
+                if not first_event or (cid not in owners and not _container_ok(cid)):
                     return n
                 state = [side_i << 2, t, set(), 0, 0]  # in the yard, on its sealing side
                 containers[cid] = state  # removed below if the event is refused after all
             code = row[state[0]]
-            if code < 0 or t < state[1] or (rule in checked and seal_b not in state[2]):
+            if code < 0 or t < state[1]:
                 if state[4] == 0:
                     del containers[cid]
                 return n
-            if rule in sealing:
-                if seal_b is None or seal_b in owners:
+            if seal_rule:
+                seals_on = state[2]
+                if seal_rule == _SEAL_ON:
+                    if seal not in seals_on:
+                        return n  # (not a first event: the container was known)
+                    if opens:
+                        seals_on.discard(seal)
+                elif seal is None or seal in owners:
                     if state[4] == 0:
                         del containers[cid]
                     return n
-                state[2].add(seal_b)
-                owners[seal_b] = cid
-            elif rule == _I_OPENED:
-                state[2].discard(seal_b)
+                else:
+                    seals_on.add(seal)
+                    owners[seal] = cid
             if alert:
                 state[3] += 1
             state[0] = code
@@ -283,6 +348,8 @@ def _utf8(body: bytes) -> bool:
 
 
 def _seal_ok(seal: bytes) -> bool:
+    if _SEAL_FAST(seal):
+        return True
     try:
         check_seal_number(seal.decode("utf-8"))
     except MalformedCustodyEvent:
@@ -291,6 +358,8 @@ def _seal_ok(seal: bytes) -> bool:
 
 
 def _container_ok(cid: bytes) -> bool:
+    if _CONTAINER_FAST(cid) and _check_digit_ok(cid):
+        return True
     try:
         check_container_id(cid.decode("utf-8"))
     except MalformedCustodyEvent:

@@ -34,6 +34,7 @@ from orchestrator.custody.merkle import (
     leaf_hash,
 )
 from orchestrator.custody.treehead import SignedTreeHead, key_id, sign_tree_head
+from orchestrator.custody.verify import CHUNK as VERIFY_CHUNK
 from orchestrator.custody.verify import VerifyReport, verify_ledger
 from risk_bridge.ledger.store import EntryRow, LedgerStore
 
@@ -136,11 +137,12 @@ class Ledger:
         if head is None:
             raise LedgerIntegrityError(f"ledger {self.url} has no signed tree head (empty?)")
         return verify_ledger(
-            self._store.iter_rows(),
+            (),
             head,
             public_key,
             check_events=check_events,
             rule_bodies=self._store.body_source(head.tree_size) if check_events else None,
+            chunked=self._store.iter_chunks(VERIFY_CHUNK),
         )
 
     # ------------------------------------------------------------------ writing

@@ -9,6 +9,7 @@ ledger grew since this process read it. Triggers refuse UPDATE / DELETE / TRUNCA
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 
 import psycopg
 
@@ -183,6 +184,12 @@ class PostgresStore:
             )
             for seq, body, h in cur:
                 yield int(seq), bytes(body), bytes(h)
+
+    def iter_chunks(self, size: int) -> Iterator[list[tuple[int, bytes, bytes]]]:
+        """The rows of :meth:`iter_rows`, in lists of ``size`` (the last may be shorter)."""
+        rows = self.iter_rows()
+        while chunk := list(islice(rows, size)):
+            yield chunk
 
     def container_rows(self, container_id: str) -> list[tuple[int, bytes]]:
         return [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 
 from orchestrator.custody.errors import CustodyError
@@ -17,6 +18,8 @@ from orchestrator.custody.treehead import SignedTreeHead
 from risk_bridge.ledger.store import EntryRow, StoreConflict
 
 __all__ = ["SqliteStore"]
+
+_first = itemgetter(0)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -134,6 +137,12 @@ class SqliteStore:
         while batch := cur.fetchmany(4096):
             yield from batch
 
+    def iter_chunks(self, size: int) -> Iterator[list[tuple[int, bytes, bytes]]]:
+        """The rows of :meth:`iter_rows`, in lists of ``size`` (the last may be shorter)."""
+        cur = self._db.execute("SELECT seq, body, leaf_hash FROM entries ORDER BY seq")
+        while batch := cur.fetchmany(size):
+            yield batch
+
     def body_source(self, tree_size: int) -> Callable[[], Iterator[list[bytes]]] | None:
         """Bodies of entries ``0 .. tree_size - 1`` in batches, read through a new read-only
         connection (made by the caller, e.g. in a forked process: a connection must not cross
@@ -150,7 +159,7 @@ class SqliteStore:
                     "SELECT body FROM entries WHERE seq < ? ORDER BY seq", (tree_size,)
                 )
                 while batch := cur.fetchmany(4096):
-                    yield [body for (body,) in batch]
+                    yield list(map(_first, batch))
             finally:
                 db.close()
 

@@ -54,6 +54,9 @@ class LedgerStore(Protocol):
 
     def iter_rows(self, start: int = 0) -> Iterator[tuple[int, bytes, bytes]]: ...
 
+    def iter_chunks(self, size: int) -> Iterator[list[tuple[int, bytes, bytes]]]:
+        """All rows of :meth:`iter_rows`, in lists of ``size`` (the last may be shorter)."""
+
     def container_rows(self, container_id: str) -> list[tuple[int, bytes]]: ...
 
     def body_source(self, tree_size: int) -> Callable[[], Iterator[list[bytes]]] | None:

@@ -5,19 +5,22 @@ entry, and with the rules in a worker process."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import random
+from collections.abc import Iterator
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from orchestrator.custody import rulesink
+from orchestrator.custody import replay, rulesink
 from orchestrator.custody.encoding import GENESIS_PREV, encode_entry, event_from_body
-from orchestrator.custody.errors import CustodyError, LedgerIntegrityError
+from orchestrator.custody.errors import CustodyError, LedgerIntegrityError, MalformedCustodyEvent
 from orchestrator.custody.events import CustodyEvent
 from orchestrator.custody.legality import CustodyTracker
 from orchestrator.custody.merkle import Frontier, leaf_hash
 from orchestrator.custody.replay import FastReplay
 from orchestrator.custody.rulesink import BodySource, RuleReplay, RuleWorker
+from orchestrator.custody.seals import check_container_id, check_seal_number
 from orchestrator.custody.treehead import SignedTreeHead, sign_tree_head
 from orchestrator.custody.verify import verify_ledger
 from tests.orchestrator.custody.journeys import K, container_id, crossing, event, inspected, many
@@ -251,3 +254,191 @@ def test_the_worker_is_stopped_when_verification_gives_up() -> None:
     worker.apply(BIG[:10], 0)
     worker.close()
     assert not worker._proc.is_alive()
+
+
+# The shortcuts of the fast replay: identifiers checked on bytes, and the escape and UTF-8
+# checks made once per batch. Each must agree with the tracker's own rules.
+
+
+def test_the_byte_level_container_check_agrees_with_iso_6346() -> None:
+    rng = random.Random(6346)
+    owners = ["BFL", "MSC", "ABC", "ZZZ", "QRS"]
+    candidates = [
+        f"{rng.choice(owners)}{rng.choice('UJZR')}{rng.randrange(10**6):06d}{d}"
+        for d in range(10)
+        for _ in range(300)
+    ]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcz0123456789 -"
+    candidates += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 13))) for _ in range(3000)
+    ]
+    candidates += ["bflU0000010", "BFL U0000010", "BFLU000001", "BFLU00000100", "BF1U0000010"]
+    valid = 0
+    for cid in candidates:
+        try:
+            check_container_id(cid)
+            expected = True
+        except MalformedCustodyEvent:
+            expected = False
+        raw = cid.encode()
+        assert replay._container_ok(raw) is expected, cid
+        fast = replay._CONTAINER_FAST(raw) is not None and replay._check_digit_ok(raw)
+        assert fast is expected, cid  # valid canonical numbers never need the slow check
+        valid += expected
+    assert valid >= 200
+
+
+def test_the_byte_level_seal_check_agrees_with_the_seal_rules() -> None:
+    rng = random.Random(17712)
+    alphabet = "ABCZ0123456789-az "
+    candidates = [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 23))) for _ in range(20000)
+    ]
+    candidates += [
+        "EZ-20260001",
+        "EZ-0001",
+        "-EZ0001",
+        "EZ0001-",
+        "E123",
+        "1234",
+        "123",
+        "A-1-2-3-4",
+    ]
+    valid = 0
+    for seal in candidates:
+        try:
+            check_seal_number(seal)
+            expected = True
+        except MalformedCustodyEvent:
+            expected = False
+        assert replay._seal_ok(seal.encode()) is expected, seal
+        assert (replay._SEAL_FAST(seal.encode()) is not None) is expected, seal
+        valid += expected
+    assert valid >= 500
+
+
+def _chained(raw: list[bytes]) -> list[bytes]:
+    """Entries with the given event bytes (anything, even bytes that are not UTF-8), chained."""
+    out, prev = [], GENESIS_PREV
+    for seq, body in enumerate(raw):
+        event_part = body[: body.rindex(b',"prev":"')]
+        out.append(event_part + b',"prev":"%s","seq":%d}' % (prev.hex().encode(), seq))
+        prev = leaf_hash(out[-1])
+    return out
+
+
+def _odd_bodies(seed: int) -> list[bytes]:
+    """A legal story, some entries made odd: escaped or non-ASCII strings, bytes that are not
+    UTF-8 (the tracker refuses those)."""
+    rng = random.Random(seed)
+    bodies = _bodies(many(6))
+    odd = [
+        (b'"actor":"system"', b'"actor":"sys\\"tem"'),
+        (b'"node":"cn_gate"', b'"node":"g\xc3\xa4te"'),
+        (b'"node":"border"', b'"node":"b\xc3\xb6rder"'),
+        (b'"zone":"mn_yard"', b'"zone":"\xff"'),
+        (b'"zone":"cn_yard"', b'"zone":"z\xc3"'),
+    ]
+    for _ in range(rng.randint(1, 4)):
+        i = rng.randrange(len(bodies))
+        old, new = rng.choice(odd)
+        bodies[i] = bodies[i].replace(old, new)
+    return _chained(bodies)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_a_batch_is_admitted_exactly_as_far_as_entry_by_entry(seed: int) -> None:
+    bodies = _odd_bodies(seed)
+    one_by_one = FastReplay()
+    admitted = 0
+    while admitted < len(bodies) and one_by_one.feed(bodies[admitted : admitted + 1], admitted):
+        admitted += 1
+    rng = random.Random(seed)
+    for _ in range(5):
+        batched, i = FastReplay(), 0
+        while i < len(bodies):
+            chunk = bodies[i : i + rng.randint(1, 60)]
+            taken = batched.feed(chunk, i)
+            i += taken
+            if taken < len(chunk):
+                break
+        assert i == admitted
+        assert _state(batched.to_tracker()) == _state(one_by_one.to_tracker())
+    _, expected_error = _reference(bodies)
+    rules = RuleReplay()
+    error = None
+    try:
+        rules.apply(bodies, 0)
+    except LedgerIntegrityError as exc:
+        error = str(exc)
+    assert error == expected_error
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_odd_entries_at_chunk_boundaries(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rulesink, "PARALLEL_FROM", 10**9 if mode == "in-process" else 1)
+    reader = mode == "reader"
+    for where in (4095, 4096, 8191):
+        # a legal escaped string: the tracker takes over there, and all is still verified
+        events = many(1200)
+        events[where] = dataclasses.replace(events[where], actor='officer "7"')
+        bodies, head = _ledger(events)
+        assert _verify(bodies, head, reader=reader) == 1200
+        # a non-ASCII entry just before an illegal one
+        events = many(1200)
+        events[where] = dataclasses.replace(events[where], node="gate ä")
+        cid = events[where + 1].container_id
+        events[where + 1] = event(K.DELIVERED, cid, events[where + 1].t_s, side="CN")
+        bodies, head = _ledger(events)
+        if _reference(bodies)[1] is None:  # (the container may not be in the yard)
+            continue
+        with pytest.raises(LedgerIntegrityError, match=f"entry {where + 1}: is not a legal"):
+            _verify(bodies, head, reader=reader)
+
+
+@pytest.mark.parametrize("sizes", [[4096], [1000], [4096, 100, 0, 3996, 7], [11900]])
+def test_rows_handed_over_in_lists_of_any_size(sizes: list[int]) -> None:
+    def chunked(rows: list[tuple[int, bytes, bytes]]) -> list[list[tuple[int, bytes, bytes]]]:
+        out, i, k = [], 0, 0
+        while i < len(rows):
+            size = sizes[k % len(sizes)]
+            out.append(rows[i : i + size])
+            i, k = i + size, k + 1
+        return out
+
+    rows = [(i, b, leaf_hash(b)) for i, b in enumerate(BIG)]
+    report = verify_ledger((), BIG_HEAD, KEY.public_key(), chunked=chunked(rows))
+    assert (report.entries, report.containers) == (len(BIG), 1700)
+    assert report.root_hash == BIG_HEAD.root_hash
+    for where in (0, 4095, 4096, 5000, 11899):
+        edited = list(rows)
+        edited[where] = (where, BIG[where].replace(b'"system"', b'"mallory"'), rows[where][2])
+        with pytest.raises(LedgerIntegrityError, match=f"entry {where}: was edited"):
+            verify_ledger((), BIG_HEAD, KEY.public_key(), chunked=chunked(edited))
+    with pytest.raises(LedgerIntegrityError, match="entry 7000: is missing"):
+        verify_ledger((), BIG_HEAD, KEY.public_key(), chunked=chunked(rows[:7000] + rows[7001:]))
+
+
+def test_the_cyclic_collector_is_paused_only_during_verification() -> None:
+    rows = [(i, b, leaf_hash(b)) for i, b in enumerate(BIG)]
+    seen: list[bool] = []
+
+    def watched() -> Iterator[tuple[int, bytes, bytes]]:
+        for row in rows:
+            seen.append(gc.isenabled())
+            yield row
+
+    assert gc.isenabled()
+    verify_ledger(watched(), BIG_HEAD, KEY.public_key())
+    assert not any(seen) and gc.isenabled()
+    broken = list(rows)
+    del broken[5]
+    with pytest.raises(LedgerIntegrityError, match="entry 5: is missing"):
+        verify_ledger(broken, BIG_HEAD, KEY.public_key())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        verify_ledger(rows, BIG_HEAD, KEY.public_key())
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
