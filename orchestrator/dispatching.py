@@ -267,6 +267,58 @@ class Dispatching(Planner):
             fallback = fallback or st.id
         return fallback
 
+    def _free_slot_ids(self, side: Side) -> list[str]:
+        """Yard slots of ``side`` with a free place (and open), in map order."""
+        usage, capacity = self.alloc.tables()
+        slots = self._slot_places.get(side)
+        if slots is None:
+            slots = self._slot_places[side] = [
+                (st, station_resource(st.id))
+                for st in self.stations_by.get((StationRole.YARD_SLOT, side), [])
+            ]
+        if self.closed_zones:
+            return [
+                st.id for st, res in slots if usage[res] < capacity[res] and self.station_open(st)
+            ]
+        return [st.id for st, res in slots if usage[res] < capacity[res]]
+
+    def _slot_ranks(self, pickup: Station, side: Side) -> dict[str, int]:
+        """Rank of each reachable yard slot of ``side`` by distance from ``pickup`` (0 =
+        nearest; :meth:`_slots_by_distance`'s order, cached with it)."""
+        key = (pickup.id, side)
+        version, cache = self._slot_rank
+        if version != self.router.version:
+            cache = {}
+            self._slot_rank = (self.router.version, cache)
+        ranks = cache.get(key)
+        if ranks is None:
+            ranks = {st.id: r for r, (st, _) in enumerate(self._slots_by_distance(pickup, side))}
+            cache[key] = ranks
+        return ranks
+
+    def _dest_among(
+        self, pickup: Station, side: Side, free_ids: list[str], busy: Collection[str]
+    ) -> str | None:
+        """:meth:`_dest_for` for a round's list of free slots (nothing taken since): the
+        nearest free slot no waiting container stands at, else the nearest free one. A
+        saturated port has few free slots, so this looks at those instead of walking every
+        slot by distance."""
+        ranks = self._slot_ranks(pickup, side)
+        best: tuple[int, str] | None = None
+        fallback: tuple[int, str] | None = None
+        for sid in free_ids:
+            rank = ranks.get(sid)
+            if rank is None:
+                continue  # not reachable from the pick-up
+            if sid in busy:
+                if fallback is None or rank < fallback[0]:
+                    fallback = (rank, sid)
+            elif best is None or rank < best[0]:
+                best = (rank, sid)
+        if best is not None:
+            return best[1]
+        return fallback[1] if fallback is not None else None
+
     def _free_slots(self, side: Side, enough: int) -> int:
         """Free yard-slot places on ``side``, counted up to ``enough`` (a round considers at
         most that many orders, so a larger count changes nothing)."""
@@ -303,6 +355,7 @@ class Dispatching(Planner):
         round_trip: dict[str, Side] = {}
         trips_left = [len(parked[Side.CN]), len(parked[Side.MN])]
         dest_memo: dict[tuple[str, int], str | None] = {}
+        free_ids: list[list[str] | None] = [None, None]  # per side, listed once a round
         stations_by_id = self.graph.stations
         to_mn = Direction.CN_TO_MN
         exhausted = free[0] <= 0 and trips_left[0] <= 0 and free[1] <= 0 and trips_left[1] <= 0
@@ -322,7 +375,10 @@ class Dispatching(Planner):
                 if dest_key in dest_memo:
                     dest = dest_memo[dest_key]
                 else:
-                    dest = dest_memo[dest_key] = self._dest_for(c, busy)
+                    side_free = free_ids[i]
+                    if side_free is None:
+                        side_free = free_ids[i] = self._free_slot_ids(sides[i])
+                    dest = dest_memo[dest_key] = self._dest_among(pickup, sides[i], side_free, busy)
             if dest is None:
                 self._no_dest_sides.add(sides[i])
                 if trips_left[i] > 0:
@@ -352,7 +408,6 @@ class Dispatching(Planner):
             [self.router.node_index(by_id[vid].plan_end) for vid in vids], dtype=np.int64
         )
         battery = np.array([by_id[vid].battery_kwh for vid in vids])
-        stations = np.array([by_id[vid].station or "" for vid in vids], dtype=object)
         cfg = self.config
         reserve = cfg.reserve_fraction * cfg.battery_capacity_kwh
         kwh_per_m = cfg.consumption_kwh_per_km / 1000.0 * cfg.energy_margin
@@ -381,14 +436,27 @@ class Dispatching(Planner):
         enough = battery[:, None] - (empty_m + job) * kwh_per_m >= reserve
         short = (ok & ~enough).any(axis=1)
         ok &= enough
-        for j, oid in enumerate(orders):
-            pickup = info[oid][0]
-            if not self.alloc.has_room(station_resource(pickup.id)):
-                here = stations == pickup.id
-                col = ok[:, j]
-                if (col & ~here).any():
-                    self._blocked_pickups.add(pickup.id)
-                ok[:, j] = col & here
+        # Orders whose pick-up place is taken: only a vehicle standing there can take them
+        # (one block operation for all such columns; a loop of small numpy calls per column
+        # cost more than the rest of the round).
+        has_room = self.alloc.has_room
+        blocked = [
+            j for j, oid in enumerate(orders) if not has_room(station_resource(info[oid][0].id))
+        ]
+        if blocked:
+            rows_at: dict[str, list[int]] = {}
+            for i, vid in enumerate(vids):
+                sid = by_id[vid].station
+                if sid is not None:
+                    rows_at.setdefault(sid, []).append(i)
+            here = np.zeros((len(vids), len(blocked)), dtype=bool)
+            for k, j in enumerate(blocked):
+                for i in rows_at.get(info[orders[j]][0].id, ()):
+                    here[i, k] = True
+            sub = ok[:, blocked]
+            for k in np.flatnonzero((sub & ~here).any(axis=0)).tolist():
+                self._blocked_pickups.add(info[orders[blocked[k]]][0].id)
+            ok[:, blocked] = sub & here
         self._energy_short = {vid for vid, s in zip(vids, short.tolist(), strict=True) if s}
         done: set[str] = set()
         if not ok.any():

@@ -104,7 +104,9 @@ class Stops(Journal):
         self._no_dest_sides: set[Side] = set()
         self._blocked_pickups: set[str] = set()
         self._slot_order: tuple[int, dict[tuple[str, Side], list[tuple[Station, str]]]] = (-1, {})
+        self._slot_rank: tuple[int, dict[tuple[str, Side], dict[str, int]]] = (-1, {})
         self._slot_resources: dict[Side, list[str]] = {}  # yard-slot resource ids per side
+        self._slot_places: dict[Side, list[tuple[Station, str]]] = {}  # (slot, its resource)
 
     # ------------------------------------------------------------------ stops
 
