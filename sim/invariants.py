@@ -7,8 +7,8 @@ model's own clearance record, and counts three things that must stay 0 in every 
   (``max(1, floor(length_m * lane_count / (vehicle_length_m + headway_m)))``), two vehicles
   on the same exclusive lane (either direction of a single-vehicle section) at once, or more
   vehicles parked at a station node than its places. A vehicle that stops at a node which is
-  not a station still stands on the lane it came by, so it keeps occupying that edge until it
-  drives on;
+  not a station, or at a gate checkpoint (on the road, not beside it), still stands on the lane
+  it came by, so it keeps occupying that edge until it drives on;
 - ``uncleared_crossings``: a vehicle carrying a container enters a border-crossing edge while
   the customs model has not cleared that container;
 - ``deadlocks``: a watchdog finds work waiting (a loaded container not on hold, or an order
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph
+from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph, StationRole
 from orchestrator.ports import LogEntry
 from sim.simtypes import ProcessGen
 
@@ -56,7 +56,11 @@ class InvariantMonitor:
         }
         self.places: dict[str, int] = defaultdict(int)
         for st in graph.stations.values():
-            self.places[st.node] += st.capacity_vehicles
+            # A gate checkpoint is on the road, not beside it: a vehicle that stops there (for
+            # the border grant, or with no route left) still stands on the lane it came by,
+            # behind or ahead of others on that lane, and the lane's headway decides.
+            if st.role is not StationRole.GATE:
+                self.places[st.node] += st.capacity_vehicles
         self.parked: dict[str, list[str]] = defaultdict(list)
         self._standing: dict[str, Edge] = {}  # vehicle -> lane edge it occupies (moving or not)
         self._parked_at: dict[str, str] = {}  # vehicle -> station node it is parked at

@@ -8,7 +8,7 @@ from typing import Any
 
 import simpy
 
-from orchestrator.lanegraph import NodeId
+from orchestrator.lanegraph import NodeId, Side, Station, StationRole
 from orchestrator.messages import Direction, RiskLevel
 from orchestrator.ports import LogEntry
 from sim.arrivals import Arrival, ContainerFate
@@ -82,6 +82,31 @@ def test_vehicle_stopped_off_station_keeps_its_lane_until_it_drives_on() -> None
     assert mon.on_edge[(N("cn_scan"), N("cn_gate"))] == 1
     mon.enter(a, g.edge(N("cn_gate"), N("mn_gate")), 10.0)
     assert mon.on_edge[(N("cn_scan"), N("cn_gate"))] == 0
+
+
+def test_vehicles_stopped_at_a_gate_checkpoint_stand_on_their_lane() -> None:
+    # The real maps put a GATE station (one place) on the gate node; vehicles queue there on the
+    # approach lane (for the border grant, or stopped with no route left), they never pull in.
+    env = simpy.Environment()
+    log: list[LogEntry] = []
+    customs = CustomsModel(env, load_scenario("test_small").customs, lambda e: None,
+                           random.Random(1))  # fmt: skip
+    g = tiny_crossing()
+    g.stations["G1"] = Station("G1", StationRole.GATE, N("cn_gate"), Side.CN, None, 1)
+    mon = InvariantMonitor(env, g, 20.0, customs, log.append)
+    approach = g.edge(N("cn_scan"), N("cn_gate"))  # 100 m / 20 m spacing: 5 vehicles
+    for vid in ("A", "B"):
+        v = agv(vid, "cn_gate")
+        mon.enter(v, approach, 10.0)
+        mon.stopped(v)
+    env.run()
+    assert mon.collisions == 0
+    assert mon.on_edge[approach.key] == 2  # both still count against the lane's headway
+    for vid in ("C", "D", "E", "F"):
+        mon.enter(agv(vid, "cn_gate"), approach, 10.0)
+    env.run()
+    assert mon.collisions == 1  # the sixth on a lane of five
+    assert "6 vehicles on edge cn_scan->cn_gate" in log[-1].message
 
 
 def test_parking_beyond_station_places_is_a_collision() -> None:
