@@ -56,6 +56,11 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument("time_scale", default_value="1.0", description="vehicle speed-up"),
         DeclareLaunchArgument("use_sim_time", default_value="false"),
         DeclareLaunchArgument("bridge_port", default_value="8750"),
+        DeclareLaunchArgument(
+            "manifest", default_value=os.path.join(ROOT, "launch", "cargo_example.csv"),
+            description="cargo manifest CSV for the risk bridge (container_id,consignor,"
+                        "hs_code,origin_country)",
+        ),
         SetEnvironmentVariable("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST"),
         SetEnvironmentVariable("FASTDDS_DEFAULT_PROFILES_FILE",
                                os.path.join(ROOT, "ros_ws", "fastdds_localhost.xml")),
@@ -74,9 +79,12 @@ def generate_launch_description() -> LaunchDescription:
             parameters=[{"map": LaunchConfiguration("map"), "use_sim_time": use_sim_time}],
             output="screen",
         ),
-        # The customs risk bridge (HTTP API); verdicts reach the orchestrator as RiskVerdict.
+        # The customs risk bridge (HTTP API) with the ROS fleet: verdicts, releases and lane
+        # requests reach the orchestrator node over DDS, its holds come back to the bridge.
         ExecuteProcess(
-            cmd=["borderflow", "serve", "--port", LaunchConfiguration("bridge_port")],
+            cmd=["borderflow", "serve", "--fleet", "ros", "--map", LaunchConfiguration("map"),
+                 "--manifest", LaunchConfiguration("manifest"),
+                 "--port", LaunchConfiguration("bridge_port")],
             output="screen",
         ),
     ])  # fmt: skip

@@ -1,20 +1,31 @@
-"""``borderflow serve``: the customs risk bridge with the orchestrator and the SimPy fleet.
+"""``borderflow serve``: the customs risk bridge with the orchestrator and its fleet.
 
-Heavy imports (FastAPI, uvicorn, SimPy, the core) happen inside the command.
+``--fleet sim`` (default): the core and a real-time SimPy fleet run in this process.
+``--fleet ros``: the core runs in the ROS orchestrator node; verdicts, releases and lane
+requests accepted over HTTP go to it over DDS (:class:`borderflow_ros.bridge_link.
+RosBridgeFleet`), and the manifest comes from a CSV file (:mod:`risk_bridge.manifest_file`).
+
+Heavy imports (FastAPI, uvicorn, SimPy, rclpy, the core) happen inside the command.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from sim.scenario import bundled_scenarios
 
-__all__ = ["serve"]
+__all__ = ["FleetKind", "serve"]
 
 _BUNDLED = ", ".join(bundled_scenarios())  # sim/scenarios/*.toml, listed at import
+
+
+class FleetKind(StrEnum):
+    SIM = "sim"
+    ROS = "ros"
 
 
 def serve(  # noqa: PLR0917 (typer maps parameters to options)
@@ -51,8 +62,34 @@ def serve(  # noqa: PLR0917 (typer maps parameters to options)
     state_dir: Annotated[
         Path | None, typer.Option(help="Keys and client secrets (see `borderflow bridge`).")
     ] = None,
+    fleet_kind: Annotated[
+        FleetKind,
+        typer.Option(
+            "--fleet",
+            help="sim: a real-time SimPy fleet in this process; ros: the ROS 2 orchestrator "
+            "node (start it with `borderflow ros up` or ros2 launch) on --domain-id.",
+        ),
+    ] = FleetKind.SIM,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --fleet ros: the cargo manifest, a CSV file with the columns "
+            "container_id,consignor,hs_code,origin_country (verdicts are accepted only for "
+            "containers on it)."
+        ),
+    ] = None,
+    map_name: Annotated[
+        str,
+        typer.Option("--map", help="With --fleet ros: the map the orchestrator node runs on."),
+    ] = "erenhot_zamyn_uud",
+    domain_id: Annotated[
+        int | None,
+        typer.Option(
+            help="With --fleet ros: ROS_DOMAIN_ID of the nodes (default: $ROS_DOMAIN_ID, else 0)."
+        ),
+    ] = None,
 ) -> None:
-    """Run the customs risk bridge API with the orchestrator and a real-time SimPy fleet.
+    """Run the customs risk bridge API with the orchestrator and its fleet.
 
     Starts on the bundled Erenhot – Zamyn-Uud map with nothing to set up: the state
     directory (signing key) is created on first use. Then, for example:
@@ -64,6 +101,14 @@ def serve(  # noqa: PLR0917 (typer maps parameters to options)
     API docs: http://127.0.0.1:8750/docs. Restart on the same --db after a crash:
     every acknowledged verdict, warning, hold, release and audit entry is there and
     holds stay enforced (the simulated fleet replays its scenario from the start).
+
+    With real robots or a Gazebo run, the core lives in the ROS orchestrator node:
+
+      borderflow ros up --agvs 4 --domain-id 42        # or: ros2 launch ...
+
+      borderflow serve --fleet ros --domain-id 42 --manifest cargo.csv
+
+    and verdicts, releases and lane closures posted here reach the node over DDS.
     """
     import uvicorn
 
@@ -80,6 +125,23 @@ def serve(  # noqa: PLR0917 (typer maps parameters to options)
     sdir = state_dir or default_state_dir()
     db_url = db or f"sqlite:///{sdir / 'bridge.db'}"
     try:
+        # Everything the options name is checked before anything is written (the store's
+        # fleet-run counter, the ledger): a bad option or file changes nothing.
+        ros: tuple[list[Any], Any, int] | None = None
+        if fleet_kind is FleetKind.ROS:
+            ros = _ros_inputs(
+                manifest,
+                ledger=ledger,
+                scenario=scenario,
+                auto_customs=auto_customs,
+                speed=speed,
+                map_name=map_name,
+                domain_id=domain_id,
+            )
+        elif manifest is not None or domain_id is not None:
+            raise ValueError("--manifest and --domain-id go with --fleet ros")
+        else:
+            sc = load_scenario(scenario)
         StateDir(sdir, issuer="borderflow-bridge", audience="borderflow", ttl_s=900).init()
         store = open_store(db_url)
         epoch = int(store.snapshot().meta.get("epoch", "0")) + 1
@@ -87,28 +149,88 @@ def serve(  # noqa: PLR0917 (typer maps parameters to options)
         batch.meta.append(("epoch", str(epoch)))
         store.commit(batch)
         store.close()
-        ledger_obj = None
-        if ledger != "none":
-            from risk_bridge.ledger import open_ledger
+        fleet: Any
+        if ros is not None:
+            fleet, what = _ros_fleet(*ros, manifest)
+        else:
+            ledger_obj = None
+            if ledger != "none":
+                from risk_bridge.ledger import open_ledger
 
-            if ledger is None:
-                base = (
-                    Path(db_url[len("sqlite:///") :]).parent
-                    if db_url.startswith("sqlite:///")
-                    else sdir
-                )
-                ledger = f"sqlite:///{base / f'custody-e{epoch}.db'}"
-            ledger_obj = open_ledger(ledger)
-        sc = load_scenario(scenario)
-        fleet = SimFleet(sc, speed=speed, ledger=ledger_obj, auto_customs=auto_customs)
+                if ledger is None:
+                    base = (
+                        Path(db_url[len("sqlite:///") :]).parent
+                        if db_url.startswith("sqlite:///")
+                        else sdir
+                    )
+                    ledger = f"sqlite:///{base / f'custody-e{epoch}.db'}"
+                ledger_obj = open_ledger(ledger)
+            fleet = SimFleet(sc, speed=speed, ledger=ledger_obj, auto_customs=auto_customs)
+            what = f"scenario {sc.name} at {speed:g}x; fleet run {epoch}; ledger {ledger}"
         app = create_app(BridgeSettings(db_url=db_url, state_dir=sdir), fleet=fleet)
-    except (BridgeError, SimError, ValueError, OSError) as exc:
+    except (BridgeError, SimError, ValueError, OSError, RuntimeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(
-        f"borderflow bridge on http://{host}:{port} (docs /docs); store {db_url}; "
-        f"scenario {sc.name} at {speed:g}x; fleet run {epoch}; ledger {ledger}",
+        f"borderflow bridge on http://{host}:{port} (docs /docs); store {db_url}; {what}",
         err=True,
     )
     tune_gc_for_serving()
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _ros_inputs(
+    manifest: Path | None,
+    *,
+    ledger: str | None,
+    scenario: str,
+    auto_customs: bool,
+    speed: float,
+    map_name: str,
+    domain_id: int | None,
+) -> tuple[list[Any], Any, int]:
+    """Check the --fleet ros options and read the manifest and the map: (cargo, graph, domain).
+
+    Options that belong to the SimPy fleet make no sense with the ROS one: they are refused."""
+    import os
+
+    from maps import load_map
+    from risk_bridge.manifest_file import read_manifest
+
+    if manifest is None:
+        raise ValueError(
+            "--fleet ros needs --manifest CARGO.csv (columns container_id,consignor,hs_code,"
+            "origin_country): verdicts are accepted only for containers on the manifest"
+        )
+    if ledger is not None:
+        raise ValueError(
+            "--ledger is for the SimPy fleet; with --fleet ros the orchestrator node keeps the "
+            "custody ledger (its `ledger` parameter)"
+        )
+    if scenario != "erenhot_day" or not auto_customs or speed != 1.0:
+        raise ValueError(
+            "--scenario, --speed and --no-auto-customs are for the SimPy fleet; with --fleet "
+            "ros the robots run in real time and only API clients decide"
+        )
+    env_domain = os.environ.get("ROS_DOMAIN_ID", "").strip()
+    if domain_id is None and env_domain and not env_domain.isdigit():
+        raise ValueError(f"ROS_DOMAIN_ID={env_domain!r} is not a number; give --domain-id N")
+    # As ROS itself: the environment's domain, else 0.
+    dom = domain_id if domain_id is not None else int(env_domain or "0")
+    cargo = read_manifest(manifest)
+    graph = load_map(map_name)
+    return cargo, graph, dom
+
+
+def _ros_fleet(cargo: list[Any], graph: Any, dom: int, manifest: Path | None) -> tuple[Any, str]:
+    """The bridge's fleet port over DDS to the orchestrator node (builds ros_ws/ if needed)."""
+    from risk_bridge.cli.ros_cmd import activate_in_process
+
+    activate_in_process(dom)
+    from borderflow_ros.bridge_link import RosBridgeFleet
+
+    fleet = RosBridgeFleet(graph, cargo)
+    return fleet, (
+        f"ROS fleet on ROS_DOMAIN_ID={dom} (map {graph.name}); manifest {manifest} "
+        f"({len(cargo)} containers)"
+    )

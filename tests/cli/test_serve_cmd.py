@@ -69,3 +69,25 @@ def test_serve_bad_input_exits_2(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "no_such_scenario" in r.output
     r = runner.invoke(app, ["serve", "--db", "mysql://x/y", "--state-dir", state])
     assert r.exit_code == 2 and "unsupported store URL" in r.output
+
+
+def test_serve_ros_fleet_options_are_checked_before_anything_is_written(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    base = ["serve", "--state-dir", str(state), "--db", f"sqlite:///{tmp_path / 'b.db'}"]
+    r = runner.invoke(app, [*base, "--fleet", "ros", "--domain-id", "7"])
+    assert r.exit_code == 2 and "--fleet ros needs --manifest CARGO.csv" in r.output
+    bad = tmp_path / "cargo.csv"
+    bad.write_text("container_id,consignor,hs_code,origin_country\nMSCU1234567,A,1,CN\n")
+    r = runner.invoke(app, [*base, "--fleet", "ros", "--domain-id", "7", "--manifest", str(bad)])
+    assert r.exit_code == 2 and "line 2" in r.output and "nothing loaded" in r.output
+    r = runner.invoke(app, [*base, "--fleet", "ros", "--manifest", str(bad), "--speed", "5",
+                            "--domain-id", "7"])  # fmt: skip
+    assert r.exit_code == 2 and "are for the SimPy fleet" in r.output
+    r = runner.invoke(app, [*base, "--manifest", str(bad)])
+    assert r.exit_code == 2 and "go with --fleet ros" in r.output
+    r = runner.invoke(app, [*base, "--fleet", "ros", "--manifest", str(bad), "--map", "nowhere",
+                            "--domain-id", "7"])  # fmt: skip
+    assert r.exit_code == 2
+    # Refused before the store, the keys or a ledger were touched.
+    assert not state.exists()
+    assert not (tmp_path / "b.db").exists()

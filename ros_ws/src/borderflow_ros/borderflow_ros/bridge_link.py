@@ -7,12 +7,18 @@ gets it), calls the ``release_hold`` service for a release, and requests lane cl
 ``/borderflow/lane_requests``. The link runs its own rclpy context and executor thread, so it can
 live inside the bridge's process next to uvicorn. ``deliver`` returns no commands: they go to the
 vehicles from the orchestrator node.
+
+Back from the node: the holds it places and lifts (``/borderflow/holds``, transient-local, so a
+bridge that starts later also hears the recent ones) become ``hold.placed`` / ``hold.released``
+log entries for the bridge, as the in-process core's log gives them with the SimPy fleet; that
+is what lets an officer release a hold through the bridge's API.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from borderflow_ros.convert import verdict_to_msg
@@ -23,7 +29,7 @@ __all__ = ["BridgeLink"]
 class BridgeLink:
     def __init__(self, node_name: str = "borderflow_bridge_link") -> None:
         import rclpy
-        from borderflow_interfaces.msg import LaneStatus, RiskVerdict
+        from borderflow_interfaces.msg import Hold, LaneStatus, RiskVerdict
         from borderflow_interfaces.srv import ReleaseHold
         from rclpy.executors import SingleThreadedExecutor
 
@@ -39,6 +45,9 @@ class BridgeLink:
             LaneStatus, qos.LANES_TOPIC + "_requests", qos.decision_qos()
         )
         self._release = self.node.create_client(ReleaseHold, qos.RELEASE_SERVICE)
+        self.on_log: Callable[[Any], None] | None = None  # gets hold.placed / hold.released
+        self._t0 = time.monotonic()
+        self.node.create_subscription(Hold, qos.HOLDS_TOPIC, self._on_hold, qos.decision_qos())
         self._executor = SingleThreadedExecutor(context=self._ctx)
         self._executor.add_node(self.node)
         self._thread = threading.Thread(target=self._spin, name="ros-bridge-link", daemon=True)
@@ -49,6 +58,24 @@ class BridgeLink:
             self._executor.spin()
         except Exception:  # the context was shut down by stop()
             return
+
+    def _on_hold(self, msg: Any) -> None:
+        """A hold the orchestrator node placed or lifted, as the core's log entry says it."""
+        from orchestrator.ports import LogEntry
+
+        sink = self.on_log
+        if sink is None or not msg.container_id:
+            return
+        kind = "hold.placed" if msg.active else "hold.released"
+        data: dict[str, object] = {
+            "container_id": msg.container_id,
+            "side": msg.authority,
+            "reason": msg.cause,
+            "vehicle_id": msg.vehicle_id or None,
+        }
+        if not msg.active:
+            data["officer_id"] = msg.officer_id
+        sink(LogEntry(time.monotonic() - self._t0, kind, msg.container_id, msg.cause, data))
 
     def deliver(self, event: Any, timeout_s: float = 5.0) -> list[Any]:
         """Forward one core event; a refused release raises ValueError with the node's reason."""
@@ -100,9 +127,10 @@ class BridgeLink:
 class RosBridgeFleet:
     """The bridge's fleet port (``risk_bridge.app.create_app(settings, fleet=...)``) backed by
     ROS: verdicts, releases and lane requests accepted over HTTP go to the orchestrator node
-    through a :class:`BridgeLink`. The core lives in the orchestrator node, so the views the
-    bridge reads from an in-process core (``container_view``, ``container_node``) are not
-    available (None) and its log does not flow back yet (see docs/ros.md, "Known limits")."""
+    through a :class:`BridgeLink`, and the node's holds come back as log entries (so officers
+    release through the API). The core lives in the orchestrator node: ``container_view`` knows
+    only what the hold messages say (held, by which side, on which vehicle), positions and
+    crossings do not flow back yet (docs/ros.md, "Known limits")."""
 
     def __init__(self, graph: Any, manifest: list[Any], link: BridgeLink | None = None) -> None:
         import queue
@@ -118,6 +146,8 @@ class RosBridgeFleet:
         self.ledger = None
         self.commands_sent = 0
         self._t0 = time.monotonic()
+        self._holds: dict[str, tuple[str, str | None]] = {}  # container -> (side, vehicle)
+        self.link.on_log = self._on_log
 
     def manifest(self) -> list[Any]:
         return list(self._manifest)
@@ -128,8 +158,27 @@ class RosBridgeFleet:
     def deliver(self, event: Any) -> list[Any]:
         return self.link.deliver(event)
 
-    def container_view(self, container_id: str) -> None:
-        return None
+    def _on_log(self, entry: Any) -> None:
+        """A hold the node placed or lifted (from the link's thread): noted, then passed on."""
+        with self.lock:
+            if entry.kind == "hold.placed":
+                self._holds[entry.subject] = (
+                    str(entry.data["side"]),
+                    entry.data.get("vehicle_id"),
+                )
+            else:
+                self._holds.pop(entry.subject, None)
+        self.log_queue.put(entry)
+
+    def container_view(self, container_id: str) -> dict[str, object] | None:
+        """What the node's hold messages say of the container (None if it never was held):
+        the bridge releases through the node only what the node holds."""
+        with self.lock:
+            hold = self._holds.get(container_id)
+        if hold is None:
+            return None
+        side, vehicle = hold
+        return {"held": True, "hold_side": side, "vehicle_id": vehicle, "source": "ros holds"}
 
     def container_node(self, container_id: str) -> None:
         return None
