@@ -2,10 +2,11 @@
 
 The control room's path for real robots or a Gazebo run: a customs system posts a HIGH verdict
 to the bridge's HTTP API, the bridge (``--fleet ros``) forwards it to the orchestrator node,
-whose AGV (a simulator process, 12x real time) takes the container into a hold bay; an
-officer's release posted to the API reaches the node's ``release_hold`` service, and the
-container is delivered. A verdict for a container not on the manifest file is refused by the
-bridge.
+whose AGV (a simulator process, 12x real time) takes the container into a hold bay; the node's
+hold comes back to the bridge, an officer's release posted to the API reaches the node's
+``release_hold`` service, and the container is delivered; the crossing and the delivery come
+back as the events customs systems subscribe to. A verdict for a container not on the manifest
+file is refused by the bridge.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 from risk_bridge.cli.ros_cmd import ProcessGroup, node_argv
 from risk_bridge.domain import Role
 from risk_bridge.security import StateDir
+from risk_bridge.store import open_store
 from tests.ros.rosclient import RosClient, container_number
 
 pytestmark = pytest.mark.timeout(180)
@@ -107,7 +109,16 @@ def test_verdicts_and_releases_posted_to_serve_reach_the_orchestrator_node(
             assert r.status_code == 201, r.text
             c.wait_for("the container delivered after the release",
                        lambda: c.status()["orders_delivered"] == 1, 90)  # fmt: skip
-        assert c.status()["holds_active"] == 0
+            assert c.status()["holds_active"] == 0
+
+            def position() -> dict[str, object]:
+                doc = http.get(f"/v1/containers/{cid}", headers=headers("viewer", None)).json()
+                return doc["position"] or {}
+
+            # The node's custody events came back: crossed, delivered, no hold left.
+            c.wait_for("the bridge heard the delivery",
+                       lambda: position().get("state") == "delivered", 20)  # fmt: skip
+            assert position()["crossed"] is True and position()["held"] is False
     finally:
         if client is not None:
             client.close()
@@ -115,3 +126,14 @@ def test_verdicts_and_releases_posted_to_serve_reach_the_orchestrator_node(
     for name, code in codes.items():
         log = (logs / f"{name}.log").read_text(errors="replace")[-3000:]
         assert code == 0, f"{name} exited {code}; its log ends:\n{log}"
+    # What customs systems were told (SSE / webhooks read these from the store), in order.
+    store = open_store(f"sqlite:///{tmp_path / 'bridge.db'}")
+    try:
+        kinds = [str(row[2]) for row in store.events_after(0, 1000) if row[3] == cid]
+    finally:
+        store.close()
+    for kind in ("hold.placed", "release.recorded", "hold.released", "container.crossed",
+                 "container.delivered"):  # fmt: skip
+        assert kind in kinds, (kind, kinds)
+    assert kinds.index("hold.placed") < kinds.index("container.crossed")
+    assert kinds.index("container.crossed") < kinds.index("container.delivered")

@@ -8,14 +8,18 @@ gets it), calls the ``release_hold`` service for a release, and requests lane cl
 live inside the bridge's process next to uvicorn. ``deliver`` returns no commands: they go to the
 vehicles from the orchestrator node.
 
-Back from the node: the holds it places and lifts (``/borderflow/holds``, transient-local, so a
-bridge that starts later also hears the recent ones) become ``hold.placed`` / ``hold.released``
-log entries for the bridge, as the in-process core's log gives them with the SimPy fleet; that
-is what lets an officer release a hold through the bridge's API.
+Back from the node, as the log entries the in-process core gives the bridge with the SimPy
+fleet: the holds it places and lifts (``/borderflow/holds``) become ``hold.placed`` /
+``hold.released`` (that is what lets an officer release a hold through the bridge's API), and
+its custody events (``/borderflow/custody``) give ``border.crossed``, ``order.delivered`` and,
+for a seal that does not match, ``seal.read`` with ``matches: false`` — the crossings,
+deliveries and tamper alerts customs systems subscribe to. Both topics are transient-local, so
+a bridge that starts later also hears the recent ones.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -29,7 +33,7 @@ __all__ = ["BridgeLink"]
 class BridgeLink:
     def __init__(self, node_name: str = "borderflow_bridge_link") -> None:
         import rclpy
-        from borderflow_interfaces.msg import Hold, LaneStatus, RiskVerdict
+        from borderflow_interfaces.msg import CustodyEvent, Hold, LaneStatus, RiskVerdict
         from borderflow_interfaces.srv import ReleaseHold
         from rclpy.executors import SingleThreadedExecutor
 
@@ -48,6 +52,8 @@ class BridgeLink:
         self.on_log: Callable[[Any], None] | None = None  # gets hold.placed / hold.released
         self._t0 = time.monotonic()
         self.node.create_subscription(Hold, qos.HOLDS_TOPIC, self._on_hold, qos.decision_qos())
+        self.node.create_subscription(CustodyEvent, qos.CUSTODY_TOPIC, self._on_custody,
+                                      qos.decision_qos(1000))  # fmt: skip
         self._executor = SingleThreadedExecutor(context=self._ctx)
         self._executor.add_node(self.node)
         self._thread = threading.Thread(target=self._spin, name="ros-bridge-link", daemon=True)
@@ -76,6 +82,33 @@ class BridgeLink:
         if not msg.active:
             data["officer_id"] = msg.officer_id
         sink(LogEntry(time.monotonic() - self._t0, kind, msg.container_id, msg.cause, data))
+
+    def _on_custody(self, msg: Any) -> None:
+        """Crossings, deliveries and tamper alerts from the node's custody events."""
+        from orchestrator.ports import LogEntry
+
+        sink = self.on_log
+        cid = msg.container_id
+        if sink is None or not cid:
+            return
+        try:
+            extra = json.loads(msg.data_json or "{}")
+        except ValueError:
+            extra = {}
+        vehicle = extra.get("vehicle_id")
+        t_s = time.monotonic() - self._t0
+        if msg.kind == "border_handoff":
+            data = {"container_id": cid, "vehicle_id": vehicle, "gate": msg.actor,
+                    "side": extra.get("side")}  # fmt: skip
+            sink(LogEntry(t_s, "border.crossed", vehicle or cid,
+                          f"{cid} crossed at {msg.actor}", data))  # fmt: skip
+        elif msg.kind == "delivered":
+            data = {"container_id": cid, "node": msg.node}
+            sink(LogEntry(t_s, "order.delivered", cid, f"{cid} delivered at {msg.node}", data))
+        elif msg.kind == "tamper_alert":
+            data = {"container_id": cid, "seal_number": msg.seal_number, "node": msg.node,
+                    "matches": False, "vehicle_id": vehicle}  # fmt: skip
+            sink(LogEntry(t_s, "seal.read", cid, f"seal of {cid} does not match", data))
 
     def deliver(self, event: Any, timeout_s: float = 5.0) -> list[Any]:
         """Forward one core event; a refused release raises ValueError with the node's reason."""
@@ -129,8 +162,8 @@ class RosBridgeFleet:
     ROS: verdicts, releases and lane requests accepted over HTTP go to the orchestrator node
     through a :class:`BridgeLink`, and the node's holds come back as log entries (so officers
     release through the API). The core lives in the orchestrator node: ``container_view`` knows
-    only what the hold messages say (held, by which side, on which vehicle), positions and
-    crossings do not flow back yet (docs/ros.md, "Known limits")."""
+    only what the node's hold and custody messages say (held, by which side, on which
+    vehicle; crossed; delivered), not positions (docs/ros.md, "Known limits")."""
 
     def __init__(self, graph: Any, manifest: list[Any], link: BridgeLink | None = None) -> None:
         import queue
@@ -147,6 +180,8 @@ class RosBridgeFleet:
         self.commands_sent = 0
         self._t0 = time.monotonic()
         self._holds: dict[str, tuple[str, str | None]] = {}  # container -> (side, vehicle)
+        self._crossed: set[str] = set()
+        self._delivered: set[str] = set()
         self.link.on_log = self._on_log
 
     def manifest(self) -> list[Any]:
@@ -159,15 +194,17 @@ class RosBridgeFleet:
         return self.link.deliver(event)
 
     def _on_log(self, entry: Any) -> None:
-        """A hold the node placed or lifted (from the link's thread): noted, then passed on."""
+        """What the node reported (from the link's thread): noted, then passed on."""
+        cid = str(entry.data.get("container_id") or entry.subject)
         with self.lock:
             if entry.kind == "hold.placed":
-                self._holds[entry.subject] = (
-                    str(entry.data["side"]),
-                    entry.data.get("vehicle_id"),
-                )
-            else:
-                self._holds.pop(entry.subject, None)
+                self._holds[cid] = (str(entry.data["side"]), entry.data.get("vehicle_id"))
+            elif entry.kind == "hold.released":
+                self._holds.pop(cid, None)
+            elif entry.kind == "border.crossed":
+                self._crossed.add(cid)
+            elif entry.kind == "order.delivered":
+                self._delivered.add(cid)
         self.log_queue.put(entry)
 
     def container_view(self, container_id: str) -> dict[str, object] | None:
@@ -175,16 +212,26 @@ class RosBridgeFleet:
         the bridge releases through the node only what the node holds."""
         with self.lock:
             hold = self._holds.get(container_id)
-        if hold is None:
+            crossed = container_id in self._crossed
+            delivered = container_id in self._delivered
+        if hold is None and not crossed and not delivered:
             return None
-        side, vehicle = hold
-        return {"held": True, "hold_side": side, "vehicle_id": vehicle, "source": "ros holds"}
+        return {
+            "held": hold is not None,
+            "hold_side": hold[0] if hold else None,
+            "vehicle_id": hold[1] if hold else None,
+            "crossed": crossed,
+            "state": "delivered" if delivered else None,
+            "source": "orchestrator node (holds, custody events)",
+        }
 
     def container_node(self, container_id: str) -> None:
         return None
 
     def crossed_or_delivered(self) -> set[str]:
-        return set()
+        """Containers past the line or delivered (the fail-safe leaves their verdicts alone)."""
+        with self.lock:
+            return self._crossed | self._delivered
 
     def start(self) -> None:
         return None
