@@ -1,23 +1,23 @@
-"""Dispatching: which idle vehicle takes which waiting container, charging and making room.
+"""Dispatch rounds: which idle vehicle takes which waiting container.
 
-Each round offers the oldest orders that can have a delivery place now to the idle vehicles and
-solves the assignment optimally (:mod:`orchestrator.dispatcher`); vehicles low on energy go
-charging, and idle vehicles move out of yard slots and chargers that others need.
+Each round offers the oldest orders that can have a delivery place now
+(:mod:`orchestrator.delivery_slots`) to the idle vehicles and solves the assignment optimally
+(:mod:`orchestrator.dispatcher`); vehicles low on energy go charging, and idle vehicles move out
+of yard slots and chargers that others need (:mod:`orchestrator.idle_moves`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
 
 import numpy as np
 
 from orchestrator.dispatcher import assign_matrix, needs_charge
 from orchestrator.domain.states import ContainerState, OrderState, VehicleState
-from orchestrator.lanegraph import NodeId, Side, Station, StationRole
+from orchestrator.idle_moves import IdleMoves
+from orchestrator.lanegraph import Side, Station, StationRole
 from orchestrator.messages import Command, Direction
-from orchestrator.planning import Planner
-from orchestrator.state import ContainerRun, Purpose, VehicleRun
+from orchestrator.state import Purpose, VehicleRun
 from orchestrator.traffic.resources import station_resource
 
 __all__ = ["Dispatching"]
@@ -26,43 +26,9 @@ V = VehicleState
 # Orders offered per dispatch round: keeps a round cheap with a long backlog and a big fleet;
 # the oldest come first and the rest follow in the next rounds.
 _MAX_ORDERS_PER_ROUND = 48
-# Direction.destination is a property computed per call; the hot order loop looks it up here.
-_DESTINATION = {d: d.destination for d in Direction}
 
 
-class Dispatching(Planner):
-    def charger_len(self, node: NodeId) -> float:
-        """Metres from ``node`` to the nearest open charger (0 if the map has none)."""
-        version, cache = self._charger_len
-        if version != self.router.version:
-            cache = {}
-            self._charger_len = (self.router.version, cache)
-        if node not in cache:
-            chargers = [
-                st for st in self.graph.stations_with(StationRole.CHARGER) if self.station_open(st)
-            ]
-            if not chargers:
-                cache[node] = 0.0
-            else:
-                self.router.prepare("length", [st.node for st in chargers])
-                cache[node] = min(self.router.cost("length", node, st.node) for st in chargers)
-        return cache[node]
-
-    def send_to_charger(self, v: VehicleRun, out: list[Command], side: Side | None) -> bool:
-        chargers = [st for st in self.graph.stations_with(StationRole.CHARGER, side)]
-        here = self.graph.stations.get(v.station or "")
-        if here is not None and here.role is StationRole.CHARGER:
-            sid: str | None = here.id
-        else:
-            sid = self.reserve_nearest(v, v.node, chargers, "time")
-        if sid is None:
-            return False
-        v.purpose = Purpose.CHARGE
-        v.target_station = sid
-        v.target_node = self.graph.stations[sid].node
-        self.go(v, out)
-        return True
-
+class Dispatching(IdleMoves):
     def dispatch(self, out: list[Command]) -> None:
         self.dispatch_needed = False
         idle: list[VehicleRun] = []
@@ -142,196 +108,6 @@ class Dispatching(Planner):
                     and v.battery_kwh >= full
                 ):
                     self.relocate(v, here.side, origins, out, to_charger=False)
-
-    def _full_kwh(self) -> float:
-        return self.config.charge_to_fraction * self.config.battery_capacity_kwh * 0.99
-
-    def _top_up(self, v: VehicleRun, here: Station | None) -> bool:
-        """With no work waiting, an idle vehicle below the top-up level charges if a charger on
-        its side is free.
-
-        Idle time is the cheapest time to charge: topping up between jobs keeps the fleet
-        out of the low-battery zone in the busy hours (no queueing for a charger here).
-        """
-        cfg = self.config
-        if (
-            self.open_orders
-            or v.battery_kwh >= cfg.top_up_below_fraction * cfg.battery_capacity_kwh
-        ):
-            return False  # work is waiting: it charges only when it must
-        side = here.side if here is not None else self.graph.nodes[v.node].side
-        return any(
-            self.alloc.has_room(station_resource(st.id)) and self.station_open(st)
-            for st in self.stations_by.get((StationRole.CHARGER, side), [])
-        )
-
-    def relocate(
-        self,
-        v: VehicleRun,
-        side: Side,
-        busy: Collection[str],
-        out: list[Command],
-        *,
-        to_charger: bool = True,
-    ) -> None:
-        """Move an idle vehicle out of a yard slot, charger or buffer place others need.
-
-        To a charger (if asked), the nearest depot parking place on its side, its own depot
-        spot, a buffer place, or a free slot on the other side; with none free it
-        circulates on its side's ring, but idle circulators never hold more than half the
-        admission tokens, so loaded vehicles always find one.
-        """
-        if to_charger and self.send_to_charger(v, out, None):
-            return
-        sid = self.depot_place(v, side)
-        if sid is None and v.depot is not None and self.to_depot(v):
-            self.log(
-                "vehicle.relocated",
-                v.id,
-                f"idle vehicle {v.id} makes room: returns to its depot {v.depot}",
-                vehicle_id=v.id,
-                station="",
-            )
-            self.go(v, out)
-            return
-        sid = sid or self.parking_place(v, side, busy)
-        if sid is None:
-            circulating = sum(
-                1
-                for w in self.vehicles.values()
-                if w.purpose is Purpose.CIRCULATE and w.container_id is None
-            )
-            if (circulating + 1) * 2 <= self.traffic.admission_limit and not needs_charge(
-                v.battery_kwh, self.config
-            ):
-                point = self.next_waypoint(v, side)
-                if point is not None:
-                    self.log(
-                        "vehicle.relocated",
-                        v.id,
-                        f"idle vehicle {v.id} makes room: circulates on the "
-                        f"{side.value} side until a place frees",
-                        vehicle_id=v.id,
-                        station="",
-                    )
-                    v.purpose = Purpose.CIRCULATE
-                    v.target_station = None
-                    v.target_node = point
-                    self.go(v, out)
-            return
-        self.log(
-            "vehicle.relocated",
-            v.id,
-            f"idle vehicle {v.id} makes room: parks at {sid}",
-            vehicle_id=v.id,
-            station=sid,
-        )
-        v.purpose = Purpose.PARK
-        v.target_station = sid
-        v.target_node = self.graph.stations[sid].node
-        self.go(v, out)
-
-    def _slots_by_distance(self, pickup: Station, side: Side) -> list[tuple[Station, str]]:
-        """Reachable yard slots of ``side`` with their resource ids, nearest to ``pickup``
-        first (cached per routing)."""
-        key = (pickup.id, side)
-        version, cache = self._slot_order
-        if version != self.router.version:
-            cache = {}
-            self._slot_order = (self.router.version, cache)
-        order = cache.get(key)
-        if order is None:
-            slots = self.stations_by.get((StationRole.YARD_SLOT, side), [])
-            self.router.prepare("time", [st.node for st in slots])
-            ranked = sorted(
-                (self.router.cost("time", pickup.node, st.node), st.id, st) for st in slots
-            )
-            order = [(st, station_resource(st.id)) for cost, _, st in ranked if math.isfinite(cost)]
-            cache[key] = order
-        return order
-
-    def _dest_for(self, c: ContainerRun, busy: Collection[str]) -> str | None:
-        """The free yard slot on the destination side nearest the pick-up.
-
-        Slots no waiting container stands at come first: delivering there would lock it in.
-        """
-        pickup = self.graph.stations[c.order.origin_station]
-        fallback = None
-        usage, capacity = self.alloc.tables()
-        zones_closed = bool(self.closed_zones)
-        for st, res in self._slots_by_distance(pickup, _DESTINATION[c.order.direction]):
-            if usage[res] >= capacity[res] or (zones_closed and not self.station_open(st)):
-                continue
-            if st.id not in busy:
-                return st.id
-            fallback = fallback or st.id
-        return fallback
-
-    def _free_slot_ids(self, side: Side) -> list[str]:
-        """Yard slots of ``side`` with a free place (and open), in map order."""
-        usage, capacity = self.alloc.tables()
-        slots = self._slot_places.get(side)
-        if slots is None:
-            slots = self._slot_places[side] = [
-                (st, station_resource(st.id))
-                for st in self.stations_by.get((StationRole.YARD_SLOT, side), [])
-            ]
-        if self.closed_zones:
-            return [
-                st.id for st, res in slots if usage[res] < capacity[res] and self.station_open(st)
-            ]
-        return [st.id for st, res in slots if usage[res] < capacity[res]]
-
-    def _slot_ranks(self, pickup: Station, side: Side) -> dict[str, int]:
-        """Rank of each reachable yard slot of ``side`` by distance from ``pickup`` (0 =
-        nearest; :meth:`_slots_by_distance`'s order, cached with it)."""
-        key = (pickup.id, side)
-        version, cache = self._slot_rank
-        if version != self.router.version:
-            cache = {}
-            self._slot_rank = (self.router.version, cache)
-        ranks = cache.get(key)
-        if ranks is None:
-            ranks = {st.id: r for r, (st, _) in enumerate(self._slots_by_distance(pickup, side))}
-            cache[key] = ranks
-        return ranks
-
-    def _dest_among(
-        self, pickup: Station, side: Side, free_ids: list[str], busy: Collection[str]
-    ) -> str | None:
-        """:meth:`_dest_for` for a round's list of free slots (nothing taken since): the
-        nearest free slot no waiting container stands at, else the nearest free one. A
-        saturated port has few free slots, so this looks at those instead of walking every
-        slot by distance."""
-        ranks = self._slot_ranks(pickup, side)
-        best: tuple[int, str] | None = None
-        fallback: tuple[int, str] | None = None
-        for sid in free_ids:
-            rank = ranks.get(sid)
-            if rank is None:
-                continue  # not reachable from the pick-up
-            if sid in busy:
-                if fallback is None or rank < fallback[0]:
-                    fallback = (rank, sid)
-            elif best is None or rank < best[0]:
-                best = (rank, sid)
-        if best is not None:
-            return best[1]
-        return fallback[1] if fallback is not None else None
-
-    def _free_slots(self, side: Side, enough: int) -> int:
-        """Free yard-slot places on ``side``, counted up to ``enough`` (a round considers at
-        most that many orders, so a larger count changes nothing)."""
-        if self.closed_zones:
-            slots = self.stations_by.get((StationRole.YARD_SLOT, side), [])
-            return self.alloc.free_room(
-                [station_resource(st.id) for st in slots if self.station_open(st)], enough
-            )
-        names = self._slot_resources.get(side)
-        if names is None:
-            slots = self.stations_by.get((StationRole.YARD_SLOT, side), [])
-            names = self._slot_resources[side] = [station_resource(st.id) for st in slots]
-        return self.alloc.free_room(names, enough)
 
     def _assign(self, ready: list[VehicleRun], orders: list[str], out: list[Command]) -> set[str]:
         # Consider the oldest orders that can have a delivery place now, at most one per
