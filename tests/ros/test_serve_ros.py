@@ -103,7 +103,16 @@ def test_verdicts_and_releases_posted_to_serve_reach_the_orchestrator_node(
             assert any(h.active and h.container_id == cid for h in c.holds)
             c.wait_for("the AGV parked in the hold bay",
                        lambda: c.status()["vehicles"]["agv_01"][0] == "holding", 60)  # fmt: skip
-            assert c.status()["vehicles"]["agv_01"][1].startswith("cn_hold")
+            bay = c.status()["vehicles"]["agv_01"][1]
+            assert bay.startswith("cn_hold")
+
+            def held_here() -> bool:
+                rows = http.get("/v1/holds", headers=headers("viewer", None)).json()
+                pos = rows[0]["position"] if len(rows) == 1 else None
+                return bool(pos) and pos["vehicle_id"] == "agv_01" and pos["node"] == bay
+
+            # The control room sees the hold, and where: the vehicle states came back too.
+            c.wait_for("the hold listed with the AGV's position", held_here, 20)
             r = http.post(f"/v1/holds/{cid}/release", json={"reason": "inspected, no findings"},
                           headers=headers("officer", "CN"))  # fmt: skip
             assert r.status_code == 201, r.text

@@ -54,6 +54,11 @@ class BridgeLink:
         self.node.create_subscription(Hold, qos.HOLDS_TOPIC, self._on_hold, qos.decision_qos())
         self.node.create_subscription(CustodyEvent, qos.CUSTODY_TOPIC, self._on_custody,
                                       qos.decision_qos(1000))  # fmt: skip
+        # Where the vehicles are: their state topics (/agv/<id>/state), found as they appear.
+        self._states: dict[str, tuple[float, Any]] = {}  # vehicle -> (monotonic, VehicleState)
+        self._subscribed: set[str] = set()  # topic keys under /agv/
+        self._state_lock = threading.Lock()
+        self.node.create_timer(1.0, self._discover)
         self._executor = SingleThreadedExecutor(context=self._ctx)
         self._executor.add_node(self.node)
         self._thread = threading.Thread(target=self._spin, name="ros-bridge-link", daemon=True)
@@ -64,6 +69,41 @@ class BridgeLink:
             self._executor.spin()
         except Exception:  # the context was shut down by stop()
             return
+
+    def _discover(self) -> None:
+        from borderflow_interfaces.msg import VehicleState
+
+        from borderflow_ros import qos
+
+        for name, _types in self.node.get_topic_names_and_types():
+            if not (name.startswith("/agv/") and name.endswith("/state")):
+                continue
+            key = name[len("/agv/") : -len("/state")]
+            if "/" in key or key in self._subscribed:
+                continue
+            self._subscribed.add(key)
+            self.node.create_subscription(VehicleState, name, self._on_state, qos.sensor_qos())
+
+    def _on_state(self, msg: Any) -> None:
+        with self._state_lock:
+            self._states[msg.vehicle_id] = (time.monotonic(), msg)
+
+    def carrier(self, container_id: str, fresh_s: float = 5.0) -> dict[str, object] | None:
+        """The vehicle whose latest state (at most ``fresh_s`` old) has the container on board:
+        its id, node, next node and position in the map frame."""
+        now = time.monotonic()
+        with self._state_lock:
+            states = list(self._states.values())
+        for seen, st in states:
+            if st.container_id == container_id and now - seen <= fresh_s:
+                return {
+                    "vehicle_id": st.vehicle_id,
+                    "node": st.node or None,
+                    "next_node": st.next_node or None,
+                    "x_m": round(st.x_m, 2),
+                    "y_m": round(st.y_m, 2),
+                }
+        return None
 
     def _on_hold(self, msg: Any) -> None:
         """A hold the orchestrator node placed or lifted, as the core's log entry says it."""
@@ -162,8 +202,8 @@ class RosBridgeFleet:
     ROS: verdicts, releases and lane requests accepted over HTTP go to the orchestrator node
     through a :class:`BridgeLink`, and the node's holds come back as log entries (so officers
     release through the API). The core lives in the orchestrator node: ``container_view`` knows
-    only what the node's hold and custody messages say (held, by which side, on which
-    vehicle; crossed; delivered), not positions (docs/ros.md, "Known limits")."""
+    what the node's hold and custody messages say (held, by which side; crossed; delivered)
+    and, from the vehicles' state topics, which vehicle carries it and where."""
 
     def __init__(self, graph: Any, manifest: list[Any], link: BridgeLink | None = None) -> None:
         import queue
@@ -214,19 +254,27 @@ class RosBridgeFleet:
             hold = self._holds.get(container_id)
             crossed = container_id in self._crossed
             delivered = container_id in self._delivered
-        if hold is None and not crossed and not delivered:
+        on_board = None if delivered else self.link.carrier(container_id)
+        if hold is None and not crossed and not delivered and on_board is None:
             return None
         return {
+            "state": "delivered" if delivered else ("on vehicle" if on_board else None),
+            "vehicle_id": (on_board or {}).get("vehicle_id") or (hold[1] if hold else None),
+            "node": (on_board or {}).get("node"),
+            "next_node": (on_board or {}).get("next_node"),
+            "x_m": (on_board or {}).get("x_m"),
+            "y_m": (on_board or {}).get("y_m"),
+            "crossed": crossed,
             "held": hold is not None,
             "hold_side": hold[0] if hold else None,
-            "vehicle_id": hold[1] if hold else None,
-            "crossed": crossed,
-            "state": "delivered" if delivered else None,
-            "source": "orchestrator node (holds, custody events)",
+            "source": "orchestrator node (holds, custody events) and vehicle states",
         }
 
-    def container_node(self, container_id: str) -> None:
-        return None
+    def container_node(self, container_id: str) -> str | None:
+        """The node of the vehicle carrying the container (None when not on a vehicle)."""
+        on_board = self.link.carrier(container_id)
+        node = on_board.get("node") if on_board else None
+        return str(node) if node else None
 
     def crossed_or_delivered(self) -> set[str]:
         """Containers past the line or delivered (the fail-safe leaves their verdicts alone)."""
