@@ -120,6 +120,11 @@ class AgvSimNode(Node):
                 qos.command_qos(),
             )
         self._t_last = self._now_s()
+        # Commands stamped before this process started were sent to its vehicles' previous life
+        # (the command topics keep the last 20 for late joiners): carried out now, they would
+        # move a vehicle along a route nobody granted it. (With use_sim_time and no /clock yet
+        # this is 0, and nothing is dropped.)
+        self._started_ns = self.get_clock().now().nanoseconds
         # A stalled process (paused, starved of CPU) resumes where its vehicles stood, as a real
         # vehicle would, rather than jumping along their routes by the time it missed.
         self._max_step_s = 5.0 / float(p["rate_hz"])
@@ -137,6 +142,13 @@ class AgvSimNode(Node):
     def _on_command(self, vid: str, msg: VehicleCommand) -> None:
         if msg.seq <= self.last_seq[vid]:
             return  # a transient-local replay of a command already carried out
+        stamp_ns = msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
+        if 0 < stamp_ns < self._started_ns:
+            self.get_logger().warning(
+                f"{vid}: command {msg.seq} was sent before this simulator started (to the "
+                "vehicle's previous life): ignored"
+            )
+            return
         self.last_seq[vid] = msg.seq
         agv = self.agvs[vid]
         try:
