@@ -1,4 +1,5 @@
-"""Immutable records of the domain: transport orders as received."""
+"""Immutable records of the domain: transport orders as received, manifest declarations, and
+what a fleet can say about a container (the read model every fleet runtime gives the bridge)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from orchestrator.domain.iso6346 import ContainerId
 from orchestrator.domain.seals import Seal
 from orchestrator.messages import Direction
 
-__all__ = ["TransportOrder"]
+__all__ = ["Cargo", "ContainerView", "TransportOrder"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,3 +22,37 @@ class TransportOrder:
     origin_station: str
     seals: tuple[Seal, ...]
     received_t_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Cargo:
+    """What the manifest declares about a container (what customs warnings match on)."""
+
+    container_id: str
+    consignor: str
+    hs_code: str
+    origin_country: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerView:
+    """Where a container is and what the fleet's core knows of it, as a fleet reports it.
+
+    Every fleet runtime (SimPy, ROS 2, later VDA 5050) answers with this record; fields a
+    runtime cannot know are None (the ROS fleet sees the carrier's position from its state
+    topic; the in-process core knows the risk status exactly). ``source`` says where it came
+    from.
+    """
+
+    state: str | None  # ContainerState value, when known
+    vehicle_id: str | None  # the vehicle carrying it, if loaded
+    node: str | None  # the carrier's node
+    crossed: bool
+    held: bool
+    hold_side: str | None  # "CN" / "MN" while held
+    core_level: str | None = None  # RiskLevel value the core acts on, when known
+    cleared: bool | None = None  # may it cross now (None: not known to this runtime)
+    next_node: str | None = None
+    x_m: float | None = None  # carrier position in the map frame, when known
+    y_m: float | None = None
+    source: str = "core"
