@@ -30,6 +30,7 @@ from orchestrator.lanegraph import (
     NodeId,
     Side,
     Station,
+    StationId,
     StationRole,
     Zone,
     ZoneId,
@@ -316,14 +317,15 @@ def _edges(
 
 def _stations_and_gates(
     parsed: ParsedMap, topo: Any, nodes: dict[NodeId, Node], edges: dict[EdgeKey, Edge]
-) -> tuple[dict[str, Station], dict[str, Gate]]:
-    stations: dict[str, Station] = {}
+) -> tuple[dict[StationId, Station], dict[str, Gate]]:
+    stations: dict[StationId, Station] = {}
     for st in parsed.stations:
         if st.id not in topo.point_node:
             continue
         node = nodes[NodeId(topo.point_node[st.id])]
-        stations[st.id] = Station(
-            st.id, st.role, node.id, node.side, node.zone, st.capacity_vehicles, st.name
+        sid = StationId(st.id)
+        stations[sid] = Station(
+            sid, st.role, node.id, node.side, node.zone, st.capacity_vehicles, st.name
         )
     gates: dict[str, Gate] = {}
     for g in parsed.gates:
@@ -335,7 +337,8 @@ def _stations_and_gates(
         )
         gates[g.id] = Gate(g.id, g.name, node.id, crossing)
         # A gate is also a station (seal read), so dispatch can address it like the others.
-        stations[g.id] = Station(g.id, StationRole.GATE, node.id, node.side, node.zone, 1, g.name)
+        gid = StationId(g.id)
+        stations[gid] = Station(gid, StationRole.GATE, node.id, node.side, node.zone, 1, g.name)
     return stations, gates
 
 

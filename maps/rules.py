@@ -23,6 +23,7 @@ from orchestrator.lanegraph import (
     NodeId,
     Side,
     Station,
+    StationId,
     StationRole,
     Zone,
     ZoneId,
@@ -48,7 +49,7 @@ def check_layout(
     nodes: Mapping[NodeId, Node],
     edges: Mapping[EdgeKey, Edge],
     zones: Mapping[ZoneId, Zone],
-    stations: Mapping[str, Station],
+    stations: Mapping[StationId, Station],
     gates: Mapping[str, Gate],
 ) -> list[MapProblem]:
     problems: list[MapProblem] = []
@@ -110,7 +111,7 @@ def _check_gates(edges: Mapping[EdgeKey, Edge], gates: Mapping[str, Gate]) -> li
 def _check_stations(
     edges: Mapping[EdgeKey, Edge],
     zones: Mapping[ZoneId, Zone],
-    stations: Mapping[str, Station],
+    stations: Mapping[StationId, Station],
 ) -> list[MapProblem]:
     problems: list[MapProblem] = []
     graph: nx.DiGraph | None = None  # built only when a station needs the drive-through test
@@ -164,7 +165,7 @@ def _check_stations(
 
 
 def _is_drive_through(
-    graph: nx.DiGraph, st: Station, around: list[Edge], stations: Mapping[str, Station]
+    graph: nx.DiGraph, st: Station, around: list[Edge], stations: Mapping[StationId, Station]
 ) -> bool:
     """True when ``st`` lies on a one-way loop off the main roads, e.g. a depot's in and out lanes.
 
@@ -197,7 +198,7 @@ def _check_reachability(
     nodes: Mapping[NodeId, Node],
     edges: Mapping[EdgeKey, Edge],
     zones: Mapping[ZoneId, Zone],
-    stations: Mapping[str, Station],
+    stations: Mapping[StationId, Station],
 ) -> list[MapProblem]:
     yards = sorted(
         (s for s in stations.values() if s.role is StationRole.YARD_SLOT), key=lambda s: s.id
@@ -228,7 +229,7 @@ def _check_reachability(
         what = " and ".join(gaps)
         st = at_station.get(nid)
         if st is not None:
-            fid = st.zone if st.zone is not None else st.id
+            fid: str = st.zone if st.zone is not None else st.id
             msg = f"station {st.id} {what} the yard stations (e.g. {yards[0].id})"
             if st.zone is not None:
                 msg = f"zone {st.zone}: {msg}"

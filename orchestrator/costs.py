@@ -8,11 +8,14 @@ hides an edge as soon as one part hides it, so a route cost is built from indepe
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from enum import Enum
 
 from orchestrator.lanegraph import Edge, Node, NodeId, ZoneId
 
 __all__ = [
     "EdgeCost",
+    "Profile",
+    "standard_profiles",
     "closures",
     "compose",
     "exclusive_penalty",
@@ -22,6 +25,26 @@ __all__ = [
 ]
 
 EdgeCost = Callable[[Edge], float | None]
+
+
+class Profile(Enum):
+    """The router's cost profiles: how a vehicle weighs the lanes."""
+
+    TIME = "time"  # travel time, single-vehicle sections penalised: cleared or empty vehicles
+    TIME_NO_BORDER = "time_nb"  # the same with the border edges hidden: uncleared containers
+    LENGTH = "length"  # metres: energy estimates and job lengths
+
+    __hash__ = object.__hash__  # singletons; keys of the router's tables on every move
+
+
+def standard_profiles(exclusive_penalty_s: float) -> dict[Profile, EdgeCost]:
+    """The core's three profiles (closures are the router's live ``blocked`` test)."""
+    time_cost = compose(travel_time_s, exclusive_penalty(exclusive_penalty_s))
+    return {
+        Profile.TIME: time_cost,
+        Profile.TIME_NO_BORDER: compose(time_cost, no_border),
+        Profile.LENGTH: length_m,
+    }
 
 
 def travel_time_s(edge: Edge) -> float:

@@ -1,11 +1,9 @@
-"""Dispatcher: optimal assignment of waiting containers to idle vehicles.
+"""The assignment step of a dispatch round: optimal pairs of idle vehicles and waiting orders.
 
 Minimises total empty travel time (vehicle -> pick-up) with
-``scipy.optimize.linear_sum_assignment``. A pair is infeasible (never assigned) when the
-vehicle cannot reach the pick-up or its battery cannot cover pick-up + delivery + the way to a
-charger with the reserve left. The planner offers the oldest orders that can have a delivery
-place now, at most one per idle vehicle, so a far-away order cannot starve behind a stream of
-near ones and the matrix stays small.
+``scipy.optimize.linear_sum_assignment``; an infinite cost marks a pair that must never be made
+(unreachable, or too little energy: :class:`orchestrator.energy.EnergyRule`). Which vehicles and
+orders a round offers, and their costs, are :mod:`orchestrator.dispatch_plan`'s business.
 """
 
 from __future__ import annotations
@@ -17,16 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from orchestrator.config import OrchestratorConfig
+from orchestrator.ids import OrderId, VehicleId
 
-__all__ = [
-    "Assignment",
-    "assign",
-    "assign_matrix",
-    "energy_needed_kwh",
-    "has_energy_for",
-    "needs_charge",
-]
+__all__ = ["Assignment", "assign", "assign_matrix"]
 
 # Large but finite: float64 keeps second-level precision of the feasible costs next to it.
 _INFEASIBLE = 1e9
@@ -34,29 +25,15 @@ _INFEASIBLE = 1e9
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    vehicle_id: str
-    order_id: str
+    vehicle_id: VehicleId
+    order_id: OrderId
     empty_time_s: float
 
 
-def energy_needed_kwh(distance_m: float, config: OrchestratorConfig) -> float:
-    return distance_m / 1000.0 * config.consumption_kwh_per_km * config.energy_margin
-
-
-def has_energy_for(battery_kwh: float, distance_m: float, config: OrchestratorConfig) -> bool:
-    """Can a vehicle drive ``distance_m`` and still keep the reserve?"""
-    reserve = config.reserve_fraction * config.battery_capacity_kwh
-    return battery_kwh - energy_needed_kwh(distance_m, config) >= reserve
-
-
-def needs_charge(battery_kwh: float, config: OrchestratorConfig) -> bool:
-    return battery_kwh < config.charge_below_fraction * config.battery_capacity_kwh
-
-
 def assign(
-    vehicle_ids: Sequence[str],
-    order_ids: Sequence[str],
-    cost: Callable[[str, str], float | None],
+    vehicle_ids: Sequence[VehicleId],
+    order_ids: Sequence[OrderId],
+    cost: Callable[[VehicleId, OrderId], float | None],
 ) -> list[Assignment]:
     """Optimal vehicle/order pairs; ``cost(v, o)`` is the empty time or None (infeasible).
 
@@ -75,7 +52,7 @@ def assign(
 
 
 def assign_matrix(
-    vehicle_ids: Sequence[str], order_ids: Sequence[str], matrix: np.ndarray
+    vehicle_ids: Sequence[VehicleId], order_ids: Sequence[OrderId], matrix: np.ndarray
 ) -> list[Assignment]:
     """Like :func:`assign` for a ready cost matrix (rows vehicles, columns orders, inf =
     infeasible)."""

@@ -1,7 +1,11 @@
 """The core's one exception hierarchy: every failure the orchestrator reports.
 
-Messages name the offending id and say how to fix the input. The core raises before it changes
-any state, so a rejected event leaves the orchestrator exactly as it was.
+Messages name the offending id and say how to fix the input. The core checks an event
+completely before it changes any state, so a rejected event leaves the orchestrator exactly as
+it was (tests/orchestrator/test_atomic.py feeds random events and compares snapshots). An error
+*after* the checks passed is a fault of the core itself: it is raised as
+:class:`CoreInconsistentError`, and the core refuses every later event, because its state may
+be half-changed; the runtime must stop the fleet safely and rebuild it.
 """
 
 from __future__ import annotations
@@ -9,12 +13,14 @@ from __future__ import annotations
 __all__ = [
     "BorderflowError",
     "ConfigError",
+    "CoreInconsistentError",
     "DuplicateIdError",
     "IllegalTransitionError",
     "InvalidContainerNumberError",
     "InvalidSealError",
     "UnauthorisedReleaseError",
     "UnexpectedEventError",
+    "StaleReportError",
     "UnknownContainerError",
     "UnknownLaneError",
     "UnknownStationError",
@@ -74,3 +80,14 @@ class UnexpectedEventError(BorderflowError):
 
 class UnauthorisedReleaseError(BorderflowError):
     """A hold release came from an authority that did not place the hold, or no hold exists."""
+
+
+class StaleReportError(UnexpectedEventError):
+    """A vehicle report answers a command that is superseded, already answered or unknown (a
+    late, duplicated or replayed message): refused, and it changes nothing."""
+
+
+class CoreInconsistentError(BorderflowError):
+    """The core failed while applying an event it had accepted (a bug, or a port that raised
+    mid-way, such as a ledger refusing a custody event). Its state may be half-changed, so it
+    refuses every later event; the message names the first failure."""

@@ -9,26 +9,36 @@ already on it stays with it (custody does not move) and waits for the recovery.
 
 On recovery the vehicle stands at its node or at a node of its granted path: the arrivals up to
 there are booked (freeing the lanes behind it), and its work resumes: the rest of its path is
-commanded again, an action it was doing is commanded again from the start, a loaded vehicle
-continues its trip, an empty one becomes available for work.
+commanded again (a new Drive: reports of the old one are stale from now on), an action it was
+doing is commanded again from the start, a loaded vehicle continues its trip, an empty one
+becomes available for work.
 """
 
 from __future__ import annotations
 
-from orchestrator.domain.states import ContainerState, OrderState, VehicleState
-from orchestrator.errors import UnexpectedEventError
-from orchestrator.messages import (
-    ActionKind,
-    Charge,
-    Command,
-    Drive,
-    Perform,
-    VehicleFaulted,
-    VehicleRecovered,
+from orchestrator import lookups
+from orchestrator.agenda import Agenda
+from orchestrator.domain.events import (
+    ContainerStranded,
+    OrderReturned,
+    VehicleBackInService,
+    VehicleOutOfService,
 )
+from orchestrator.domain.states import ContainerState, OrderState, VehicleState
+from orchestrator.energy import EnergyRule
+from orchestrator.errors import UnexpectedEventError
+from orchestrator.idle_moves import IdleMoves
+from orchestrator.ids import OrderId
+from orchestrator.jobs import Jobs
+from orchestrator.journal import Journal
+from orchestrator.messages import ActionKind, VehicleFaulted, VehicleRecovered
+from orchestrator.outbox import Outbox
 from orchestrator.state import ContainerRun, VehicleRun
-from orchestrator.traffic.resources import station_resource
-from orchestrator.views import Views
+from orchestrator.stations import StationIndex
+from orchestrator.stops import StopPolicy
+from orchestrator.traffic.allocator import Allocator
+from orchestrator.traffic.manager import TrafficManager
+from orchestrator.world import World
 
 __all__ = ["Faults"]
 
@@ -41,58 +51,58 @@ _ACTION_OF = {
 }
 
 
-class Faults(Views):
-    def faulted_vehicles(self) -> dict[str, str]:
-        """Vehicles out of service, with the reason given."""
-        return {vid: v.fault for vid, v in sorted(self.vehicles.items()) if v.fault is not None}
-
-    def _working(self, vehicle_id: str) -> VehicleRun:
-        """The vehicle, refusing a report from one that is out of service."""
-        v = self._vehicle(vehicle_id)
-        if v.fault is not None:
-            raise UnexpectedEventError(
-                f"vehicle {v.id} is out of service ({v.fault}): its reports are refused until "
-                "VehicleRecovered says where it stands"
-            )
-        return v
+class Faults:
+    def __init__(
+        self,
+        world: World,
+        traffic: TrafficManager,
+        alloc: Allocator,
+        stations: StationIndex,
+        stops: StopPolicy,
+        idle: IdleMoves,
+        jobs: Jobs,
+        journal: Journal,
+        outbox: Outbox,
+        agenda: Agenda,
+        energy: EnergyRule,
+    ) -> None:
+        self._world = world
+        self._traffic = traffic
+        self._alloc = alloc
+        self._stations = stations
+        self._stops = stops
+        self._idle = idle
+        self._jobs = jobs
+        self._journal = journal
+        self._outbox = outbox
+        self._agenda = agenda
+        self._energy = energy
 
     # ------------------------------------------------------------------ fault
 
-    def _on_faulted(self, e: VehicleFaulted, out: list[Command]) -> None:
-        v = self._vehicle(e.vehicle_id)
+    def check_fault(self, e: VehicleFaulted) -> VehicleRun:
+        v = lookups.vehicle(self._world, e.vehicle_id)
         if v.fault is not None:
             raise UnexpectedEventError(f"vehicle {v.id} is already out of service ({v.fault})")
+        return v
+
+    def apply_fault(self, e: VehicleFaulted, v: VehicleRun) -> None:
         reason = e.reason.strip() or "no reason given"
         v.fault = reason
-        if v.waiting_on is not None:  # it waits for nothing while out of service
-            self.alloc.unwait(v.id, v.waiting_on)
-            v.waiting_on = None
-        where = f"{v.node} heading to {v.path[-1]}" if v.path else v.node
-        self.log(
-            "vehicle.faulted",
-            v.id,
-            f"vehicle {v.id} out of service at {where}: {reason}; it keeps the lanes and places "
-            "it holds until it recovers",
-            vehicle_id=v.id,
-            node=v.node,
-            reason=reason,
-        )
-        c = self.containers[v.container_id] if v.container_id is not None else None
+        self._alloc.stop_waiting(v.id)  # it waits for nothing while out of service
+        now = self._world.now_s
+        path = v.lanes.path
+        heading = path[-1] if path else None
+        self._journal.emit(VehicleOutOfService(now, v.id, v.lanes.node, heading, reason))
+        c = self._world.containers[v.container_id] if v.container_id is not None else None
         if c is not None and c.loaded:
-            self.log(
-                "container.stranded",
-                c.id,
-                f"{c.id} is on vehicle {v.id}, which is out of service: it stays there until "
-                "the vehicle recovers",
-                container_id=c.id,
-                vehicle_id=v.id,
-            )
+            self._journal.emit(ContainerStranded(now, c.id, v.id))
             return
         if c is not None:
             self._return_order(v, c)
             if v.state is V.LOADING:
                 v.set_state(V.WAITING)  # nothing to load any more
-            self.dispatch_needed = True
+            self._agenda.request_dispatch()
 
     def _return_order(self, v: VehicleRun, c: ContainerRun) -> None:
         """Undo the assignment of ``c`` to ``v`` (not loaded yet): the order waits again."""
@@ -104,89 +114,80 @@ class Faults(Views):
         v.dest_station = None
         if v.purpose is not None:
             target, v.target_station = v.target_station, None
-            self.unreserve(v, target)
-        v.purpose = None
-        v.target_node = None
+            self._stops.unreserve(v, target)
+        v.clear_target()
+        self._outbox.action_done(v.id)  # a load it was doing is not answered any more
         # The places the assignment reserved, unless it stands in one of them.
         for sid in (pickup, dest):
             if sid is not None and sid != v.station:
-                res = station_resource(sid)
-                if self.alloc.release(v.id, res):
-                    self.traffic.freed.append(res)
+                self._alloc.release(v.id, self._stations.place[sid])
         c.vehicle_id = None
         c.set_state(ContainerState.WAITING)
         c.set_order_state(OrderState.OPEN)
         # Back among the waiting orders in arrival order, so it keeps its turn.
-        self.open_orders[order.order_id] = None
-        arrived = self.containers
-        self.open_orders = dict.fromkeys(
-            sorted(
-                self.open_orders,
-                key=lambda oid: (arrived[self.orders[oid]].order.received_t_s, oid),
-            )
-        )
-        self.open_origins[pickup] += 1
-        self.log(
-            "order.returned",
-            c.id,
-            f"order {order.order_id}: {c.id} waits again at {pickup} (vehicle {v.id} is out of "
-            "service)",
-            order_id=order.order_id,
-            container_id=c.id,
-            vehicle_id=v.id,
-        )
+        world = self._world
+
+        def arrived_s(oid: OrderId) -> float:
+            return world.containers[world.orders.container_of[oid]].order.received_t_s
+
+        world.orders.reopen(order.order_id, pickup, arrived_s)
+        self._journal.emit(OrderReturned(world.now_s, order.order_id, c.id, v.id, pickup))
 
     # ------------------------------------------------------------------ recovery
 
-    def _on_recovered(self, e: VehicleRecovered, out: list[Command]) -> None:
-        v = self._vehicle(e.vehicle_id)
+    def check_recovery(self, e: VehicleRecovered) -> VehicleRun:
+        v = lookups.vehicle(self._world, e.vehicle_id)
         if v.fault is None:
             raise UnexpectedEventError(f"vehicle {v.id} is not out of service")
-        self._node(e.node)
-        granted = [v.node, *v.path]
+        lookups.node(self._world, e.node)
+        granted = [v.lanes.node, *v.lanes.path]
         if e.node not in granted:
-            where = f"on its granted path {' -> '.join(granted)}" if v.path else f"at {v.node}"
+            where = f"on its granted path {' -> '.join(granted)}" if v.lanes.path else (
+                f"at {v.lanes.node}"
+            )
             raise UnexpectedEventError(
                 f"vehicle {v.id} cannot recover at {e.node}: it stands {where}; bring it to one "
                 "of these nodes, or park it off the lanes and send VehicleJoined again"
             )
+        return v
+
+    def apply_recovery(self, e: VehicleRecovered, v: VehicleRun) -> None:
         v.fault = None
         v.battery_kwh = e.battery_kwh
-        while v.node != e.node:  # the arrivals it made while nobody heard it
-            self.traffic.at_node(v, v.path[0])
-        self.log(
-            "vehicle.recovered",
-            v.id,
-            f"vehicle {v.id} back in service at {e.node}",
-            vehicle_id=v.id,
-            node=e.node,
-            battery_kwh=e.battery_kwh,
-        )
-        self.dispatch_needed = True
-        rest = tuple(v.path)
+        lanes = v.lanes
+        while lanes.node != e.node:  # the arrivals it made while nobody heard it
+            if self._traffic.at_node(v.id, lanes, lanes.path[0]):
+                self._outbox.drive_done(v.id)
+        self._journal.emit(VehicleBackInService(self._world.now_s, v.id, e.node, e.battery_kwh))
+        self._agenda.request_dispatch()
+        rest = tuple(lanes.path)
         if rest:
-            out.append(Drive(v.id, (v.node, *rest)))  # the rest of its grant
-        if v.container_id is None and v.on_lanes and v.target_node is None:
+            self._outbox.drive(v.id, (lanes.node, *rest))  # the rest of its grant
+        if v.container_id is None and lanes.on_lanes and v.target_node is None:
             # Its order went to another vehicle: make room like any idle vehicle on the lanes
             # (if still driving, it heads there from the end of its grant).
-            self.relocate(v, self.graph.nodes[v.plan_end].side, self.open_origins.keys(), out)
-        if rest:
-            return
+            side = self._world.graph.nodes[lanes.plan_end].side
+            self._idle.relocate(v, side, self._world.orders.busy_origins)
+        if not rest:
+            self._resume_work(v)
+
+    def _resume_work(self, v: VehicleRun) -> None:
+        """A recovered vehicle standing still: command again what it was doing."""
         if v.state is V.CHARGING:
-            cfg = self.config
-            out.append(Charge(v.id, cfg.charge_to_fraction * cfg.battery_capacity_kwh))
+            self._outbox.charge(v.id, self._energy.charge_target_kwh)
             return
         action = _ACTION_OF.get(v.state)
         if action is not None and v.container_id is not None:
-            c = self.containers[v.container_id]
+            c = self._world.containers[v.container_id]
             if action is ActionKind.SCAN and c.scan_outcome_seen:
                 v.scan_acted = True  # only the vehicle's own report was missing
-                self.maybe_leave_scanner(v, out)
+                self._outbox.action_done(v.id)
+                self._jobs.maybe_leave_scanner(v)
             else:
-                out.append(Perform(v.id, action, v.container_id))
+                self._outbox.perform(v.id, action, v.container_id)
             return
-        if v.container_id is None and not v.on_lanes and v.target_node is None:
+        if v.container_id is None and not v.lanes.on_lanes and v.target_node is None:
             if v.state is not V.IDLE:
                 v.set_state(V.IDLE)
             return
-        self.pending.append(v.id)  # the usual retry: plan (if loaded) and drive on
+        self._agenda.resume(v.id)  # the usual retry: plan (if loaded) and drive on

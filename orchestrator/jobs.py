@@ -1,166 +1,154 @@
-"""Jobs: what happens to a container at each step of its transport order.
+"""Jobs: a container's transport steps that a vehicle's finished action completes.
 
-Loading, unloading, scanning, verdicts, seal reads and hold releases: each updates the
-container's state and risk status, writes the log and the custody ledger in the legal order,
-and lets the planner pick the vehicle's next stop.
+A load hands the container from the yard to the vehicle (custody), an unload delivers it, a
+finished scan (the vehicle's action and the scanner's result, in either order) sends it on; a
+finished charge makes the vehicle available. Each step updates the container's and the order's
+state machines, writes the custody ledger in the legal order, emits its domain event and lets
+the stop policy pick the vehicle's next stop.
 """
 
 from __future__ import annotations
 
+from orchestrator import lookups
+from orchestrator.agenda import Agenda
 from orchestrator.custody.events import CustodyEventKind
-from orchestrator.dispatching import Dispatching
+from orchestrator.domain.events import OrderDelivered, OrderPickedUp, VehicleCharged
 from orchestrator.domain.states import ContainerState, OrderState, VehicleState
+from orchestrator.errors import UnexpectedEventError
+from orchestrator.journal import Journal
 from orchestrator.lanegraph import NodeId
-from orchestrator.messages import Command, RiskLevel
+from orchestrator.messages import ActionDone, ActionKind
+from orchestrator.movement import Movement
+from orchestrator.outbox import Outbox
 from orchestrator.state import ContainerRun, VehicleRun
+from orchestrator.stops import StopPolicy
+from orchestrator.world import World
 
 __all__ = ["Jobs"]
 
 K = CustodyEventKind
 V = VehicleState
+_STATE_OF = {
+    ActionKind.LOAD: V.LOADING,
+    ActionKind.UNLOAD: V.UNLOADING,
+    ActionKind.SCAN: V.SCANNING,
+    ActionKind.CHARGE: V.CHARGING,
+}
 
 
-class Jobs(Dispatching):
+class Jobs:
+    def __init__(
+        self,
+        world: World,
+        stops: StopPolicy,
+        movement: Movement,
+        journal: Journal,
+        outbox: Outbox,
+        agenda: Agenda,
+    ) -> None:
+        self._world = world
+        self._stops = stops
+        self._movement = movement
+        self._journal = journal
+        self._outbox = outbox
+        self._agenda = agenda
+
     def where(self, c: ContainerRun) -> NodeId:
+        """The node the container is at: its vehicle's, if loaded, else its pick-up's."""
         if c.vehicle_id is not None and c.loaded:
-            return self.vehicles[c.vehicle_id].node
-        return self.graph.stations[c.order.origin_station].node
+            return self._world.vehicles[c.vehicle_id].lanes.node
+        return self._world.graph.stations[c.order.origin_station].node
 
-    def loaded(self, v: VehicleRun, out: list[Command]) -> None:
-        assert v.container_id is not None
-        c = self.containers[v.container_id]
+    # ------------------------------------------------------------------ ActionDone
+
+    def check_action_done(self, e: ActionDone) -> VehicleRun:
+        v = lookups.working_vehicle(self._world, e.vehicle_id)
+        self._outbox.check_action(v.id, e.command_id)
+        if v.state is not _STATE_OF[e.action] or (e.action is ActionKind.SCAN and v.scan_acted):
+            raise UnexpectedEventError(
+                f"vehicle {v.id}: ActionDone({e.action.value}) but it is {v.state.name}"
+            )
+        return v
+
+    def apply_action_done(self, e: ActionDone, v: VehicleRun) -> None:
+        self._outbox.action_done(v.id)
+        v.battery_kwh = e.battery_kwh
+        if e.action is ActionKind.LOAD:
+            self.loaded(v)
+        elif e.action is ActionKind.UNLOAD:
+            self.unloaded(v)
+        elif e.action is ActionKind.SCAN:
+            v.scan_acted = True
+            self.maybe_leave_scanner(v)
+        else:
+            v.set_state(V.IDLE)
+            self._journal.emit(VehicleCharged(self._world.now_s, v.id, e.battery_kwh))
+            self._agenda.request_dispatch()
+
+    # ------------------------------------------------------------------ steps
+
+    def loaded(self, v: VehicleRun) -> None:
+        assert v.container_id is not None and v.order_id is not None
+        c = self._world.containers[v.container_id]
         c.set_state(ContainerState.ON_VEHICLE)
         c.set_order_state(OrderState.PICKED_UP)
         c.loaded = True
         v.home_station = v.station
-        self.custody(K.HANDOFF_YARD_TO_AGV, c, v.node, None, "system", vehicle_id=v.id)
-        self.log(
-            "order.picked_up",
-            c.id,
-            f"order {c.order.order_id}: vehicle {v.id} loaded {c.id}",
-            order_id=c.order.order_id,
-            container_id=c.id,
-            vehicle_id=v.id,
+        self._journal.custody(
+            K.HANDOFF_YARD_TO_AGV, c, v.lanes.node, None, "system", vehicle_id=v.id
         )
+        self._journal.emit(OrderPickedUp(self._world.now_s, c.order.order_id, c.id, v.id))
         v.set_state(V.WAITING)
-        self.plan_loaded(v, None)
-        self.go(v, out)
+        self._stops.plan_loaded(v, None)
+        self._movement.go(v)
 
     def unloaded(self, v: VehicleRun) -> None:
         assert v.container_id is not None
-        c = self.containers[v.container_id]
+        c = self._world.containers[v.container_id]
         c.set_state(ContainerState.DELIVERED)
         c.set_order_state(OrderState.DELIVERED)
         c.loaded = False
-        self.custody(K.HANDOFF_AGV_TO_YARD, c, v.node, None, "system", vehicle_id=v.id)
-        self.custody(K.DELIVERED, c, v.node, None, "system")
-        crossing_s = self.now_s - c.order.received_t_s
-        self.log(
-            "order.delivered",
-            c.id,
-            f"order {c.order.order_id}: {c.id} delivered at {v.station} by {v.id} "
-            f"{crossing_s:.0f} s after it was ready",
-            order_id=c.order.order_id,
-            container_id=c.id,
-            vehicle_id=v.id,
-            direction=c.order.direction.value,
-            crossing_time_s=crossing_s,
-        )
+        node = v.lanes.node
+        self._journal.custody(K.HANDOFF_AGV_TO_YARD, c, node, None, "system", vehicle_id=v.id)
+        self._journal.custody(K.DELIVERED, c, node, None, "system")
+        now = self._world.now_s
+        order = c.order
+        self._journal.emit(
+            OrderDelivered(
+                now, order.order_id, c.id, v.id, v.station, order.direction,
+                now - order.received_t_s,
+            )
+        )  # fmt: skip
         c.vehicle_id = None
-        self.release_home(v)
+        self._stops.release_home(v)
         v.container_id = None
         v.order_id = None
         v.dest_station = None
         v.set_state(V.IDLE)
-        self.dispatch_needed = True
+        self._agenda.request_dispatch()
 
-    def maybe_leave_scanner(self, v: VehicleRun, out: list[Command]) -> None:
+    def maybe_leave_scanner(self, v: VehicleRun) -> None:
+        """Both halves of a scan are in (the vehicle's action, the scanner's result): go on."""
         assert v.container_id is not None
-        c = self.containers[v.container_id]
+        c = self._world.containers[v.container_id]
         if not (v.scan_acted and c.scan_outcome_seen):
             return
+        self._outbox.scan_done(c.id)
         v.scan_acted = False
         c.scan_outcome_seen = False
         c.set_state(ContainerState.ON_VEHICLE)
         v.set_state(V.WAITING)
-        self.plan_loaded(v, None)
-        self.go(v, out)
+        self._stops.plan_loaded(v, None)
+        self._movement.go(v)
 
-    def risk_changed(self, c: ContainerRun, reason: str, out: list[Command]) -> None:
+    def risk_changed(self, c: ContainerRun, reason: str) -> None:
         """Reroute or hold the vehicle carrying ``c`` at once (after a running action)."""
         if c.vehicle_id is None or not c.loaded:
             return  # still in the yard: the status counts when it is loaded
-        v = self.vehicles[c.vehicle_id]
+        v = self._world.vehicles[c.vehicle_id]
         if v.state in (V.LOADING, V.UNLOADING, V.SCANNING):
             return  # decided when the action is done
         if v.state is V.HOLDING:
             v.set_state(V.WAITING)  # re-planned below; it stays if it must stay
-        self.plan_loaded(v, reason)
-        self.go(v, out)
-
-    def released(self, c: ContainerRun, officer_id: str, reason: str, out: list[Command]) -> None:
-        assert c.risk.hold_side is not None
-        side = c.risk.hold_side.value
-        node = self.where(c)
-        if c.seals:
-            broken = c.seals[0]
-            self.custody(
-                K.INSPECTION_OPENED,
-                c,
-                node,
-                broken,
-                officer_id,
-                reason=reason or "inspection before release",
-            )
-            fresh = self.new_seal_number(side)
-            self.custody(
-                K.RESEALED, c, node, fresh, officer_id, seal_class="H", maker="borderflow customs"
-            )
-            c.seals = [fresh, *c.seals[1:]]
-        self.custody(K.HOLD_RELEASED, c, node, None, officer_id)
-        c.risk = c.risk.with_release()
-        self.log(
-            "hold.released",
-            c.id,
-            f"{c.id} released by officer {officer_id} of {side} customs"
-            + (f": {reason}" if reason else ""),
-            container_id=c.id,
-            officer_id=officer_id,
-        )
-        if c.state is ContainerState.HELD:
-            c.set_state(ContainerState.ON_VEHICLE)
-        self.risk_changed(c, f"hold released by officer {officer_id}", out)
-
-    def seal_read(
-        self, c: ContainerRun, seal: str, node: NodeId, matches: bool, out: list[Command]
-    ) -> None:
-        ok = matches and seal in c.seals
-        self.log(
-            "seal.read",
-            c.id,
-            f"{c.id}: seal {seal} read at {node}: {'match' if ok else 'MISMATCH'}",
-            container_id=c.id,
-            seal_number=seal,
-            node=node,
-            matches=ok,
-        )
-        if c.state is ContainerState.DELIVERED:
-            return
-        vid = c.vehicle_id if c.loaded else None
-        self.custody(
-            K.SEAL_READ,
-            c,
-            node,
-            seal,
-            "system",
-            vehicle_id=vid,
-            method="e-seal",
-            result="match" if ok else "mismatch",
-        )
-        if ok:
-            return
-        why = f"seal {seal} read at {node} does not match the manifest"
-        self.custody(K.TAMPER_ALERT, c, node, seal, "system", vehicle_id=vid, reason=why)
-        c.risk = c.risk.with_verdict(RiskLevel.HIGH)
-        c.hold_cause = why
-        self.risk_changed(c, why, out)
+        self._stops.plan_loaded(v, reason)
+        self._movement.go(v)

@@ -1,29 +1,29 @@
-"""Journal: the core's outputs besides commands, the event log and the custody ledger.
+"""Journal: the core's outputs besides commands, the domain events and the custody ledger.
 
-Every LogEntry kind the runtimes rely on is written here (see docs/traffic.md, "Event log"),
-and every custody event goes to the ledger port (if one is given) at the moment it happens.
+Every typed domain event (:mod:`orchestrator.domain.eventlog`) goes to the event sink, and every
+custody event to the ledger port (if one is given), at the moment it happens. The journal also
+numbers the seals the core issues for a reseal after inspection.
 """
 
 from __future__ import annotations
 
 from orchestrator.custody.events import CustodyEvent, CustodyEventKind, LedgerPort
-from orchestrator.lanegraph import LaneGraph, NodeId
-from orchestrator.ports import EventSink, LogEntry
+from orchestrator.ids import VehicleId
+from orchestrator.lanegraph import NodeId
+from orchestrator.ports import EventSink
 from orchestrator.state import ContainerRun
+from orchestrator.world import World
 
 __all__ = ["Journal"]
 
 
 class Journal:
-    def __init__(self, graph: LaneGraph, sink: EventSink, ledger: LedgerPort | None) -> None:
-        self.graph = graph
-        self.sink = sink
+    def __init__(self, world: World, sink: EventSink, ledger: LedgerPort | None) -> None:
+        self._world = world
+        self._nodes = world.graph.nodes
+        self.emit = sink.emit  # the sink's own method: one call per event, no wrapper
         self.ledger = ledger
-        self.now_s = 0.0
         self._reseals = 0
-
-    def log(self, kind: str, subject: str, message: str, **data: object) -> None:
-        self.sink.emit(LogEntry(self.now_s, kind, subject, message, data))
 
     def custody(
         self,
@@ -33,17 +33,17 @@ class Journal:
         seal: str | None,
         actor: str,
         *,
-        vehicle_id: str | None = None,
+        vehicle_id: VehicleId | None = None,
         side: str | None = None,
         **details: str,
     ) -> None:
         if self.ledger is None:
             return
-        n = self.graph.nodes[node]
+        n = self._nodes[node]
         self.ledger.append(
             CustodyEvent(
                 kind=kind,
-                t_s=self.now_s,
+                t_s=self._world.now_s,
                 container_id=c.id,
                 seal_number=seal,
                 vehicle_id=vehicle_id,
@@ -59,3 +59,7 @@ class Journal:
         """A fresh, single-use seal number for a reseal after inspection."""
         self._reseals += 1
         return f"BF-{side}{self._reseals:07d}"
+
+    def snapshot(self) -> dict[str, object]:
+        return {"reseals": self._reseals}
+

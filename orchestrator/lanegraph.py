@@ -24,6 +24,7 @@ __all__ = [
     "NodeId",
     "Side",
     "Station",
+    "StationId",
     "StationRole",
     "Zone",
     "ZoneId",
@@ -32,6 +33,7 @@ __all__ = [
 
 NodeId = NewType("NodeId", str)
 ZoneId = NewType("ZoneId", str)
+StationId = NewType("StationId", str)
 EdgeKey = tuple[NodeId, NodeId]
 
 
@@ -123,7 +125,7 @@ class Edge:
 
 @dataclass(frozen=True, slots=True)
 class Station:
-    id: str
+    id: StationId
     role: StationRole
     node: NodeId
     side: Side
@@ -156,7 +158,7 @@ class LaneGraph:
     nodes: Mapping[NodeId, Node]
     edges: Mapping[EdgeKey, Edge]
     zones: Mapping[ZoneId, Zone]
-    stations: Mapping[str, Station]
+    stations: Mapping[StationId, Station]
     gates: Mapping[str, Gate]
     metadata: Mapping[str, object] = field(default_factory=dict)
     graph: nx.DiGraph = field(init=False, repr=False)

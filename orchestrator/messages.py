@@ -3,6 +3,13 @@
 Every runtime (SimPy, ROS 2, the live server) turns what happens to it into these events, hands
 them to :meth:`orchestrator.core.Orchestrator.handle`, and carries out the commands it gets back
 (through a :class:`orchestrator.ports.VehicleGateway`). Times are seconds on the injected clock.
+
+Commands carry an identity (``command_id``), and each vehicle report names the command it
+answers (as Open-RMF's command ids and VDA 5050's orderId/orderUpdateId do): ``VehicleAtNode``
+names the Drive that granted the node, ``ActionDone`` the Perform or Charge it finishes, and
+``ScanCompleted`` (when the scanner knows it) the scan's Perform. The core refuses a report that
+answers a superseded, finished or unknown command (:class:`orchestrator.errors.StaleReportError`).
+What the core did in answer goes out as typed domain events (:mod:`orchestrator.domain.events`).
 """
 
 from __future__ import annotations
@@ -10,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from orchestrator.lanegraph import NodeId, Side
+from orchestrator.ids import CommandId, OrderId, VehicleId
+from orchestrator.lanegraph import NodeId, Side, StationId
 
 __all__ = [
     "ActionDone",
@@ -81,7 +89,7 @@ class VehicleJoined:
     """A vehicle is available at a node (fleet start-up, or back from a fault)."""
 
     t_s: float
-    vehicle_id: str
+    vehicle_id: VehicleId
     node: NodeId
     battery_kwh: float
 
@@ -91,21 +99,23 @@ class OrderArrived:
     """A container is ready for transport at an origin yard slot station."""
 
     t_s: float
-    order_id: str
+    order_id: OrderId
     container_id: str  # ISO 6346, validated by the core
     direction: Direction
-    origin_station: str
+    origin_station: StationId
     seal_numbers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class VehicleAtNode:
-    """The vehicle has reached ``node`` while executing a Drive (reported at every node)."""
+    """The vehicle has reached ``node`` while executing the Drive ``command_id`` (reported at
+    every node of its path)."""
 
     t_s: float
-    vehicle_id: str
+    vehicle_id: VehicleId
     node: NodeId
     battery_kwh: float
+    command_id: CommandId
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +128,7 @@ class VehicleFaulted:
     """
 
     t_s: float
-    vehicle_id: str
+    vehicle_id: VehicleId
     reason: str
 
 
@@ -129,24 +139,31 @@ class VehicleRecovered:
     action it was doing is commanded again."""
 
     t_s: float
-    vehicle_id: str
+    vehicle_id: VehicleId
     node: NodeId
     battery_kwh: float
 
 
 @dataclass(frozen=True, slots=True)
 class ActionDone:
+    """The vehicle finished the Perform or Charge ``command_id``."""
+
     t_s: float
-    vehicle_id: str
+    vehicle_id: VehicleId
     action: ActionKind
     battery_kwh: float
+    command_id: CommandId
 
 
 @dataclass(frozen=True, slots=True)
 class ScanCompleted:
+    """The NII scan of ``container_id`` is done; ``command_id`` is the scan's Perform when the
+    reporter knows it (a vehicle does; a stand-alone scanner may send None)."""
+
     t_s: float
     container_id: str
     outcome: ScanOutcome
+    command_id: CommandId | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,31 +246,37 @@ class Drive:
     last node and wait for the next Drive. It reports VehicleAtNode at every node it reaches.
     """
 
-    vehicle_id: str
+    vehicle_id: VehicleId
     path: tuple[NodeId, ...]
+    command_id: CommandId
 
 
 @dataclass(frozen=True, slots=True)
 class Stop:
     """Stay at the current node until a further command (held, waiting, or idle)."""
 
-    vehicle_id: str
+    vehicle_id: VehicleId
     reason: str
+    command_id: CommandId
 
 
 @dataclass(frozen=True, slots=True)
 class Perform:
     """Carry out an action at the current node; answer with ActionDone (and ScanCompleted)."""
 
-    vehicle_id: str
+    vehicle_id: VehicleId
     action: ActionKind
     container_id: str | None
+    command_id: CommandId
 
 
 @dataclass(frozen=True, slots=True)
 class Charge:
-    vehicle_id: str
+    """Charge to ``target_kwh`` at the current node; answer with ActionDone(CHARGE)."""
+
+    vehicle_id: VehicleId
     target_kwh: float
+    command_id: CommandId
 
 
 Command = Drive | Stop | Perform | Charge

@@ -1,15 +1,15 @@
 """Ports: what the core needs from a runtime, as typing Protocols.
 
-A runtime supplies a clock, a vehicle gateway, an event sink and a custody ledger; the core
-calls them and never touches SimPy, ROS, a database or the wall clock itself.
+A runtime supplies a clock, a vehicle gateway, an event sink and a custody ledger
+(:class:`orchestrator.custody.events.LedgerPort`); the core calls them and never touches SimPy,
+ROS, a database or the wall clock itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Protocol
 
+from orchestrator.domain.eventlog import DomainEvent, LogEntry
 from orchestrator.messages import Command
 
 __all__ = ["Clock", "EventSink", "LogEntry", "VehicleGateway"]
@@ -27,20 +27,10 @@ class VehicleGateway(Protocol):
     def send(self, command: Command) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    """One line of the run's event log: what happened and why, in words and in data.
+class EventSink(Protocol):
+    """Receives every typed domain event the core emits, in order, as it happens.
 
-    ``kind`` is a stable dotted name (``order.assigned``, ``risk.reroute``, ``traffic.wait``);
-    ``subject`` names the vehicle or container; ``data`` holds plain JSON-able values only.
+    The human event log is a rendering (:func:`orchestrator.domain.eventlog.log_entry`).
     """
 
-    t_s: float
-    kind: str
-    subject: str
-    message: str
-    data: Mapping[str, object] = field(default_factory=dict)
-
-
-class EventSink(Protocol):
-    def emit(self, entry: LogEntry) -> None: ...
+    def emit(self, event: DomainEvent) -> None: ...

@@ -1,7 +1,7 @@
 """Router: fastest paths on the lane graph from per-destination next-hop tables.
 
-For each cost profile (e.g. "time" for cleared vehicles, "time_no_border" for uncleared ones,
-"length" for energy estimates) and each destination node, one Dijkstra on the transposed graph
+For each cost profile (:class:`orchestrator.costs.Profile`: time for cleared vehicles, time
+without the border edges for uncleared ones, length for energy estimates) and each destination node, one Dijkstra on the transposed graph
 (``scipy.sparse.csgraph.dijkstra``, batched over many destinations at once) gives every node's
 next hop and remaining cost. Tables are computed lazily, cached, and dropped by
 :meth:`Router.invalidate` when closures or costs change. Following a route is O(path length);
@@ -17,7 +17,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from orchestrator.costs import EdgeCost
+from orchestrator.costs import EdgeCost, Profile
 from orchestrator.lanegraph import Edge, LaneGraph, NodeId
 
 __all__ = ["Router"]
@@ -30,7 +30,7 @@ class Router:
     def __init__(
         self,
         graph: LaneGraph,
-        profiles: Mapping[str, EdgeCost],
+        profiles: Mapping[Profile, EdgeCost],
         blocked: Callable[[Edge], bool] | None = None,
     ) -> None:
         """``profiles`` are static costs; ``blocked`` is the live closure test (re-read on
@@ -41,19 +41,19 @@ class Router:
         self._blocked = blocked
         self._keys = sorted(graph.edges)
         # profile -> (rows, cols, data, edge positions) of the transposed matrix, closures aside
-        self._static: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._static: dict[Profile, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self._open_mask: np.ndarray | None = None
         self._ids: list[NodeId] = sorted(graph.nodes)
         self._index: dict[NodeId, int] = {n: i for i, n in enumerate(self._ids)}
-        self._matrices: dict[str, csr_matrix] = {}
+        self._matrices: dict[Profile, csr_matrix] = {}
         # (profile, destination) -> (next-hop index per node or -1, cost per node or inf)
-        self._tables: dict[tuple[str, NodeId], tuple[list[int], list[float]]] = {}
-        self._arrays: dict[tuple[str, NodeId], np.ndarray] = {}
+        self._tables: dict[tuple[Profile, NodeId], tuple[list[int], list[float]]] = {}
+        self._arrays: dict[tuple[Profile, NodeId], np.ndarray] = {}
         self.version = 0  # bumped on every invalidation, for callers caching derived data
 
     @property
-    def profiles(self) -> list[str]:
-        return sorted(self._profiles)
+    def profiles(self) -> list[Profile]:
+        return sorted(self._profiles, key=lambda p: p.value)
 
     def invalidate(self) -> None:
         """Forget every table (closures or costs changed)."""
@@ -63,7 +63,7 @@ class Router:
         self._open_mask = None
         self.version += 1
 
-    def _static_arrays(self, profile: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _static_arrays(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         arrays = self._static.get(profile)
         if arrays is None:
             cost = self._profiles[profile]
@@ -91,7 +91,7 @@ class Router:
             self._static[profile] = arrays
         return arrays
 
-    def _matrix(self, profile: str) -> csr_matrix:
+    def _matrix(self, profile: Profile) -> csr_matrix:
         matrix = self._matrices.get(profile)
         if matrix is None:
             rows, cols, data, where = self._static_arrays(profile)
@@ -107,7 +107,7 @@ class Router:
             self._matrices[profile] = matrix
         return matrix
 
-    def prepare(self, profile: str, destinations: Iterable[NodeId]) -> None:
+    def prepare(self, profile: Profile, destinations: Iterable[NodeId]) -> None:
         """Compute the tables of all ``destinations`` not cached yet, in one batched run."""
         missing = sorted({d for d in destinations if (profile, d) not in self._tables})
         if not missing:
@@ -122,29 +122,29 @@ class Router:
             self._tables[(profile, dest)] = (nxt.tolist(), dist[row].tolist())
             self._arrays[(profile, dest)] = dist[row]
 
-    def _table(self, profile: str, dest: NodeId) -> tuple[list[int], list[float]]:
+    def _table(self, profile: Profile, dest: NodeId) -> tuple[list[int], list[float]]:
         table = self._tables.get((profile, dest))
         if table is None:
             self.prepare(profile, (dest,))
             table = self._tables[(profile, dest)]
         return table
 
-    def next_hop(self, profile: str, node: NodeId, dest: NodeId) -> NodeId | None:
+    def next_hop(self, profile: Profile, node: NodeId, dest: NodeId) -> NodeId | None:
         """The node after ``node`` on the best path to ``dest``; None if unreachable or there."""
         table = self._tables.get((profile, dest)) or self._table(profile, dest)
         nxt = table[0][self._index[node]]
         return None if nxt < 0 else self._ids[nxt]
 
-    def cost(self, profile: str, node: NodeId, dest: NodeId) -> float:
+    def cost(self, profile: Profile, node: NodeId, dest: NodeId) -> float:
         """Cost of the best path ``node -> dest`` (``inf`` if unreachable)."""
         table = self._tables.get((profile, dest)) or self._table(profile, dest)
         return table[1][self._index[node]]
 
-    def costs_to(self, profile: str, dest: NodeId) -> list[float]:
+    def costs_to(self, profile: Profile, dest: NodeId) -> list[float]:
         """Cost from every node (in :meth:`node_ids` order) to ``dest``."""
         return self._table(profile, dest)[1]
 
-    def cost_array(self, profile: str, dest: NodeId) -> np.ndarray:
+    def cost_array(self, profile: Profile, dest: NodeId) -> np.ndarray:
         """Like :meth:`costs_to`, as a numpy array (for vectorised dispatch costs)."""
         if (profile, dest) not in self._arrays:
             self.prepare(profile, (dest,))
@@ -153,7 +153,7 @@ class Router:
     def node_index(self, node: NodeId) -> int:
         return self._index[node]
 
-    def path(self, profile: str, source: NodeId, dest: NodeId) -> list[NodeId] | None:
+    def path(self, profile: Profile, source: NodeId, dest: NodeId) -> list[NodeId] | None:
         """The whole best path, or None when ``dest`` cannot be reached."""
         if source == dest:
             return [source]
@@ -169,7 +169,7 @@ class Router:
             node = hop
         return path
 
-    def edge_cost(self, profile: str, source: NodeId, target: NodeId) -> float | None:
+    def edge_cost(self, profile: Profile, source: NodeId, target: NodeId) -> float | None:
         edge = self._graph.edges[(source, target)]
         if self._blocked is not None and self._blocked(edge):
             return None

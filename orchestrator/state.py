@@ -1,15 +1,26 @@
-"""The core's live, mutable bookkeeping of vehicles and containers.
+"""The core's live records of vehicles and containers, and who may write which field.
 
 Records received from outside are frozen (:mod:`orchestrator.domain.records`); what changes
-event by event lives here, owned and mutated only by :class:`orchestrator.core.Orchestrator`.
+event by event lives here. Every field has one owner (the part that writes it; any part it was
+handed to may read it):
+
+- ``VehicleRun.lanes``: the traffic manager's record of where the vehicle is on the lane graph
+  and what it was granted (:class:`orchestrator.traffic.manager.LaneRecord`); only the
+  traffic manager writes it.
+- ``state``: the vehicle's state machine (legal transitions only, ``set_state``).
+- ``purpose``, ``target_station``, ``target_node``, ``waypoint_index``: the vehicle's next stop,
+  set by whoever decides it (stop policy, parking, idle moves, dispatch) through
+  :meth:`VehicleRun.head_for` / :meth:`VehicleRun.clear_target`.
+- ``order_id``, ``container_id``, ``dest_station``, ``home_station``: its job (dispatch round,
+  jobs, faults).
+- ``station``, ``depot``, ``profile``, ``wait_logged``, ``battery_kwh``: movement.
+- ``scan_acted``: jobs; ``fault``: faults.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from enum import Enum
 
-from orchestrator.domain.iso6346 import ContainerId
 from orchestrator.domain.records import TransportOrder
 from orchestrator.domain.states import (
     CONTAINER_TRANSITIONS,
@@ -20,8 +31,12 @@ from orchestrator.domain.states import (
     VehicleState,
     advance,
 )
-from orchestrator.lanegraph import EdgeKey, NodeId
+from orchestrator.costs import Profile
+from orchestrator.ids import ContainerId, OrderId, VehicleId
+from orchestrator.lanegraph import NodeId, StationId
 from orchestrator.risk_policy import RiskStatus
+from orchestrator.traffic.manager import LaneRecord
+from orchestrator.traffic.resources import Resource
 
 __all__ = ["ContainerRun", "Purpose", "VehicleRun"]
 
@@ -39,24 +54,20 @@ class Purpose(Enum):
     WAIT = "wait"  # no scanner/hold/buffer place free: back to a place it owns, wait there
     CIRCULATE = "circulate"  # no place free where it must go: keep moving on its side
 
+    __hash__ = object.__hash__
+
 
 class VehicleRun:
     __slots__ = (
-        "admitted",
         "battery_kwh",
         "container_id",
-        "current_edge",
         "depot",
         "dest_station",
         "fault",
         "home_station",
         "id",
-        "lane_edges",
-        "node",
-        "on_lanes",
+        "lanes",
         "order_id",
-        "path",
-        "prev_node",
         "profile",
         "purpose",
         "scan_acted",
@@ -65,35 +76,27 @@ class VehicleRun:
         "target_node",
         "target_station",
         "wait_logged",
-        "waiting_on",
         "waypoint_index",
     )
 
-    def __init__(self, vehicle_id: str, node: NodeId, battery_kwh: float) -> None:
+    def __init__(self, vehicle_id: VehicleId, lanes: LaneRecord, battery_kwh: float) -> None:
         self.id = vehicle_id
-        self.node = node
-        self.prev_node: NodeId | None = None
+        self.lanes = lanes  # written by the traffic manager only
         self.battery_kwh = battery_kwh
         self.state = VehicleState.IDLE
-        self.station: str | None = None  # station whose place it stands in (off the lanes)
-        self.on_lanes = False
-        self.admitted = False
-        self.path: deque[NodeId] = deque()  # granted nodes not reached yet
-        self.lane_edges: deque[EdgeKey] = deque()  # granted edges not left yet
-        self.current_edge: EdgeKey | None = None  # edge it stands at the end of, on the lanes
+        self.station: StationId | None = None  # station whose place it stands in (off the lanes)
         self.purpose: Purpose | None = None
-        self.target_station: str | None = None
+        self.target_station: StationId | None = None
         self.target_node: NodeId | None = None
-        self.dest_station: str | None = None  # reserved delivery place for the whole job
+        self.dest_station: StationId | None = None  # reserved delivery place for the whole job
         # The pick-up place, kept until the border is crossed: a loaded vehicle always owns a
         # place on the side it is on, so it never has to wait on the lanes for one.
-        self.home_station: str | None = None
+        self.home_station: StationId | None = None
         self.depot: NodeId | None = None  # where it joined, if off the lanes but not a station
-        self.order_id: str | None = None
+        self.order_id: OrderId | None = None
         self.container_id: ContainerId | None = None
-        self.profile = "time"
-        self.waiting_on: str | None = None
-        self.wait_logged: tuple[NodeId, str] | None = None
+        self.profile = Profile.TIME
+        self.wait_logged: tuple[NodeId, Resource] | None = None  # last wait logged
         self.waypoint_index = 0
         self.scan_acted = False
         self.fault: str | None = None  # why it is out of service (VehicleFaulted), else None
@@ -101,14 +104,18 @@ class VehicleRun:
     def set_state(self, new: VehicleState) -> None:
         self.state = advance(VEHICLE_TRANSITIONS, self.state, new, f"vehicle {self.id}")
 
-    @property
-    def moving(self) -> bool:
-        return bool(self.path)
+    def head_for(
+        self, purpose: Purpose | None, station: StationId | None, node: NodeId | None
+    ) -> None:
+        """Set the next stop: why, which station (if any) and which node."""
+        self.purpose = purpose
+        self.target_station = station
+        self.target_node = node
 
-    @property
-    def plan_end(self) -> NodeId:
-        """Where the vehicle will stand when its granted path is done."""
-        return self.path[-1] if self.path else self.node
+    def clear_target(self) -> None:
+        self.purpose = None
+        self.target_station = None
+        self.target_node = None
 
 
 class ContainerRun:
@@ -132,7 +139,7 @@ class ContainerRun:
         self.state = ContainerState.WAITING
         self.order_state = OrderState.OPEN
         self.risk = risk
-        self.vehicle_id: str | None = None
+        self.vehicle_id: VehicleId | None = None
         self.crossed = False
         self.hold_cause = ""  # why the next hold is placed (verdict, scan, seal)
         self.loaded = False

@@ -1,106 +1,166 @@
-"""Read-only views of the core's state for runtimes, KPIs and the control room, and the
-lookups that validate an event's ids (raising before anything changes)."""
+"""Read-only views of the core's state, for runtimes, KPIs, the bridge and the control room.
+
+Nothing here changes anything. Unknown ids raise the core's usual errors (naming the id).
+"""
 
 from __future__ import annotations
 
-from orchestrator.domain.iso6346 import ContainerId, parse_container_number
+from orchestrator import lookups
+from orchestrator.closures import Closures
+from orchestrator.domain.records import ContainerView
 from orchestrator.domain.states import ContainerState, OrderState, VehicleState
-from orchestrator.errors import (
-    UnexpectedEventError,
-    UnknownContainerError,
-    UnknownVehicleError,
-)
+from orchestrator.errors import UnknownContainerError
+from orchestrator.ids import ContainerId, OrderId, VehicleId
 from orchestrator.jobs import Jobs
 from orchestrator.lanegraph import NodeId
 from orchestrator.messages import RiskLevel
 from orchestrator.ports import Clock
-from orchestrator.state import ContainerRun, VehicleRun
+from orchestrator.risk_policy import RiskStatus
+from orchestrator.traffic.manager import TrafficManager
+from orchestrator.world import World
 
 __all__ = ["Views"]
 
 
-class Views(Jobs):
-    _clock: Clock
-
-    # ------------------------------------------------------------------ read-only views
+class Views:
+    def __init__(
+        self, world: World, clock: Clock, traffic: TrafficManager, closures: Closures, jobs: Jobs
+    ) -> None:
+        self._world = world
+        self._clock = clock
+        self._traffic = traffic
+        self._closures = closures
+        self._jobs = jobs
 
     def now(self) -> float:
         return self._clock.now_s()
 
+    # ------------------------------------------------------------------ vehicles
+
+    def vehicle_ids(self) -> list[VehicleId]:
+        return sorted(self._world.vehicles)
+
+    def has_vehicle(self, vehicle_id: str) -> bool:
+        return VehicleId(vehicle_id) in self._world.vehicles
+
     def vehicle_state(self, vehicle_id: str) -> VehicleState:
-        return self._vehicle(vehicle_id).state
+        return lookups.vehicle(self._world, vehicle_id).state
 
     def vehicle_node(self, vehicle_id: str) -> NodeId:
-        return self._vehicle(vehicle_id).node
+        return lookups.vehicle(self._world, vehicle_id).lanes.node
 
     def vehicle_route(self, vehicle_id: str) -> tuple[NodeId, ...]:
         """The node it was last reported at, then the granted nodes it has not reached yet."""
-        v = self._vehicle(vehicle_id)
-        return (v.node, *v.path)
+        lanes = lookups.vehicle(self._world, vehicle_id).lanes
+        return (lanes.node, *lanes.path)
 
-    def vehicle_ids(self) -> list[str]:
-        return sorted(self.vehicles)
+    def vehicle_battery_kwh(self, vehicle_id: str) -> float:
+        return lookups.vehicle(self._world, vehicle_id).battery_kwh
 
-    def container_state(self, container_id: str) -> ContainerState:
-        return self._container(container_id).state
-
-    def risk_level(self, container_id: str) -> RiskLevel:
-        return self._container(container_id).risk.level
-
-    def is_cleared(self, container_id: str) -> bool:
-        return self._container(container_id).risk.cleared
-
-    def is_held(self, container_id: str) -> bool:
-        return self._container(container_id).risk.held
-
-    def order_state(self, order_id: str) -> OrderState:
-        cid = self.orders.get(order_id)
-        if cid is None:
-            raise UnknownContainerError(f"order {order_id!r} is unknown")
-        return self.containers[cid].order_state
+    def faulted_vehicles(self) -> dict[VehicleId, str]:
+        """Vehicles out of service, with the reason given."""
+        vehicles = self._world.vehicles
+        return {vid: v.fault for vid, v in sorted(vehicles.items()) if v.fault is not None}
 
     @property
     def admission_limit(self) -> int:
-        return self.traffic.admission_limit
+        return self._traffic.admission_limit
 
     def vehicles_on_lanes(self) -> int:
-        return self.traffic.on_lanes_count()
+        return self._traffic.on_lanes_count()
+
+    # ------------------------------------------------------------------ containers, orders
+
+    def container_state(self, container_id: str) -> ContainerState:
+        return lookups.container(self._world, container_id).state
+
+    def risk_level(self, container_id: str) -> RiskLevel:
+        return lookups.container(self._world, container_id).risk.level
+
+    def risk_status(self, container_id: str) -> RiskStatus:
+        """The container's risk status (also for a verdict kept until its order arrives)."""
+        cid = ContainerId(container_id)
+        early = self._world.early_verdicts.get(cid)
+        if early is not None:
+            return early
+        return lookups.container(self._world, container_id).risk
+
+    def is_cleared(self, container_id: str) -> bool:
+        return lookups.container(self._world, container_id).risk.cleared
+
+    def is_held(self, container_id: str) -> bool:
+        return lookups.container(self._world, container_id).risk.held
+
+    def container_view(self, container_id: str) -> ContainerView | None:
+        """Where the container is and what the core knows of it (None: no order for it)."""
+        c = self._world.containers.get(ContainerId(container_id))
+        if c is None:
+            return None
+        node = None
+        if c.vehicle_id is not None and c.loaded:
+            node = str(self._world.vehicles[c.vehicle_id].lanes.node)
+        return ContainerView(
+            state=c.state.value,
+            vehicle_id=c.vehicle_id if c.loaded else None,
+            node=node,
+            crossed=bool(c.crossed),
+            held=bool(c.risk.held),
+            hold_side=c.risk.hold_side.value if c.risk.hold_side else None,
+            core_level=c.risk.level.value,
+            cleared=bool(c.risk.cleared),
+        )
+
+    def container_node(self, container_id: str) -> NodeId | None:
+        """The node the container is at (its vehicle's, or its pick-up's); None if unknown."""
+        c = self._world.containers.get(ContainerId(container_id))
+        return None if c is None else self._jobs.where(c)
+
+    def crossed_or_delivered(self) -> set[ContainerId]:
+        return {
+            cid
+            for cid, c in self._world.containers.items()
+            if c.crossed or c.state is ContainerState.DELIVERED
+        }
+
+    def has_order(self, order_id: str) -> bool:
+        return OrderId(order_id) in self._world.orders.container_of
+
+    def order_state(self, order_id: str) -> OrderState:
+        return self._world.containers[self.order_container(order_id)].order_state
+
+    def order_container(self, order_id: str) -> ContainerId:
+        cid = self._world.orders.container_of.get(OrderId(order_id))
+        if cid is None:
+            raise UnknownContainerError(f"order {order_id!r} is unknown")
+        return cid
+
+    def carrier(self, container_id: str) -> VehicleId | None:
+        """The vehicle assigned to (or carrying) the container, if any."""
+        return lookups.container(self._world, container_id).vehicle_id
+
+    # ------------------------------------------------------------------ lanes, counts
+
+    def closed_lanes(self) -> frozenset[str]:
+        return frozenset(self._closures.lanes)
+
+    def closed_zones(self) -> frozenset[str]:
+        return frozenset(self._closures.zones)
+
+    @property
+    def lane_ids(self) -> frozenset[str]:
+        return self._closures.lane_ids
 
     def counts(self) -> dict[str, int]:
         """KPIs: orders by state, active holds, vehicles by state."""
+        world = self._world
         out: dict[str, int] = {f"orders_{s.value}": 0 for s in OrderState}
-        for c in self.containers.values():
+        for c in world.containers.values():
             out[f"orders_{c.order_state.value}"] += 1
-        out["holds_active"] = sum(1 for c in self.containers.values() if c.risk.held)
+        out["holds_active"] = sum(1 for c in world.containers.values() if c.risk.held)
         for s in VehicleState:
             out[f"vehicles_{s.value}"] = 0
-        for v in self.vehicles.values():
+        for v in world.vehicles.values():
             out[f"vehicles_{v.state.value}"] += 1
         out["vehicles_on_lanes"] = self.vehicles_on_lanes()
-        out["vehicles_out_of_service"] = sum(1 for v in self.vehicles.values() if v.fault)
+        out["vehicles_out_of_service"] = sum(1 for v in world.vehicles.values() if v.fault)
         return out
-
-    # ------------------------------------------------------------------ validation helpers
-
-    def _vehicle(self, vehicle_id: str) -> VehicleRun:
-        v = self.vehicles.get(vehicle_id)
-        if v is None:
-            raise UnknownVehicleError(
-                f"vehicle {vehicle_id!r} is unknown: send VehicleJoined for it first"
-            )
-        return v
-
-    def _container(self, container_id: str) -> ContainerRun:
-        c = self.containers.get(ContainerId(container_id))
-        if c is None:
-            cid = parse_container_number(container_id)
-            c = self.containers.get(cid)
-            if c is None:
-                raise UnknownContainerError(
-                    f"container {cid} has no transport order: send OrderArrived for it first"
-                )
-        return c
-
-    def _node(self, node: NodeId) -> None:
-        if node not in self.graph.nodes:
-            raise UnexpectedEventError(f"node {node!r} is not on the lane graph {self.graph.name}")

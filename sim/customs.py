@@ -3,7 +3,7 @@
 For every container the model sends the first verdict after its latency and, for a share of
 them, a second different verdict later (which may reach the vehicle mid-route). It answers
 scans with the pre-drawn outcome, reads seals at the gates, and plays the officer who reacts to
-the core's ``hold.placed`` log entry: after the inspection and release time it sends
+the core's HoldPlaced event: after the inspection and release time it sends
 ``HoldReleased``. It also keeps its OWN record of what it has cleared, independently of the
 core, which :class:`~sim.invariants.InvariantMonitor` uses to count uncleared crossings.
 
@@ -31,7 +31,9 @@ from orchestrator.messages import (
     SealChecked,
     VerdictIssued,
 )
-from orchestrator.ports import LogEntry
+from orchestrator.domain.customs_events import HoldLifted, HoldPlaced
+from orchestrator.domain.eventlog import DomainEvent
+from orchestrator.domain.events import OrderDelivered, OrderPickedUp
 from sim.arrivals import Arrival
 from sim.scenario import CustomsSpec
 from sim.simtypes import ProcessGen
@@ -198,30 +200,24 @@ class CustomsModel:
 
     # ------------------------------------------------------------------------- log reactions
 
-    def on_log(self, entry: LogEntry) -> None:
-        """React to the core's log: officers to holds, the scanner queue to scan requests."""
-        kind = entry.kind
-        if kind == "hold.placed":
-            cid = str(entry.data.get("container_id", entry.subject))
-            rec = self.records.get(cid)
+    def on_event(self, event: DomainEvent) -> None:
+        """React to the core: officers to holds, the scanner queue to loads and deliveries."""
+        if isinstance(event, HoldPlaced):
+            rec = self.records.get(event.container_id)
             if rec is not None and not rec.release_pending:
                 rec.on_hold = True
                 rec.release_pending = True
-                side = Side(str(entry.data.get("side", rec.arrival.direction.origin.value)))
-                self.env.process(self._officer(rec, side))
-        elif kind == "hold.released":
-            cid = str(entry.data.get("container_id", entry.subject))
-            rec = self.records.get(cid)
+                self.env.process(self._officer(rec, event.side))
+        elif isinstance(event, HoldLifted):
+            rec = self.records.get(event.container_id)
             if rec is not None:
                 rec.on_hold = False
-        elif kind == "order.picked_up":
-            cid = str(entry.data.get("container_id", entry.subject))
-            self._loaded.add(cid)
-            self._refresh_queue(cid)
-        elif kind == "order.delivered":
-            cid = str(entry.data.get("container_id", entry.subject))
-            self._loaded.discard(cid)
-            self._refresh_queue(cid)
+        elif isinstance(event, OrderPickedUp):
+            self._loaded.add(event.container_id)
+            self._refresh_queue(event.container_id)
+        elif isinstance(event, OrderDelivered):
+            self._loaded.discard(event.container_id)
+            self._refresh_queue(event.container_id)
 
     def _officer(self, rec: ClearanceRecord, side: Side) -> ProcessGen:
         first = rec.release_t_s < 0.0

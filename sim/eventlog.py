@@ -1,18 +1,22 @@
-"""The run's event log: the core's LogEntry records as deterministic JSON lines.
+"""The run's event log: the core's typed domain events as deterministic JSON lines.
 
-No wall-clock values, keys sorted, floats rounded to a fixed number of decimals, so the same
-scenario and seed give a byte-identical file. The sink fans each entry out to the listeners the
-runtime registers (KPI accumulator, customs officers) before storing it.
+:class:`RunLog` is the core's event sink. It fans each domain event out to the listeners the
+runtime registers (KPIs, customs officers, invariant monitor), counts every line's kind, and
+renders the lines lazily (:func:`orchestrator.domain.eventlog.log_entry`), off the simulation's
+hot path. The runtime adds lines of its own with :meth:`RunLog.note` (invariant violations, an
+empty battery). No wall-clock values, keys sorted, floats rounded to a fixed number of
+decimals, so the same scenario and seed give a byte-identical file.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from enum import Enum
 from pathlib import Path
 
-from orchestrator.ports import LogEntry
+from orchestrator.domain.eventlog import DomainEvent, LogEntry, log_entry
 
 __all__ = ["RunLog", "canonical", "dumps"]
 
@@ -46,41 +50,58 @@ def dumps(value: object, *, indent: int | None = None) -> str:
 
 
 class RunLog:
-    """EventSink that keeps entries, tells listeners about each one, and renders JSON lines.
-
-    Entries are encoded lazily (when ``lines`` is read), off the simulation's hot path; the
-    data mapping is copied at emission so later changes by the emitter cannot leak in.
-    """
+    """EventSink that keeps the events, tells listeners about each, and renders JSON lines."""
 
     def __init__(self, keep_lines: bool = True) -> None:
         self.count = 0
+        self.kinds: Counter[str] = Counter()  # lines per kind, the core's and the runtime's
         self._keep = keep_lines
-        self._pending: list[tuple[float, str, str, str, dict[str, object]]] = []
+        self._pending: list[DomainEvent | LogEntry] = []
         self._lines: list[str] = []
-        self._listeners: list[Callable[[LogEntry], None]] = []
+        self._listeners: list[Callable[[DomainEvent], None]] = []
 
-    def listen(self, listener: Callable[[LogEntry], None]) -> None:
+    def listen(self, listener: Callable[[DomainEvent], None]) -> None:
         self._listeners.append(listener)
 
-    def emit(self, entry: LogEntry) -> None:
+    def emit(self, event: DomainEvent) -> None:
+        """The core's event sink."""
         self.count += 1
+        self.kinds[event.kind] += 1
         for listener in self._listeners:
-            listener(entry)
+            listener(event)
+        if self._keep:
+            self._pending.append(event)  # frozen: rendered later, as it is now
+
+    def note(self, entry: LogEntry) -> None:
+        """A line of the runtime's own (not a core event; listeners do not hear it)."""
+        self.count += 1
+        self.kinds[entry.kind] += 1
         if self._keep:
             self._pending.append(
-                (entry.t_s, entry.kind, entry.subject, entry.message, dict(entry.data))
+                LogEntry(entry.t_s, entry.kind, entry.subject, entry.message, dict(entry.data))
             )
 
     @property
     def lines(self) -> list[str]:
         """The log so far, one canonical JSON object per entry."""
         if self._pending:
-            keys = ("t_s", "kind", "subject", "message", "data")
-            self._lines.extend(dumps(dict(zip(keys, e, strict=True))) for e in self._pending)
+            for item in self._pending:
+                e = item if isinstance(item, LogEntry) else log_entry(item)
+                self._lines.append(
+                    dumps(
+                        {
+                            "t_s": e.t_s,
+                            "kind": e.kind,
+                            "subject": e.subject,
+                            "message": e.message,
+                            "data": e.data,
+                        }
+                    )
+                )
             self._pending.clear()
         return self._lines
 
-    def kinds(self) -> list[str]:
+    def kinds_in_order(self) -> list[str]:
         return [json.loads(line)["kind"] for line in self.lines]
 
     def write(self, path: Path) -> None:

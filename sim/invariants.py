@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from orchestrator.domain.eventlog import DomainEvent, LogEntry
+from orchestrator.domain.traffic_events import VehicleWaiting
 from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph, StationRole
-from orchestrator.ports import LogEntry
+from orchestrator.traffic.resources import Resource, ResourceKind
 from sim.simtypes import ProcessGen
 
 if TYPE_CHECKING:
@@ -74,7 +76,7 @@ class InvariantMonitor:
         self.moves = 0  # progress counter for the watchdog
         self.battery_empty_events = 0
         self._empty: set[str] = set()
-        self._waits_for: dict[str, str] = {}  # vehicle -> resource it last waited for
+        self._waits_for: dict[str, Resource] = {}  # vehicle -> resource it last waited for
 
     # ---------------------------------------------------------------------------- positions
 
@@ -207,21 +209,18 @@ class InvariantMonitor:
 
     # ----------------------------------------------------------------------------- watchdog
 
-    def on_log(self, entry: LogEntry) -> None:
-        """Remember what each vehicle waits for (the core's ``traffic.wait`` entries)."""
-        if entry.kind == "traffic.wait":
-            resource = entry.data.get("resource")
-            if isinstance(resource, str):
-                self._waits_for[str(entry.data.get("vehicle_id", entry.subject))] = resource
+    def on_event(self, event: DomainEvent) -> None:
+        """Remember what each vehicle waits for (the core's VehicleWaiting events)."""
+        if isinstance(event, VehicleWaiting) and event.resource is not None:
+            self._waits_for[event.vehicle_id] = event.resource
 
-    def _holders(self, resource: str) -> list[str]:
+    def _holders(self, resource: Resource) -> list[str]:
         """Vehicles that physically occupy ``resource`` (by this monitor's own positions)."""
-        kind, _, name = resource.partition(":")
-        if kind == "edge":
-            src, _, dst = name.partition("->")
-            return sorted(v for v, e in self._standing.items() if e.key == (src, dst))
-        if kind == "lane":
-            return sorted(v for v, e in self._standing.items() if e.lane_id == name)
+        if resource.kind is ResourceKind.LANE and resource.edge is not None:
+            key = resource.edge.key
+            return sorted(v for v, e in self._standing.items() if e.key == key)
+        if resource.kind is ResourceKind.EXCLUSIVE:
+            return sorted(v for v, e in self._standing.items() if e.lane_id == resource.name)
         return []
 
     def wait_for_cycle(self) -> list[str]:

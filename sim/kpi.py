@@ -1,7 +1,8 @@
 """KPIs of a run: accumulated from the core's log entries and the runtime's own counters.
 
-:class:`KpiAccumulator` listens to the event log while the run goes (deliveries per direction
-and crossing times, holds, reroutes, order backlog) and :meth:`KpiAccumulator.summary` adds the
+:class:`KpiAccumulator` listens to the core's typed domain events while the run goes
+(deliveries per direction and crossing times, holds, reroutes, order backlog; the event log's
+count of lines per kind) and :meth:`KpiAccumulator.summary` adds the
 vehicles' utilisation, empty-run share and energy, the scanner queue from the customs model and
 the three invariant counters; a run with breakdowns scheduled also gets a ``faults`` section
 (breakdowns, out-of-service hours, orders returned, containers stranded). The summary holds no
@@ -11,10 +12,21 @@ wall-clock values: it is part of the byte-identical JSON.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from orchestrator.ports import LogEntry
+from orchestrator.domain.customs_events import HoldLifted, HoldPlaced, Rerouted, ScanResult
+from orchestrator.domain.eventlog import DomainEvent
+from orchestrator.domain.events import (
+    ContainerStranded,
+    OrderDelivered,
+    OrderPickedUp,
+    OrderReceived,
+    OrderReturned,
+    VehicleBackInService,
+    VehicleOutOfService,
+)
+from orchestrator.domain.traffic_events import VehicleWaiting
 
 if TYPE_CHECKING:
     from sim.customs import CustomsModel
@@ -36,8 +48,9 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 class KpiAccumulator:
-    def __init__(self) -> None:
-        self.kinds: Counter[str] = Counter()
+    def __init__(self, kinds: Counter[str]) -> None:
+        self.kinds = kinds  # the event log's lines per kind (it counts them): log_kinds
+        self.events: Counter[type] = Counter()  # the core's domain events per type
         self.delivered: Counter[str] = Counter()
         self.crossing_times_s: list[float] = []
         self.delivery_times_s: list[tuple[float, str]] = []  # (t_s, direction)
@@ -47,53 +60,70 @@ class KpiAccumulator:
         self.backlog: list[tuple[float, int]] = [(0.0, 0)]  # orders not yet picked up
         self.holds_active: list[tuple[float, int]] = [(0.0, 0)]
         self._holds = 0
-        self.lane_waits: Counter[str] = Counter()  # node/edge -> traffic.wait entries
+        self.lane_waits: Counter[str] = Counter()  # node -> traffic.wait entries
         self._faulted_at: dict[str, float] = {}  # vehicle -> when it went out of service
         self.out_of_service_s = 0.0  # finished faults only; summary adds the open ones
+        self._on: dict[type, Callable[[Any], None]] = {
+            OrderDelivered: self._delivered,
+            OrderReceived: self._received,
+            OrderPickedUp: self._picked_up,
+            HoldPlaced: self._hold_placed,
+            HoldLifted: self._hold_lifted,
+            VehicleWaiting: self._waiting,
+            VehicleOutOfService: self._faulted,
+            VehicleBackInService: self._recovered,
+        }
 
-    def on_log(self, entry: LogEntry) -> None:
-        kind = entry.kind
-        self.kinds[kind] += 1
-        if kind == "order.delivered":
-            direction = str(entry.data.get("direction", "?"))
-            self.delivered[direction] += 1
-            t_cross = entry.data.get("crossing_time_s")
-            if isinstance(t_cross, int | float):
-                self.crossing_times_s.append(float(t_cross))
-            self.delivery_times_s.append((entry.t_s, direction))
-            self.delivered_ids.add(str(entry.data.get("container_id", entry.subject)))
-        elif kind == "order.received":
-            self.received += 1
-            self.backlog.append((entry.t_s, self.received - self.picked_up))
-        elif kind == "order.picked_up":
-            self.picked_up += 1
-            self.backlog.append((entry.t_s, self.received - self.picked_up))
-        elif kind == "hold.placed":
-            self._holds += 1
-            self.holds_active.append((entry.t_s, self._holds))
-        elif kind == "hold.released":
-            self._holds = max(0, self._holds - 1)
-            self.holds_active.append((entry.t_s, self._holds))
-        elif kind == "traffic.wait":
-            where = entry.data.get("node", entry.data.get("edge", entry.subject))
-            self.lane_waits[str(where)] += 1
-        elif kind == "vehicle.faulted":
-            self._faulted_at[str(entry.data.get("vehicle_id", entry.subject))] = entry.t_s
-        elif kind == "vehicle.recovered":
-            t0 = self._faulted_at.pop(str(entry.data.get("vehicle_id", entry.subject)), None)
-            if t0 is not None:
-                self.out_of_service_s += entry.t_s - t0
+    def on_event(self, event: DomainEvent) -> None:
+        self.events[type(event)] += 1
+        handler = self._on.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def _delivered(self, e: OrderDelivered) -> None:
+        direction = e.direction.value
+        self.delivered[direction] += 1
+        self.crossing_times_s.append(float(e.crossing_time_s))
+        self.delivery_times_s.append((e.t_s, direction))
+        self.delivered_ids.add(e.container_id)
+
+    def _received(self, e: OrderReceived) -> None:
+        self.received += 1
+        self.backlog.append((e.t_s, self.received - self.picked_up))
+
+    def _picked_up(self, e: OrderPickedUp) -> None:
+        self.picked_up += 1
+        self.backlog.append((e.t_s, self.received - self.picked_up))
+
+    def _hold_placed(self, e: HoldPlaced) -> None:
+        self._holds += 1
+        self.holds_active.append((e.t_s, self._holds))
+
+    def _hold_lifted(self, e: HoldLifted) -> None:
+        self._holds = max(0, self._holds - 1)
+        self.holds_active.append((e.t_s, self._holds))
+
+    def _waiting(self, e: VehicleWaiting) -> None:
+        self.lane_waits[str(e.node)] += 1
+
+    def _faulted(self, e: VehicleOutOfService) -> None:
+        self._faulted_at[e.vehicle_id] = e.t_s
+
+    def _recovered(self, e: VehicleBackInService) -> None:
+        t0 = self._faulted_at.pop(e.vehicle_id, None)
+        if t0 is not None:
+            self.out_of_service_s += e.t_s - t0
 
     def faults(self, *, duration_s: float, scheduled: int) -> dict[str, object]:
         """The ``faults`` KPI section (faults still open count up to ``duration_s``)."""
         open_s = sum(duration_s - t0 for t0 in self._faulted_at.values())
         return {
             "scheduled": scheduled,
-            "faults": self.kinds["vehicle.faulted"],
-            "recovered": self.kinds["vehicle.recovered"],
+            "faults": self.events[VehicleOutOfService],
+            "recovered": self.events[VehicleBackInService],
             "out_of_service_h": (self.out_of_service_s + open_s) / 3600.0,
-            "orders_returned": self.kinds["order.returned"],
-            "containers_stranded": self.kinds["container.stranded"],
+            "orders_returned": self.events[OrderReturned],
+            "containers_stranded": self.events[ContainerStranded],
         }
 
     def summary(
@@ -149,11 +179,11 @@ class KpiAccumulator:
                 "charged": sum(v.charged_kwh for v in fleet),
             },
             "customs": {
-                "holds": self.kinds["hold.placed"],
-                "releases": self.kinds["hold.released"],
-                "reroutes": self.kinds["risk.reroute"],
+                "holds": self.events[HoldPlaced],
+                "releases": self.events[HoldLifted],
+                "reroutes": self.events[Rerouted],
                 "verdicts_sent": customs.verdicts_sent,
-                "scans": self.kinds["scan.done"],
+                "scans": self.events[ScanResult],
                 "seal_mismatches": customs.seal_mismatches,
             },
             "scanner_queue": {

@@ -43,7 +43,7 @@ from sim.vehicle import AgvState, VirtualAGV, edge_table
 
 if TYPE_CHECKING:
     from orchestrator.custody.events import LedgerPort
-    from orchestrator.ports import LogEntry
+    from orchestrator.domain.eventlog import DomainEvent
 
 __all__ = ["CoreFactory", "RunResult", "Simulation", "start_nodes"]
 
@@ -116,7 +116,7 @@ class Simulation:
         ledger: LedgerPort | None = None,
         keep_log: bool = True,
         record_delays: bool = False,
-        extra_listeners: tuple[Callable[[LogEntry], None], ...] = (),
+        extra_listeners: tuple[Callable[[DomainEvent], None], ...] = (),
         core_factory: CoreFactory | None = None,
         arrivals: list[Arrival] | None = None,
     ) -> None:
@@ -138,19 +138,19 @@ class Simulation:
             self.env = simpy.Environment()
         env = self.env
         self.log = RunLog(keep_log)
-        self.kpi = KpiAccumulator()
-        self.log.listen(self.kpi.on_log)
+        self.kpi = KpiAccumulator(self.log.kinds)
+        self.log.listen(self.kpi.on_event)
         self.customs = CustomsModel(
             env, scenario.customs, self.deliver, stream(scenario.seed, "officers")
         )
-        self.log.listen(self.customs.on_log)
+        self.log.listen(self.customs.on_event)
         for listener in extra_listeners:
             self.log.listen(listener)
         fleet = scenario.fleet
         self.monitor = InvariantMonitor(
-            env, graph, fleet.vehicle_length_m + fleet.headway_m, self.customs, self.log.emit
+            env, graph, fleet.vehicle_length_m + fleet.headway_m, self.customs, self.log.note
         )
-        self.log.listen(self.monitor.on_log)
+        self.log.listen(self.monitor.on_event)
         if core_factory is None:
             self.core: CorePort = build_core(
                 graph,

@@ -4,7 +4,10 @@
 adapter will: a command is recorded and the vehicle's process wakes up; nothing calls back into
 the core synchronously. Driving reports ``VehicleAtNode`` at every node (and the gate seal reads
 before it); a path extended in answer at the same simulated time continues without braking.
-Actions report ``ActionDone`` (a scan first reports ``ScanCompleted``). Battery: kWh per km
+Actions report ``ActionDone`` (a scan first reports ``ScanCompleted``). Every report names the
+command it answers: a node report the Drive that granted the edge just driven (a Drive that
+extends the route on the way applies from the next edge on), an action report its Perform or
+Charge. Battery: kWh per km
 while driving plus an idle base load all the time; charging at the station's power.
 
 Faults (:meth:`VirtualAGV.fault`, driven by the runner's schedule): the vehicle reports
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from orchestrator.ids import CommandId, VehicleId
 from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph, NodeId
 from orchestrator.messages import (
     ActionDone,
@@ -83,7 +87,7 @@ class VirtualAGV:
     def __init__(
         self,
         env: simpy.Environment,
-        vehicle_id: str,
+        vehicle_id: VehicleId,
         *,
         node: NodeId,
         graph: LaneGraph,
@@ -110,6 +114,8 @@ class VirtualAGV:
         self._monitor = monitor
         self._gates = gate_nodes
         self._route: deque[NodeId] = deque()
+        self._drive_id = CommandId(0)  # the Drive the route's nodes belong to
+        self._edge_cmd = CommandId(0)  # the Drive that granted the edge being driven
         self._moving = False
         self._queue: deque[Command] = deque()
         self._wake: simpy.Event | None = None
@@ -145,6 +151,7 @@ class VirtualAGV:
             )
         if isinstance(command, Drive) and self._moving:
             self._replace_route(command.path)
+            self._drive_id = command.command_id
         elif isinstance(command, Stop):
             if self._moving:
                 self._route.clear()  # stop at the node the vehicle is heading to
@@ -242,6 +249,7 @@ class VirtualAGV:
                 "a Drive path must follow the lane graph's directed edges"
             )
         edge, vmax, self._edge_kwh = info
+        self._edge_cmd = self._drive_id
         state = AgvState.LOADED if self.container else AgvState.EMPTY
         if state is not self.state:
             self._set_state(state)
@@ -286,7 +294,7 @@ class VirtualAGV:
         if self.container is not None and target in self._gates:
             for event in self._customs.read_seals(self.container, target, env_now=now):
                 self._deliver(event)
-        self._deliver(VehicleAtNode(now, self.id, target, battery))
+        self._deliver(VehicleAtNode(now, self.id, target, battery, self._edge_cmd))
 
     def _execute(self, command: Command) -> ProcessGen:
         spec = self._spec
@@ -298,6 +306,7 @@ class VirtualAGV:
                     f"node {self.node!r}"
                 )
             self._route = deque(command.path[1:])
+            self._drive_id = command.command_id
             self._moving = bool(self._route)
             return
         if isinstance(command, Charge | Perform) and (
@@ -323,7 +332,9 @@ class VirtualAGV:
             self.charged_kwh += need + spec.idle_kw * dt_s / 3600.0
             self._monitor.battery_charged(self)
             self._monitor.progress()
-            self._deliver(ActionDone(env.now, self.id, ActionKind.CHARGE, self.battery_kwh))
+            self._deliver(
+                ActionDone(env.now, self.id, ActionKind.CHARGE, self.battery_kwh, command.command_id)
+            )
             return
         if not isinstance(command, Perform):
             return
@@ -355,9 +366,9 @@ class VirtualAGV:
         elif action is ActionKind.SCAN:
             cid = command.container_id or self.container or ""
             outcome = self._customs.scan_outcome(cid, env.now)
-            self._deliver(ScanCompleted(env.now, cid, outcome))
+            self._deliver(ScanCompleted(env.now, cid, outcome, command.command_id))
         self._monitor.progress()
-        self._deliver(ActionDone(env.now, self.id, action, self.battery_now()))
+        self._deliver(ActionDone(env.now, self.id, action, self.battery_now(), command.command_id))
 
     # --------------------------------------------------------------------------------- faults
 

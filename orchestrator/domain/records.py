@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from orchestrator.domain.iso6346 import ContainerId
 from orchestrator.domain.seals import Seal
+from orchestrator.ids import OrderId
+from orchestrator.lanegraph import StationId
 from orchestrator.messages import Direction
 
 __all__ = ["Cargo", "ContainerView", "TransportOrder"]
@@ -16,10 +18,10 @@ __all__ = ["Cargo", "ContainerView", "TransportOrder"]
 class TransportOrder:
     """One container to move across the border, CN->MN or MN->CN."""
 
-    order_id: str
+    order_id: OrderId
     container_id: ContainerId
     direction: Direction
-    origin_station: str
+    origin_station: StationId
     seals: tuple[Seal, ...]
     received_t_s: float
 

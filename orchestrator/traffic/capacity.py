@@ -15,7 +15,7 @@ closure; the core computes it once. :mod:`orchestrator.traffic.regions` refines 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from orchestrator.lanegraph import EdgeKey, LaneGraph, NodeId
-from orchestrator.traffic.resources import LaneResource
+from orchestrator.traffic.resources import ResourceKind, Resources
 
 __all__ = ["TurnGraph", "min_cycle_capacity", "shortest_cycles", "turn_graph"]
 
@@ -44,14 +44,17 @@ class TurnGraph:
     preds: list[list[int]]
 
 
-def turn_graph(graph: LaneGraph, resources: Mapping[EdgeKey, LaneResource]) -> TurnGraph:
+def turn_graph(graph: LaneGraph, resources: Resources) -> TurnGraph:
     keys = sorted(graph.edges)
     index = {k: i for i, k in enumerate(keys)}
     succ: dict[NodeId, list[NodeId]] = {}
     for u, v in keys:
         succ.setdefault(u, []).append(v)
-    exclusive = [resources[k].exclusive for k in keys]
-    weight = [EPS if exclusive[i] else float(resources[k].capacity) for i, k in enumerate(keys)]
+    lane = resources.lane
+    exclusive = [lane[k].kind is ResourceKind.EXCLUSIVE for k in keys]
+    weight = [
+        EPS if exclusive[i] else float(resources.capacity[lane[k]]) for i, k in enumerate(keys)
+    ]
     rows: list[int] = []
     cols: list[int] = []
     preds: list[list[int]] = [[] for _ in keys]
@@ -101,7 +104,7 @@ def shortest_cycles(
     return out
 
 
-def min_cycle_capacity(graph: LaneGraph, resources: Mapping[EdgeKey, LaneResource]) -> float:
+def min_cycle_capacity(graph: LaneGraph, resources: Resources) -> float:
     """Smallest summed capacity of a turn-graph cycle with an ordinary lane (inf if none)."""
     tg = turn_graph(graph, resources)
     sources = [i for i in range(len(tg.keys)) if not tg.exclusive[i] and tg.preds[i]]

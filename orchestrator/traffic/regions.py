@@ -16,7 +16,6 @@ bounds of the full graph stay valid under every closure.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,13 +24,9 @@ from scipy.sparse.csgraph import connected_components
 
 from orchestrator.lanegraph import EdgeKey, LaneGraph
 from orchestrator.traffic.capacity import shortest_cycles, turn_graph
-from orchestrator.traffic.resources import LaneResource
+from orchestrator.traffic.resources import Resources
 
-__all__ = ["GridlockBounds", "gridlock_bounds", "region_token"]
-
-
-def region_token(index: int) -> str:
-    return f"region:{index}"
+__all__ = ["GridlockBounds", "gridlock_bounds"]
 
 
 @dataclass(frozen=True)
@@ -39,8 +34,8 @@ class GridlockBounds:
     min_cycle: float  # lightest cycle of the whole turn graph (the plain bound + 1)
     threshold: float  # cycles lighter than this are protected by their region's limit
     admission_bound: float  # lightest cycle not inside one region, x_R counted as L_R
-    region_of: dict[EdgeKey, str] = field(default_factory=dict)  # ordinary lanes only
-    region_limit: dict[str, int] = field(default_factory=dict)
+    region_of: dict[EdgeKey, int] = field(default_factory=dict)  # ordinary lanes only
+    region_limit: dict[int, int] = field(default_factory=dict)  # region -> its token count
 
     @property
     def admission_limit(self) -> float:
@@ -48,9 +43,7 @@ class GridlockBounds:
         return self.admission_bound - 1 if math.isfinite(self.admission_bound) else math.inf
 
 
-def gridlock_bounds(
-    graph: LaneGraph, resources: Mapping[EdgeKey, LaneResource], factor: float
-) -> GridlockBounds:
+def gridlock_bounds(graph: LaneGraph, resources: Resources, factor: float) -> GridlockBounds:
     """Regions for cycles lighter than ``factor`` x the lightest cycle, and the fleet bound.
 
     ``factor <= 1`` gives no regions: the plain global bound.
@@ -124,6 +117,6 @@ def gridlock_bounds(
         n + len(limits), rows, cols, weight=weight, preds=preds, sources=sources
     )
     bound = min(cycles.values(), default=math.inf)
-    region_of = {tg.keys[i]: region_token(label[i]) for i in sorted(small)}
-    region_limit = {region_token(r): max(1, int(x)) for r, x in enumerate(limits)}
+    region_of = {tg.keys[i]: label[i] for i in sorted(small)}
+    region_limit = {r: max(1, int(x)) for r, x in enumerate(limits)}
     return GridlockBounds(c_min, threshold, round(bound, 6), region_of, region_limit)

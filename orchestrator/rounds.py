@@ -1,0 +1,180 @@
+"""A dispatch round, carried out: charging first, then the plan's assignments, then idle moves.
+
+1. Idle vehicles low on energy go charging (those that find no charger stay available).
+2. :class:`orchestrator.dispatch_plan.Dispatcher` plans the assignments; each is applied in
+   order of the orders' age, re-checked against what the earlier ones took (the pick-up place
+   must still be free, a delivery place must still exist): both places are reserved, the
+   vehicle heads for the pick-up.
+3. Vehicles left without work: too little charge for the waiting work -> charge now; idle in a
+   depot -> top up if a charger is free; idle in a yard slot, charger or buffer place that work
+   needs -> make room (:mod:`orchestrator.idle_moves`); chargers full of charged idle vehicles
+   while others need one -> those move out.
+"""
+
+from __future__ import annotations
+
+from orchestrator.agenda import Agenda
+from orchestrator.dispatch_plan import Dispatcher, RoundPlan
+from orchestrator.delivery_slots import DeliverySlots
+from orchestrator.domain.events import OrderAssigned
+from orchestrator.domain.states import ContainerState, OrderState, VehicleState
+from orchestrator.energy import EnergyRule
+from orchestrator.ids import VehicleId
+from orchestrator.idle_moves import IdleMoves
+from orchestrator.journal import Journal
+from orchestrator.lanegraph import StationRole
+from orchestrator.movement import Movement
+from orchestrator.state import Purpose, VehicleRun
+from orchestrator.stations import StationIndex
+from orchestrator.stops import StopPolicy
+from orchestrator.traffic.allocator import Allocator
+from orchestrator.world import World
+
+__all__ = ["DispatchRound"]
+
+V = VehicleState
+
+
+class DispatchRound:
+    def __init__(
+        self,
+        world: World,
+        stations: StationIndex,
+        alloc: Allocator,
+        dispatcher: Dispatcher,
+        slots: DeliverySlots,
+        stops: StopPolicy,
+        idle: IdleMoves,
+        movement: Movement,
+        journal: Journal,
+        agenda: Agenda,
+        energy: EnergyRule,
+    ) -> None:
+        self._world = world
+        self._graph = world.graph
+        self._stations = stations
+        self._alloc = alloc
+        self._dispatcher = dispatcher
+        self._slots = slots
+        self._stops = stops
+        self._idle = idle
+        self._movement = movement
+        self._journal = journal
+        self._agenda = agenda
+        self._energy = energy
+
+    def run(self) -> None:
+        self._agenda.round_started()
+        idle = self._dispatcher.idle_vehicles()
+        if not idle:
+            return
+        ready: list[VehicleRun] = []
+        want_charger = False
+        for v in idle:
+            if self._energy.needs_charge(v.battery_kwh):
+                if self._idle.send_to_charger(v, None):
+                    continue
+                want_charger = True
+            ready.append(v)
+        orders = self._dispatcher.waiting_orders()
+        self._dispatcher.memory.reset()
+        assigned: set[VehicleId] = set()
+        if orders and ready:
+            plan = self._dispatcher.plan(ready, orders)
+            if plan is not None:
+                assigned = self._apply(plan)
+        for v in ready:
+            if v.id not in assigned:
+                want_charger |= self._without_work(v)
+        if want_charger:
+            self._free_chargers(ready, assigned)
+
+    def _apply(self, plan: RoundPlan) -> set[VehicleId]:
+        """Carry out the plan's assignments, each re-checked against the ones before it."""
+        world, alloc, place = self._world, self._alloc, self._stations.place
+        busy = world.orders.busy_origins
+        done: set[VehicleId] = set()
+        for a in plan.assignments:
+            v = plan.vehicles[a.vehicle_id]
+            c = world.containers[world.orders.container_of[a.order_id]]
+            pickup = self._graph.stations[c.order.origin_station]
+            pres = place[pickup.id]
+            if v.station != pickup.id and not alloc.has_room(pres):
+                continue
+            if a.order_id in plan.round_trip:
+                dest = v.station
+            else:
+                dest = self._slots.dest_for(c, pickup, busy)
+            if dest is None:
+                continue
+            if v.station != pickup.id:
+                alloc.take(v.id, [pres])
+            if dest != v.station:
+                alloc.take(v.id, [place[dest]])
+            v.dest_station = dest
+            v.order_id = a.order_id
+            v.container_id = c.id
+            c.vehicle_id = v.id
+            c.set_state(ContainerState.ASSIGNED)
+            c.set_order_state(OrderState.ASSIGNED)
+            world.orders.assigned(a.order_id, pickup.id)
+            if v.purpose is Purpose.PARK:
+                # Work for a vehicle on its way to park: drop the parking place it reserved.
+                parked_at, v.target_station = v.target_station, None
+                self._stops.unreserve(v, parked_at)
+            v.head_for(Purpose.PICKUP, pickup.id, pickup.node)
+            self._journal.emit(
+                OrderAssigned(
+                    world.now_s, a.order_id, c.id, v.id, pickup.id, dest, a.empty_time_s
+                )
+            )
+            done.add(v.id)
+            self._movement.go(v)
+        return done
+
+    def _without_work(self, v: VehicleRun) -> bool:
+        """A ready vehicle the round gave no work; True if it wants a charger and found none."""
+        if v.purpose is Purpose.CIRCULATE or v.purpose is Purpose.PARK:
+            return False  # already making room; it parks or gets work on the way
+        origins = self._world.orders.busy_origins
+        here = self._graph.stations.get(v.station) if v.station is not None else None
+        if v.id in self._dispatcher.memory.energy_short:
+            # Too little charge for the work waiting: top up now rather than idle.
+            return not self._idle.send_to_charger(v, None)
+        if here is None or here.role is StationRole.PARKING:
+            if self._idle.top_up(v, here):
+                self._idle.send_to_charger(v, here.side if here else None)
+        elif self._stations.of(StationRole.PARKING, here.side):
+            if here.role is StationRole.CHARGER:
+                if v.state is V.IDLE and v.battery_kwh >= self._energy.full_kwh:
+                    # Charged and nothing to do: free the charger, wait in the depot.
+                    self._idle.relocate(v, here.side, origins, to_charger=False)
+            elif here.role in (StationRole.YARD_SLOT, StationRole.BUFFER):
+                # Nothing to do: free the slot (or buffer place) for work and wait in a
+                # depot on this side; a low vehicle charges first.
+                self._idle.relocate(v, here.side, origins, to_charger=self._idle.top_up(v, here))
+        elif here.role is StationRole.YARD_SLOT:
+            # A map without depots: make room where work needs it, else free the slot for
+            # deliveries by parking at a charger on this side.
+            short = self._dispatcher.memory.no_dest_sides
+            if here.side in short or (here.id in origins and self._world.orders.open):
+                self._idle.relocate(v, here.side, origins)
+            else:
+                self._idle.send_to_charger(v, here.side)
+        return False
+
+    def _free_chargers(self, ready: list[VehicleRun], assigned: set[VehicleId]) -> None:
+        """Chargers full of charged, idle vehicles while others need one: make them room."""
+        full = self._energy.full_kwh
+        origins = self._world.orders.busy_origins
+        for v in ready:
+            here = self._graph.stations.get(v.station) if v.station is not None else None
+            if (
+                v.id not in assigned
+                and v.purpose is None
+                and v.state is V.IDLE
+                and here is not None
+                and here.role is StationRole.CHARGER
+                and v.battery_kwh >= full
+            ):
+                self._idle.relocate(v, here.side, origins, to_charger=False)
