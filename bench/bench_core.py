@@ -22,7 +22,11 @@ from collections.abc import Callable
 from bench.figures import Figure
 from orchestrator.config import OrchestratorConfig
 from orchestrator.core import Orchestrator
+from orchestrator.domain.customs_events import HoldPlaced
+from orchestrator.domain.eventlog import DomainEvent
 from orchestrator.domain.iso6346 import check_digit
+from orchestrator.domain.states import ContainerState
+from orchestrator.ids import CommandId
 from orchestrator.lanegraph import (
     Edge,
     EdgeKey,
@@ -55,7 +59,6 @@ from orchestrator.messages import (
     VehicleJoined,
     VerdictIssued,
 )
-from orchestrator.ports import LogEntry
 
 AREA = "core"
 
@@ -127,9 +130,9 @@ class _Sink:
     def __init__(self) -> None:
         self.holds: list[tuple[str, Side]] = []
 
-    def emit(self, entry: LogEntry) -> None:
-        if entry.kind == "hold.placed":
-            self.holds.append((str(entry.data["container_id"]), Side(str(entry.data["side"]))))
+    def emit(self, event: DomainEvent) -> None:
+        if isinstance(event, HoldPlaced):
+            self.holds.append((event.container_id, event.side))
 
 
 class _Clock:
@@ -155,6 +158,7 @@ class Driver:
         self.heap: list[tuple[float, int, Callable[[], None]]] = []
         self.seq = itertools.count()
         self.paths: dict[str, list[NodeId]] = {}
+        self.drives: dict[str, CommandId] = {}  # the Drive each vehicle's path belongs to
         self.at_node_s: list[float] = []
         if depots is None:
             depots = sorted(n for n in graph.nodes if "n" in n and "r" in n)
@@ -180,21 +184,26 @@ class Driver:
         t = self.clock.t_s
         if isinstance(c, Drive):
             self.paths[c.vehicle_id] = list(c.path)
+            self.drives[c.vehicle_id] = c.command_id
             self._hop(c.vehicle_id)
         elif isinstance(c, Perform):
 
             def done(c: Perform = c) -> None:
                 if c.action is ActionKind.SCAN:
                     assert c.container_id is not None
-                    self.send(ScanCompleted(self.clock.t_s, c.container_id, ScanOutcome.CLEAR))
-                self.send(ActionDone(self.clock.t_s, c.vehicle_id, c.action, 1e6))
+                    self.send(
+                        ScanCompleted(
+                            self.clock.t_s, c.container_id, ScanOutcome.CLEAR, c.command_id
+                        )
+                    )
+                self.send(ActionDone(self.clock.t_s, c.vehicle_id, c.action, 1e6, c.command_id))
 
             self.at(t + 20.0, done)
         elif isinstance(c, Charge):
             self.at(
                 t + 60.0,
                 lambda c=c: self.send(
-                    ActionDone(self.clock.t_s, c.vehicle_id, ActionKind.CHARGE, 1e6)
+                    ActionDone(self.clock.t_s, c.vehicle_id, ActionKind.CHARGE, 1e6, c.command_id)
                 ),
             )
 
@@ -203,10 +212,11 @@ class Driver:
         u, v = path[0], path[1]
         e = self.graph.edges[(u, v)]
         dt = e.travel_time_s + self.rng.uniform(0.0, 3.0)
+        drive = self.drives[vid]
 
         def arrive() -> None:
             path.pop(0)
-            self.send(VehicleAtNode(self.clock.t_s, vid, path[0], 1e6))
+            self.send(VehicleAtNode(self.clock.t_s, vid, path[0], 1e6, drive))
             if len(path) > 1 and self.paths[vid] is path:
                 self._hop(vid)
 
@@ -256,10 +266,11 @@ def run(quick: bool) -> list[Figure]:
         drv.send(LaneClosed(t, lane, reason="bench"), closures)
         drv.run_until(t + 20.0)
         drv.send(LaneOpened(t + 20.0, lane), closures)
+        views = drv.core.views
         moving = [
-            c.id
-            for c in drv.core.containers.values()
-            if c.loaded and c.state.name == "ON_VEHICLE" and not c.risk.held
+            cid
+            for cid in views.container_ids()
+            if views.container_state(cid) is ContainerState.ON_VEHICLE and not views.is_held(cid)
         ]
         burst: list[float] = []
         for cid in sorted(moving)[:10]:
@@ -282,7 +293,7 @@ def run(quick: bool) -> list[Figure]:
     notes = (
         f"{vehicles} AGVs, {len(graph.nodes)} nodes, {len(graph.edges)} edges; "
         f"{len(closures)} closures/openings of a busy ring lane + {len(bursts)} bursts of 10 "
-        f"HIGH verdicts for moving containers; admission limit {drv.core.admission_limit}"
+        f"HIGH verdicts for moving containers; admission limit {drv.core.views.admission_limit}"
     )
 
     def p95(xs: list[float]) -> float:

@@ -121,7 +121,7 @@ class Orchestrator:
                         agenda, energy)  # fmt: skip
         intake = Intake(world, traffic, alloc, stations, journal, outbox, agenda)
         lanes = LaneEvents(world, closures, router, self._wakeups, journal, agenda)
-        self.views = Views(world, clock, traffic, closures, jobs)
+        self.views = Views(world, clock, traffic, alloc, stations, closures, jobs)
         self._journal, self._closures, self._memory = journal, closures, dispatcher.memory
         # Events in: who checks and who applies each one
         self._handlers: dict[type, tuple[Check, Apply]] = {
@@ -189,8 +189,9 @@ class Orchestrator:
             "vehicles": {vid: vehicle_data(v) for vid, v in sorted(world.vehicles.items())},
             "containers": {cid: container_data(c) for cid, c in sorted(world.containers.items())},
             "orders": world.orders.snapshot(),
-            "early": plain({c: (str(r), world.early_causes.get(c)) for c, r in
-                            world.early_verdicts.items()}),  # fmt: skip
+            "early": plain(
+                {c: (str(r), world.early_causes.get(c)) for c, r in world.early_verdicts.items()}
+            ),
             "lanes": self._traffic.snapshot(),
             "alloc": self._alloc.snapshot(),
             "agenda": self._agenda.snapshot(),

@@ -15,12 +15,12 @@ from orchestrator.lanegraph import Edge, Node, NodeId, ZoneId
 __all__ = [
     "EdgeCost",
     "Profile",
-    "standard_profiles",
     "closures",
     "compose",
     "exclusive_penalty",
     "length_m",
     "no_border",
+    "standard_profiles",
     "travel_time_s",
 ]
 

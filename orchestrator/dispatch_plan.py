@@ -133,8 +133,7 @@ class Dispatcher:
                 v.state is VehicleState.IDLE and v.target_node is None and not v.lanes.on_lanes
             ) or (
                 # Idle vehicles on their way to a depot or circulating can take work at once.
-                (purpose is Purpose.CIRCULATE or purpose is Purpose.PARK)
-                and v.container_id is None
+                (purpose is Purpose.CIRCULATE or purpose is Purpose.PARK) and v.container_id is None
             ):
                 idle.append(v)
         return idle
@@ -246,9 +245,7 @@ class Dispatcher:
         short = (ok & ~enough).any(axis=1)
         ok &= enough
         self._only_vehicles_there(ok, by_id, vids, offer)
-        self.memory.energy_short = {
-            vid for vid, s in zip(vids, short.tolist(), strict=True) if s
-        }
+        self.memory.energy_short = {vid for vid, s in zip(vids, short.tolist(), strict=True) if s}
         return ok, t
 
     def _job_lengths(

@@ -142,8 +142,10 @@ class Faults:
         lookups.node(self._world, e.node)
         granted = [v.lanes.node, *v.lanes.path]
         if e.node not in granted:
-            where = f"on its granted path {' -> '.join(granted)}" if v.lanes.path else (
-                f"at {v.lanes.node}"
+            where = (
+                f"on its granted path {' -> '.join(granted)}"
+                if v.lanes.path
+                else (f"at {v.lanes.node}")
             )
             raise UnexpectedEventError(
                 f"vehicle {v.id} cannot recover at {e.node}: it stands {where}; bring it to one "

@@ -62,4 +62,3 @@ class Journal:
 
     def snapshot(self) -> dict[str, object]:
         return {"reseals": self._reseals}
-

@@ -47,6 +47,4 @@ def container(world: World, container_id: str) -> ContainerRun:
 
 def node(world: World, node_id: NodeId) -> None:
     if node_id not in world.graph.nodes:
-        raise UnexpectedEventError(
-            f"node {node_id!r} is not on the lane graph {world.graph.name}"
-        )
+        raise UnexpectedEventError(f"node {node_id!r} is not on the lane graph {world.graph.name}")

@@ -11,6 +11,8 @@ it stands in off the lanes), ``profile`` and the dedupe of its wait log lines.
 
 from __future__ import annotations
 
+from orchestrator import lookups
+from orchestrator.agenda import Agenda
 from orchestrator.costs import Profile
 from orchestrator.custody.events import CustodyEventKind
 from orchestrator.domain.customs_events import BorderCrossed, ScanRequested
@@ -18,14 +20,12 @@ from orchestrator.domain.events import VehicleCharging
 from orchestrator.domain.states import ContainerState, VehicleState
 from orchestrator.domain.traffic_events import NoRoute, VehicleWaiting
 from orchestrator.energy import EnergyRule
-from orchestrator import lookups
 from orchestrator.errors import UnexpectedEventError
 from orchestrator.ids import ContainerId
 from orchestrator.journal import Journal
 from orchestrator.lanegraph import EdgeKey, Gate
 from orchestrator.messages import ActionKind, VehicleAtNode
 from orchestrator.outbox import Outbox
-from orchestrator.agenda import Agenda
 from orchestrator.parking import Parking
 from orchestrator.state import Purpose, VehicleRun
 from orchestrator.stations import StationIndex

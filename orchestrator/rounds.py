@@ -14,13 +14,13 @@
 from __future__ import annotations
 
 from orchestrator.agenda import Agenda
-from orchestrator.dispatch_plan import Dispatcher, RoundPlan
 from orchestrator.delivery_slots import DeliverySlots
+from orchestrator.dispatch_plan import Dispatcher, RoundPlan
 from orchestrator.domain.events import OrderAssigned
 from orchestrator.domain.states import ContainerState, OrderState, VehicleState
 from orchestrator.energy import EnergyRule
-from orchestrator.ids import VehicleId
 from orchestrator.idle_moves import IdleMoves
+from orchestrator.ids import VehicleId
 from orchestrator.journal import Journal
 from orchestrator.lanegraph import StationRole
 from orchestrator.movement import Movement
@@ -124,9 +124,7 @@ class DispatchRound:
                 self._stops.unreserve(v, parked_at)
             v.head_for(Purpose.PICKUP, pickup.id, pickup.node)
             self._journal.emit(
-                OrderAssigned(
-                    world.now_s, a.order_id, c.id, v.id, pickup.id, dest, a.empty_time_s
-                )
+                OrderAssigned(world.now_s, a.order_id, c.id, v.id, pickup.id, dest, a.empty_time_s)
             )
             done.add(v.id)
             self._movement.go(v)

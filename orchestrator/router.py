@@ -1,8 +1,9 @@
 """Router: fastest paths on the lane graph from per-destination next-hop tables.
 
 For each cost profile (:class:`orchestrator.costs.Profile`: time for cleared vehicles, time
-without the border edges for uncleared ones, length for energy estimates) and each destination node, one Dijkstra on the transposed graph
-(``scipy.sparse.csgraph.dijkstra``, batched over many destinations at once) gives every node's
+without the border edges for uncleared ones, length for energy estimates) and each destination
+node, one Dijkstra on the transposed graph (``scipy.sparse.csgraph.dijkstra``, batched over
+many destinations at once) gives every node's
 next hop and remaining cost. Tables are computed lazily, cached, and dropped by
 :meth:`Router.invalidate` when closures or costs change. Following a route is O(path length);
 one step is a list lookup.
@@ -63,7 +64,9 @@ class Router:
         self._open_mask = None
         self.version += 1
 
-    def _static_arrays(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _static_arrays(
+        self, profile: Profile
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         arrays = self._static.get(profile)
         if arrays is None:
             cost = self._profiles[profile]

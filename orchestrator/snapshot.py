@@ -13,7 +13,7 @@ from enum import Enum
 
 from orchestrator.state import ContainerRun, VehicleRun
 
-__all__ = ["plain", "vehicle_data", "container_data"]
+__all__ = ["container_data", "plain", "vehicle_data"]
 
 
 def plain(value: object) -> object:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from orchestrator.costs import Profile
 from orchestrator.domain.records import TransportOrder
 from orchestrator.domain.states import (
     CONTAINER_TRANSITIONS,
@@ -31,7 +32,6 @@ from orchestrator.domain.states import (
     VehicleState,
     advance,
 )
-from orchestrator.costs import Profile
 from orchestrator.ids import ContainerId, OrderId, VehicleId
 from orchestrator.lanegraph import NodeId, StationId
 from orchestrator.risk_policy import RiskStatus

@@ -15,13 +15,13 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from orchestrator.closures import Closures
 from orchestrator.costs import Profile
 from orchestrator.custody.events import CustodyEventKind
 from orchestrator.domain.customs_events import HoldPlaced, Rerouted
 from orchestrator.domain.states import VehicleState
 from orchestrator.journal import Journal
 from orchestrator.lanegraph import NodeId, Side, Station, StationId, StationRole
-from orchestrator.closures import Closures
 from orchestrator.risk_policy import StopKind, next_stop
 from orchestrator.router import Router
 from orchestrator.state import ContainerRun, Purpose, VehicleRun
@@ -164,7 +164,9 @@ class StopPolicy:
         v.clear_target()
         self._alloc.wait(v.id, self._stations.waiting_for[(role, side)])
 
-    def _hold_placed(self, v: VehicleRun, c: ContainerRun, sid: StationId | None, side: Side) -> None:
+    def _hold_placed(
+        self, v: VehicleRun, c: ContainerRun, sid: StationId | None, side: Side
+    ) -> None:
         reason = c.risk.hold_reason
         self._journal.emit(HoldPlaced(self._world.now_s, c.id, v.id, sid, side, reason))
         self._journal.custody(

@@ -5,6 +5,8 @@ Nothing here changes anything. Unknown ids raise the core's usual errors (naming
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from orchestrator import lookups
 from orchestrator.closures import Closures
 from orchestrator.domain.records import ContainerView
@@ -12,23 +14,53 @@ from orchestrator.domain.states import ContainerState, OrderState, VehicleState
 from orchestrator.errors import UnknownContainerError
 from orchestrator.ids import ContainerId, OrderId, VehicleId
 from orchestrator.jobs import Jobs
-from orchestrator.lanegraph import NodeId
+from orchestrator.lanegraph import NodeId, StationId
 from orchestrator.messages import RiskLevel
 from orchestrator.ports import Clock
 from orchestrator.risk_policy import RiskStatus
+from orchestrator.stations import StationIndex
+from orchestrator.traffic.allocator import Allocator
 from orchestrator.traffic.manager import TrafficManager
 from orchestrator.world import World
 
-__all__ = ["Views"]
+__all__ = ["VehicleSummary", "Views"]
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleSummary:
+    """Everything the core knows about one vehicle, as plain values (a copy)."""
+
+    vehicle_id: VehicleId
+    state: VehicleState
+    node: NodeId  # last reported node
+    path: tuple[NodeId, ...]  # granted nodes not reached yet
+    on_lanes: bool
+    station: StationId | None  # place it stands in, off the lanes
+    purpose: str | None  # why it drives to its target (pickup, deliver, scan, park, ...)
+    target_node: NodeId | None
+    waiting_for: str | None  # the resource it waits for (``station:X``, ``edge:a->b``, ...)
+    order_id: OrderId | None
+    container_id: ContainerId | None
+    battery_kwh: float
+    fault: str | None  # why it is out of service
 
 
 class Views:
     def __init__(
-        self, world: World, clock: Clock, traffic: TrafficManager, closures: Closures, jobs: Jobs
+        self,
+        world: World,
+        clock: Clock,
+        traffic: TrafficManager,
+        alloc: Allocator,
+        stations: StationIndex,
+        closures: Closures,
+        jobs: Jobs,
     ) -> None:
         self._world = world
         self._clock = clock
         self._traffic = traffic
+        self._alloc = alloc
+        self._stations = stations
         self._closures = closures
         self._jobs = jobs
 
@@ -54,8 +86,31 @@ class Views:
         lanes = lookups.vehicle(self._world, vehicle_id).lanes
         return (lanes.node, *lanes.path)
 
-    def vehicle_battery_kwh(self, vehicle_id: str) -> float:
-        return lookups.vehicle(self._world, vehicle_id).battery_kwh
+    def vehicle(self, vehicle_id: str) -> VehicleSummary:
+        v = lookups.vehicle(self._world, vehicle_id)
+        waits = self._alloc.waiting_on(v.id)
+        return VehicleSummary(
+            vehicle_id=v.id,
+            state=v.state,
+            node=v.lanes.node,
+            path=tuple(v.lanes.path),
+            on_lanes=v.lanes.on_lanes,
+            station=v.station,
+            purpose=None if v.purpose is None else v.purpose.value,
+            target_node=v.target_node,
+            waiting_for=None if waits is None else str(waits),
+            order_id=v.order_id,
+            container_id=v.container_id,
+            battery_kwh=v.battery_kwh,
+            fault=v.fault,
+        )
+
+    def vehicles(self) -> list[VehicleSummary]:
+        return [self.vehicle(vid) for vid in sorted(self._world.vehicles)]
+
+    def place_usage(self, station_id: str) -> int:
+        """Vehicles holding (standing in or having reserved) a place of the station."""
+        return self._alloc.usage(self._stations.place[StationId(station_id)])
 
     def faulted_vehicles(self) -> dict[VehicleId, str]:
         """Vehicles out of service, with the reason given."""
@@ -70,6 +125,10 @@ class Views:
         return self._traffic.on_lanes_count()
 
     # ------------------------------------------------------------------ containers, orders
+
+    def container_ids(self) -> list[ContainerId]:
+        """Every container with an order (delivered ones too), sorted."""
+        return sorted(self._world.containers)
 
     def container_state(self, container_id: str) -> ContainerState:
         return lookups.container(self._world, container_id).state

@@ -10,10 +10,10 @@ of its role on its side, and calls for a dispatch round if the last round lacked
 from __future__ import annotations
 
 from orchestrator.agenda import Agenda
+from orchestrator.costs import Profile
 from orchestrator.dispatch_plan import RoundMemory
 from orchestrator.domain.states import VehicleState
 from orchestrator.lanegraph import NodeId
-from orchestrator.costs import Profile
 from orchestrator.movement import Movement
 from orchestrator.router import Router
 from orchestrator.state import VehicleRun

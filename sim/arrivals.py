@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from orchestrator.ids import OrderId
 from orchestrator.messages import Direction, RiskLevel
 from sim.containers import ContainerNumbers
 from sim.scenario import ArrivalSpec, CustomsSpec
@@ -40,7 +41,7 @@ class ContainerFate:
 @dataclass(frozen=True, slots=True)
 class Arrival:
     t_s: float
-    order_id: str
+    order_id: OrderId
     container_id: str
     direction: Direction
     seals: tuple[str, ...]
@@ -108,7 +109,7 @@ def draw_arrivals(
         out.append(
             Arrival(
                 t_s=t,
-                order_id=f"O{i + 1:06d}",
+                order_id=OrderId(f"O{i + 1:06d}"),
                 container_id=numbers.next_container(),
                 direction=direction,
                 seals=tuple(numbers.next_seal(side) for _ in range(spec.seals_per_container)),

@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 import simpy
 
 from orchestrator.custody.events import CustodyEvent, CustodyEventKind, LedgerPort
+from orchestrator.domain.customs_events import HoldLifted, HoldPlaced
+from orchestrator.domain.eventlog import DomainEvent
+from orchestrator.domain.events import OrderDelivered, OrderPickedUp
 from orchestrator.lanegraph import NodeId, Side
 from orchestrator.messages import (
     Event,
@@ -31,9 +34,6 @@ from orchestrator.messages import (
     SealChecked,
     VerdictIssued,
 )
-from orchestrator.domain.customs_events import HoldLifted, HoldPlaced
-from orchestrator.domain.eventlog import DomainEvent
-from orchestrator.domain.events import OrderDelivered, OrderPickedUp
 from sim.arrivals import Arrival
 from sim.scenario import CustomsSpec
 from sim.simtypes import ProcessGen

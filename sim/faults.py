@@ -10,6 +10,8 @@ nothing is drawn, so the other streams (and the run) stay exactly as before.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sim.arrivals import stream
 from sim.errors import ScenarioError
 from sim.scenario import Fault, Scenario
@@ -19,7 +21,7 @@ __all__ = ["check_fault_vehicles", "fault_schedule"]
 _DAY_S = 86400.0
 
 
-def check_fault_vehicles(scenario: Scenario, vehicle_ids: list[str]) -> None:
+def check_fault_vehicles(scenario: Scenario, vehicle_ids: Sequence[str]) -> None:
     """Fail before the run when a fault names a vehicle the fleet does not have (``--agvs``
     may have shrunk the fleet the file was written for)."""
     known = set(vehicle_ids)
@@ -33,7 +35,9 @@ def check_fault_vehicles(scenario: Scenario, vehicle_ids: list[str]) -> None:
             )
 
 
-def fault_schedule(scenario: Scenario, vehicle_ids: list[str], duration_s: float) -> list[Fault]:
+def fault_schedule(
+    scenario: Scenario, vehicle_ids: Sequence[str], duration_s: float
+) -> list[Fault]:
     """Every breakdown of the run, ordered by time then vehicle id."""
     out = list(scenario.faults)
     fleet = scenario.fleet

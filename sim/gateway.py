@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orchestrator.ids import VehicleId
 from orchestrator.messages import Command
 from sim.errors import VehicleCommandError
 from sim.vehicle import VirtualAGV
@@ -12,7 +13,7 @@ __all__ = ["FleetGateway"]
 class FleetGateway:
     """The runtime's VehicleGateway: routes each command to its virtual AGV by id."""
 
-    def __init__(self, vehicles: dict[str, VirtualAGV]) -> None:
+    def __init__(self, vehicles: dict[VehicleId, VirtualAGV]) -> None:
         self._vehicles = vehicles
 
     def send(self, command: Command) -> None:

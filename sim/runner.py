@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import simpy
 import simpy.rt
 
-from orchestrator.lanegraph import LaneGraph, NodeId, StationRole
+from orchestrator.ids import VehicleId
+from orchestrator.lanegraph import LaneGraph, NodeId, StationId, StationRole
 from orchestrator.messages import (
     Event,
     LaneClosed,
@@ -170,7 +171,7 @@ class Simulation:
         gate_nodes = frozenset(g.node for g in graph.gates.values())
         edges = edge_table(graph, fleet)
         self.delays: dict[str, list[float]] = {}
-        self.vehicles: dict[str, VirtualAGV] = {}
+        self.vehicles: dict[VehicleId, VirtualAGV] = {}
         ids = fleet_vehicle_ids(fleet.agvs)
         check_fault_vehicles(scenario, ids)
         for vid, node in zip(ids, start_nodes(graph, fleet.agvs, scenario.source), strict=True):
@@ -232,7 +233,7 @@ class Simulation:
                 )
             )
 
-    def _origin_station(self, a: Arrival) -> str:
+    def _origin_station(self, a: Arrival) -> StationId:
         slots = self.graph.stations_with(StationRole.YARD_SLOT, a.direction.origin)
         if not slots:
             raise ScenarioError(
@@ -254,7 +255,7 @@ class Simulation:
     def _fault(self, fault: Fault) -> ProcessGen:
         env = self.env
         yield env.timeout(fault.at_s)
-        agv = self.vehicles[fault.vehicle_id]
+        agv = self.vehicles[VehicleId(fault.vehicle_id)]
         while agv.fault_reason is not None:  # still rolling to its stop after the last fault
             yield env.timeout(1.0)
         agv.fault(fault.reason)

@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from orchestrator.ids import VehicleId
 from sim.errors import ScenarioError
 
 __all__ = [
@@ -131,10 +132,10 @@ class Scenario:
         return out
 
 
-def fleet_vehicle_ids(agvs: int) -> list[str]:
+def fleet_vehicle_ids(agvs: int) -> list[VehicleId]:
     """The ids the runtime gives a fleet of ``agvs`` vehicles: AGV-001, AGV-002, ..."""
     width = max(3, len(str(agvs)))
-    return [f"AGV-{i + 1:0{width}d}" for i in range(agvs)]
+    return [VehicleId(f"AGV-{i + 1:0{width}d}") for i in range(agvs)]
 
 
 # ------------------------------------------------------------------------------------ loading

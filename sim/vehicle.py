@@ -333,7 +333,9 @@ class VirtualAGV:
             self._monitor.battery_charged(self)
             self._monitor.progress()
             self._deliver(
-                ActionDone(env.now, self.id, ActionKind.CHARGE, self.battery_kwh, command.command_id)
+                ActionDone(
+                    env.now, self.id, ActionKind.CHARGE, self.battery_kwh, command.command_id
+                )
             )
             return
         if not isinstance(command, Perform):

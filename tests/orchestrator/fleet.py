@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 
 from orchestrator.config import OrchestratorConfig
 from orchestrator.core import Orchestrator
+from orchestrator.domain.customs_events import HoldPlaced
+from orchestrator.domain.eventlog import DomainEvent, LogEntry, log_entry
+from orchestrator.ids import CommandId
 from orchestrator.lanegraph import EdgeKey, LaneGraph, NodeId, Side
 from orchestrator.messages import (
     ActionDone,
@@ -40,7 +43,6 @@ from orchestrator.messages import (
     VehicleRecovered,
     VerdictIssued,
 )
-from orchestrator.ports import LogEntry
 
 
 class InvariantViolation(AssertionError):
@@ -57,17 +59,22 @@ class FakeVehicle:
     container: str | None = None
     busy: bool = False
     faulted: bool = False  # stops at its next node, reports nothing, actions do not finish
+    drive: CommandId = field(default=CommandId(0))  # the Drive its path belongs to
 
 
 class ListSink:
-    def __init__(self) -> None:
-        self.entries: list[LogEntry] = []
-        self.listeners: list[Callable[[LogEntry], None]] = []
+    """The core's event sink for tests: keeps the typed events and their log lines."""
 
-    def emit(self, entry: LogEntry) -> None:
-        self.entries.append(entry)
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+        self.entries: list[LogEntry] = []
+        self.listeners: list[Callable[[DomainEvent], None]] = []
+
+    def emit(self, event: DomainEvent) -> None:
+        self.events.append(event)
+        self.entries.append(log_entry(event))
         for listener in self.listeners:
-            listener(entry)
+            listener(event)
 
     def kinds(self, kind: str) -> list[LogEntry]:
         return [e for e in self.entries if e.kind == kind]
@@ -105,7 +112,7 @@ class FakeFleet:
         self.release_holds = release_holds
         self.clock = FakeClock()
         self.sink = ListSink()
-        self.sink.listeners.append(self._on_log)
+        self.sink.listeners.append(self._on_event)
         self.core = Orchestrator(
             graph,
             self.config,
@@ -185,6 +192,7 @@ class FakeFleet:
             if command.path[0] != v.node or len(command.path) < 2:
                 raise InvariantViolation(f"{v.id}: Drive {command.path} does not start at {v.node}")
             v.path = list(command.path[1:])
+            v.drive = command.command_id
             self._enter(v)
         elif isinstance(command, Perform):
             if v.busy or v.path:
@@ -210,19 +218,21 @@ class FakeFleet:
                     else:
                         self.level[c.container_id] = RiskLevel.HIGH
                         self.released.discard(c.container_id)
-                    self.send(ScanCompleted(self.clock.t_s, c.container_id, outcome))
-                self.send(ActionDone(self.clock.t_s, v.id, c.action, v.battery_kwh))
+                    self.send(ScanCompleted(self.clock.t_s, c.container_id, outcome, c.command_id))
+                self.send(ActionDone(self.clock.t_s, v.id, c.action, v.battery_kwh, c.command_id))
 
             self.at(t, done)
         elif isinstance(command, Charge):
             v.busy = True
 
-            def charged(v: FakeVehicle = v, target: float = command.target_kwh) -> None:
+            def charged(v: FakeVehicle = v, c: Charge = command) -> None:
                 v.busy = False
                 if v.faulted:
                     return
-                v.battery_kwh = max(v.battery_kwh, target)
-                self.send(ActionDone(self.clock.t_s, v.id, ActionKind.CHARGE, v.battery_kwh))
+                v.battery_kwh = max(v.battery_kwh, c.target_kwh)
+                self.send(
+                    ActionDone(self.clock.t_s, v.id, ActionKind.CHARGE, v.battery_kwh, c.command_id)
+                )
 
             self.at(self.clock.t_s + self.action_s, charged)
         else:
@@ -268,7 +278,7 @@ class FakeFleet:
         if v.faulted:
             v.path = []  # it comes to a stop here, unheard
             return
-        self.send(VehicleAtNode(self.clock.t_s, v.id, v.node, v.battery_kwh))
+        self.send(VehicleAtNode(self.clock.t_s, v.id, v.node, v.battery_kwh, v.drive))
         if v.path and v.on_edge is None:
             self._enter(v)
         elif edge.exclusive and v.on_edge is None and v.node not in self.station_nodes:
@@ -296,12 +306,11 @@ class FakeFleet:
 
     # --------------------------------------------------------------------- officers
 
-    def _on_log(self, entry: LogEntry) -> None:
-        if entry.kind == "hold.placed":
-            cid = str(entry.data["container_id"])
+    def _on_event(self, event: DomainEvent) -> None:
+        if isinstance(event, HoldPlaced):
+            cid, side = event.container_id, event.side
             self.held_now.add(cid)
             if self.release_holds:
-                side = Side(str(entry.data["side"]))
                 self.at(self.clock.t_s + self.hold_s, lambda: self._release(cid, side))
 
     def _release(self, cid: str, side: Side) -> None:

@@ -7,7 +7,7 @@ import pytest
 from maps.loader import bundled_map_path, load_map
 from orchestrator.config import OrchestratorConfig
 from orchestrator.traffic.capacity import min_cycle_capacity
-from orchestrator.traffic.resources import lane_resources
+from orchestrator.traffic.resources import Resources
 from tests.orchestrator.scenarios import Scenario, run_scenario
 
 
@@ -19,7 +19,7 @@ def test_bundled_map_delivers_every_order_safely(name: str, vehicles: int) -> No
     fleet.run(200_000)
     assert len(fleet.delivered) == sc.orders
     assert fleet.crossings > 0
-    assert fleet.core.admission_limit >= 1
+    assert fleet.core.views.admission_limit >= 1
 
 
 def test_erenhot_two_lane_roads_admit_a_60_agv_fleet() -> None:
@@ -27,4 +27,4 @@ def test_erenhot_two_lane_roads_admit_a_60_agv_fleet() -> None:
     # customs ring through the gate turn-back) holds 61 vehicles, so 60 may be on the lanes.
     graph = load_map(bundled_map_path("erenhot_zamyn_uud"))
     config = OrchestratorConfig(vehicle_length_m=15.0, headway_m=8.0)
-    assert min_cycle_capacity(graph, lane_resources(graph, config)) == 61
+    assert min_cycle_capacity(graph, Resources(graph, config)) == 61

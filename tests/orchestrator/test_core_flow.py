@@ -8,12 +8,14 @@ from orchestrator.domain.states import ContainerState, OrderState, VehicleState
 from orchestrator.errors import (
     DuplicateIdError,
     InvalidContainerNumberError,
+    StaleReportError,
     UnauthorisedReleaseError,
     UnexpectedEventError,
     UnknownLaneError,
     UnknownStationError,
     UnknownVehicleError,
 )
+from orchestrator.ids import CommandId
 from orchestrator.lanegraph import NodeId, Side
 from orchestrator.messages import (
     ActionKind,
@@ -88,9 +90,9 @@ def test_low_risk_container_goes_straight_across() -> None:
         "HANDOFF_AGV_TO_YARD",
         "DELIVERED",
     ]
-    assert fleet.core.container_state(cid) is ContainerState.DELIVERED
-    assert fleet.core.order_state("o1") is OrderState.DELIVERED
-    assert fleet.core.vehicle_state("v1") is VehicleState.IDLE
+    assert fleet.core.views.container_state(cid) is ContainerState.DELIVERED
+    assert fleet.core.views.order_state("o1") is OrderState.DELIVERED
+    assert fleet.core.views.vehicle_state("v1") is VehicleState.IDLE
 
 
 def test_medium_risk_goes_through_the_scanner() -> None:
@@ -135,8 +137,8 @@ def test_unknown_risk_waits_at_the_buffer_and_never_crosses() -> None:
     cid = _order(fleet, 4, None)
     fleet.run(3000)
     assert fleet.delivered == []
-    assert fleet.core.vehicle_node("v1") == NodeId("CB")
-    assert fleet.core.vehicle_state("v1") is VehicleState.HOLDING
+    assert fleet.core.views.vehicle_node("v1") == NodeId("CB")
+    assert fleet.core.views.vehicle_state("v1") is VehicleState.HOLDING
     assert not [e for e in fleet.sink.kinds("border.crossed") if e.data["container_id"] == cid]
     fleet.send(VerdictIssued(fleet.clock.t_s, cid, RiskLevel.LOW, Side.CN, "late"))
     fleet.run(8000)
@@ -158,12 +160,12 @@ def test_high_verdict_en_route_reroutes_to_the_hold_bay_on_its_side() -> None:
     placed = fleet.sink.kinds("hold.placed")[-1]
     assert placed.data["side"] == "CN" and "intel" in str(placed.data["reason"])
     fleet.run(fleet.clock.t_s + 2000)
-    assert fleet.core.vehicle_node("v1") == NodeId("CH")
-    assert fleet.core.container_state(cid) is ContainerState.HELD
+    assert fleet.core.views.vehicle_node("v1") == NodeId("CH")
+    assert fleet.core.views.container_state(cid) is ContainerState.HELD
     assert not fleet.sink.kinds("border.crossed")
     with pytest.raises(UnauthorisedReleaseError, match="held by CN customs"):
         fleet.send(HoldReleased(fleet.clock.t_s, cid, "mn-7", Side.MN, "not mine"))
-    assert fleet.core.is_held(cid)
+    assert fleet.core.views.is_held(cid)
     fleet.send(HoldReleased(fleet.clock.t_s, cid, "cn-3", Side.CN, "inspected"))
     fleet.run(fleet.clock.t_s + 3000)
     assert fleet.delivered == [cid]
@@ -178,7 +180,7 @@ def test_high_verdict_after_crossing_holds_on_the_other_side() -> None:
     fleet.send(VerdictIssued(fleet.clock.t_s, cid, RiskLevel.HIGH, Side.MN, "vd-y"))
     assert fleet.sink.kinds("hold.placed")[-1].data["side"] == "MN"
     fleet.run(fleet.clock.t_s + 2000)
-    assert fleet.core.vehicle_node("v1") == NodeId("MH")
+    assert fleet.core.views.vehicle_node("v1") == NodeId("MH")
 
 
 def test_seal_mismatch_is_an_automatic_hold() -> None:
@@ -188,7 +190,7 @@ def test_seal_mismatch_is_an_automatic_hold() -> None:
     while not fleet.sink.kinds("order.picked_up"):
         fleet.run(fleet.clock.t_s + 1)
     fleet.send(SealChecked(fleet.clock.t_s, cid, "EZ-99999999", NodeId("C5"), matches=False))
-    assert fleet.core.is_held(cid)
+    assert fleet.core.views.is_held(cid)
     assert "does not match" in str(fleet.sink.kinds("hold.placed")[-1].data["reason"])
     assert ledger.kinds(cid)[-3:] == ["SEAL_READ", "TAMPER_ALERT", "HOLD_PLACED"]
 
@@ -196,7 +198,7 @@ def test_seal_mismatch_is_an_automatic_hold() -> None:
 def test_bad_input_raises_and_changes_nothing() -> None:
     fleet, _ = _fleet()
     fleet.join("v1", "CK")
-    before = fleet.core.counts()
+    before = fleet.core.snapshot()
     with pytest.raises(InvalidContainerNumberError, match="check digit is 0, expected 6"):
         fleet.send(OrderArrived(0.0, "o1", "MSCU1234560", Direction.CN_TO_MN, "C-Y0"))
     with pytest.raises(UnknownStationError, match="nowhere"):
@@ -204,10 +206,10 @@ def test_bad_input_raises_and_changes_nothing() -> None:
     with pytest.raises(UnexpectedEventError, match="MN side"):
         fleet.send(OrderArrived(0.0, "o1", container(1), Direction.CN_TO_MN, "M-Y0"))
     with pytest.raises(UnknownVehicleError, match="ghost"):
-        fleet.core.handle(VehicleAtNode(0.0, "ghost", NodeId("C1"), 10.0))
-    with pytest.raises(UnexpectedEventError, match="expected nothing"):
-        fleet.core.handle(VehicleAtNode(0.0, "v1", NodeId("C1"), 10.0))
-    assert fleet.core.counts() == before
+        fleet.core.handle(VehicleAtNode(0.0, "ghost", NodeId("C1"), 10.0, CommandId(1)))
+    with pytest.raises(StaleReportError, match="has no Drive to do"):
+        fleet.core.handle(VehicleAtNode(0.0, "v1", NodeId("C1"), 10.0, CommandId(1)))
+    assert fleet.core.snapshot() == before
     _order(fleet, 1, RiskLevel.LOW)
     with pytest.raises(DuplicateIdError, match="o1"):
         fleet.send(OrderArrived(0.0, "o1", container(2), Direction.CN_TO_MN, "C-Y0"))
@@ -260,7 +262,7 @@ def test_verdict_before_the_order_is_remembered() -> None:
     cid = container(9)
     fleet.send(VerdictIssued(0.0, cid, RiskLevel.HIGH, Side.CN, "early", "intel"))
     _order(fleet, 9, None)
-    assert fleet.core.risk_level(cid) is RiskLevel.HIGH
+    assert fleet.core.views.risk_level(cid) is RiskLevel.HIGH
     fleet.run(8000)
     assert fleet.delivered == [cid]
     assert "intel" in str(fleet.sink.kinds("hold.placed")[0].data["reason"])
@@ -292,9 +294,9 @@ def test_no_scanner_free_sends_the_vehicle_back_to_its_own_slot_off_the_lanes() 
     assert reroute.data["destination"] == "C-Y1"  # its own pick-up place, not the lanes
     fleet.run(fleet.clock.t_s + 600)  # the scanner is still busy
     # It waits for the scanner in its own slot, off the lanes, holding no lane or token.
-    assert fleet.core.vehicle_node(other) == NodeId("CY1")
-    assert fleet.core.vehicle_state(other) is VehicleState.WAITING
-    assert fleet.core.vehicles_on_lanes() == 0
+    assert fleet.core.views.vehicle_node(other) == NodeId("CY1")
+    assert fleet.core.views.vehicle_state(other) is VehicleState.WAITING
+    assert fleet.core.views.vehicles_on_lanes() == 0
     fleet.run(fleet.clock.t_s + 15000)
     assert sorted(fleet.delivered) == sorted([busy, container(11)])
     scans = [e.data["container_id"] for e in fleet.sink.kinds("scan.requested")]

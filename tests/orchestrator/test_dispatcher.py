@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestrator.config import OrchestratorConfig
-from orchestrator.dispatcher import assign, has_energy_for, needs_charge
+from orchestrator.dispatcher import assign
+from orchestrator.energy import EnergyRule
 
 costs = st.lists(
     st.lists(st.one_of(st.none(), st.floats(0, 1000)), min_size=1, max_size=4),
@@ -58,6 +59,21 @@ def test_battery_rules() -> None:
         energy_margin=1.0,
         charge_below_fraction=0.3,
     )
-    assert has_energy_for(50.0, 20_000.0, c)  # 40 kWh used, 10 left = reserve
-    assert not has_energy_for(50.0, 21_000.0, c)
-    assert needs_charge(29.0, c) and not needs_charge(31.0, c)
+    rule = EnergyRule.of(c)
+    assert rule.has_energy_for(50.0, 20_000.0)  # 40 kWh used, 10 left = reserve
+    assert not rule.has_energy_for(50.0, 21_000.0)
+    assert rule.needs_charge(29.0) and not rule.needs_charge(31.0)
+
+
+def test_the_energy_rule_on_a_matrix_is_the_same_rule() -> None:
+    """The dispatch round applies the rule to vehicles x orders at once: same answers."""
+    import numpy as np
+
+    rule = EnergyRule.of(OrchestratorConfig(energy_margin=1.3, reserve_fraction=0.07))
+    battery = np.array([10.0, 55.5, 120.0, 199.0])
+    dist = np.array([[0.0, 1000.0, 9_999.5], [20_000.0, 30_000.0, 5.0], [1.0, 2.0, 3.0],
+                     [70_000.0, 71_000.0, 72_000.0]])  # fmt: skip
+    got = rule.has_energy_for(battery[:, None], dist)
+    want = [[rule.has_energy_for(float(b), float(d)) for d in row] for b, row in
+            zip(battery, dist, strict=True)]  # fmt: skip
+    assert got.tolist() == want

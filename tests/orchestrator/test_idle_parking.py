@@ -10,9 +10,10 @@ import pytest
 
 from maps.loader import load_map
 from orchestrator.config import OrchestratorConfig
+from orchestrator.domain.eventlog import DomainEvent
+from orchestrator.domain.events import VehicleRelocated
 from orchestrator.lanegraph import LaneGraph
 from orchestrator.messages import Direction, OrderArrived, RiskLevel, Tick, VerdictIssued
-from orchestrator.ports import LogEntry
 from tests.orchestrator.fleet import FakeFleet
 from tests.orchestrator.helpers import container
 
@@ -36,7 +37,7 @@ def _order(fleet: FakeFleet, i: int, cn_to_mn: bool, origin: str) -> str:
 
 
 def _parked_count(fleet: FakeFleet, station: str) -> int:
-    return sum(1 for v in fleet.core.vehicles.values() if v.station == station)
+    return sum(1 for v in fleet.core.views.vehicles() if v.station == station)
 
 
 def test_after_delivery_the_vehicle_parks_in_the_depot_on_its_side(graph: LaneGraph) -> None:
@@ -45,12 +46,12 @@ def test_after_delivery_the_vehicle_parks_in_the_depot_on_its_side(graph: LaneGr
     cid = _order(fleet, 1, True, "cn_slot_01")
     fleet.run(20_000)
     assert fleet.delivered == [cid]
-    v = fleet.core.vehicles["v1"]
+    v = fleet.core.views.vehicle("v1")
     assert v.station == "mn_parking_1"  # delivered on the MN side, parks there
     relocated = fleet.sink.kinds("vehicle.relocated")
     assert [e.data["station"] for e in relocated] == ["mn_parking_1"]  # never circulates
-    assert fleet.core.alloc.usage("station:mn_slot_01") == 0  # the slot is free again
-    assert fleet.core.alloc.usage("station:mn_parking_1") == _parked_count(fleet, "mn_parking_1")
+    assert fleet.core.views.place_usage("mn_slot_01") == 0  # the slot is free again
+    assert fleet.core.views.place_usage("mn_parking_1") == _parked_count(fleet, "mn_parking_1")
 
 
 def test_a_charged_idle_vehicle_leaves_the_charger_for_the_depot(graph: LaneGraph) -> None:
@@ -58,8 +59,8 @@ def test_a_charged_idle_vehicle_leaves_the_charger_for_the_depot(graph: LaneGrap
     fleet.join("v1", "cn_charger_1")
     fleet.send(Tick(1.0))
     fleet.run(5_000)
-    assert fleet.core.vehicles["v1"].station == "cn_parking_1"
-    assert fleet.core.alloc.usage("station:cn_charger_1") == 0
+    assert fleet.core.views.vehicle("v1").station == "cn_parking_1"
+    assert fleet.core.views.place_usage("cn_charger_1") == 0
 
 
 def test_an_idle_vehicle_tops_up_when_no_work_waits(graph: LaneGraph) -> None:
@@ -69,8 +70,8 @@ def test_an_idle_vehicle_tops_up_when_no_work_waits(graph: LaneGraph) -> None:
     kinds = [e.kind for e in fleet.sink.entries]
     assert "vehicle.charging" in kinds and "vehicle.charged" in kinds
     assert kinds.index("vehicle.charging") < kinds.index("vehicle.charged")
-    assert fleet.core.vehicles["v1"].station == "cn_parking_1"  # back in the depot after it
-    assert fleet.core.vehicles["v1"].battery_kwh >= 0.95 * 200.0 * 0.99
+    assert fleet.core.views.vehicle("v1").station == "cn_parking_1"  # back in the depot after it
+    assert fleet.core.views.vehicle("v1").battery_kwh >= 0.95 * 200.0 * 0.99
 
 
 def test_with_work_waiting_a_half_charged_vehicle_works_first(graph: LaneGraph) -> None:
@@ -89,11 +90,11 @@ def test_a_vehicle_on_its_way_to_park_takes_new_work_at_once(graph: LaneGraph) -
     first = _order(fleet, 1, True, "cn_slot_01")
     relocated_at: list[float] = []
 
-    def on_log(entry: LogEntry) -> None:
-        if entry.kind == "vehicle.relocated" and not relocated_at:
-            relocated_at.append(entry.t_s)
+    def on_log(event: DomainEvent) -> None:
+        if isinstance(event, VehicleRelocated) and not relocated_at:
+            relocated_at.append(event.t_s)
             # Work appears on the MN side just after the vehicle set off for the depot.
-            fleet.at(entry.t_s + 1.0, lambda: _order(fleet, 2, False, "mn_slot_02") and None)
+            fleet.at(event.t_s + 1.0, lambda: _order(fleet, 2, False, "mn_slot_02") and None)
 
     fleet.sink.listeners.append(on_log)
     fleet.run(40_000)
@@ -102,7 +103,7 @@ def test_a_vehicle_on_its_way_to_park_takes_new_work_at_once(graph: LaneGraph) -
     assert assigned and assigned[0].t_s == pytest.approx(relocated_at[0] + 1.0)
     # The parking place it had reserved was given back: only parked vehicles hold places.
     for sid in ("cn_parking_1", "mn_parking_1"):
-        assert fleet.core.alloc.usage(f"station:{sid}") == _parked_count(fleet, sid)
+        assert fleet.core.views.place_usage(sid) == _parked_count(fleet, sid)
 
 
 @pytest.mark.parametrize(("interval_s", "assigned_at_s"), [(0.0, 1.0), (10.0, 12.0)])

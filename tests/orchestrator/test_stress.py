@@ -19,14 +19,14 @@ def _check(fleet_orders: int, fleet: object) -> None:
 
     assert isinstance(fleet, FakeFleet)
     stuck = {
-        vid: (v.state.name, v.node, v.waiting_on)
-        for vid, v in fleet.core.vehicles.items()
+        v.vehicle_id: (v.state.name, v.node, v.waiting_for)
+        for v in fleet.core.views.vehicles()
         if v.state.name not in ("IDLE",)
     }
     assert len(fleet.delivered) == fleet_orders, (len(fleet.delivered), stuck)
     assert sorted(fleet.delivered) == sorted(set(fleet.delivered))
     assert fleet.all_quiet()
-    assert fleet.core.vehicles_on_lanes() == 0
+    assert fleet.core.views.vehicles_on_lanes() == 0
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -64,7 +64,7 @@ def test_tiny_admission_bound_still_delivers(seed: int) -> None:
     fleet = run_scenario(graph, sc, config)
     fleet.run(80_000)
     _check(sc.orders, fleet)
-    assert fleet.core.admission_limit == 2
+    assert fleet.core.views.admission_limit == 2
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import simpy
 
+from orchestrator.domain.eventlog import LogEntry
 from orchestrator.lanegraph import NodeId
 from orchestrator.messages import Command, Event
-from orchestrator.ports import LogEntry
 from sim.customs import CustomsModel
 from sim.invariants import InvariantMonitor
 from sim.scenario import load_scenario
@@ -54,6 +54,10 @@ class Rig:
         self.events.append(event)
         for command in self._reply(event):
             self.agv.send(command)
+
+    def answers(self) -> list[tuple[str, int | None]]:
+        """(event type, the command id it names) for every report the AGV sent."""
+        return [(type(e).__name__, getattr(e, "command_id", None)) for e in self.events]
 
     def timeline(self) -> list[tuple[str, float, str]]:
         """(event type, t_s rounded to ms, node or action) for every event the AGV sent."""

@@ -6,7 +6,9 @@ import random
 
 import simpy
 
-from orchestrator.lanegraph import NodeId
+from orchestrator.domain.customs_events import HoldPlaced
+from orchestrator.ids import VehicleId
+from orchestrator.lanegraph import NodeId, Side
 from orchestrator.messages import (
     Direction,
     Event,
@@ -16,7 +18,6 @@ from orchestrator.messages import (
     SealChecked,
     VerdictIssued,
 )
-from orchestrator.ports import LogEntry
 from sim.arrivals import Arrival, ContainerFate
 from sim.customs import CustomsModel
 from sim.scenario import load_scenario
@@ -60,7 +61,7 @@ def test_medium_needs_a_clear_scan_and_escalation_needs_a_release() -> None:
     assert not customs.is_cleared(CID)
     assert customs.scan_outcome(CID, 20.0) is ScanOutcome.ESCALATE
     assert not customs.is_cleared(CID)
-    customs.on_log(LogEntry(21.0, "hold.placed", CID, "", {"container_id": CID, "side": "CN"}))
+    customs.on_event(HoldPlaced(21.0, CID, VehicleId("AGV-1"), None, Side.CN, "escalated"))
     env.run(until=1000)
     release = sent[-1]
     assert isinstance(release, HoldReleased)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator.ids import CommandId as C
 from orchestrator.lanegraph import NodeId
 from orchestrator.messages import (
     ActionKind,
@@ -64,11 +65,11 @@ def fault_between(rig: Rig, t0_s: float, t1_s: float) -> None:
 def test_fault_mid_edge_rolls_on_to_the_next_node_and_stops_there_unheard() -> None:
     def reply(e: Event) -> list[Command]:
         if isinstance(e, VehicleRecovered):
-            return [Drive("AGV-1", path(e.node, "cn_gate"))]  # the rest of its grant
+            return [Drive("AGV-1", path(e.node, "cn_gate"), C(1))]  # the rest of its grant
         return []
 
     rig = Rig(reply)
-    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan", "cn_gate")))
+    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan", "cn_gate"), C(2)))
     fault_between(rig, 20.0, 100.0)
     rig.env.run(until=60)
     parked = (rig.agv.node, rig.agv.edge, rig.agv.distance_m)
@@ -89,11 +90,11 @@ def test_fault_mid_edge_rolls_on_to_the_next_node_and_stops_there_unheard() -> N
 def test_repair_before_the_stop_recovers_when_it_gets_there_and_drives_on() -> None:
     def reply(e: Event) -> list[Command]:
         if isinstance(e, VehicleRecovered):
-            return [Drive("AGV-1", path(e.node, "cn_gate"))]
+            return [Drive("AGV-1", path(e.node, "cn_gate"), C(3))]
         return []
 
     rig = Rig(reply)
-    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan", "cn_gate")))
+    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan", "cn_gate"), C(4)))
     fault_between(rig, 20.0, 30.0)
     rig.env.run(until=1000)
     # recovered on arrival at cn_scan (45 s) at 5 m/s; the new grant continues without braking
@@ -107,11 +108,11 @@ def test_repair_before_the_stop_recovers_when_it_gets_there_and_drives_on() -> N
 def test_fault_interrupts_an_action_which_then_has_no_effect() -> None:
     def reply(e: Event) -> list[Command]:
         if isinstance(e, VehicleRecovered):
-            return [Perform("AGV-1", ActionKind.LOAD, CID)]  # commanded again from the start
+            return [Perform("AGV-1", ActionKind.LOAD, CID, C(5))]  # commanded again from the start
         return []
 
     rig = Rig(reply)
-    rig.agv.send(Perform("AGV-1", ActionKind.LOAD, CID))
+    rig.agv.send(Perform("AGV-1", ActionKind.LOAD, CID, C(6)))
     fault_between(rig, 30.0, 100.0)
     rig.env.run(until=99)
     assert rig.agv.container is None  # the interrupted lift put nothing on it
@@ -128,7 +129,7 @@ def test_fault_interrupts_an_action_which_then_has_no_effect() -> None:
 def test_interrupted_charge_keeps_the_energy_taken_in_so_far() -> None:
     rig = Rig()
     start_kwh = rig.agv.battery_kwh
-    rig.agv.send(Charge("AGV-1", rig.fleet.battery_kwh))
+    rig.agv.send(Charge("AGV-1", rig.fleet.battery_kwh, C(7)))
     fault_between(rig, 100.0, 1000.0)
     rig.env.run(until=999)
     # 150 kW in, 0.5 kW idle base load out, for 100 s; then only the base load
@@ -141,12 +142,12 @@ def test_interrupted_charge_keeps_the_energy_taken_in_so_far() -> None:
 
 def test_queued_commands_are_dropped_and_new_ones_refused_while_out_of_service() -> None:
     rig = Rig()
-    rig.agv.send(Perform("AGV-1", ActionKind.LOAD, CID))
-    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan")))  # queued behind the load
+    rig.agv.send(Perform("AGV-1", ActionKind.LOAD, CID, C(8)))
+    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan"), C(9)))  # queued behind the load
     fault_between(rig, 10.0, 200.0)
     rig.env.run(until=50)
     with pytest.raises(VehicleCommandError, match=r"AGV-1 is out of service \(drive fault\)"):
-        rig.agv.send(Stop("AGV-1", "wait"))
+        rig.agv.send(Stop("AGV-1", "wait", C(10)))
     with pytest.raises(VehicleCommandError, match="already out of service"):
         rig.agv.fault("again")
     rig.env.run(until=1000)
@@ -158,7 +159,7 @@ def test_no_seal_reads_at_a_gate_reached_while_out_of_service() -> None:
     rig = Rig(start="cn_scan")
     rig.customs.records.clear()
     rig.agv.container = CID
-    rig.agv.send(Drive("AGV-1", path("cn_scan", "cn_gate", "mn_gate")))
+    rig.agv.send(Drive("AGV-1", path("cn_scan", "cn_gate", "mn_gate"), C(11)))
     fault_between(rig, 10.0, 300.0)
     rig.env.run(until=1000)
     assert rig.timeline() == [

@@ -8,9 +8,13 @@ from typing import Any
 
 import simpy
 
+from orchestrator.config import OrchestratorConfig
+from orchestrator.domain.eventlog import LogEntry
+from orchestrator.domain.traffic_events import VehicleWaiting
+from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import NodeId, Side, Station, StationRole
 from orchestrator.messages import Direction, RiskLevel
-from orchestrator.ports import LogEntry
+from orchestrator.traffic.resources import Resources
 from sim.arrivals import Arrival, ContainerFate
 from sim.customs import CustomsModel
 from sim.invariants import InvariantMonitor
@@ -165,13 +169,9 @@ def test_deadlock_names_the_wait_for_cycle() -> None:
     ab, ba = g.edge(N("cn_yard"), N("cn_scan")), g.edge(N("cn_scan"), N("cn_gate"))
     mon.enter(a, ab, 5.0)  # A stands at the end of yard->scan
     mon.enter(b, ba, 5.0)  # B stands at the end of scan->gate
-    wait = "traffic.wait"
-    mon.on_log(
-        LogEntry(1.0, wait, "A", "", {"vehicle_id": "A", "resource": "edge:cn_scan->cn_gate"})
-    )
-    mon.on_log(
-        LogEntry(1.0, wait, "B", "", {"vehicle_id": "B", "resource": "edge:cn_yard->cn_scan"})
-    )
+    lanes = Resources(g, OrchestratorConfig()).lane
+    mon.on_event(VehicleWaiting(1.0, VehicleId("A"), N("cn_scan"), lanes[ba.key]))
+    mon.on_event(VehicleWaiting(1.0, VehicleId("B"), N("cn_gate"), lanes[ab.key]))
     assert sorted(mon.wait_for_cycle()) == ["A", "B"]
     env.process(mon.watchdog(600.0, lambda: ["CSQU3054383"], lambda: False))
     env.run(until=1300)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from orchestrator.ids import CommandId as C
 from orchestrator.lanegraph import NodeId
 from orchestrator.messages import (
     ActionDone,
@@ -29,11 +30,11 @@ def path(*nodes: str) -> tuple[NodeId, ...]:
 def test_drive_reports_every_node_and_brakes_once_at_the_end() -> None:
     def reply(e: Event) -> list:
         if isinstance(e, VehicleAtNode) and e.node == "cn_gate":
-            return [Perform("AGV-1", ActionKind.LOAD, None)]
+            return [Perform("AGV-1", ActionKind.LOAD, None, C(1))]
         return []
 
     rig = Rig(reply)
-    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan", "cn_gate")))
+    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan", "cn_gate"), C(2)))
     rig.env.run(until=1000)
     # 200 m: 10 s accelerating over 25 m, 175 m at 5 m/s; then 100 m at 5 m/s; brake 5/(2*0.7)
     assert rig.timeline() == [
@@ -41,6 +42,8 @@ def test_drive_reports_every_node_and_brakes_once_at_the_end() -> None:
         ("VehicleAtNode", 65.0, "cn_gate"),
         ("ActionDone", round(65.0 + 5 / 1.4 + 60.0, 3), "load"),
     ]
+    # each report names the command it answers
+    assert rig.answers() == [("VehicleAtNode", 2), ("VehicleAtNode", 2), ("ActionDone", 1)]
     # the stop at the end makes the whole run exactly a standstill-to-standstill trapezoid
     assert trapezoid_time_s(300.0, 5.0, 0.5, 0.7) == pytest.approx(65.0 + 5 / 1.4)
 
@@ -48,23 +51,25 @@ def test_drive_reports_every_node_and_brakes_once_at_the_end() -> None:
 def test_grant_extended_at_the_last_node_continues_without_braking() -> None:
     def reply(e: Event) -> list:
         if isinstance(e, VehicleAtNode) and e.node == "cn_scan":
-            return [Drive("AGV-1", path("cn_scan", "cn_gate"))]
+            return [Drive("AGV-1", path("cn_scan", "cn_gate"), C(3))]
         return []
 
     rig = Rig(reply)
-    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan")))
+    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan"), C(4)))
     rig.env.run(until=1000)
     assert rig.timeline() == [
         ("VehicleAtNode", 45.0, "cn_scan"),
         ("VehicleAtNode", 65.0, "cn_gate"),
     ]
+    # the node reached on the first grant answers it; the next edge answers the extension
+    assert rig.answers() == [("VehicleAtNode", 4), ("VehicleAtNode", 3)]
 
 
 def test_grant_given_later_starts_again_from_standstill() -> None:
     rig = Rig()
-    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan")))
+    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan"), C(5)))
     rig.env.run(until=100)
-    rig.agv.send(Drive("AGV-1", path("cn_scan", "cn_gate")))
+    rig.agv.send(Drive("AGV-1", path("cn_scan", "cn_gate"), C(6)))
     rig.env.run(until=1000)
     # 100 m from standstill: 10 s over 25 m, then 75 m at 5 m/s
     assert rig.timeline() == [
@@ -76,7 +81,7 @@ def test_grant_given_later_starts_again_from_standstill() -> None:
 def test_scan_reports_outcome_before_action_done() -> None:
     rig = Rig()
     rig.customs.container_arrived(_arrival(rig))
-    rig.agv.send(Perform("AGV-1", ActionKind.SCAN, "CSQU3054383"))
+    rig.agv.send(Perform("AGV-1", ActionKind.SCAN, "CSQU3054383", C(7)))
     rig.env.run(until=1000)
     kinds = [type(e).__name__ for e in rig.events if not e.__class__.__name__.startswith("Ver")]
     assert kinds == ["ScanCompleted", "ActionDone"]
@@ -86,8 +91,8 @@ def test_scan_reports_outcome_before_action_done() -> None:
 
 def test_battery_drains_per_km_and_idle_and_charges_at_station_power() -> None:
     rig = Rig(initial_soc=0.5, idle_kw=1.0, drive_kwh_per_km=2.0)
-    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan", "cn_gate")))
-    rig.agv.send(Charge("AGV-1", 150.0))
+    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan", "cn_gate"), C(8)))
+    rig.agv.send(Charge("AGV-1", 150.0, C(9)))
     rig.env.run(until=20_000)
     at_gate = [e for e in rig.events if isinstance(e, VehicleAtNode)][-1]
     # 0.3 km * 2 kWh/km + 65 s at 1 kW idle
@@ -102,24 +107,24 @@ def test_battery_drains_per_km_and_idle_and_charges_at_station_power() -> None:
 
 def test_load_and_unload_change_what_the_vehicle_carries() -> None:
     rig = Rig()
-    rig.agv.send(Perform("AGV-1", ActionKind.LOAD, "CSQU3054383"))
+    rig.agv.send(Perform("AGV-1", ActionKind.LOAD, "CSQU3054383", C(10)))
     rig.env.run(until=61)
     assert rig.agv.container == "CSQU3054383"
-    rig.agv.send(Perform("AGV-1", ActionKind.UNLOAD, "CSQU3054383"))
+    rig.agv.send(Perform("AGV-1", ActionKind.UNLOAD, "CSQU3054383", C(11)))
     rig.env.run(until=200)
     assert rig.agv.container is None
 
 
 def test_drive_not_starting_at_the_vehicle_is_rejected_with_its_id() -> None:
     rig = Rig()
-    rig.agv.send(Drive("AGV-1", path("cn_scan", "cn_gate")))
+    rig.agv.send(Drive("AGV-1", path("cn_scan", "cn_gate"), C(12)))
     with pytest.raises(VehicleCommandError, match=r"AGV-1.*cn_yard"):
         rig.env.run(until=10)
 
 
 def test_drive_along_a_missing_lane_is_rejected() -> None:
     rig = Rig()
-    rig.agv.send(Drive("AGV-1", path("cn_yard", "mn_yard")))
+    rig.agv.send(Drive("AGV-1", path("cn_yard", "mn_yard"), C(13)))
     with pytest.raises(VehicleCommandError, match="no lane from 'cn_yard' to 'mn_yard'"):
         rig.env.run(until=10)
 
@@ -134,7 +139,7 @@ def _arrival(rig: Rig):
 
 def test_running_the_battery_empty_is_logged_once() -> None:
     rig = Rig(battery_kwh=1.0, initial_soc=0.2, drive_kwh_per_km=1.0)  # 0.2 kWh, 0.3 km to go
-    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan", "cn_gate")))
+    rig.agv.send(Drive("AGV-1", path("cn_yard", "cn_scan", "cn_gate"), C(14)))
     rig.env.run(until=1000)
     assert [e.kind for e in rig.log] == ["sim.battery_empty"]
     assert rig.monitor.battery_empty_events == 1

@@ -5,7 +5,7 @@ import math
 from orchestrator.config import OrchestratorConfig
 from orchestrator.lanegraph import Side
 from orchestrator.traffic.capacity import min_cycle_capacity
-from orchestrator.traffic.resources import lane_capacity, lane_resources
+from orchestrator.traffic.resources import Resources, lane_capacity
 from tests.orchestrator.graphs import GraphBuilder, two_yard_crossing
 
 CFG = OrchestratorConfig(vehicle_length_m=10.0, headway_m=10.0)
@@ -30,12 +30,12 @@ def test_headway_rule_sets_lane_capacity() -> None:
 
 def test_ring_bound_is_its_total_capacity() -> None:
     g = _ring(4, 100.0).build()
-    assert min_cycle_capacity(g, lane_resources(g, CFG)) == 20
+    assert min_cycle_capacity(g, Resources(g, CFG)) == 20
 
 
 def test_exclusive_edges_count_zero_because_nobody_waits_inside() -> None:
     g = _ring(4, 100.0, exclusive_edge=True).build()
-    assert min_cycle_capacity(g, lane_resources(g, CFG)) == 15
+    assert min_cycle_capacity(g, Resources(g, CFG)) == 15
 
 
 def test_two_way_lane_u_turn_is_not_a_cycle_but_a_dead_end_is() -> None:
@@ -46,7 +46,7 @@ def test_two_way_lane_u_turn_is_not_a_cycle_but_a_dead_end_is() -> None:
     b.edge("b", "c", length_m=100.0, two_way=True)
     g = b.build()
     # a <-> b <-> c: the only turns back are at the dead ends a and c.
-    assert min_cycle_capacity(g, lane_resources(g, CFG)) == 20
+    assert min_cycle_capacity(g, Resources(g, CFG)) == 20
 
 
 def test_acyclic_graph_has_no_bound() -> None:
@@ -55,11 +55,11 @@ def test_acyclic_graph_has_no_bound() -> None:
     b.node("b", 1.0, 0.0, Side.CN)
     b.edge("a", "b", length_m=50.0)
     g = b.build()
-    assert math.isinf(min_cycle_capacity(g, lane_resources(g, CFG)))
+    assert math.isinf(min_cycle_capacity(g, Resources(g, CFG)))
 
 
 def test_crossing_bound_is_the_smallest_ring() -> None:
     g = two_yard_crossing(ring_m=100.0)
     # 8 ring edges x 5 places = 40, but six ring edges have a spur detour of 2 x 2 places:
     # the ring taking every detour holds 34.
-    assert min_cycle_capacity(g, lane_resources(g, CFG)) == 34
+    assert min_cycle_capacity(g, Resources(g, CFG)) == 34

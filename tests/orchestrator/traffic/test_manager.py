@@ -6,67 +6,81 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orchestrator.config import OrchestratorConfig
-from orchestrator.costs import compose, no_border, travel_time_s
+from orchestrator.costs import Profile, standard_profiles
+from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import NodeId
-from orchestrator.messages import Drive
 from orchestrator.router import Router
-from orchestrator.state import VehicleRun
 from orchestrator.traffic.allocator import Allocator
-from orchestrator.traffic.manager import MoveResult, TrafficManager
+from orchestrator.traffic.manager import Grant, LaneRecord, Refusal, TrafficManager
+from orchestrator.traffic.resources import ResourceKind, Resources
 from tests.orchestrator.graphs import two_yard_crossing
 from tests.orchestrator.scenarios import Scenario, run_scenario
 
 N = NodeId
+T = Profile.TIME
 
 
-def _manager(**kw: object) -> TrafficManager:
+def _manager(**kw: object) -> tuple[TrafficManager, Resources]:
     g = two_yard_crossing(**kw)  # type: ignore[arg-type]
-    router = Router(g, {"time": travel_time_s, "time_nb": compose(travel_time_s, no_border)})
-    return TrafficManager(g, OrchestratorConfig(), router, Allocator())
+    config = OrchestratorConfig()
+    router = Router(g, standard_profiles(config.exclusive_penalty_s))
+    resources = Resources(g, config)
+    return TrafficManager(g, config, router, Allocator(), resources), resources
 
 
-def _on_lanes(tm: TrafficManager, vid: str, node: str, came_from: str) -> VehicleRun:
-    v = VehicleRun(vid, N(node), 100.0)
-    v.on_lanes = True
-    v.current_edge = (N(came_from), N(node))
-    tm.alloc.take(vid, [tm.resources[v.current_edge].id])
-    v.prev_node = N(came_from)
-    return v
+def _on_lanes(tm: TrafficManager, vid: str, node: str, came_from: str) -> LaneRecord:
+    """A vehicle standing at the end of the edge ``came_from -> node`` (white-box set-up)."""
+    rec = tm.add(VehicleId(vid), N(node))
+    rec.on_lanes = True
+    rec.current_edge = (N(came_from), N(node))
+    tm.alloc.take(VehicleId(vid), tm._edge_res[rec.current_edge])
+    rec.prev_node = N(came_from)
+    return rec
 
 
 def test_exclusive_lane_is_granted_with_the_edge_after_it() -> None:
-    tm = _manager(shortcut=True)
+    tm, res = _manager(shortcut=True)
+    a, b = VehicleId("a"), VehicleId("b")
     v = _on_lanes(tm, "a", "C0", "C7")
-    out: list[object] = []
-    assert tm.try_move(v, N("C5"), True, out) is MoveResult.MOVED
-    assert out == [Drive("a", (N("C0"), N("C4"), N("C5")))]
-    assert tm.alloc.usage("lane:C-short") == 1
+    grant = tm.try_move(a, v, T, N("C5"), True)
+    assert isinstance(grant, Grant)
+    assert grant.path == (N("C0"), N("C4"), N("C5"))
+    assert grant.edges == ((N("C0"), N("C4")), (N("C4"), N("C5")))
+    assert str(grant.released[0]) == "edge:C7->C0" and not grant.entered
+    short = res.lane[(N("C0"), N("C4"))]
+    assert short.kind is ResourceKind.EXCLUSIVE and str(short) == "lane:C-short"
+    assert tm.alloc.usage(short) == 1
     # Oncoming traffic waits at the other end, outside the section.
     w = _on_lanes(tm, "b", "C4", "C3")
-    assert tm.try_move(w, N("C1"), True, []) is MoveResult.BLOCKED
-    assert w.waiting_on == "lane:C-short"
-    assert tm.alloc.waiters("lane:C-short") == ["b"]
-    assert tm.at_node(v, N("C4")) is False  # still driving: C4 -> C5 follows
-    assert tm.alloc.usage("lane:C-short") == 0
-    assert "lane:C-short" in tm.freed
+    assert tm.try_move(b, w, T, N("C1"), True) is Refusal.BLOCKED
+    assert tm.alloc.waiting_on(b) is short
+    assert tm.alloc.waiters(short) == ["b"]
+    tm.alloc.freed.clear()
+    assert tm.at_node(a, v, N("C4")) is False  # still driving: C4 -> C5 follows
+    assert tm.alloc.usage(short) == 0
+    assert short in tm.alloc.freed  # somebody waits for it: the wake-ups get it
 
 
 def test_border_edge_needs_the_gate_node_and_a_cleared_container() -> None:
-    tm = _manager()
+    tm, _ = _manager()
+    a = VehicleId("a")
     v = _on_lanes(tm, "a", "CG", "C2")
-    assert tm.try_move(v, N("M6"), False, []) is MoveResult.GATE_REFUSED
-    assert tm.try_move(v, N("M6"), True, []) is MoveResult.MOVED
-    assert tm.crossings == [(v, (N("CG"), N("M6")))]
+    assert tm.try_move(a, v, T, N("M6"), False) is Refusal.GATE_REFUSED
+    grant = tm.try_move(a, v, T, N("M6"), True)
+    assert isinstance(grant, Grant)
+    assert [(k, g.id) for k, g in grant.crossings] == [((N("CG"), N("M6")), "gate-cn")]
 
 
 def test_leaving_a_station_needs_an_admission_token() -> None:
-    tm = _manager()
-    tm.alloc.define("admission", 1)
-    a, b = VehicleRun("a", N("CY0"), 1.0), VehicleRun("b", N("CY1"), 1.0)
-    assert tm.try_move(a, N("C0"), True, []) is MoveResult.MOVED
-    assert tm.try_move(b, N("C0"), True, []) is MoveResult.BLOCKED
-    assert b.waiting_on == "admission" and not b.on_lanes
-    tm.at_node(a, N("C6"))
+    tm, res = _manager()
+    tm.alloc.define(res.admission, 1)
+    a, b = VehicleId("a"), VehicleId("b")
+    ra, rb = tm.add(a, N("CY0")), tm.add(b, N("CY1"))
+    grant = tm.try_move(a, ra, T, N("C0"), True)
+    assert isinstance(grant, Grant) and grant.entered and ra.on_lanes and ra.admitted
+    assert tm.try_move(b, rb, T, N("C0"), True) is Refusal.BLOCKED
+    assert tm.alloc.waiting_on(b) is res.admission and not rb.on_lanes
+    tm.at_node(a, ra, N("C6"))
     assert tm.on_lanes_count() == 1
 
 
@@ -109,4 +123,4 @@ def test_property_fleet_is_safe_and_live(
     fleet = run_scenario(graph, sc, OrchestratorConfig(max_vehicles_on_lanes=limit))
     fleet.run(150_000)  # raises InvariantViolation on any collision or illegal crossing
     assert len(fleet.delivered) == sc.orders
-    assert fleet.all_quiet() and fleet.core.vehicles_on_lanes() == 0
+    assert fleet.all_quiet() and fleet.core.views.vehicles_on_lanes() == 0
