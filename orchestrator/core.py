@@ -12,6 +12,7 @@ refuses every later event (its state may be half-changed).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -75,6 +76,20 @@ Apply = Callable[[Any, Any], None]
 
 def _nothing(_event: object) -> None:
     return None
+
+
+def _check_numbers(event: Event) -> None:
+    """Time and battery charge must be real numbers (a NaN would poison every comparison)."""
+    if not math.isfinite(event.t_s):
+        raise UnexpectedEventError(
+            f"{type(event).__name__}: t_s is {event.t_s}; send the time in seconds as a number"
+        )
+    battery = getattr(event, "battery_kwh", None)
+    if battery is not None and not (math.isfinite(battery) and battery >= 0.0):
+        raise UnexpectedEventError(
+            f"{type(event).__name__} for vehicle {getattr(event, 'vehicle_id', '?')}: "
+            f"battery_kwh is {battery}; it must be a number >= 0"
+        )
 
 
 class Orchestrator:
@@ -155,6 +170,7 @@ class Orchestrator:
         handlers = self._handlers.get(type(event))
         if handlers is None:
             raise UnexpectedEventError(f"{type(event).__name__} is not a core event")
+        _check_numbers(event)
         checked = handlers[0](event)  # raises if the event does not fit: nothing changed
         world = self._world
         world.now_s = event.t_s
