@@ -143,7 +143,7 @@ def _random_event(fleet: FakeFleet, rng: random.Random) -> Event:
                 rng.choice(["EZ-20260001", "XX"]),
                 rng.choice(nodes),
                 rng.random() < 0.5,
-            ),  # fmt: skip
+            ),
             lambda: LaneClosed(t, rng.choice(lanes), rng.random() < 0.2, "fuzz"),
             lambda: LaneOpened(t, rng.choice(lanes), rng.random() < 0.2),
             lambda: VehicleFaulted(t, rng.choice(vids), "fuzz"),
@@ -155,7 +155,7 @@ def _random_event(fleet: FakeFleet, rng: random.Random) -> Event:
                 rng.choice(cids),
                 rng.choice(list(Direction)),
                 rng.choice(["C-Y0", "M-Y1", "nowhere"]),
-            ),  # fmt: skip
+            ),
             lambda: Tick(t),
         ]
     )
