@@ -51,7 +51,7 @@ def _pct(values: list[float], q: float) -> float:
 
 def _latency(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
     from risk_bridge.cli.ros_cmd import ProcessGroup, node_argv
-    from tests.ros.rosclient import RosClient, container_number
+    from borderflow_ros.client import RosClient, container_number
 
     n_agvs = 8
     ids = [f"agv_{i:02d}" for i in range(1, n_agvs + 1)]
@@ -136,7 +136,7 @@ def _latency(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
 
 def _load(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
     from risk_bridge.cli.ros_cmd import ProcessGroup, node_argv
-    from tests.ros.rosclient import RosClient, container_number
+    from borderflow_ros.client import RosClient, container_number
 
     n_agvs, per_proc = 100, 25
     group = ProcessGroup(env, logs / "load")

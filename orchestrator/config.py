@@ -1,4 +1,10 @@
-"""OrchestratorConfig: the one typed, validated configuration object of the core."""
+"""OrchestratorConfig: the one typed, validated configuration object of the core.
+
+Every runtime builds it the same way, from its fleet's physical figures, with
+:meth:`OrchestratorConfig.for_fleet` (so SimPy and ROS 2 dispatch alike, every
+:data:`RUNTIME_DISPATCH_INTERVAL_S` at most); the plain constructor's defaults are the
+neutral ones the core's own tests use (a round after every event that calls for one).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,11 @@ from dataclasses import dataclass, fields
 
 from orchestrator.errors import ConfigError
 
-__all__ = ["OrchestratorConfig"]
+__all__ = ["RUNTIME_DISPATCH_INTERVAL_S", "OrchestratorConfig"]
+
+# Dispatch rounds at most this often in a deployment (SimPy, ROS 2): a busy day's thousands of
+# state changes share rounds; a crossing takes tens of minutes, so 10 s of latency is noise.
+RUNTIME_DISPATCH_INTERVAL_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +91,25 @@ class OrchestratorConfig:
                 "OrchestratorConfig.max_vehicles_on_lanes must be >= 1 or None, got "
                 f"{self.max_vehicles_on_lanes}"
             )
+
+    @classmethod
+    def for_fleet(
+        cls,
+        *,
+        vehicle_length_m: float,
+        headway_m: float,
+        battery_capacity_kwh: float,
+        consumption_kwh_per_km: float,
+        dispatch_interval_s: float = RUNTIME_DISPATCH_INTERVAL_S,
+    ) -> OrchestratorConfig:
+        """The configuration a runtime runs its fleet with (one place for every runtime)."""
+        return cls(
+            vehicle_length_m=vehicle_length_m,
+            headway_m=headway_m,
+            battery_capacity_kwh=battery_capacity_kwh,
+            consumption_kwh_per_km=consumption_kwh_per_km,
+            dispatch_interval_s=dispatch_interval_s,
+        )
 
     @property
     def spacing_m(self) -> float:

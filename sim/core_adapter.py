@@ -43,14 +43,11 @@ class CorePort(Protocol):
 
 def core_config(scenario: Scenario) -> OrchestratorConfig:
     fleet = scenario.fleet
-    return OrchestratorConfig(
+    return OrchestratorConfig.for_fleet(
         vehicle_length_m=fleet.vehicle_length_m,
         headway_m=fleet.headway_m,
         battery_capacity_kwh=fleet.battery_kwh,
         consumption_kwh_per_km=fleet.drive_kwh_per_km,
-        # One dispatch round per 10 simulated seconds at most: a busy day's thousands of state
-        # changes share rounds (the crossing takes tens of minutes; 10 s of latency is noise).
-        dispatch_interval_s=10.0,
     )
 
 

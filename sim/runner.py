@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import simpy
 import simpy.rt
 
+from maps.errors import MapError
+from maps.fleet_start import start_nodes as fleet_start
 from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import LaneGraph, NodeId, StationId, StationRole
 from orchestrator.messages import (
@@ -45,45 +47,21 @@ from sim.vehicle import AgvState, VirtualAGV, edge_table
 if TYPE_CHECKING:
     from orchestrator.custody.events import LedgerPort
     from orchestrator.domain.eventlog import DomainEvent
+    from orchestrator.domain.records import VehicleSnapshot
 
 __all__ = ["CoreFactory", "RunResult", "Simulation", "start_nodes"]
 
 # Builds the core for a run (tests pass a scripted fake; the default is the real Orchestrator).
 CoreFactory = Callable[[LaneGraph, Scenario, SimClock, RunLog], CorePort]
 
-# The fleet starts in the depots (parking places; on maps without depots, buffers and chargers),
-# so the yard slots are free for containers: idle vehicles in yard slots block deliveries.
-_START_ROLES = (StationRole.PARKING, StationRole.BUFFER, StationRole.CHARGER)
-
 
 def start_nodes(graph: LaneGraph, count: int, source: str = "<scenario>") -> list[NodeId]:
-    """Where the fleet starts: parking, buffer and charger places (in that order of preference),
-    both sides taken in turn, sorted by id
-    so the placement is deterministic. A fleet larger than the places starts with the rest
-    queued at those stations round-robin (the core counts them at start-up). Maps without
-    buffers or chargers start the fleet at yard slots."""
-    per_side: dict[str, list[NodeId]] = {}
-    stations = next((found for role in _START_ROLES if (found := graph.stations_with(role))), [])
-    if not stations:
-        stations = graph.stations_with(StationRole.YARD_SLOT)
-    if not stations:
-        raise ScenarioError(
-            source, "map", f"the map {graph.name!r} has no buffer, charger or yard slot station "
-            "to start the fleet at; add stations to the map"
-        )  # fmt: skip
-    for st in stations:
-        per_side.setdefault(st.side.value, []).extend([st.node] * st.capacity_vehicles)
-    sides = [per_side[s] for s in sorted(per_side)]
-    out: list[NodeId] = []
-    i = 0
-    while len(out) < count and any(i < len(s) for s in sides):
-        out.extend(s[i] for s in sides if i < len(s))
-        i += 1
-    i = 0
-    while len(out) < count:
-        out.append(stations[i % len(stations)].node)
-        i += 1
-    return out[:count]
+    """Where the fleet starts (:func:`maps.fleet_start.start_nodes`), a map without stations
+    to start at reported against the scenario."""
+    try:
+        return fleet_start(graph, count)
+    except MapError as exc:
+        raise ScenarioError(source, "map", exc.problems[0].message) from None
 
 
 def _check_closures(scenario: Scenario, graph: LaneGraph) -> None:
@@ -293,6 +271,10 @@ class Simulation:
     @property
     def now_s(self) -> float:
         return float(self.env.now)
+
+    def vehicle_snapshots(self) -> list[VehicleSnapshot]:
+        """Every vehicle's position now, by id (for mirrors and consoles; read-only)."""
+        return [self.vehicles[vid].snapshot() for vid in sorted(self.vehicles)]
 
     @property
     def done(self) -> bool:

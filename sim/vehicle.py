@@ -21,6 +21,7 @@ rolling, when it gets there.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from enum import Enum
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from orchestrator.domain.records import VehicleSnapshot
 from orchestrator.ids import CommandId, VehicleId
 from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph, NodeId
 from orchestrator.messages import (
@@ -123,6 +125,7 @@ class VirtualAGV:
         self._accel = spec.accel_mps2
         self._v_end = 0.0
         self._edge_dt_s = 0.0
+        self._edge_t0_s = 0.0  # when it entered the current edge
         self._edge_kwh = 0.0  # energy to drive the current edge
         self.fault_reason: str | None = None  # out of service (why), else None
         self._repair_due = False  # repaired while still rolling to its stop
@@ -150,7 +153,8 @@ class VirtualAGV:
                 f"{command!r}; the core must not command it before VehicleRecovered"
             )
         if isinstance(command, Drive) and self._moving:
-            self._replace_route(command.path)
+            if self._replace_route(command.path):
+                self._edge_cmd = command.command_id  # the edge being driven is now this Drive's
             self._drive_id = command.command_id
         elif isinstance(command, Stop):
             if self._moving:
@@ -161,17 +165,38 @@ class VirtualAGV:
         if self._wake is not None and not self._wake.triggered:
             self._wake.succeed()
 
-    def _replace_route(self, path: tuple[NodeId, ...]) -> None:
+    def _replace_route(self, path: tuple[NodeId, ...]) -> bool:
+        """Drive ``path`` from here on; True if it starts with the edge being driven."""
         here = self.edge.target if self.edge is not None else self.node
+        takes_edge = False
         if path and path[0] == here:
             rest = path[1:]
         elif self.edge is not None and len(path) > 1 and path[:2] == self.edge.key:
             rest = path[2:]
+            takes_edge = True
         else:
             raise VehicleCommandError(
                 f"vehicle {self.id}: Drive path {list(path)} must start at its node {here!r}"
             )
         self._route = deque(rest)
+        return takes_edge
+
+    def snapshot(self) -> VehicleSnapshot:
+        """Where it is now: at its node, or on its edge by the time driven (straight line)."""
+        g = self._graph
+        edge = self.edge
+        if edge is None:
+            n = g.nodes[self.node]
+            return VehicleSnapshot(self.id, self.node, None, n.x_m, n.y_m, 0.0, self.speed_mps,
+                                   self.battery_kwh, self.container)  # fmt: skip
+        a, b = g.nodes[edge.source], g.nodes[edge.target]
+        frac = min(1.0, max(0.0, (self.env.now - self._edge_t0_s) / max(self._edge_dt_s, 1e-6)))
+        return VehicleSnapshot(
+            self.id, self.node, edge.target,
+            a.x_m + (b.x_m - a.x_m) * frac, a.y_m + (b.y_m - a.y_m) * frac,
+            math.atan2(b.y_m - a.y_m, b.x_m - a.x_m), self.speed_mps, self.battery_kwh,
+            self.container,
+        )  # fmt: skip
 
     # -------------------------------------------------------------------------------- process
 
@@ -262,6 +287,7 @@ class VirtualAGV:
             dt_s, self._v_end = edge_motion(edge.length_m, self.speed_mps, vmax, self._accel)
         self.edge = edge
         self._edge_dt_s = dt_s
+        self._edge_t0_s = self.env.now
         self._monitor.enter(self, edge, dt_s)
         return dt_s
 

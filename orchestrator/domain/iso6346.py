@@ -12,7 +12,7 @@ from typing import NewType
 
 from orchestrator.errors import InvalidContainerNumberError
 
-__all__ = ["ContainerId", "check_digit", "parse_container_number"]
+__all__ = ["ContainerId", "check_digit", "container_number", "parse_container_number"]
 
 ContainerId = NewType("ContainerId", str)
 
@@ -70,3 +70,10 @@ def parse_container_number(raw: str) -> ContainerId:
     if int(check) != expected:
         raise InvalidContainerNumberError(f"{number}: check digit is {check}, expected {expected}")
     return ContainerId(number)
+
+
+def container_number(owner: str, serial: int, category: str = "U") -> ContainerId:
+    """The valid number of a container: owner code (3 letters), category, 6-digit serial and
+    the check digit (for tests, demos and simulated manifests)."""
+    first = f"{owner}{category}{serial:06d}"
+    return ContainerId(first + str(check_digit(first)))

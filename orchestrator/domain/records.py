@@ -11,7 +11,7 @@ from orchestrator.ids import OrderId
 from orchestrator.lanegraph import StationId
 from orchestrator.messages import Direction
 
-__all__ = ["Cargo", "ContainerView", "TransportOrder"]
+__all__ = ["Cargo", "ContainerView", "TransportOrder", "VehicleSnapshot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +58,22 @@ class ContainerView:
     x_m: float | None = None  # carrier position in the map frame, when known
     y_m: float | None = None
     source: str = "core"
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleSnapshot:
+    """Where a vehicle is right now, as its runtime sees it (for maps, mirrors, consoles).
+
+    Coordinates are metres in the lane graph's frame; between nodes the vehicle is placed on
+    the edge it drives (``next_node``), by the runtime's own motion model.
+    """
+
+    vehicle_id: str
+    node: str  # last node reached
+    next_node: str | None  # the node it drives to, if on an edge
+    x_m: float
+    y_m: float
+    yaw_rad: float
+    speed_mps: float
+    battery_kwh: float
+    container_id: str | None

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator.ids import CommandId as C
 from orchestrator.lanegraph import NodeId, Side
 from orchestrator.messages import (
     ActionDone,
@@ -77,9 +78,10 @@ def test_order_with_empty_station_names_the_order(cv: Any) -> None:
     "event",
     [
         VehicleJoined(2.0, "agv_01", NodeId("cn_buffer_1"), 150.0),
-        VehicleAtNode(2.0, "agv_01", NodeId("gate_cn"), 149.5),
-        ActionDone(2.0, "agv_01", ActionKind.SCAN, 140.0),
-        ScanCompleted(2.0, "ABCU1234560", ScanOutcome.ESCALATE),
+        VehicleAtNode(2.0, "agv_01", NodeId("gate_cn"), 149.5, C(7)),
+        ActionDone(2.0, "agv_01", ActionKind.SCAN, 140.0, C(8)),
+        ScanCompleted(2.0, "ABCU1234560", ScanOutcome.ESCALATE, C(8)),
+        ScanCompleted(2.0, "ABCU1234560", ScanOutcome.CLEAR),  # a scanner that knows no id
         SealChecked(2.0, "ABCU1234560", "CN1234567", NodeId("gate_cn"), False),
     ],
 )
@@ -88,30 +90,41 @@ def test_vehicle_events_round_trip(cv: Any, event: Any) -> None:
 
 
 def test_event_times_come_from_the_receiver_not_the_header(cv: Any) -> None:
-    msg = cv.event_to_msg(VehicleAtNode(2.0, "agv_01", NodeId("n"), 1.0), cv.seconds_to_time(99.0))
+    msg = cv.event_to_msg(
+        VehicleAtNode(2.0, "agv_01", NodeId("n"), 1.0, C(3)), cv.seconds_to_time(99.0)
+    )
     assert cv.event_from_msg(msg, 5.0).t_s == 5.0
+
+
+def test_a_vehicle_report_without_its_command_id_is_refused(cv: Any) -> None:
+    from borderflow_ros.errors import ConversionError
+
+    msg = cv.event_to_msg(VehicleAtNode(2.0, "agv_01", NodeId("n"), 1.0, C(3)))
+    msg.command_id = 0
+    with pytest.raises(ConversionError, match="must name the command it answers"):
+        cv.event_from_msg(msg, 2.0)
 
 
 @pytest.mark.parametrize(
     "command",
     [
-        Drive("agv_01", (NodeId("cn_buffer_1"), NodeId("cn_buffer_1_spur@0"))),
-        Stop("agv_01", "held"),
-        Perform("agv_01", ActionKind.LOAD, "ABCU1234560"),
-        Perform("agv_01", ActionKind.CHARGE, None),
-        Charge("agv_01", 180.0),
+        Drive("agv_01", (NodeId("cn_buffer_1"), NodeId("cn_buffer_1_spur@0")), C(1)),
+        Stop("agv_01", "held", C(2)),
+        Perform("agv_01", ActionKind.LOAD, "ABCU1234560", C(3)),
+        Perform("agv_01", ActionKind.CHARGE, None, C(4)),
+        Charge("agv_01", 180.0, C(5)),
     ],
 )
 def test_commands_round_trip(cv: Any, graph: Any, command: Any) -> None:
     msg = cv.command_to_msg(command, 4, graph)
-    assert msg.seq == 4
+    assert msg.seq == 4 and msg.command_id == command.command_id
     assert cv.command_from_msg(msg) == command
 
 
 def test_drive_carries_a_nav_path_in_the_local_map_frame(cv: Any, graph: Any) -> None:
     path = (NodeId("cn_buffer_1"), NodeId("cn_buffer_1_spur@0"), NodeId("gate_cn"))
     origin = (584000.0, 4822000.0)
-    msg = cv.command_to_msg(Drive("agv_01", path), 1, graph, origin=origin)
+    msg = cv.command_to_msg(Drive("agv_01", path, C(6)), 1, graph, origin=origin)
     assert msg.path_m.header.frame_id == "map"
     assert len(msg.path_m.poses) == 3
     first = msg.path_m.poses[0].pose

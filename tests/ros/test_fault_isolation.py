@@ -10,6 +10,7 @@ import pytest
 
 from orchestrator.config import OrchestratorConfig
 from orchestrator.core import Orchestrator
+from orchestrator.domain.iso6346 import container_number
 from orchestrator.errors import BorderflowError
 from orchestrator.lanegraph import NodeId
 from orchestrator.messages import (
@@ -24,7 +25,6 @@ from orchestrator.messages import (
     VerdictIssued,
 )
 from tests.orchestrator.fleet import FakeClock, ListSink
-from tests.ros.rosclient import container_number
 
 
 class Host:
@@ -57,7 +57,7 @@ class Host:
         from borderflow_ros.fault_isolation import FaultIsolation
 
         return FaultIsolation(
-            self.core,
+            self.core.views,
             self.graph,
             feed=self.feed,
             publish_lane=lambda lane, closed, _why: self.lanes.append((lane, closed)),
@@ -72,7 +72,7 @@ class Host:
 def _carrier_on_a_lane(h: Host) -> tuple[str, NodeId, NodeId]:
     """Three vehicles at their start places, one order: the carrier has left its place and
     stands on the lanes, granted the next node, container not loaded: (vehicle, here, ahead)."""
-    from sim.runner import start_nodes
+    from maps.fleet_start import start_nodes
 
     for i, node in enumerate(start_nodes(h.graph, 3), start=1):
         h.feed(VehicleJoined(0.0, f"agv_{i:02d}", node, 200.0))
@@ -83,7 +83,7 @@ def _carrier_on_a_lane(h: Host) -> tuple[str, NodeId, NodeId]:
     assert len(drives) == 1, drives
     drive = drives[0]
     vid, here = drive.vehicle_id, drive.path[1]
-    h.feed(VehicleAtNode(1.0, vid, here, 200.0))
+    h.feed(VehicleAtNode(1.0, vid, here, 200.0, drive.command_id))
     ahead = h.drives(vid)[-1]
     assert ahead.path[0] == here and here not in h.graph.stations
     assert h.errors == []
@@ -101,8 +101,8 @@ def test_a_faulted_carrier_hands_its_order_back_and_blocks_its_lane(
     iso.fault(vid, 2.0, f"vehicle {vid} faulted: no heartbeat", here, ahead)
     # Out of service first, then its lane closed (published, so others see it).
     assert [type(e).__name__ for e in h.fed[-2:]] == ["VehicleFaulted", "LaneClosed"]
-    assert h.core.faulted_vehicles() == {vid: f"vehicle {vid} faulted: no heartbeat"}
-    assert lane in h.core.closed_lanes and h.lanes == [(lane, True)]
+    assert h.core.views.faulted_vehicles() == {vid: f"vehicle {vid} faulted: no heartbeat"}
+    assert lane in h.core.views.closed_lanes() and h.lanes == [(lane, True)]
     assert [e.subject for e in h.sink.kinds("order.returned")] == [container_number("BFL", 41)]
     others = {c.vehicle_id for c in h.commands if isinstance(c, Drive)}
     assert others and vid not in others  # the order went to another vehicle
@@ -123,15 +123,15 @@ def test_recovery_off_the_granted_path_is_refused_and_on_it_reopens_the_lane(
     warning = h.log[-1]
     assert warning[0] == "warn" and f"vehicle {vid} is heard again at mn_slot_04" in warning[1]
     assert "stays out of service" in warning[1] and "bring it to one of these nodes" in warning[1]
-    assert vid in h.core.faulted_vehicles() and vid in iso.faulted
-    assert lane in h.core.closed_lanes and h.lanes == [] and h.errors == []
+    assert vid in h.core.views.faulted_vehicles() and vid in iso.faulted
+    assert lane in h.core.views.closed_lanes() and h.lanes == [] and h.errors == []
     h.commands.clear()
     assert iso.recover(vid, 4.0, str(ahead), 150.0)
-    assert h.core.faulted_vehicles() == {} and iso.faulted == {}
-    assert lane not in h.core.closed_lanes and h.lanes == [(lane, False)]
+    assert h.core.views.faulted_vehicles() == {} and iso.faulted == {}
+    assert lane not in h.core.views.closed_lanes() and h.lanes == [(lane, False)]
     assert h.log[-1] == ("info", f"vehicle {vid} back in service at {ahead}")
-    assert h.core.vehicle_node(vid) == ahead  # the arrival nobody heard is booked
-    assert h.core.counts()["vehicles_out_of_service"] == 0
+    assert h.core.views.vehicle_node(vid) == ahead  # the arrival nobody heard is booked
+    assert h.core.views.counts()["vehicles_out_of_service"] == 0
     assert h.errors == []
 
 
@@ -143,16 +143,16 @@ def test_a_lane_blocked_by_two_faulted_vehicles_opens_when_both_recover(
     vid, here, ahead = _carrier_on_a_lane(h)
     lane = h.graph.edges[(here, ahead)].lane_id
     # An operator's closure elsewhere is left alone by faults and recoveries.
-    other = next(lid for lid in sorted(h.core.lane_ids) if lid != lane)
+    other = next(lid for lid in sorted(h.core.views.lane_ids) if lid != lane)
     h.feed(LaneClosed(1.5, other, reason="maintenance"))
     iso.fault(vid, 2.0, "silent", here, ahead)
     # A second vehicle (not in the core: never joined) reported standing on the same lane.
     iso.fault("agv_09", 2.0, "silent", str(here), str(ahead))
     assert iso.blocking == {vid: [lane], "agv_09": [lane]}
     assert iso.recover(vid, 3.0, str(here), 200.0)
-    assert lane in h.core.closed_lanes  # agv_09 still stands there
+    assert lane in h.core.views.closed_lanes()  # agv_09 still stands there
     assert iso.recover("agv_09", 3.5, str(here), 200.0)
-    assert lane not in h.core.closed_lanes and other in h.core.closed_lanes
+    assert lane not in h.core.views.closed_lanes() and other in h.core.views.closed_lanes()
     assert h.errors == []
 
 
@@ -163,10 +163,12 @@ def test_a_faulted_parked_vehicle_joined_again_is_back_in_service(
     iso = h.isolation()
     h.feed(VehicleJoined(0.0, "agv_01", NodeId("cn_parking_1"), 200.0))
     iso.fault("agv_01", 1.0, "silent", "cn_parking_1", "")
-    assert h.core.faulted_vehicles() == {"agv_01": "silent"} and iso.blocking == {"agv_01": []}
+    assert h.core.views.faulted_vehicles() == {"agv_01": "silent"} and iso.blocking == {
+        "agv_01": []
+    }
     assert not h.feed(VehicleJoined(2.0, "agv_01", NodeId("cn_parking_1"), 190.0))
     iso.rejoined("agv_01", 2.0)
-    assert h.core.faulted_vehicles() == {} and iso.faulted == {} and iso.blocking == {}
+    assert h.core.views.faulted_vehicles() == {} and iso.faulted == {} and iso.blocking == {}
     assert h.log[-1] == ("info", "vehicle agv_01 joined again: back in service")
     assert h.errors == []
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator.ids import CommandId as C
 from orchestrator.lanegraph import NodeId
 from orchestrator.messages import (
     ActionDone,
@@ -64,13 +65,14 @@ def test_kinematic_agv_drives_at_the_speed_limit_and_reports_each_node(
 ) -> None:
     agv = _agv(graph)
     path = (NodeId("cn_buffer_1"), NodeId("cn_buffer_1_spur@0"), NodeId("gate_cn"))
-    agv.send(Drive("agv_01", path))
+    agv.send(Drive("agv_01", path, C(5)))
     e1, e2 = graph.edges[path[:2]], graph.edges[path[1:]]
     t1 = e1.length_m / min(8.0, e1.speed_limit_mps)
     events = agv.step(t1 * 0.5, 1.0)
     assert events == [] and agv.speed_mps == pytest.approx(min(8.0, e1.speed_limit_mps))
     events = agv.step(t1 * 0.5 + 1e-6, 2.0)
     assert [type(e) for e in events] == [VehicleAtNode] and events[0].node == path[1]
+    assert events[0].command_id == 5  # the report names the Drive it answers
     t2 = e2.length_m / min(8.0, e2.speed_limit_mps)
     events = agv.step(t2 + 1.0, 3.0)
     assert [e.node for e in events] == ["gate_cn"]
@@ -82,24 +84,24 @@ def test_kinematic_agv_drives_at_the_speed_limit_and_reports_each_node(
 def test_kinematic_agv_stop_ends_at_the_next_node(ros_env: dict[str, str], graph: Any) -> None:
     agv = _agv(graph)
     path = (NodeId("cn_buffer_1"), NodeId("cn_buffer_1_spur@0"), NodeId("gate_cn"))
-    agv.send(Drive("agv_01", path))
+    agv.send(Drive("agv_01", path, C(1)))
     agv.step(0.5, 0.5)
-    agv.send(Stop("agv_01", "held"))
+    agv.send(Stop("agv_01", "held", C(2)))
     events = agv.step(60.0, 60.0)
     assert [e.node for e in events] == ["cn_buffer_1_spur@0"]
 
 
 def test_kinematic_agv_load_and_scan(ros_env: dict[str, str], graph: Any) -> None:
     agv = _agv(graph)
-    agv.send(Perform("agv_01", ActionKind.LOAD, "ABCU1234560"))
+    agv.send(Perform("agv_01", ActionKind.LOAD, "ABCU1234560", C(3)))
     assert agv.step(9.0, 9.0) == []
     done = agv.step(1.5, 10.5)
-    assert done == [ActionDone(10.5, "agv_01", ActionKind.LOAD, agv.battery_kwh)]
+    assert done == [ActionDone(10.5, "agv_01", ActionKind.LOAD, agv.battery_kwh, C(3))]
     assert agv.container_id == "ABCU1234560"
     agv.scan_outcome = ScanOutcome.ESCALATE
-    agv.send(Perform("agv_01", ActionKind.SCAN, "ABCU1234560"))
+    agv.send(Perform("agv_01", ActionKind.SCAN, "ABCU1234560", C(4)))
     events = agv.step(25.0, 40.0)
-    assert events[0] == ScanCompleted(40.0, "ABCU1234560", ScanOutcome.ESCALATE)
+    assert events[0] == ScanCompleted(40.0, "ABCU1234560", ScanOutcome.ESCALATE, C(4))
     assert isinstance(events[1], ActionDone) and events[1].action is ActionKind.SCAN
 
 
@@ -108,7 +110,7 @@ def test_kinematic_agv_rejects_a_path_not_starting_where_it_is(
 ) -> None:
     agv = _agv(graph)
     with pytest.raises(ValueError, match="must start at 'cn_buffer_1'"):
-        agv.send(Drive("agv_01", (NodeId("gate_cn"), NodeId("mn_entry_road@0"))))
+        agv.send(Drive("agv_01", (NodeId("gate_cn"), NodeId("mn_entry_road@0")), C(1)))
 
 
 def test_pure_pursuit_turns_towards_the_path(ros_env: dict[str, str]) -> None:
@@ -167,11 +169,15 @@ def test_sim_mirror_places_simpy_vehicles_on_the_map(ros_env: dict[str, str]) ->
         sim.advance(600.0)
         mirror.publish()
         x0, y0, x1, y1 = sim.graph.metadata["bbox_m"]
-        driving = [v for v in sim.vehicles if sim.vehicles[v].edge is not None]
-        for vid in sorted(sim.vehicles):
-            x, y, _ = mirror.pose(vid, sim.now_s)
-            assert x0 - 1 <= x <= x1 + 1 and y0 - 1 <= y <= y1 + 1
-        assert len(driving) <= len(sim.vehicles)
+        ox, oy = mirror.origin
+        snaps = sim.vehicle_snapshots()
+        assert [s.vehicle_id for s in snaps] == sorted(sim.vehicles)
+        for snap in snaps:
+            x, y, _ = mirror.pose(snap)
+            assert x0 - 1 <= x + ox <= x1 + 1 and y0 - 1 <= y + oy <= y1 + 1
+            if snap.next_node is not None:  # on its edge, between the two nodes
+                a, b = sim.graph.nodes[snap.node], sim.graph.nodes[snap.next_node]
+                assert min(a.x_m, b.x_m) - 1e-6 <= snap.x_m <= max(a.x_m, b.x_m) + 1e-6
     finally:
         node.destroy_node()
         ctx.try_shutdown()

@@ -8,7 +8,7 @@ import importlib
 import signal
 import sys
 
-NODES = ("orchestrator_node", "agv_sim_node", "markers_node", "sim_mirror")
+NODES = ("orchestrator_node", "agv_sim_node", "markers_node")
 
 
 def _quiet_exit(*_: object) -> None:

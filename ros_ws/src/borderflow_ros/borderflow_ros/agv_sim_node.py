@@ -29,6 +29,7 @@ from borderflow_ros.errors import ParameterError
 from borderflow_ros.frame import map_origin
 from borderflow_ros.kinematic import AgvSpec, KinematicAgv
 from borderflow_ros.params import Param, at_least, load, not_empty, positive
+from orchestrator.ids import CommandId, VehicleId
 from orchestrator.lanegraph import NodeId
 from orchestrator.messages import Drive, ScanOutcome
 
@@ -60,8 +61,8 @@ class AgvSimNode(Node):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("agv_sim", **kwargs)
         p = load(self, PARAMS)
-        from maps import load_map
-        from sim.runner import start_nodes
+        from maps import MapError, load_map
+        from maps.fleet_start import start_nodes
 
         self.graph = load_map(p["map"])
         self.origin = map_origin(self.graph)
@@ -81,7 +82,10 @@ class AgvSimNode(Node):
                 f"agv_sim: parameter 'start_nodes' has {len(given)} entries but 'vehicles' is "
                 f"{n}; give one node per vehicle or leave it empty"
             )
-        nodes = given or start_nodes(self.graph, fleet, "agv_sim")[first - 1 : first - 1 + n]
+        try:
+            nodes = given or start_nodes(self.graph, fleet)[first - 1 : first - 1 + n]
+        except MapError as exc:
+            raise ParameterError(f"agv_sim: {exc.problems[0].message}") from None
         for node in nodes:
             if NodeId(node) not in self.graph.nodes:
                 raise ParameterError(
@@ -97,7 +101,7 @@ class AgvSimNode(Node):
         self.last_plan: dict[str, tuple[int, int]] = {}
         for i, node in enumerate(nodes):
             vid = f"{p['vehicle_prefix']}{first + i:02d}"
-            self.agvs[vid] = KinematicAgv(vid, NodeId(node), self.graph, spec)
+            self.agvs[vid] = KinematicAgv(VehicleId(vid), NodeId(node), self.graph, spec)
             self.last_seq[vid] = 0
             self.odom_pubs[vid] = self.create_publisher(
                 Odometry, qos.vehicle_topic(vid, "odom"), qos.sensor_qos()
@@ -178,7 +182,9 @@ class AgvSimNode(Node):
         if not path:
             return
         try:
-            self.agvs[vid].send(Drive(vid, tuple(path)))
+            # A standard vehicle does not know the core's command ids: the fleet adapter keeps
+            # them (it infers this vehicle's reports from odometry).
+            self.agvs[vid].send(Drive(VehicleId(vid), tuple(path), CommandId(0)))
         except ValueError as exc:
             self.get_logger().error(f"{vid}: plan rejected: {exc}")
             return

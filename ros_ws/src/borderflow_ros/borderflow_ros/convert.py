@@ -23,7 +23,8 @@ from geometry_msgs.msg import PoseStamped
 from nav_msgs.msg import Odometry, Path
 
 from borderflow_ros.errors import ConversionError
-from orchestrator.lanegraph import LaneGraph, NodeId, Side
+from orchestrator.ids import CommandId, OrderId, VehicleId
+from orchestrator.lanegraph import LaneGraph, NodeId, Side, StationId
 from orchestrator.messages import (
     ActionDone,
     ActionKind,
@@ -135,10 +136,12 @@ def order_from_msg(msg: TransportOrder, t_s: float) -> OrderArrived:
     direction = _enum(Direction, msg.direction, f"order {msg.order_id!r} direction")
     return OrderArrived(
         t_s=t_s,
-        order_id=_required(msg.order_id, "order_id"),
+        order_id=OrderId(_required(msg.order_id, "order_id")),
         container_id=_required(msg.container_id, f"order {msg.order_id!r} container_id"),
         direction=direction,  # type: ignore[arg-type]
-        origin_station=_required(msg.origin_station, f"order {msg.order_id!r} origin_station"),
+        origin_station=StationId(
+            _required(msg.origin_station, f"order {msg.order_id!r} origin_station")
+        ),
         seal_numbers=tuple(msg.seal_numbers),
     )
 
@@ -177,23 +180,30 @@ def lane_event_from_msg(msg: LaneStatus, t_s: float) -> LaneClosed | LaneOpened:
 
 
 def event_from_msg(msg: VehicleEvent, t_s: float) -> Event:
-    vid = msg.vehicle_id or "?"
+    vid = VehicleId(msg.vehicle_id or "?")
     kind = msg.kind
+    cmd = CommandId(msg.command_id)
     if kind in (VehicleEvent.KIND_JOINED, VehicleEvent.KIND_AT_NODE, VehicleEvent.KIND_ACTION_DONE):
         _required(msg.vehicle_id, "vehicle event vehicle_id")
+    if kind in (VehicleEvent.KIND_AT_NODE, VehicleEvent.KIND_ACTION_DONE) and not cmd:
+        raise ConversionError(
+            f"vehicle {vid}: a node or action report must name the command it answers "
+            "(command_id, copied from the VehicleCommand)"
+        )
     if kind == VehicleEvent.KIND_JOINED:
         return VehicleJoined(
             t_s, vid, NodeId(_required(msg.node, f"{vid} join node")), msg.battery_kwh
         )
     if kind == VehicleEvent.KIND_AT_NODE:
-        return VehicleAtNode(t_s, vid, NodeId(_required(msg.node, f"{vid} node")), msg.battery_kwh)
+        node = NodeId(_required(msg.node, f"{vid} node"))
+        return VehicleAtNode(t_s, vid, node, msg.battery_kwh, cmd)
     if kind == VehicleEvent.KIND_ACTION_DONE:
         action = _enum(ActionKind, msg.action, f"vehicle {vid} action")
-        return ActionDone(t_s, vid, action, msg.battery_kwh)  # type: ignore[arg-type]
+        return ActionDone(t_s, vid, action, msg.battery_kwh, cmd)  # type: ignore[arg-type]
     if kind == VehicleEvent.KIND_SCAN_COMPLETED:
         outcome = _enum(ScanOutcome, msg.scan_outcome, f"vehicle {vid} scan_outcome")
         cid = _required(msg.container_id, f"vehicle {vid} scan container_id")
-        return ScanCompleted(t_s, cid, outcome)  # type: ignore[arg-type]
+        return ScanCompleted(t_s, cid, outcome, cmd or None)  # type: ignore[arg-type]
     if kind == VehicleEvent.KIND_SEAL_CHECKED:
         return SealChecked(
             t_s,
@@ -217,12 +227,16 @@ def event_to_msg(e: Event, stamp: Time | None = None, vehicle_id: str = "") -> V
             VehicleEvent.KIND_JOINED if isinstance(e, VehicleJoined) else VehicleEvent.KIND_AT_NODE
         )
         msg.vehicle_id, msg.node, msg.battery_kwh = e.vehicle_id, e.node, e.battery_kwh
+        if isinstance(e, VehicleAtNode):
+            msg.command_id = int(e.command_id)
     elif isinstance(e, ActionDone):
         msg.kind = VehicleEvent.KIND_ACTION_DONE
         msg.vehicle_id, msg.action, msg.battery_kwh = e.vehicle_id, e.action.value, e.battery_kwh
+        msg.command_id = int(e.command_id)
     elif isinstance(e, ScanCompleted):
         msg.kind = VehicleEvent.KIND_SCAN_COMPLETED
         msg.container_id, msg.scan_outcome = e.container_id, e.outcome.value
+        msg.command_id = int(e.command_id or 0)
     elif isinstance(e, SealChecked):
         msg.kind = VehicleEvent.KIND_SEAL_CHECKED
         msg.container_id, msg.seal_number = e.container_id, e.seal_number
@@ -287,6 +301,7 @@ def command_to_msg(
     msg.header.frame_id = "map"
     msg.vehicle_id = c.vehicle_id
     msg.seq = seq
+    msg.command_id = int(c.command_id)
     if isinstance(c, Drive):
         msg.kind = VehicleCommand.KIND_DRIVE
         msg.path = list(c.path)
@@ -308,22 +323,23 @@ def command_to_msg(
 
 
 def command_from_msg(msg: VehicleCommand) -> Command:
-    vid = _required(msg.vehicle_id, "command vehicle_id")
+    vid = VehicleId(_required(msg.vehicle_id, "command vehicle_id"))
+    cmd = CommandId(msg.command_id)
     if msg.kind == VehicleCommand.KIND_DRIVE:
         if not msg.path:
             raise ConversionError(f"vehicle {vid}: Drive command with an empty path")
-        return Drive(vid, tuple(NodeId(n) for n in msg.path))
+        return Drive(vid, tuple(NodeId(n) for n in msg.path), cmd)
     if msg.kind == VehicleCommand.KIND_STOP:
-        return Stop(vid, msg.reason)
+        return Stop(vid, msg.reason, cmd)
     if msg.kind == VehicleCommand.KIND_PERFORM:
         action = _enum(ActionKind, msg.action, f"vehicle {vid} command action")
-        return Perform(vid, action, msg.container_id or None)  # type: ignore[arg-type]
+        return Perform(vid, action, msg.container_id or None, cmd)  # type: ignore[arg-type]
     if msg.kind == VehicleCommand.KIND_CHARGE:
-        return Charge(vid, msg.target_kwh)
+        return Charge(vid, msg.target_kwh, cmd)
     raise ConversionError(f"vehicle {vid}: command kind {msg.kind} is not one of KIND_*")
 
 
-def odometry_msg(  # noqa: PLR0917 (a pose is x, y, yaw)
+def odometry_msg(
     vehicle_id: str,
     x_m: float,
     y_m: float,

@@ -22,6 +22,7 @@ from collections.abc import Set as AbstractSet
 from typing import Protocol
 
 from borderflow_ros.heartbeat import lanes_to_close
+from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import LaneGraph, NodeId
 from orchestrator.messages import (
     Event,
@@ -31,7 +32,7 @@ from orchestrator.messages import (
     VehicleRecovered,
 )
 
-__all__ = ["FaultIsolation", "Feed"]
+__all__ = ["CoreViews", "FaultIsolation", "Feed"]
 
 
 class Feed(Protocol):
@@ -41,26 +42,26 @@ class Feed(Protocol):
     def __call__(self, event: Event, *, quiet: bool = False) -> str: ...
 
 
-class _Core(Protocol):
-    @property
-    def vehicles(self) -> Mapping[str, object]: ...
+class CoreViews(Protocol):
+    """What fault isolation reads of the core (:class:`orchestrator.views.Views`)."""
 
-    @property
+    def has_vehicle(self, vehicle_id: str) -> bool: ...
+
     def closed_lanes(self) -> AbstractSet[str]: ...
 
-    def faulted_vehicles(self) -> dict[str, str]: ...
+    def faulted_vehicles(self) -> Mapping[VehicleId, str]: ...
 
 
 class FaultIsolation:
     def __init__(
         self,
-        core: _Core,
+        core: CoreViews,
         graph: LaneGraph,
         *,
         feed: Feed,
         publish_lane: Callable[[str, bool, str], None],
-        warn: Callable[[str], None],
-        info: Callable[[str], None],
+        warn: Callable[[str], object],
+        info: Callable[[str], object],
     ) -> None:
         self.core = core
         self.graph = graph
@@ -79,13 +80,13 @@ class FaultIsolation:
         self.faulted[vid] = why
         self._warn(f"{why} (last at {node or '?'} -> {next_node or '-'})")
         # A vehicle the core has not met yet (it never stood at a node) has nothing to hand back.
-        if vid in self.core.vehicles and vid not in self.core.faulted_vehicles():
-            self._feed(VehicleFaulted(t_s, vid, why))
+        if self.core.has_vehicle(vid) and vid not in self.core.faulted_vehicles():
+            self._feed(VehicleFaulted(t_s, VehicleId(vid), why))
         blocked: list[str] = []
         for lane in lanes_to_close(self.graph, node, next_node) if node else []:
             if lane in self.fault_lanes:
                 blocked.append(lane)  # closed for another faulted vehicle already
-            elif lane in self.core.closed_lanes:
+            elif lane in self.core.closed_lanes():
                 continue  # an operator's closure stays theirs
             elif not self._feed(LaneClosed(t_s, lane, reason=why)):
                 self.fault_lanes.add(lane)
@@ -96,7 +97,9 @@ class FaultIsolation:
     def recover(self, vid: str, t_s: float, node: str, battery_kwh: float) -> bool:
         """``vid`` is heard again, standing at ``node``; False: it stays faulted."""
         if vid in self.core.faulted_vehicles():
-            refused = self._feed(VehicleRecovered(t_s, vid, NodeId(node), battery_kwh), quiet=True)
+            refused = self._feed(
+                VehicleRecovered(t_s, VehicleId(vid), NodeId(node), battery_kwh), quiet=True
+            )
             if refused:
                 self._warn(
                     f"vehicle {vid} is heard again at {node} but stays out of service: {refused}. "
@@ -120,5 +123,5 @@ class FaultIsolation:
             if lane in still:
                 continue  # another faulted vehicle stands there too
             self.fault_lanes.discard(lane)
-            if lane in self.core.closed_lanes and not self._feed(LaneOpened(t_s, lane)):
+            if lane in self.core.closed_lanes() and not self._feed(LaneOpened(t_s, lane)):
                 self._publish_lane(lane, False, why)

@@ -39,6 +39,7 @@ from rclpy.node import Node
 from borderflow_ros import qos
 from borderflow_ros.arrival import ArrivalTracker, nearest_node
 from borderflow_ros.heartbeat import HeartbeatMonitor
+from orchestrator.ids import CommandId, VehicleId
 from orchestrator.lanegraph import NodeId
 from orchestrator.messages import ActionDone, ActionKind, Event, VehicleAtNode
 
@@ -77,6 +78,7 @@ def pure_pursuit(
 class _Vehicle:
     __slots__ = (
         "cmd_pub",
+        "drive_id",
         "plan_pub",
         "plan_xy",
         "pose",
@@ -95,6 +97,7 @@ class _Vehicle:
         self.pose: tuple[float, float, float] | None = None
         self.state: VehicleState | None = None
         self.tracker: ArrivalTracker | None = None  # standard vehicles only
+        self.drive_id = CommandId(0)  # standard vehicles: the Drive being followed
 
 
 class FleetAdapter:
@@ -129,8 +132,8 @@ class FleetAdapter:
         self.battery_kwh = battery_kwh
         self._now_s = now_s or (lambda: 0.0)
         self._on_event = on_event or (lambda e: None)
-        # Timed actions of standard vehicles: (due ROS s, counter, vehicle, action).
-        self.actions: list[tuple[float, int, str, ActionKind]] = []
+        # Timed actions of standard vehicles: (due ROS s, counter, vehicle, action, command).
+        self.actions: list[tuple[float, int, str, ActionKind, CommandId]] = []
         self._action_counter = 0
         self.monitor = HeartbeatMonitor(heartbeat_timeout_s)
         self.diff_drive = set(diff_drive_vehicles)
@@ -222,7 +225,11 @@ class FleetAdapter:
         # One arrival at a time: the core may answer one with a new Drive, which the tracker
         # then checks against the rest of the same stretch of track.
         while (node := tracker.next_arrival()) is not None:
-            self._on_event(VehicleAtNode(self._now_s(), vid, NodeId(node), self._battery(v)))
+            self._on_event(
+                VehicleAtNode(
+                    self._now_s(), VehicleId(vid), NodeId(node), self._battery(v), v.drive_id
+                )
+            )
 
     def _battery(self, v: _Vehicle) -> float:
         return v.state.battery_kwh if v.state is not None else self.battery_kwh
@@ -277,11 +284,11 @@ class FleetAdapter:
         if not due:
             return
         self.actions = [a for a in self.actions if a[0] > now_s]
-        for _due_s, _n, vid, action in due:
+        for _due_s, _n, vid, action, cmd in due:
             if self.monitor.is_faulted(vid):
                 continue
             v = self.vehicles[vid]
-            self._on_event(ActionDone(now_s, vid, action, self._battery(v)))
+            self._on_event(ActionDone(now_s, VehicleId(vid), action, self._battery(v), cmd))
 
     def _standard_command(self, vid: str, v: _Vehicle, msg: VehicleCommand) -> None:
         tracker = v.tracker
@@ -289,6 +296,7 @@ class FleetAdapter:
         if msg.kind == VehicleCommand.KIND_DRIVE:
             try:
                 tracker.drive(list(msg.path))
+                v.drive_id = CommandId(msg.command_id)  # the Drive its next arrivals answer
             except ValueError as exc:  # a path off the map: log it, don't kill the node
                 self.node.get_logger().error(str(exc))
         elif msg.kind == VehicleCommand.KIND_STOP:
@@ -303,6 +311,7 @@ class FleetAdapter:
                     self._action_counter,
                     vid,
                     ActionKind(msg.action),
+                    CommandId(msg.command_id),
                 )
             )
         else:  # Charge, or Perform(charge)

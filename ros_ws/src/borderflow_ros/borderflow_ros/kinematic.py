@@ -4,7 +4,10 @@ Plain Python, no ROS: the simulator node steps a list of these and publishes wha
 It is the ROS twin of ``sim.vehicle.VirtualAGV``: a Drive replaces the route (a path that starts
 at the node being driven to extends it without stopping), a Stop stops at the next node, a
 Perform or Charge runs for a fixed time and reports ActionDone (a scan first reports
-ScanCompleted). ``time_scale`` > 1 makes the vehicle faster than real time, for tests.
+ScanCompleted). Each report names the command it answers: a node report the Drive that granted
+the edge just driven (a Drive that replaces the route from the edge being driven takes that edge
+over), an action report its Perform or Charge. ``time_scale`` > 1 makes the vehicle faster than
+real time, for tests.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+from orchestrator.ids import CommandId, VehicleId
 from orchestrator.lanegraph import Edge, LaneGraph, NodeId
 from orchestrator.messages import (
     ActionDone,
@@ -55,7 +59,9 @@ class AgvSpec:
 class KinematicAgv:
     """One simulated vehicle; ``step(dt_s, t_s)`` advances it and returns the core events."""
 
-    def __init__(self, vehicle_id: str, node: NodeId, graph: LaneGraph, spec: AgvSpec) -> None:
+    def __init__(
+        self, vehicle_id: VehicleId, node: NodeId, graph: LaneGraph, spec: AgvSpec
+    ) -> None:
         self.id = vehicle_id
         self.node = node
         self.graph = graph
@@ -68,6 +74,8 @@ class KinematicAgv:
         self.edge: Edge | None = None
         self.edge_done_m = 0.0
         self.route: deque[NodeId] = deque()
+        self.drive_id = CommandId(0)  # the Drive the route's nodes belong to
+        self.edge_cmd = CommandId(0)  # the Drive that granted the edge being driven
         self.queue: deque[Command] = deque()
         self.busy_left_s = 0.0
         self.busy: Perform | Charge | None = None
@@ -95,7 +103,10 @@ class KinematicAgv:
         if isinstance(command, Drive):
             here = self.edge.target if self.edge is not None else self.node
             path = list(command.path)
-            if self.edge is not None and len(path) > 1 and tuple(path[:2]) == self.edge.key:
+            takes_edge = (
+                self.edge is not None and len(path) > 1 and tuple(path[:2]) == self.edge.key
+            )
+            if takes_edge:
                 path = path[1:]
             if not path or path[0] != here:
                 raise ValueError(
@@ -105,8 +116,11 @@ class KinematicAgv:
                 self.edge is None and self.busy is None and not self.route
             ) or self.edge is not None:
                 self.route = deque(path[1:])
+                self.drive_id = command.command_id
+                if takes_edge:
+                    self.edge_cmd = command.command_id
             else:
-                self.queue.append(Drive(self.id, tuple(path)))
+                self.queue.append(Drive(self.id, tuple(path), command.command_id))
         elif isinstance(command, Stop):
             self.route.clear()
             self.queue = deque(c for c in self.queue if not isinstance(c, Drive))
@@ -126,6 +140,7 @@ class KinematicAgv:
                 if edge is None:
                     raise ValueError(f"vehicle {self.id}: no lane {self.node!r} -> {target!r}")
                 self.edge, self.edge_done_m = edge, 0.0
+                self.edge_cmd = self.drive_id
             if self.edge is not None:
                 left_s = self._drive(left_s, t_s, out)
                 continue
@@ -170,12 +185,13 @@ class KinematicAgv:
         self.battery_kwh = max(
             0.0, self.battery_kwh - self.spec.drive_kwh_per_km * edge.length_m / 1e3
         )
-        out.append(VehicleAtNode(t_s, self.id, edge.target, self.battery_kwh))
+        out.append(VehicleAtNode(t_s, self.id, edge.target, self.battery_kwh, self.edge_cmd))
         return left_s - need_s
 
     def _start(self, command: Command) -> None:
         if isinstance(command, Drive):
             self.route = deque(command.path[1:])
+            self.drive_id = command.command_id
             return
         if isinstance(command, Charge | Perform):
             self.busy = command
@@ -196,7 +212,9 @@ class KinematicAgv:
         done = self.busy
         self.busy, self.busy_left_s = None, 0.0
         if isinstance(done, Charge):
-            out.append(ActionDone(t_s, self.id, ActionKind.CHARGE, self.battery_kwh))
+            out.append(
+                ActionDone(t_s, self.id, ActionKind.CHARGE, self.battery_kwh, done.command_id)
+            )
             return
         assert done is not None
         if done.action is ActionKind.LOAD:
@@ -205,5 +223,5 @@ class KinematicAgv:
             self.container_id = None
         elif done.action is ActionKind.SCAN:
             cid = done.container_id or self.container_id or ""
-            out.append(ScanCompleted(t_s, cid, self.scan_outcome))
-        out.append(ActionDone(t_s, self.id, done.action, self.battery_kwh))
+            out.append(ScanCompleted(t_s, cid, self.scan_outcome, done.command_id))
+        out.append(ActionDone(t_s, self.id, done.action, self.battery_kwh, done.command_id))

@@ -29,7 +29,7 @@ from borderflow_interfaces.msg import (
 )
 from borderflow_interfaces.srv import GetStatus, ReleaseHold
 from builtin_interfaces.msg import Time
-from rclpy.action import ActionServer
+from rclpy.action import ActionServer  # type: ignore[attr-defined]
 from rclpy.node import Node
 from rclpy.task import Future
 
@@ -49,10 +49,12 @@ from borderflow_ros.fleet_adapter import FleetAdapter
 from borderflow_ros.frame import map_origin
 from borderflow_ros.params import Param, load, non_negative, not_empty, positive
 from borderflow_ros.ros_ports import RosClock, RosLedger, RosSink
+from orchestrator.config import RUNTIME_DISPATCH_INTERVAL_S
 from orchestrator.domain.states import OrderState
-from orchestrator.errors import BorderflowError
+from orchestrator.errors import BorderflowError, StaleReportError
+from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import NodeId
-from orchestrator.messages import Event, VehicleAtNode, VehicleJoined
+from orchestrator.messages import Event, VehicleJoined
 
 __all__ = ["OrchestratorNode", "main"]
 
@@ -83,6 +85,13 @@ PARAMS = (
     Param("vehicle_length_m", 12.0, "vehicle length (core traffic spacing)", positive),
     Param("headway_m", 8.0, "gap kept between vehicles on a lane"),
     Param("battery_capacity_kwh", 200.0, "battery capacity of every vehicle", positive),
+    Param("consumption_kwh_per_km", 2.0, "energy a vehicle uses per km driven", positive),
+    Param(
+        "dispatch_interval_s",
+        RUNTIME_DISPATCH_INTERVAL_S,
+        "dispatch rounds at most this often (ROS seconds), as in every runtime",
+        non_negative,
+    ),
 )
 
 
@@ -97,10 +106,12 @@ class OrchestratorNode(Node):
         self.graph = load_map(p["map"])
         self.origin = map_origin(self.graph)
         try:
-            config = OrchestratorConfig(
+            config = OrchestratorConfig.for_fleet(
                 vehicle_length_m=float(p["vehicle_length_m"]),
                 headway_m=float(p["headway_m"]),
                 battery_capacity_kwh=float(p["battery_capacity_kwh"]),
+                consumption_kwh_per_km=float(p["consumption_kwh_per_km"]),
+                dispatch_interval_s=float(p["dispatch_interval_s"]),
             )
         except BorderflowError as exc:
             raise ParameterError(f"borderflow_orchestrator: {exc}") from exc
@@ -116,11 +127,8 @@ class OrchestratorNode(Node):
             sink=self.sink,
             ledger=RosLedger(self, custody_pub),
         )
-        # vehicle -> node its recovery booked: its own arrival report there may come after the
-        # state message that triggered the recovery (two topics), and is then a repeat.
-        self._recovered_at: dict[str, str] = {}
         self.isolation = FaultIsolation(
-            self.core,
+            self.core.views,
             self.graph,
             feed=self.feed,
             publish_lane=self._publish_lane,
@@ -128,8 +136,9 @@ class OrchestratorNode(Node):
             info=self.get_logger().info,
         )
         self.seen_verdicts: set[str] = set()
-        self.goals: dict[str, tuple[Any, Future, float]] = {}
+        self.goals: dict[str, tuple[Any, Future[Any], float]] = {}
         self.errors = 0
+        self.stale_reports = 0  # late, duplicated or replayed vehicle reports the core refused
         self.commands_sent = 0
         self.fleet = FleetAdapter(
             self,
@@ -172,6 +181,12 @@ class OrchestratorNode(Node):
         ``quiet``: the caller reports a refusal itself (not logged, not counted as an error)."""
         try:
             commands = self.core.handle(event)
+        except StaleReportError as exc:
+            # A report of a command the core has moved past (a Drive re-sent after a fault, a
+            # transient-local replay): expected on a lossy network, nothing to fix.
+            self.stale_reports += 1
+            self.get_logger().debug(f"{type(event).__name__} ignored: {exc}")
+            return str(exc)
         except (BorderflowError, BorderflowRosError) as exc:
             if quiet:
                 return str(exc)
@@ -203,7 +218,7 @@ class OrchestratorNode(Node):
         self.feed(event, cause=msg.header.stamp)
 
     def _on_order(self, msg: TransportOrder) -> None:
-        if msg.order_id in self.core.orders:
+        if self.core.views.has_order(msg.order_id):
             return
         try:
             event = order_from_msg(msg, self._t())
@@ -230,8 +245,6 @@ class OrchestratorNode(Node):
         except BorderflowRosError as exc:
             self.get_logger().error(str(exc))
             return
-        if self._repeat_arrival(event):
-            return
         if not self.feed(event, cause=msg.header.stamp) and faulted:
             # Joined again (parked off the lanes): the core has taken it back into service.
             self.isolation.rejoined(msg.vehicle_id, self._t())
@@ -243,36 +256,27 @@ class OrchestratorNode(Node):
         self.feed(Tick(self._t()))
 
     def _on_new_vehicle(self, vid: str, node: str, battery_kwh: float) -> None:
-        self.feed(VehicleJoined(self._t(), vid, NodeId(node), battery_kwh))
+        self.feed(VehicleJoined(self._t(), VehicleId(vid), NodeId(node), battery_kwh))
 
     def _on_inferred_event(self, event: Event) -> None:
         """An arrival or a finished timed action of a standard-topics vehicle."""
-        faulted = getattr(event, "vehicle_id", "") in self.isolation.faulted
-        if not faulted and not self._repeat_arrival(event):
+        if getattr(event, "vehicle_id", "") not in self.isolation.faulted:
             self.feed(event)
-
-    def _repeat_arrival(self, event: Event) -> bool:
-        """The first arrival report after a recovery, at the node the recovery booked."""
-        if not isinstance(event, VehicleAtNode):
-            return False
-        node = self._recovered_at.pop(event.vehicle_id, None)
-        return node == event.node and self.core.vehicle_node(event.vehicle_id) == event.node
 
     def _on_fault(self, vid: str) -> None:
         node, nxt = self.fleet.whereabouts(vid)
-        if vid in self.core.vehicles:
+        if self.core.views.has_vehicle(vid):
             # The core's grant is at least as fresh as the last state message (2 Hz): the
             # vehicle stands on the edge from its last reported node to the next granted one.
-            route = self.core.vehicle_route(vid)
+            route = self.core.views.vehicle_route(vid)
             node, nxt = route[0], route[1] if len(route) > 1 else ""
         why = f"vehicle {vid} faulted: no heartbeat for {self.fleet.monitor.timeout_s:.1f} s"
         self.isolation.fault(vid, self._t(), why, node, nxt)
 
     def _on_recover(self, vid: str, node: str, battery_kwh: float) -> bool:
-        back = self.isolation.recover(vid, self._t(), node, battery_kwh)
-        if back:
-            self._recovered_at[vid] = node
-        return back
+        # Its own arrival report at that node may still come (two topics): the core refuses it
+        # as stale (the recovery booked the arrival and re-sent the rest as a new Drive).
+        return self.isolation.recover(vid, self._t(), node, battery_kwh)
 
     def _publish_lane(self, lane: str, closed: bool, reason: str) -> None:
         out = LaneStatus()
@@ -296,21 +300,24 @@ class OrchestratorNode(Node):
         return res
 
     def _on_status(self, req: GetStatus.Request, res: GetStatus.Response) -> Any:
-        ids = [req.vehicle_id] if req.vehicle_id else self.core.vehicle_ids()
+        views = self.core.views
+        ids = [req.vehicle_id] if req.vehicle_id else views.vehicle_ids()
         for vid in ids:
-            if vid not in self.core.vehicles:
+            if not views.has_vehicle(vid):
                 continue
             res.vehicle_ids.append(vid)
-            res.vehicle_states.append(self.core.vehicle_state(vid).value)
-            res.vehicle_nodes.append(str(self.core.vehicle_node(vid)))
-        faulted = self.core.faulted_vehicles()
+            res.vehicle_states.append(views.vehicle_state(vid).value)
+            res.vehicle_nodes.append(str(views.vehicle_node(vid)))
+        faulted = dict(views.faulted_vehicles())
         res.faulted_vehicle_ids = sorted(faulted)
-        counts: dict[str, Any] = dict(self.core.counts())
+        counts: dict[str, Any] = dict(views.counts())
         counts["faulted_reasons"] = faulted
         counts["commands_sent"] = self.commands_sent
         counts["errors"] = self.errors
+        counts["stale_reports"] = self.stale_reports
+        counts["core_healthy"] = self.core.healthy
         counts["odometry_received"] = self.fleet.received_odometry
-        counts["closed_lanes"] = sorted(self.core.closed_lanes)
+        counts["closed_lanes"] = sorted(views.closed_lanes())
         res.counts_json = json.dumps(counts, sort_keys=True)
         return res
 
@@ -330,7 +337,7 @@ class OrchestratorNode(Node):
             goal_handle.abort()
             result.message = problem
             return result
-        done: Future = Future()
+        done: Future[Any] = Future()
         self.goals[g.order_id] = (goal_handle, done, self._t())
         self._update_goals()
         await done
@@ -340,13 +347,13 @@ class OrchestratorNode(Node):
     def _update_goals(self) -> None:
         for order_id in sorted(self.goals):
             handle, done, t0 = self.goals[order_id]
-            state = self.core.order_state(order_id)
-            cid = self.core.orders[order_id]
-            c = self.core.containers[cid]
+            views = self.core.views
+            state = views.order_state(order_id)
+            cid = views.order_container(order_id)
             fb = TransportContainer.Feedback()
             fb.state = state.value
-            fb.container_state = c.state.value
-            fb.vehicle_id = c.vehicle_id or ""
+            fb.container_state = views.container_state(cid).value
+            fb.vehicle_id = views.carrier(cid) or ""
             fb.progress = {OrderState.OPEN: 0.0, OrderState.ASSIGNED: 0.1,
                            OrderState.PICKED_UP: 0.5, OrderState.DELIVERED: 1.0}[state]  # fmt: skip
             handle.publish_feedback(fb)

@@ -1,5 +1,8 @@
 """The core's ports on ROS: a Clock reading ROS time, an EventSink and a custody LedgerPort
-that publish holds and custody events. Time is ROS time, so ``use_sim_time`` is honoured."""
+that publish holds and custody events. Time is ROS time, so ``use_sim_time`` is honoured.
+
+The sink reads the core's typed domain events: HoldPlaced / HoldLifted become Hold messages;
+the decisions an operator looks for are logged (their log line rendering)."""
 
 from __future__ import annotations
 
@@ -12,21 +15,36 @@ from borderflow_interfaces.msg import Hold
 from rclpy.node import Node
 
 from orchestrator.custody.events import CustodyEvent
-from orchestrator.ports import LogEntry
+from orchestrator.domain.customs_events import HoldLifted, HoldPlaced, Rerouted, VerdictReceived
+from orchestrator.domain.eventlog import DomainEvent, log_entry
+from orchestrator.domain.events import (
+    ContainerStranded,
+    OrderAssigned,
+    OrderDelivered,
+    OrderReturned,
+    VehicleBackInService,
+    VehicleOutOfService,
+)
+from orchestrator.domain.traffic_events import LaneReopened, LaneShut
 
 __all__ = ["RosClock", "RosLedger", "RosSink"]
 
-# Core log entries worth a line in the node's log: decisions an operator looks for.
-_LOGGED = (
-    "hold.",
-    "risk.",
-    "lane.",
-    "order.assigned",
-    "order.delivered",
-    "order.returned",
-    "vehicle.fault",
-    "vehicle.recovered",
-    "container.stranded",
+# Core events worth a line in the node's log: decisions an operator looks for.
+_LOGGED: frozenset[type] = frozenset(
+    {
+        HoldPlaced,
+        HoldLifted,
+        VerdictReceived,
+        Rerouted,
+        LaneShut,
+        LaneReopened,
+        OrderAssigned,
+        OrderDelivered,
+        OrderReturned,
+        VehicleOutOfService,
+        VehicleBackInService,
+        ContainerStranded,
+    }
 )
 
 
@@ -42,31 +60,37 @@ class RosClock:
 
 
 class RosSink:
-    """Keeps the recent log, publishes Hold messages for hold.placed / hold.released."""
+    """Keeps the recent events, publishes Hold messages for holds placed and lifted."""
 
     def __init__(self, node: Node, hold_pub: object, keep: int = 2000) -> None:
         self._node = node
         self._hold_pub = hold_pub
-        self.entries: deque[LogEntry] = deque(maxlen=keep)
-        self.listeners: list[Callable[[LogEntry], None]] = []
+        self.events: deque[DomainEvent] = deque(maxlen=keep)
+        self.listeners: list[Callable[[DomainEvent], None]] = []
 
-    def emit(self, entry: LogEntry) -> None:
-        self.entries.append(entry)
-        if entry.kind in ("hold.placed", "hold.released"):
-            msg = Hold()
-            msg.header.stamp = self._node.get_clock().now().to_msg()
-            msg.header.frame_id = "map"
-            msg.container_id = str(entry.data.get("container_id", entry.subject))
-            msg.active = entry.kind == "hold.placed"
-            msg.authority = str(entry.data.get("side", entry.data.get("authority", "")))
-            msg.vehicle_id = str(entry.data.get("vehicle_id", ""))
-            msg.cause = str(entry.data.get("reason", entry.message))
-            msg.officer_id = str(entry.data.get("officer_id", ""))
-            self._hold_pub.publish(msg)  # type: ignore[attr-defined]
-        if entry.kind.startswith(_LOGGED):
-            self._node.get_logger().info(f"[{entry.kind}] {entry.message}")
+    def emit(self, event: DomainEvent) -> None:
+        self.events.append(event)
+        if isinstance(event, HoldPlaced | HoldLifted):
+            self._hold_pub.publish(self._hold_msg(event))  # type: ignore[attr-defined]
+        if type(event) in _LOGGED:
+            self._node.get_logger().info(f"[{event.kind}] {log_entry(event).message}")
         for listener in self.listeners:
-            listener(entry)
+            listener(event)
+
+    def _hold_msg(self, event: HoldPlaced | HoldLifted) -> Hold:
+        msg = Hold()
+        msg.header.stamp = self._node.get_clock().now().to_msg()
+        msg.header.frame_id = "map"
+        msg.container_id = event.container_id
+        msg.authority = event.side.value
+        msg.cause = event.reason
+        if isinstance(event, HoldPlaced):
+            msg.active = True
+            msg.vehicle_id = event.vehicle_id
+        else:
+            msg.active = False
+            msg.officer_id = event.officer_id
+        return msg
 
 
 class RosLedger:

@@ -1,5 +1,7 @@
-"""An in-test ROS client: publishes orders and verdicts, calls the release / status services,
-listens to commands, holds and lane status. Spins in a background thread."""
+"""A client of the orchestrator node, for scripts, tests and benchmarks: publishes orders and
+verdicts, calls the release / status services, listens to commands, holds, lane status and
+odometry. Runs its own rclpy context and spins in a background thread, so it lives beside
+anything else in a process."""
 
 from __future__ import annotations
 
@@ -10,13 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from orchestrator.domain.iso6346 import container_number
 
-def container_number(owner: str, serial: int) -> str:
-    """A valid ISO 6346 number (owner code + U + 6 digits + check digit)."""
-    from orchestrator.domain.iso6346 import check_digit
-
-    first = f"{owner}U{serial:06d}"
-    return f"{first}{check_digit(first)}"
+__all__ = ["RosClient", "container_number"]
 
 
 class RosClient:
@@ -30,9 +28,10 @@ class RosClient:
             VehicleCommand,
         )
         from borderflow_interfaces.srv import GetStatus, ReleaseHold
-        from borderflow_ros import qos
         from nav_msgs.msg import Odometry
         from rclpy.executors import SingleThreadedExecutor
+
+        from borderflow_ros import qos
 
         self.ctx = rclpy.Context()
         rclpy.init(context=self.ctx)
@@ -46,8 +45,8 @@ class RosClient:
         n = self.node
         self.verdicts = n.create_publisher(RiskVerdict, qos.VERDICTS_TOPIC, qos.decision_qos())
         self.orders = n.create_publisher(TransportOrder, qos.ORDERS_TOPIC, qos.decision_qos())
-        self.release_cli = n.create_client(ReleaseHold, qos.RELEASE_SERVICE)
-        self.status_cli = n.create_client(GetStatus, qos.STATUS_SERVICE)
+        self.release_cli: Any = n.create_client(ReleaseHold, qos.RELEASE_SERVICE)
+        self.status_cli: Any = n.create_client(GetStatus, qos.STATUS_SERVICE)
         n.create_subscription(Hold, qos.HOLDS_TOPIC, self._hold, qos.decision_qos())
         n.create_subscription(LaneStatus, qos.LANES_TOPIC, self._lane, qos.decision_qos())
         for vid in vehicle_ids:
