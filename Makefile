@@ -38,7 +38,7 @@ lint: $(STAMP)  ## ruff
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)  ## mypy (strict on orchestrator/ and maps/)
-	$(BIN)/mypy orchestrator maps sim risk_bridge
+	$(BIN)/mypy orchestrator maps sim risk_bridge cli
 
 imports: $(STAMP)  ## The dependency rule: orchestrator/ stays pure
 	$(BIN)/lint-imports

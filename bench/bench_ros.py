@@ -34,7 +34,7 @@ AREA = "ros"
 
 
 def _setup(domain_id: int) -> dict[str, str]:
-    from risk_bridge.cli.ros_cmd import activate_in_process
+    from cli.ros_cmd import activate_in_process
 
     return activate_in_process(domain_id)
 
@@ -50,8 +50,9 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _latency(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
-    from risk_bridge.cli.ros_cmd import ProcessGroup, node_argv
     from borderflow_ros.client import RosClient, container_number
+
+    from cli.ros_cmd import ProcessGroup, node_argv
 
     n_agvs = 8
     ids = [f"agv_{i:02d}" for i in range(1, n_agvs + 1)]
@@ -135,8 +136,9 @@ def _latency(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
 
 
 def _load(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
-    from risk_bridge.cli.ros_cmd import ProcessGroup, node_argv
     from borderflow_ros.client import RosClient, container_number
+
+    from cli.ros_cmd import ProcessGroup, node_argv
 
     n_agvs, per_proc = 100, 25
     group = ProcessGroup(env, logs / "load")

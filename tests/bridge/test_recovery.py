@@ -94,7 +94,7 @@ def _free_port() -> int:
 
 def _serve(tmp: Path, port: int) -> subprocess.Popen[bytes]:
     code = (
-        "import sys; from risk_bridge.cli import main; sys.argv = ['borderflow', 'serve', "
+        "import sys; from cli import main; sys.argv = ['borderflow', 'serve', "
         f"'--port', '{port}', '--scenario', 'test_small', '--speed', '300', "
         f"'--no-auto-customs', '--state-dir', '{tmp / 'state'}', "
         f"'--db', 'sqlite:///{tmp / 'db' / 'bridge.db'}']; main()"

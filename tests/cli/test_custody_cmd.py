@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from risk_bridge.cli.custody_cmd import app
+from cli.custody_cmd import app
 from risk_bridge.ledger import open_ledger
 from tests.ledger.raw import fetch, tamper
 from tests.orchestrator.custody.journeys import container_id, inspected, many

@@ -6,8 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
+from cli import app
 from maps import bundled_map_path
-from risk_bridge.cli import app
 
 runner = CliRunner()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import jwt
 from typer.testing import CliRunner
 
-from risk_bridge.cli import app
+from cli import app
 from risk_bridge.security import StateDir
 
 runner = CliRunner()

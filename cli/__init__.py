@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import typer
 
-from risk_bridge.cli.bridge_cmd import app as bridge_app
-from risk_bridge.cli.custody_cmd import app as custody_app
-from risk_bridge.cli.map_cmd import app as map_app
-from risk_bridge.cli.ros_cmd import app as ros_app
-from risk_bridge.cli.serve_cmd import serve
-from risk_bridge.cli.simulate_cmd import simulate
-from risk_bridge.cli.traffic_cmd import app as traffic_app
+from cli.bridge_cmd import app as bridge_app
+from cli.custody_cmd import app as custody_app
+from cli.map_cmd import app as map_app
+from cli.ros_cmd import app as ros_app
+from cli.serve_cmd import serve
+from cli.simulate_cmd import simulate
+from cli.traffic_cmd import app as traffic_app
 
 __all__ = ["app", "main"]
 

@@ -30,7 +30,7 @@ __all__ = [
     "ros_environment",
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 WS = ROOT / "ros_ws"
 INSTALL = WS / "install"
 PROFILE = WS / "fastdds_localhost.xml"
