@@ -1,7 +1,8 @@
 """The dependency rule, checked as a test as well as by import-linter in ``make test``.
 
 The core (``orchestrator/``) must stay runnable under SimPy time, ROS time and the live server:
-no runtime, web, geometry, database or ROS imports, and no wall-clock reads.
+no runtime, web, geometry, database or ROS imports, and no wall-clock reads. The command line
+(``cli/``) is the composition root above every part, so no part imports it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ FORBIDDEN = {
     "maps",
     "risk_bridge",
 }
+# Every part below the command line, the ROS 2 package included (import-linter does not see it).
+PARTS = [
+    ROOT / "orchestrator",
+    ROOT / "sim",
+    ROOT / "maps",
+    ROOT / "risk_bridge",
+    ROOT / "ros_ws" / "src" / "borderflow_ros" / "borderflow_ros",
+]
 WALL_CLOCK = {
     ("time", "time"),
     ("time", "monotonic"),
@@ -79,6 +88,23 @@ def test_core_never_reads_the_wall_clock() -> None:
 def test_the_checker_catches_a_violation(tmp_path: Path) -> None:
     bad = ast.parse("import shapely\nfrom simpy import Environment\nimport time\ntime.time()\n")
     assert _imports(bad) & FORBIDDEN == {"shapely", "simpy"}
+
+
+def test_no_part_imports_the_command_line() -> None:
+    modules = {part: sorted(part.rglob("*.py")) for part in PARTS}
+    assert [str(part.relative_to(ROOT)) for part, found in modules.items() if not found] == []
+    offenders = [
+        str(path.relative_to(ROOT))
+        for found in modules.values()
+        for path in found
+        if "cli" in _imports(ast.parse(path.read_text()))
+    ]
+    assert offenders == []
+
+
+def test_the_checker_catches_an_import_of_the_command_line() -> None:
+    tree = ast.parse("from cli.ros_cmd import node_argv\nimport cli\nfrom . import client\n")
+    assert _imports(tree) == {"cli"}
 
 
 def test_import_linter_contracts_hold() -> None:
