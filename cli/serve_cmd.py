@@ -28,7 +28,7 @@ class FleetKind(StrEnum):
     ROS = "ros"
 
 
-def serve(  # noqa: PLR0917 (typer maps parameters to options)
+def serve(
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8750,
     host: Annotated[str, typer.Option(help="Bind address (loopback unless you mean it).")] = (
         "127.0.0.1"

@@ -17,7 +17,7 @@ __all__ = ["simulate"]
 _BUNDLED = ", ".join(bundled_scenarios())  # sim/scenarios/*.toml, listed at import
 
 
-def simulate(  # noqa: PLR0917 (typer maps parameters to options)
+def simulate(
     scenario: Annotated[
         str,
         typer.Argument(

@@ -64,7 +64,7 @@ _BENCH_HELP = "\n\n".join(" ".join(p.split()) for p in _BENCH_TEXT.split("\n\n")
 
 
 @app.command(help=_BENCH_HELP)
-def bench(  # noqa: PLR0917 (typer maps parameters to options)
+def bench(
     map_path: Annotated[Path, typer.Argument(metavar="MAP", help="MovingAI .map file")],
     scen_path: Annotated[Path, typer.Argument(metavar="SCEN", help="MovingAI .scen file")],
     agents: Annotated[int, typer.Option("--agents", "-n", help="first N agents of SCEN")] = 100,
