@@ -237,6 +237,7 @@ class FakeFleet:
             self.at(self.clock.t_s + self.action_s, charged)
         else:
             assert isinstance(command, Stop)
+            del v.path[1:]  # driving: it stops at the node it is heading to
 
     def _enter(self, v: FakeVehicle) -> None:
         nxt = v.path[0]
