@@ -1,9 +1,10 @@
 """The bridge's composition root: ``create_app(settings, fleet=...) -> FastAPI``.
 
 Settings, the store, the key ring and the service are built here, not at import. The fleet is
-passed in (``borderflow serve`` builds the SimPy fleet; tests may pass one they drive by hand,
-or None for an API without a fleet). This is the only place that maps the bridge's errors to
-HTTP status codes.
+passed in (any :class:`~risk_bridge.fleet_port.FleetPort`: ``borderflow serve`` builds the
+SimPy or the ROS fleet; tests may pass one they drive by hand, or None for an API without a
+fleet). This is the only place that maps the bridge's errors to HTTP status codes; the routers
+map the outcomes of writes (:func:`risk_bridge.routers.common.status_of`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from risk_bridge.errors import AuthError, BridgeError
+from risk_bridge.fleet_port import FleetPort
 from risk_bridge.security import StateDir
 from risk_bridge.settings import BridgeSettings
 
@@ -42,10 +44,13 @@ _JSON_WRITES = (
 )
 
 
-def create_app(settings: BridgeSettings, *, fleet: Any = None, start: bool = True) -> FastAPI:
+def create_app(
+    settings: BridgeSettings, *, fleet: FleetPort | None = None, start: bool = True
+) -> FastAPI:
     from risk_bridge.events_out import WebhookDispatcher
     from risk_bridge.routers import auth, containers, events, health, holds, lanes, verdicts
     from risk_bridge.routers import warnings as warnings_router
+    from risk_bridge.routers.common import status_of
     from risk_bridge.service import BridgeService
     from risk_bridge.store import open_store
 
@@ -56,7 +61,7 @@ def create_app(settings: BridgeSettings, *, fleet: Any = None, start: bool = Tru
         ttl_s=settings.token_ttl_s,
     )
     store = open_store(settings.db_url)
-    service = BridgeService(settings, store, fleet)
+    service = BridgeService(settings, store, fleet, code_of=status_of)
     dispatcher = WebhookDispatcher(
         store,
         service.webhook_secrets,
@@ -94,6 +99,21 @@ def create_app(settings: BridgeSettings, *, fleet: Any = None, start: bool = Tru
     app.add_middleware(VerdictFastPath, service=service, keys=keys)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes, json_prefixes=_JSON_WRITES)
 
+    _map_errors(app)
+    _declare_bearer(app)
+    if start:
+        service.start(fleet.manifest() if fleet is not None else [])
+        dispatcher.start()
+        # Only a fleet that paces itself is started here (the SimPy fleet with realtime=False
+        # is advanced by its caller); ``realtime`` is the SimPy fleet's own switch.
+        if fleet is not None and getattr(fleet, "realtime", False):
+            fleet.start()
+    return app
+
+
+def _map_errors(app: FastAPI) -> None:
+    """The bridge's errors and request validation errors as HTTP answers (the one place)."""
+
     @app.exception_handler(BridgeError)
     async def bridge_error(request: Request, exc: BridgeError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthError) else None
@@ -109,14 +129,6 @@ def create_app(settings: BridgeSettings, *, fleet: Any = None, start: bool = Tru
         return JSONResponse(
             {"detail": f"{first['loc']}: {first['msg']}", "errors": errors}, status_code=422
         )
-
-    _declare_bearer(app)
-    if start:
-        service.start(fleet.manifest() if fleet is not None else [])
-        dispatcher.start()
-        if fleet is not None and getattr(fleet, "realtime", False):
-            fleet.start()
-    return app
 
 
 def tune_gc_for_serving() -> None:
@@ -173,7 +185,23 @@ def _declare_bearer(app: FastAPI) -> None:
                 continue
             for op in ops.values():
                 op["security"] = [{"bearerAuth": []}]
+        _drop_core_enums(doc)
         app.openapi_schema = doc
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _drop_core_enums(doc: dict[str, Any]) -> None:
+    """FastAPI lists every enum class it finds in a field's annotation as a component, even
+    the core's Side and RiskLevel behind the API's ``Authority`` and ``Level``
+    (:mod:`risk_bridge.api_enums`), which nothing references: they are not part of the API."""
+    import json
+
+    from risk_bridge.api_enums import CORE_ENUM_NAMES
+
+    schemas = doc.get("components", {}).get("schemas", {})
+    text = json.dumps(doc)
+    for name in CORE_ENUM_NAMES:
+        if name in schemas and f'"#/components/schemas/{name}"' not in text:
+            del schemas[name]

@@ -1,35 +1,35 @@
 """Group commit: one writer thread turns queued write jobs into one durable transaction.
 
-A job's ``prepare`` runs on the writer thread against the in-memory state (so jobs are
-serialised and see each other's effects), returns the rows to write and the effects to run
-once they are durable (feeding the core, publishing events). All jobs drained together are
-committed in ONE fsynced transaction; only then are their futures resolved: an acknowledged
-write is on disk, and the core never acts on a write that is not. If the commit fails, every
-job of the group fails with 503 and ``on_failure`` rebuilds the state from the store.
+A job runs on the writer thread (see :mod:`risk_bridge.threads`) against the in-memory state
+(so jobs are serialised and see each other's effects) and returns an
+:class:`~risk_bridge.outbox.Outcome`: the rows to write, the effects to run once they are
+durable (feeding the core, publishing events) and its result. All jobs drained together are
+committed in ONE fsynced transaction; only then are their effects handed to ``run_effect`` and
+their futures resolved: an acknowledged write is on disk, and the core never acts on a write
+that is not. If the commit fails, every job of the group fails with 503 and ``on_failure``
+engages the fail-safe.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from typing import Any
 
 from risk_bridge.errors import BridgeError, StoreUnavailable
+from risk_bridge.outbox import Effect, Outcome
 from risk_bridge.store import SqlStore, WriteBatch
+from risk_bridge.threads import writer_started, writer_stopped
 
-__all__ = ["Committer", "Prepared"]
+__all__ = ["Committer", "PrepareJob"]
 
-
-@dataclass(slots=True)
-class Prepared:
-    batch: WriteBatch
-    result: Any
-    effects: list[Callable[[], None]] = field(default_factory=list)
+log = logging.getLogger("risk_bridge")
+PrepareJob = Callable[[], Outcome[Any]]
 
 
 class _LoopFuture:
@@ -45,7 +45,7 @@ class _LoopFuture:
 
 Target = Future[Any] | _LoopFuture
 _Settled = tuple[asyncio.Future[Any], bool, Any]
-Job = tuple[Callable[[], Prepared], Target]
+Job = tuple[PrepareJob, Target]
 
 
 def _settle(items: list[_Settled]) -> None:
@@ -63,10 +63,12 @@ class Committer:
         self,
         store: SqlStore,
         on_failure: Callable[[StoreUnavailable], None],
+        run_effect: Callable[[Effect], None],
         max_group: int = 512,
     ) -> None:
         self._store = store
         self._on_failure = on_failure
+        self._run_effect = run_effect
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._max_group = max_group
         self._thread = threading.Thread(target=self._run, name="committer", daemon=True)
@@ -74,7 +76,7 @@ class Committer:
         self.commits = 0
         self.jobs_done = 0
 
-    def submit(self, prepare: Callable[[], Prepared]) -> Future[Any] | asyncio.Future[Any]:
+    def submit(self, prepare: PrepareJob) -> Future[Any] | asyncio.Future[Any]:
         """Queue a job; from inside an event loop the result is an asyncio future of it."""
         try:
             loop = asyncio.get_running_loop()
@@ -86,12 +88,12 @@ class Committer:
         self._queue.put((prepare, target))
         return target.fut
 
-    def submit_threaded(self, prepare: Callable[[], Prepared]) -> Future[Any]:
+    def submit_threaded(self, prepare: PrepareJob) -> Future[Any]:
         fut: Future[Any] = Future()
         self._queue.put((prepare, fut))
         return fut
 
-    def call(self, prepare: Callable[[], Prepared], timeout_s: float = 30.0) -> Any:
+    def call(self, prepare: PrepareJob, timeout_s: float = 30.0) -> Any:
         return self.submit_threaded(prepare).result(timeout=timeout_s)
 
     def close(self) -> None:
@@ -99,6 +101,13 @@ class Committer:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        writer_started()
+        try:
+            self._loop()
+        finally:
+            writer_stopped()
+
+    def _loop(self) -> None:
         while True:
             first = self._queue.get()
             if first is None:
@@ -120,16 +129,16 @@ class Committer:
 
     def _group(self, jobs: list[Job]) -> None:
         merged = WriteBatch()
-        ready: list[tuple[Prepared, Target]] = []
+        ready: list[tuple[Outcome[Any], Target]] = []
         out: _Results = _Results()
         for prepare, target in jobs:
             try:
-                prepared = prepare()
+                outcome = prepare()
             except Exception as exc:
                 out.add(target, False, exc)
                 continue
-            merged.extend(prepared.batch)
-            ready.append((prepared, target))
+            merged.extend(outcome.batch)
+            ready.append((outcome, target))
         if ready and len(merged):
             try:
                 self._store.commit(merged)
@@ -142,16 +151,14 @@ class Committer:
                 out.flush()
                 return
             self.commits += 1
-        for prepared, target in ready:
-            for effect in prepared.effects:
+        for outcome, target in ready:
+            for effect in outcome.effects:
                 try:
-                    effect()
+                    self._run_effect(effect)
                 except Exception as exc:
-                    import logging
-
-                    logging.getLogger("risk_bridge").exception("effect failed: %s", exc)
+                    log.exception("effect failed: %s", exc)
             self.jobs_done += 1
-            out.add(target, True, prepared.result)
+            out.add(target, True, outcome.result)
         out.flush()
 
 

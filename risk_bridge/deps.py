@@ -4,20 +4,30 @@ Dependencies are ``async`` on purpose: FastAPI runs sync dependencies in a worke
 thread hop per dependency per request. Authentication is a bearer JWT (see
 :mod:`risk_bridge.security.state`); a request without a valid token gets 401 and nothing else.
 ``Auth(...)`` / ``Allow(...)`` check the role; jurisdiction checks (which authority) need the
-stored record and happen in the service.
+stored record and happen in the service. The rules themselves (bearer parsing, roles, the
+Idempotency-Key pattern, the request digest) are :mod:`risk_bridge.request_rules`, which the
+fast path uses too.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from risk_bridge.domain import Role
-from risk_bridge.errors import AuthError, Forbidden
+from risk_bridge.errors import AuthError
+from risk_bridge.idempotency import Write
+from risk_bridge.request_rules import (
+    IDEMPOTENCY_KEY_MAX,
+    IDEMPOTENCY_KEY_MIN,
+    IDEMPOTENCY_KEY_PATTERN,
+    bearer_token,
+    body_digest,
+    require_role,
+)
 from risk_bridge.security import Principal, StateDir
-from risk_bridge.service import BridgeService, Write
+from risk_bridge.service import BridgeService
 
 __all__ = ["Allow", "Auth", "Caller", "Ctx", "IdemKey", "Service", "make_write"]
 
@@ -33,11 +43,11 @@ Service = Annotated[BridgeService, Depends(_service)]
 def _verify(request: Request) -> Principal:
     # The header is parsed here rather than through fastapi.security.HTTPBearer: one dependency
     # level less per request (the scheme is declared for OpenAPI in create_app).
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request.headers.get("authorization", ""))
+    if token is None:
         raise AuthError("not authenticated: send Authorization: Bearer <token>")
     keys: StateDir = request.app.state.keys
-    return keys.verify(token.strip())
+    return keys.verify(token)
 
 
 async def _caller(request: Request) -> Principal:
@@ -54,9 +64,7 @@ class Allow:
         self.roles = roles
 
     async def __call__(self, caller: Caller) -> Principal:
-        if caller.role not in self.roles:
-            allowed = ", ".join(r.value for r in self.roles)
-            raise Forbidden(f"role {caller.role.value} may not do this (allowed: {allowed})")
+        require_role(caller, self.roles)
         return caller
 
 
@@ -80,9 +88,7 @@ class Auth:
 
     async def __call__(self, request: Request) -> Ctx:
         caller = _verify(request)
-        if caller.role not in self.roles:
-            allowed = ", ".join(r.value for r in self.roles)
-            raise Forbidden(f"role {caller.role.value} may not do this (allowed: {allowed})")
+        require_role(caller, self.roles)
         return Ctx(request.app.state.service, caller, request)
 
 
@@ -90,9 +96,9 @@ IdemKey = Annotated[
     str,
     Header(
         alias="Idempotency-Key",
-        min_length=8,
-        max_length=128,
-        pattern=r"^[A-Za-z0-9._:-]+$",
+        min_length=IDEMPOTENCY_KEY_MIN,
+        max_length=IDEMPOTENCY_KEY_MAX,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="unique per logical write; a replay returns the stored response",
     ),
 ]
@@ -100,5 +106,4 @@ IdemKey = Annotated[
 
 async def make_write(ctx: Ctx, key: str) -> Write:
     body = await ctx.request.body()
-    digest = hashlib.sha256(ctx.request.url.path.encode() + b"\n" + body).hexdigest()
-    return Write(ctx.caller, key, digest)
+    return Write(ctx.caller, key, body_digest(ctx.request.url.path, body))

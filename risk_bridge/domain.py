@@ -1,4 +1,9 @@
-"""The bridge's vocabulary and its pure rules: roles, levels, verdict resolution, warnings.
+"""The bridge's vocabulary and its pure rules: roles, verdict and warning records, resolution.
+
+The vocabulary of sides and levels is the core's: an authority is a
+:class:`orchestrator.lanegraph.Side` and a level a :class:`orchestrator.messages.RiskLevel`
+(the API accepts every level but UNKNOWN, see :mod:`risk_bridge.api_enums`). Records keep their
+values as the strings the store and the JSON bodies carry.
 
 Resolution (no I/O, no clock): per container and authority the latest verdict wins, ordered by
 ``(issued_at, sequence, verdict_id)`` so out-of-order arrivals always resolve the same way; an
@@ -13,20 +18,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+from orchestrator.domain.records import Cargo
+from orchestrator.lanegraph import Side
+from orchestrator.messages import RiskLevel
 
 __all__ = [
     "LEVEL_RANK",
-    "Authority",
     "Cargo",
     "Channel",
-    "Level",
     "Role",
     "Treatment",
+    "VerdictInput",
     "VerdictRecord",
+    "WarningInput",
     "WarningRecord",
     "effective_level",
     "latest_per_authority",
 ]
+
+# Cargo is the core's record (orchestrator.domain.records); re-exported for the callers that
+# import it from here (the ROS end-to-end tests).
 
 
 class Role(StrEnum):
@@ -34,17 +47,6 @@ class Role(StrEnum):
     OFFICER = "officer"
     OPERATOR = "operator"
     VIEWER = "viewer"
-
-
-class Authority(StrEnum):
-    CN = "CN"  # GACC, Erenhot
-    MN = "MN"  # Customs General Administration of Mongolia, Zamyn-Uud
-
-
-class Level(StrEnum):
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
 
 
 class Channel(StrEnum):
@@ -61,17 +63,56 @@ class Treatment(StrEnum):
     PHYSICAL_INSPECTION = "physical_inspection"
 
 
-LEVEL_RANK = {"UNKNOWN": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3}
+# Strictness, in the core's order of RiskLevel (UNKNOWN, LOW, MEDIUM, HIGH).
+LEVEL_RANK: dict[str, int] = {level.value: rank for rank, level in enumerate(RiskLevel)}
 
 
 @dataclass(frozen=True, slots=True)
-class Cargo:
-    """What the manifest says about a container (what warnings match on)."""
+class VerdictInput:
+    """One verdict as a customs system submitted it, validated by the API schema."""
 
-    container_id: str
-    consignor: str
-    hs_code: str
-    origin_country: str
+    verdict_id: str
+    container_id: str  # ISO 6346, checked
+    authority: Side
+    level: RiskLevel  # never UNKNOWN
+    channel: Channel | None
+    treatment: Treatment
+    reasons: tuple[str, ...]
+    issued_at: datetime  # time-zone aware
+    sequence: int  # issuer's counter; breaks issued_at ties
+
+
+@dataclass(frozen=True, slots=True)
+class WarningInput:
+    """One risk warning as a customs system issued it, validated by the API schema."""
+
+    warning_id: str
+    authority: Side
+    kind: str  # "raise_level" | "close_lane" | "close_zone"
+    level: RiskLevel | None
+    consignor: str | None
+    hs_prefix: str | None
+    origin_country: str | None
+    target: str | None
+    valid_from: datetime | None  # None: from when it is received
+    valid_until: datetime | None
+    reason: str
+
+    def audit_detail(self) -> dict[str, Any]:
+        """The request as the audit trail records it (field order and values of the API body)."""
+        return {
+            "warning_id": self.warning_id,
+            "authority": self.authority.value,
+            "kind": self.kind,
+            "level": None if self.level is None else self.level.value,
+            "consignor": self.consignor,
+            "hs_prefix": self.hs_prefix,
+            "origin_country": self.origin_country,
+            "target": self.target,
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, slots=True)

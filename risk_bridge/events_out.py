@@ -54,6 +54,10 @@ class EventBroker:
             self._subs.add((asyncio.get_running_loop(), q))
         return q
 
+    @property
+    def subscribers(self) -> int:
+        return len(self._subs)
+
     def unsubscribe(self, q: asyncio.Queue[Any]) -> None:
         with self._lock:
             self._subs = {s for s in self._subs if s[1] is not q}

@@ -5,8 +5,10 @@ FastAPI's routing, dependency solving and header validation cost more per reques
 verdict itself (profiled: about two thirds of the event loop's time per verdict). This
 middleware answers a *well-formed* single verdict directly, doing exactly what the FastAPI route
 does: bearer JWT verified (the same cached :meth:`StateDir.verify`), role ``authority_system``,
-``Idempotency-Key`` of the same pattern, the body validated by the same pydantic model, the same
-service call (durable group commit, audit, idempotency) and the same JSON response.
+``Idempotency-Key`` of the same pattern, the same request digest (all from
+:mod:`risk_bridge.request_rules`), the body validated by the same pydantic model, the same
+service call (durable group commit, audit, idempotency) and the same JSON response, with the
+status the routers give the outcome (:func:`risk_bridge.routers.common.reply_status`).
 
 Anything else — no or bad token, wrong role, bad key, invalid body, a verdict the service
 refuses before queueing it — is handed to the FastAPI route untouched (the body is replayed),
@@ -17,27 +19,30 @@ writer thread (conflicts, unknown containers, store unavailable) are answered as
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import json
-import re
+from concurrent.futures import Future
 from typing import Any
 
 from pydantic import ValidationError
 
-from risk_bridge.domain import Role
 from risk_bridge.errors import BridgeError
-from risk_bridge.schemas import VerdictCreate, fields
-from risk_bridge.service import Write
+from risk_bridge.idempotency import Write
+from risk_bridge.request_rules import bearer_token, body_digest, is_idempotency_key, require_role
+from risk_bridge.routers.common import reply_status
+from risk_bridge.routers.verdicts import VERDICT_ROLES
+from risk_bridge.schemas import VerdictCreate
+from risk_bridge.security import StateDir
+from risk_bridge.service import BridgeService, Pending
 
 __all__ = ["VerdictFastPath"]
 
 _PATH = "/v1/verdicts"
-_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")  # as deps.IdemKey: 8-128 chars of this pattern
 _JSON = (b"content-type", b"application/json")
 
 
 class VerdictFastPath:
-    def __init__(self, app: Any, *, service: Any, keys: Any) -> None:
+    def __init__(self, app: Any, *, service: BridgeService, keys: StateDir) -> None:
         self.app = app
         self.service = service
         self.keys = keys
@@ -55,12 +60,14 @@ class VerdictFastPath:
             await self.app(scope, _Replay(body, None, receive), send)
             return
         try:
-            status, out = await fut
+            # From inside the event loop the committer hands back an asyncio future.
+            written = await (asyncio.wrap_future(fut) if isinstance(fut, Future) else fut)
+            status, out = reply_status(written), written.body
         except BridgeError as exc:
             status, out = exc.status, {"detail": str(exc)}
         await _send_json(send, status, out)
 
-    def _try_submit(self, scope: dict[str, Any], body: bytes) -> Any:
+    def _try_submit(self, scope: dict[str, Any], body: bytes) -> Pending | None:
         """The queued write, or None if the request is not the well-formed case."""
         auth = key = None
         for name, value in scope["headers"]:
@@ -68,18 +75,18 @@ class VerdictFastPath:
                 auth = auth or value
             elif name == b"idempotency-key":
                 key = key or value
-        if auth is None or key is None or auth[:7].lower() != b"bearer ":
+        if auth is None or key is None:
             return None
+        token = bearer_token(auth.decode("latin-1"))
         key_s = key.decode("latin-1")
-        if _KEY.match(key_s) is None:
+        if token is None or not is_idempotency_key(key_s):
             return None
         try:
-            caller = self.keys.verify(auth[7:].decode("latin-1").strip())
-            if caller.role is not Role.AUTHORITY_SYSTEM:
-                return None
-            verdict = VerdictCreate.model_validate_json(body)
-            digest = hashlib.sha256(_PATH.encode() + b"\n" + body).hexdigest()
-            return self.service.verdicts(Write(caller, key_s, digest), [fields(verdict)])
+            caller = self.keys.verify(token)
+            require_role(caller, VERDICT_ROLES)
+            verdict = VerdictCreate.model_validate_json(body).to_input()
+            w = Write(caller, key_s, body_digest(_PATH, body))
+            return self.service.submit_verdicts(w, [verdict])
         except (BridgeError, ValidationError, UnicodeDecodeError):
             return None
 

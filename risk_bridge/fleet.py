@@ -18,14 +18,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from orchestrator.custody.events import CustodyEvent
+from orchestrator.domain.records import Cargo, ContainerView
 from orchestrator.messages import Command, Event, HoldReleased, Stop, VerdictIssued
 from orchestrator.ports import LogEntry
-from risk_bridge.domain import Cargo
 from risk_bridge.fleet_events import OUT_LOG_KINDS
+from risk_bridge.fleet_port import CustodyExtract
 from sim.runner import Simulation
 from sim.scenario import Scenario
 
-__all__ = ["FleetPort", "SimFleet"]
+__all__ = ["SimFleet"]
 
 CustomsHook = Callable[[Event], None]
 
@@ -61,17 +63,10 @@ class _BridgedSimulation(Simulation):
         return commands
 
 
-class FleetPort:
-    """What the bridge needs from a fleet runtime (SimPy now; ROS 2 later)."""
+class SimFleet:
+    """The bridge's fleet port (:class:`risk_bridge.fleet_port.FleetPort`) over the SimPy
+    runtime."""
 
-    def deliver(self, event: Event) -> list[Command]:
-        raise NotImplementedError
-
-    def now_s(self) -> float:
-        raise NotImplementedError
-
-
-class SimFleet(FleetPort):
     def __init__(
         self,
         scenario: Scenario,
@@ -148,7 +143,7 @@ class SimFleet(FleetPort):
                 self.last_stop_t[c.vehicle_id] = now
         return commands
 
-    def container_view(self, container_id: str) -> dict[str, object] | None:
+    def container_view(self, container_id: str) -> ContainerView | None:
         with self.lock:
             c = self.core.containers.get(container_id)
             if c is None:
@@ -156,16 +151,16 @@ class SimFleet(FleetPort):
             node = None
             if c.vehicle_id is not None and c.loaded:
                 node = str(self.core.vehicle_node(c.vehicle_id))
-            return {
-                "state": c.state.value,
-                "vehicle_id": c.vehicle_id if c.loaded else None,
-                "node": node,
-                "crossed": bool(c.crossed),
-                "core_level": c.risk.level.value,
-                "cleared": bool(c.risk.cleared),
-                "held": bool(c.risk.held),
-                "hold_side": c.risk.hold_side.value if c.risk.hold_side else None,
-            }
+            return ContainerView(
+                state=c.state.value,
+                vehicle_id=c.vehicle_id if c.loaded else None,
+                node=node,
+                crossed=bool(c.crossed),
+                held=bool(c.risk.held),
+                hold_side=c.risk.hold_side.value if c.risk.hold_side else None,
+                core_level=c.risk.level.value,
+                cleared=bool(c.risk.cleared),
+            )
 
     def container_node(self, container_id: str) -> str | None:
         with self.lock:
@@ -180,11 +175,23 @@ class SimFleet(FleetPort):
                 if c.crossed or c.state.value == "delivered"
             }
 
-    def append_custody(self, event: Any) -> int | None:
+    @property
+    def has_ledger(self) -> bool:
+        return self.ledger is not None
+
+    def append_custody(self, event: CustodyEvent) -> int | None:
         if self.ledger is None:
             return None
         with self.lock:
             return int(self.ledger.append(event))
+
+    def custody_extract(self, container_id: str) -> CustodyExtract | None:
+        if self.ledger is None:
+            return None
+        with self.lock:
+            events = tuple(self.ledger.container_events(container_id))
+            head = self.ledger.tree_head()
+        return CustodyExtract(self.ledger.url, events, None if head is None else head.tree_size)
 
     # ------------------------------------------------------------------------------ real time
 

@@ -15,8 +15,8 @@ import csv
 from pathlib import Path
 
 from orchestrator.domain.iso6346 import parse_container_number
+from orchestrator.domain.records import Cargo
 from orchestrator.errors import InvalidContainerNumberError
-from risk_bridge.domain import Cargo
 from risk_bridge.errors import BadInput
 
 __all__ = ["COLUMNS", "read_manifest"]

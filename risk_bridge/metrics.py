@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+
+if TYPE_CHECKING:  # an annotation only: the service imports the routers that import this
+    from risk_bridge.service import BridgeService
 
 __all__ = ["render"]
 
 
-def render(svc: Any) -> bytes:
+def render(svc: BridgeService) -> bytes:
     reg = CollectorRegistry()
     Counter("bridge_verdicts_accepted", "verdicts stored and applied", registry=reg).inc(
         svc.metrics["verdicts_accepted"]
@@ -27,7 +30,7 @@ def render(svc: Any) -> bytes:
     Gauge("bridge_degraded", "1 while the store is unavailable (fail-safe)", registry=reg).set(
         1 if svc.degraded else 0
     )
-    Gauge("bridge_sse_subscribers", "open event streams", registry=reg).set(len(svc.broker._subs))
+    Gauge("bridge_sse_subscribers", "open event streams", registry=reg).set(svc.broker.subscribers)
     if svc.fleet is not None:
         Gauge("fleet_sim_time_seconds", "simulated time of the fleet", registry=reg).set(
             svc.fleet.now_s()

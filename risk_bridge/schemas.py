@@ -14,7 +14,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from orchestrator.domain.iso6346 import parse_container_number
 from orchestrator.errors import InvalidContainerNumberError
-from risk_bridge.domain import Authority, Channel, Level, Treatment
+from risk_bridge.api_enums import Authority, Level
+from risk_bridge.domain import Channel, Treatment, VerdictInput, WarningInput
 from risk_bridge.fleet_events import OutKind
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "WebhookPublic",
     "Withdrawal",
     "check_container",
-    "fields",
 ]
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
@@ -54,12 +54,6 @@ def check_container(raw: str) -> str:
         return str(parse_container_number(raw))
     except InvalidContainerNumberError as exc:
         raise ValueError(str(exc)) from exc
-
-
-def fields(model: BaseModel) -> dict[str, Any]:
-    """A flat model's fields as a dict: what ``model_dump()`` gives for a model without nested
-    models, without its per-call serializer work (measurable on 5,000-verdict batches)."""
-    return dict(model.__dict__)
 
 
 class _In(BaseModel):
@@ -97,6 +91,21 @@ class VerdictCreate(_In):
     )
 
     _container = field_validator("container_id")(check_container)
+
+    def to_input(self) -> VerdictInput:
+        """The typed record the service takes (field by field: no serializer work, which is
+        measurable on 5,000-verdict batches)."""
+        return VerdictInput(
+            self.verdict_id,
+            self.container_id,
+            self.authority,
+            self.level,
+            self.channel,
+            self.treatment,
+            tuple(self.reasons),
+            self.issued_at,
+            self.sequence,
+        )
 
 
 class VerdictBatch(_In):
@@ -163,6 +172,21 @@ class WarningCreate(_In):
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             raise ValueError("valid_until must be after valid_from")
         return self
+
+    def to_input(self) -> WarningInput:
+        return WarningInput(
+            self.warning_id,
+            self.authority,
+            self.kind,
+            self.level,
+            self.consignor,
+            self.hs_prefix,
+            self.origin_country,
+            self.target,
+            self.valid_from,
+            self.valid_until,
+            self.reason,
+        )
 
 
 class WarningPublic(BaseModel):

@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestrator.lanegraph import Side
+
 __all__ = ["BridgeSettings", "default_state_dir"]
+
+_SIDES = frozenset(s.value for s in Side)
 
 
 def default_state_dir() -> Path:
@@ -40,5 +44,5 @@ class BridgeSettings:
         if self.token_ttl_s <= 0:
             raise ValueError(f"token_ttl_s must be > 0, got {self.token_ttl_s}")
         for who, others in self.recognises.items():
-            if who not in ("CN", "MN") or any(o not in ("CN", "MN") for o in others):
+            if who not in _SIDES or any(o not in _SIDES for o in others):
                 raise ValueError(f"recognises: unknown authority in {who}: {others}")

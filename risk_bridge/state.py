@@ -1,7 +1,8 @@
-"""The bridge's in-memory view of its store, rebuilt from a snapshot at start-up.
+"""The bridge's in-memory view of its store, rebuilt from a snapshot at start-up, and what the
+core was told.
 
-Only the committer thread mutates it (see :mod:`risk_bridge.committer`), so it needs no lock;
-readers on other threads see whole records (dict assignment is atomic in CPython).
+Only the writer (committer) thread mutates it (see :mod:`risk_bridge.threads`), so it needs no
+lock; readers on other threads see whole records (dict assignment is atomic in CPython).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from risk_bridge.domain import Cargo, VerdictRecord, WarningRecord
+from orchestrator.domain.records import Cargo
+from risk_bridge.domain import VerdictRecord, WarningRecord
 from risk_bridge.store import Snapshot
 
 __all__ = ["BridgeState", "parse_ts"]
@@ -63,37 +65,10 @@ class BridgeState:
         for cid, consignor, hs, origin, _at in snap.containers:
             st.cargo[str(cid)] = Cargo(str(cid), str(consignor), str(hs), str(origin))
         for i, r in enumerate(snap.verdicts):
-            vid, cid, auth, level, channel, treat, reasons, issued, seq, _recv, _actor = r
-            st.add_verdict(
-                VerdictRecord(
-                    str(vid),
-                    str(cid),
-                    str(auth),
-                    str(level),
-                    None if channel is None else str(channel),
-                    str(treat),
-                    tuple(json.loads(str(reasons))),
-                    parse_ts(issued),
-                    int(str(seq)),
-                    i,
-                )
-            )
+            st.add_verdict(_verdict(r, i))
         for r in snap.warnings:
-            wid, auth, kind, level, cons, hs, origin, target, vf, vu, reason, wd, _c, _a = r
-            st.warnings[str(wid)] = WarningRecord(
-                str(wid),
-                str(auth),
-                str(kind),
-                None if level is None else str(level),
-                None if cons is None else str(cons),
-                None if hs is None else str(hs),
-                None if origin is None else str(origin),
-                None if target is None else str(target),
-                parse_ts(vf),
-                _opt_ts(vu),
-                str(reason),
-                _opt_ts(wd),
-            )
+            w = _warning(r)
+            st.warnings[w.warning_id] = w
         for r in snap.holds:
             hid, cid, auth, reason, placed, vehicle, station, status, closed = r
             st.holds[str(hid)] = {
@@ -110,20 +85,9 @@ class BridgeState:
             if status == "active":
                 st.active_hold[str(cid)] = str(hid)
         for r in snap.releases:
-            rid, kind, cid, auth, officer, reason, recog, at = r
-            st.add_release(
-                {
-                    "release_id": rid,
-                    "kind": kind,
-                    "container_id": cid,
-                    "authority": auth,
-                    "officer": officer,
-                    "reason": reason,
-                    "recognised_authority": recog,
-                    "at": at,
-                }
-            )
+            st.add_release(dict(zip(_RELEASE_COLUMNS, r, strict=True)))
         for principal, key, h, status, body, _at in snap.idempotency:
+            # The status column holds the code of the first answer (routers.common.status_of).
             st.idem[(str(principal), str(key))] = (str(h), int(str(status)), str(body))
         for wid, auth, url, secret, kinds, created in snap.webhooks:
             st.webhooks[str(wid)] = {
@@ -137,3 +101,49 @@ class BridgeState:
         st.next_event_seq = snap.last_event_seq + 1
         st.counter = int(snap.meta.get("counter", "0"))
         return st
+
+
+_RELEASE_COLUMNS = (
+    "release_id",
+    "kind",
+    "container_id",
+    "authority",
+    "officer",
+    "reason",
+    "recognised_authority",
+    "at",
+)
+
+
+def _verdict(r: tuple[object, ...], received_seq: int) -> VerdictRecord:
+    vid, cid, auth, level, channel, treat, reasons, issued, seq, _recv, _actor = r
+    return VerdictRecord(
+        str(vid),
+        str(cid),
+        str(auth),
+        str(level),
+        None if channel is None else str(channel),
+        str(treat),
+        tuple(json.loads(str(reasons))),
+        parse_ts(issued),
+        int(str(seq)),
+        received_seq,
+    )
+
+
+def _warning(r: tuple[object, ...]) -> WarningRecord:
+    wid, auth, kind, level, cons, hs, origin, target, vf, vu, reason, wd, _c, _a = r
+    return WarningRecord(
+        str(wid),
+        str(auth),
+        str(kind),
+        None if level is None else str(level),
+        None if cons is None else str(cons),
+        None if hs is None else str(hs),
+        None if origin is None else str(origin),
+        None if target is None else str(target),
+        parse_ts(vf),
+        _opt_ts(vu),
+        str(reason),
+        _opt_ts(wd),
+    )

@@ -1,29 +1,35 @@
 """Risk warnings (GACC Order 271 style): raise the level of matching containers, or close a
-lane / zone, for a validity period; withdrawal ends them early.
+lane / zone, for a validity period; withdrawal ends them early. Functions over the bridge
+state that return the write's outcome (run on the writer thread).
 
-A warning takes effect when it becomes active (at once, or at ``valid_from``; the service's
-ticker checks every second) and lapses at ``valid_until`` or withdrawal: raise-level warnings
-re-feed the effective level of every matching container, lane warnings close and reopen the
-lane in the core.
+A warning takes effect when it becomes active (at once, or at ``valid_from``; the ticker's
+:func:`tick_warnings` checks every second) and lapses at ``valid_until`` or withdrawal:
+raise-level warnings re-feed the effective level of every matching container, lane warnings
+close and reopen the lane in the core.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from risk_bridge.domain import WarningRecord
+from risk_bridge.domain import WarningInput, WarningRecord
 from risk_bridge.errors import Conflict, Forbidden, NotFound
-from risk_bridge.store import WriteBatch
+from risk_bridge.lanes import set_lane
+from risk_bridge.outbox import Feed, Outbox, Outcome, WriteKind, Written
+from risk_bridge.security import Principal
+from risk_bridge.state import BridgeState
+from risk_bridge.threads import assert_writer_thread
 
-if TYPE_CHECKING:
-    from risk_bridge.service import BridgeService, Pending, Response, Write
-
-__all__ = ["apply_warning_change", "create_warning", "warning_public", "withdraw_warning"]
-
-Effects = list[Callable[[], None]]
+__all__ = [
+    "apply_warning_change",
+    "check_warning",
+    "create_warning",
+    "tick_warnings",
+    "warning_public",
+    "withdraw_warning",
+]
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -48,113 +54,115 @@ def warning_public(w: WarningRecord, now: datetime) -> dict[str, Any]:
     }
 
 
-def apply_warning_change(
-    svc: BridgeService, w: WarningRecord, active: bool, batch: WriteBatch, effects: Effects
-) -> None:
+def apply_warning_change(state: BridgeState, out: Outbox, w: WarningRecord, active: bool) -> None:
     if w.kind == "raise_level":
-        for cid in sorted(svc.state.latest):
-            if w.matches(svc.state.cargo.get(cid)):
-                effects.append(partial(svc._feed, cid))
+        for cid in sorted(state.latest):
+            if w.matches(state.cargo.get(cid)):
+                out.after(Feed(cid))
     elif w.target is not None:
-        svc.set_lane(
+        set_lane(
+            state,
+            out,
             w.target,
-            w.kind == "close_zone",
-            f"warning:{w.warning_id}",
-            active,
-            w.reason,
-            batch,
-            effects,
+            is_zone=w.kind == "close_zone",
+            closer=f"warning:{w.warning_id}",
+            closed=active,
+            reason=w.reason,
         )
 
 
-def create_warning(svc: BridgeService, w: Write, body: dict[str, Any]) -> Pending:
-    p = w.principal
-    if body["authority"] != p.authority:
+def check_warning(body: WarningInput, p: Principal) -> None:
+    """Before queueing: a client issues warnings for its own authority only."""
+    if body.authority.value != p.authority:
         raise Forbidden(
-            f"warning {body['warning_id']}: authority {body['authority']} but this client speaks "
-            f"for {p.authority} customs"
+            f"warning {body.warning_id}: authority {body.authority.value} but this client "
+            f"speaks for {p.authority} customs"
         )
-    if body["kind"] in ("close_lane", "close_zone"):
-        svc.check_target(str(body["target"]), body["kind"] == "close_zone")
 
-    def build(batch: WriteBatch, effects: Effects) -> Response:
-        st = svc.state
-        if body["warning_id"] in st.warnings:
-            raise Conflict(f"warning {body['warning_id']} exists; withdraw it or use a new id")
-        now = datetime.now(UTC)
-        rec = WarningRecord(
-            body["warning_id"],
-            body["authority"],
-            body["kind"],
-            body.get("level"),
-            body.get("consignor"),
-            body.get("hs_prefix"),
-            body.get("origin_country"),
-            body.get("target"),
-            body.get("valid_from") or now,
-            body.get("valid_until"),
-            body.get("reason") or "",
+
+def create_warning(
+    state: BridgeState, p: Principal, body: WarningInput, out: Outbox
+) -> Outcome[Written]:
+    assert_writer_thread()
+    if body.warning_id in state.warnings:
+        raise Conflict(f"warning {body.warning_id} exists; withdraw it or use a new id")
+    now = out.now
+    rec = WarningRecord(
+        body.warning_id,
+        body.authority.value,
+        body.kind,
+        None if body.level is None else body.level.value,
+        body.consignor,
+        body.hs_prefix,
+        body.origin_country,
+        body.target,
+        body.valid_from or now,
+        body.valid_until,
+        body.reason or "",
+    )
+    state.warnings[rec.warning_id] = rec
+    out.batch.warnings.append(
+        (
+            rec.warning_id,
+            rec.authority,
+            rec.kind,
+            rec.level,
+            rec.consignor,
+            rec.hs_prefix,
+            rec.origin_country,
+            rec.target,
+            _iso(rec.valid_from),
+            _iso(rec.valid_until),
+            rec.reason,
+            None,
+            _iso(now),
+            p.subject,
         )
-        st.warnings[rec.warning_id] = rec
-        batch.warnings.append(
-            (
-                rec.warning_id,
-                rec.authority,
-                rec.kind,
-                rec.level,
-                rec.consignor,
-                rec.hs_prefix,
-                rec.origin_country,
-                rec.target,
-                _iso(rec.valid_from),
-                _iso(rec.valid_until),
-                rec.reason,
-                None,
-                _iso(now),
-                p.subject,
-            )
+    )
+    active = rec.active(now)
+    state.warning_active[rec.warning_id] = active
+    if active:
+        apply_warning_change(state, out, rec, True)
+    out.audit(p, "warning.issue", rec.warning_id, body.audit_detail())
+    public = warning_public(rec, now)
+    out.event("warning.issued", None, public)
+    return out.done(Written(WriteKind.CREATED, public))
+
+
+def withdraw_warning(
+    state: BridgeState, p: Principal, warning_id: str, reason: str, out: Outbox
+) -> Outcome[Written]:
+    assert_writer_thread()
+    rec = state.warnings.get(warning_id)
+    if rec is None:
+        raise NotFound(f"no warning {warning_id!r}; GET /v1/warnings lists them")
+    if rec.authority != p.authority:
+        raise Forbidden(
+            f"warning {warning_id} was issued by {rec.authority} customs; only "
+            "its issuer may withdraw it"
         )
-        active = rec.active(now)
-        st.warning_active[rec.warning_id] = active
-        if active:
-            apply_warning_change(svc, rec, True, batch, effects)
-        svc._audit(batch, p, "warning.issue", rec.warning_id, body)
-        public = warning_public(rec, now)
-        svc._event(batch, effects, "warning.issued", None, public)
-        return 201, public
+    if rec.withdrawn_at is not None:
+        raise Conflict(f"warning {warning_id} was already withdrawn at {_iso(rec.withdrawn_at)}")
+    now = out.now
+    new = replace(rec, withdrawn_at=now)
+    state.warnings[warning_id] = new
+    out.batch.withdrawals.append((warning_id, str(_iso(now))))
+    if state.warning_active.get(warning_id):
+        state.warning_active[warning_id] = False
+        apply_warning_change(state, out, new, False)
+    out.audit(p, "warning.withdraw", warning_id, {"reason": reason})
+    public = warning_public(new, now)
+    out.event("warning.withdrawn", None, {**public, "reason": reason})
+    return out.done(Written(WriteKind.UPDATED, public))
 
-    return svc.submit(w, build)
 
-
-def withdraw_warning(svc: BridgeService, w: Write, warning_id: str, reason: str) -> Pending:
-    p = w.principal
-
-    def build(batch: WriteBatch, effects: Effects) -> Response:
-        st = svc.state
-        rec = st.warnings.get(warning_id)
-        if rec is None:
-            raise NotFound(f"no warning {warning_id!r}; GET /v1/warnings lists them")
-        if rec.authority != p.authority:
-            raise Forbidden(
-                f"warning {warning_id} was issued by {rec.authority} customs; only "
-                "its issuer may withdraw it"
-            )
-        if rec.withdrawn_at is not None:
-            raise Conflict(
-                f"warning {warning_id} was already withdrawn at {_iso(rec.withdrawn_at)}"
-            )
-        now = datetime.now(UTC)
-        from dataclasses import replace
-
-        new = replace(rec, withdrawn_at=now)
-        st.warnings[warning_id] = new
-        batch.withdrawals.append((warning_id, str(_iso(now))))
-        if st.warning_active.get(warning_id):
-            st.warning_active[warning_id] = False
-            apply_warning_change(svc, new, False, batch, effects)
-        svc._audit(batch, p, "warning.withdraw", warning_id, {"reason": reason})
-        public = warning_public(new, now)
-        svc._event(batch, effects, "warning.withdrawn", None, {**public, "reason": reason})
-        return 200, public
-
-    return svc.submit(w, build)
+def tick_warnings(state: BridgeState, out: Outbox) -> Outcome[None]:
+    """Warnings that became active or lapsed since the last tick take effect now."""
+    assert_writer_thread()
+    for wid in sorted(state.warnings):
+        w = state.warnings[wid]
+        active = w.active(out.now)
+        if state.warning_active.get(wid) != active:
+            state.warning_active[wid] = active
+            apply_warning_change(state, out, w, active)
+    return out.done(None)

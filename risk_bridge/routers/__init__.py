@@ -1,1 +1,3 @@
-"""Thin routers, one per resource; the work is in :mod:`risk_bridge.service`."""
+"""Thin routers, one per resource: parse, authenticate, submit to :mod:`risk_bridge.service`,
+and map the outcome of a write to its status code (:func:`risk_bridge.routers.common.status_of`).
+"""

@@ -1,4 +1,5 @@
-"""Shared helpers for the routers: await a committer future, shape JSON responses."""
+"""Shared helpers for the routers: the status code of a write's outcome, awaiting a committer
+future, shaping JSON responses."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-__all__ = ["ERRORS", "done"]
+from risk_bridge.outbox import WriteKind, Written
+
+__all__ = ["ERRORS", "container_or_422", "done", "reply_status", "status_of"]
+
+# What each kind of write outcome answers with. The idempotency rows store this code (the
+# service is handed status_of), so a replay answers with the first answer's status.
+_STATUS = {WriteKind.CREATED: 201, WriteKind.UPDATED: 200, WriteKind.UNCHANGED: 200}
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "not authenticated"},
@@ -21,12 +28,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def done(fut: Future[tuple[int, Any]] | asyncio.Future[tuple[int, Any]]) -> JSONResponse:
-    if isinstance(fut, Future):
-        status, body = await asyncio.wrap_future(fut)
-    else:
-        status, body = await fut
-    return JSONResponse(body, status_code=status)
+def status_of(kind: WriteKind) -> int:
+    """The HTTP status of a fresh write's outcome (a replay answers its stored one)."""
+    return _STATUS[kind]
+
+
+def reply_status(w: Written) -> int:
+    if w.stored_code is not None:
+        return w.stored_code
+    return _STATUS[w.kind]
+
+
+async def done(fut: Future[Written] | asyncio.Future[Written]) -> JSONResponse:
+    w = await asyncio.wrap_future(fut) if isinstance(fut, Future) else await fut
+    return JSONResponse(w.body, status_code=reply_status(w))
 
 
 def container_or_422(raw: str) -> str:

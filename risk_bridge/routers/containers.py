@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
+from orchestrator.custody.errors import CustodyError
+from orchestrator.custody.legality import CustodyTracker
 from risk_bridge.deps import Caller, Service
 from risk_bridge.domain import effective_level
 from risk_bridge.errors import NotFound
+from risk_bridge.fleet_port import FleetPort
 from risk_bridge.routers.common import ERRORS, container_or_422
 from risk_bridge.schemas import ContainerPublic
 
@@ -44,6 +48,7 @@ async def container_status(
     ]
     holds = [h for h in (st.holds[k] for k in sorted(st.holds)) if h["container_id"] == cid]
     releases = [st.releases[r] for r in st.releases_by_container.get(cid, [])]
+    view = svc.fleet.container_view(cid) if svc.fleet is not None else None
     return {
         "container_id": cid,
         "cargo": {
@@ -56,23 +61,17 @@ async def container_status(
         "verdicts": history,
         "holds": holds,
         "releases": releases,
-        "position": svc.fleet.container_view(cid) if svc.fleet is not None else None,
-        "custody": custody_summary(svc, cid),
+        "position": None if view is None else asdict(view),
+        "custody": custody_summary(svc.fleet, cid),
     }
 
 
-def custody_summary(svc: Any, cid: str) -> dict[str, Any]:
+def custody_summary(fleet: FleetPort | None, cid: str) -> dict[str, Any]:
     """The container's custody events and whether the ledger's own checks admit them."""
-    fleet = svc.fleet
-    ledger = getattr(fleet, "ledger", None) if fleet is not None else None
-    if ledger is None:
+    extract = fleet.custody_extract(cid) if fleet is not None else None
+    if extract is None:
         return {"ledger": None, "events": 0, "verification": "no ledger configured"}
-    from orchestrator.custody.errors import CustodyError
-    from orchestrator.custody.legality import CustodyTracker
-
-    with fleet.lock:
-        events = ledger.container_events(cid)
-        head = ledger.tree_head()
+    events = extract.events
     tracker = CustodyTracker()
     try:
         tracker.apply_all(e for _, e in events)
@@ -82,7 +81,7 @@ def custody_summary(svc: Any, cid: str) -> dict[str, Any]:
     last = events[-1][1] if events else None
     custody = tracker.get(cid)
     return {
-        "ledger": ledger.url,
+        "ledger": extract.ledger_url,
         "events": len(events),
         "kinds": [e.kind.value for _, e in events],
         "last": None
@@ -94,6 +93,6 @@ def custody_summary(svc: Any, cid: str) -> dict[str, Any]:
             "side": last.side,
         },
         "seals": sorted(custody.seals) if custody is not None else [],
-        "tree_size": None if head is None else head.tree_size,
+        "tree_size": extract.tree_size,
         "verification": verification,
     }

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -17,7 +15,6 @@ from risk_bridge.domain import Role
 from risk_bridge.routers.common import ERRORS, done
 from risk_bridge.schemas import WebhookCreate, WebhookPublic
 from risk_bridge.security import Principal
-from risk_bridge.store import WriteBatch
 
 router = APIRouter(prefix="/v1", tags=["events"], responses=ERRORS)
 System = Annotated[Principal, Depends(Allow(Role.AUTHORITY_SYSTEM))]
@@ -80,29 +77,8 @@ async def stream(
 @router.post("/webhooks", status_code=201, response_model=WebhookPublic)
 async def add_webhook(body: WebhookCreate, ctx: SystemCtx, key: IdemKey) -> JSONResponse:
     """Subscribe a URL; payloads are signed ``X-Borderflow-Signature: t=..,v1=HMAC-SHA256``."""
-    svc, caller = ctx.svc, ctx.caller
     w = await make_write(ctx, key)
-
-    def build(batch: WriteBatch, effects: list[Any]) -> tuple[int, Any]:
-        wid = svc._next_id("W")
-        secret = secrets.token_urlsafe(32)
-        row = {
-            "webhook_id": wid,
-            "authority": caller.authority,
-            "url": body.url,
-            "secret": secret,
-            "kinds": list(body.kinds),
-            "created_at": datetime.now(UTC).isoformat(),
-        }
-        svc.state.webhooks[wid] = row
-        batch.webhooks.append(
-            (wid, caller.authority, body.url, secret, json.dumps(body.kinds), row["created_at"])
-        )
-        effects.append(lambda: svc.webhook_secrets.__setitem__(wid, (body.url, secret)))
-        svc._audit(batch, caller, "webhook.add", wid, {"url": body.url, "kinds": body.kinds})
-        return 201, {k: row[k] for k in ("webhook_id", "authority", "url", "kinds", "secret")}
-
-    return await done(svc.submit(w, build))
+    return await done(ctx.svc.add_webhook(w, body.url, body.kinds))
 
 
 @router.get("/webhooks", response_model=list[WebhookPublic])

@@ -3,14 +3,15 @@ mutual recognition of the other authority's inspection."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
+from risk_bridge.api_enums import Authority
 from risk_bridge.deps import Auth, Caller, Ctx, IdemKey, Service, make_write
-from risk_bridge.domain import Authority, Role
-from risk_bridge.holds import recognise, release
+from risk_bridge.domain import Role
 from risk_bridge.routers.common import ERRORS, container_or_422, done
 from risk_bridge.schemas import HoldPublic, Recognition, Release
 
@@ -31,8 +32,8 @@ async def list_holds(
             continue
         if authority is not None and h["authority"] != authority.value:
             continue
-        pos = svc.fleet.container_view(str(h["container_id"])) if svc.fleet else None
-        out.append({**h, "position": pos})
+        view = svc.fleet.container_view(str(h["container_id"])) if svc.fleet else None
+        out.append({**h, "position": None if view is None else asdict(view)})
     return out
 
 
@@ -43,7 +44,7 @@ async def release_hold(
     """Release a hold after inspection; only an officer of the owning authority may."""
     cid = container_or_422(container_id)
     w = await make_write(ctx, key)
-    return await done(release(ctx.svc, w, cid, body.reason))
+    return await done(ctx.svc.release(w, cid, body.reason))
 
 
 @router.post("/containers/{container_id}/recognitions", status_code=201)
@@ -53,4 +54,4 @@ async def recognise_inspection(
     """Accept the other authority's inspection result, so the container is not inspected twice."""
     cid = container_or_422(container_id)
     w = await make_write(ctx, key)
-    return await done(recognise(ctx.svc, w, cid, body.inspection_id, body.reason))
+    return await done(ctx.svc.recognise(w, cid, body.inspection_id, body.reason))

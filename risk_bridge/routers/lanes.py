@@ -11,8 +11,6 @@ from risk_bridge.deps import Auth, Caller, Ctx, IdemKey, Service, make_write
 from risk_bridge.domain import Role
 from risk_bridge.routers.common import ERRORS, done
 from risk_bridge.schemas import LaneChange
-from risk_bridge.service import BridgeService, Write
-from risk_bridge.store import WriteBatch
 
 router = APIRouter(prefix="/v1/lanes", tags=["lanes"], responses=ERRORS)
 Operator = Annotated[Ctx, Depends(Auth(Role.OPERATOR))]
@@ -28,32 +26,14 @@ async def list_lanes(svc: Service, caller: Caller) -> dict[str, Any]:
     }
 
 
-def _change(svc: BridgeService, w: Write, target: str, body: LaneChange, close: bool) -> Any:
-    svc.check_target(target, body.is_zone)
-
-    def build(batch: WriteBatch, effects: list[Any]) -> tuple[int, Any]:
-        svc.set_lane(target, body.is_zone, "operator", close, body.reason, batch, effects)
-        svc._audit(
-            batch,
-            w.principal,
-            "lane.close" if close else "lane.open",
-            target,
-            {"reason": body.reason, "is_zone": body.is_zone},
-        )
-        closers = sorted(svc.state.lanes_closed.get(target, set()))
-        return 200, {"target": target, "closed": bool(closers), "closed_by": closers}
-
-    return svc.submit(w, build)
-
-
 @router.post("/{lane_id}/close")
 async def close_lane(lane_id: str, body: LaneChange, ctx: Operator, key: IdemKey) -> JSONResponse:
     w = await make_write(ctx, key)
-    return await done(_change(ctx.svc, w, lane_id, body, True))
+    return await done(ctx.svc.change_lane(w, lane_id, body.is_zone, True, body.reason))
 
 
 @router.post("/{lane_id}/open")
 async def open_lane(lane_id: str, body: LaneChange, ctx: Operator, key: IdemKey) -> JSONResponse:
     """Reopen a lane the operators closed (customs warnings keep it closed until they lapse)."""
     w = await make_write(ctx, key)
-    return await done(_change(ctx.svc, w, lane_id, body, False))
+    return await done(ctx.svc.change_lane(w, lane_id, body.is_zone, False, body.reason))

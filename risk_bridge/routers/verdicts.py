@@ -13,10 +13,11 @@ from risk_bridge.deps import Auth, Caller, Ctx, IdemKey, Service, make_write
 from risk_bridge.domain import Role
 from risk_bridge.errors import BridgeError, NotFound
 from risk_bridge.routers.common import ERRORS, done
-from risk_bridge.schemas import VerdictBatch, VerdictCreate, VerdictResults, fields
+from risk_bridge.schemas import VerdictBatch, VerdictCreate, VerdictResults
 
 router = APIRouter(prefix="/v1/verdicts", tags=["verdicts"], responses=ERRORS)
-System = Annotated[Ctx, Depends(Auth(Role.AUTHORITY_SYSTEM))]
+VERDICT_ROLES = (Role.AUTHORITY_SYSTEM,)  # also the fast path's (risk_bridge.fastpath)
+System = Annotated[Ctx, Depends(Auth(*VERDICT_ROLES))]
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -54,7 +55,7 @@ async def submit_verdict(ctx: System, key: IdemKey) -> JSONResponse:
     """Submit one risk verdict; it reaches the orchestrator as soon as it is stored."""
     body = await _parse(VerdictCreate, ctx)
     w = await make_write(ctx, key)
-    return await done(ctx.svc.verdicts(w, [fields(body)]))
+    return await done(ctx.svc.submit_verdicts(w, [body.to_input()]))
 
 
 @router.post(
@@ -72,7 +73,7 @@ async def submit_batch(ctx: System, key: IdemKey) -> JSONResponse:
             f"batch of {len(body.verdicts)} verdicts exceeds the limit of {limit}; split it"
         )
     w = await make_write(ctx, key)
-    return await done(ctx.svc.verdicts(w, [fields(v) for v in body.verdicts]))
+    return await done(ctx.svc.submit_verdicts(w, [v.to_input() for v in body.verdicts]))
 
 
 @router.get("/{verdict_id}")

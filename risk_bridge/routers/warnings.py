@@ -12,7 +12,7 @@ from risk_bridge.deps import Auth, Caller, Ctx, IdemKey, Service, make_write
 from risk_bridge.domain import Role
 from risk_bridge.routers.common import ERRORS, done
 from risk_bridge.schemas import WarningCreate, WarningPublic, Withdrawal
-from risk_bridge.warnings import create_warning, warning_public, withdraw_warning
+from risk_bridge.warnings import warning_public
 
 router = APIRouter(prefix="/v1/warnings", tags=["warnings"], responses=ERRORS)
 System = Annotated[Ctx, Depends(Auth(Role.AUTHORITY_SYSTEM))]
@@ -22,7 +22,7 @@ System = Annotated[Ctx, Depends(Auth(Role.AUTHORITY_SYSTEM))]
 async def issue_warning(body: WarningCreate, ctx: System, key: IdemKey) -> JSONResponse:
     """Raise the level of matching containers, or close a lane / zone, for a period."""
     w = await make_write(ctx, key)
-    return await done(create_warning(ctx.svc, w, body.model_dump()))
+    return await done(ctx.svc.create_warning(w, body.to_input()))
 
 
 @router.get("", response_model=list[WarningPublic])
@@ -34,4 +34,4 @@ async def list_warnings(svc: Service, caller: Caller) -> list[dict[str, Any]]:
 @router.post("/{warning_id}/withdraw", response_model=WarningPublic)
 async def withdraw(warning_id: str, body: Withdrawal, ctx: System, key: IdemKey) -> JSONResponse:
     w = await make_write(ctx, key)
-    return await done(withdraw_warning(ctx.svc, w, warning_id, body.reason))
+    return await done(ctx.svc.withdraw_warning(w, warning_id, body.reason))

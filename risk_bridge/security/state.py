@@ -28,7 +28,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from risk_bridge.domain import Authority, Role
+from orchestrator.lanegraph import Side
+from risk_bridge.domain import Role
 from risk_bridge.errors import AuthError, BadInput
 from risk_bridge.security.principal import Principal
 
@@ -240,7 +241,7 @@ class StateDir:
 
 def _check_role(role: Role, authority: str | None) -> None:
     if role in (Role.AUTHORITY_SYSTEM, Role.OFFICER):
-        if authority not in {a.value for a in Authority}:
+        if authority not in {s.value for s in Side}:
             raise BadInput(f"role {role.value} needs --authority CN or MN, got {authority!r}")
-    elif authority is not None and authority not in {a.value for a in Authority}:
+    elif authority is not None and authority not in {s.value for s in Side}:
         raise BadInput(f"unknown authority {authority!r}: use CN or MN")

@@ -1,5 +1,6 @@
 """Fixtures: a bridge app on a temp SQLite store with the real core and SimPy fleet (advanced by
-hand, not in real time), a key ring in a temp state dir, and tokens for every role."""
+hand, not in real time), a key ring in a temp state dir, and tokens for every role. The
+writer-thread checks (:mod:`risk_bridge.threads`) are on for every bridge test."""
 
 from __future__ import annotations
 
@@ -19,7 +20,15 @@ from risk_bridge.fleet import SimFleet
 from risk_bridge.security import StateDir
 from risk_bridge.service import BridgeService
 from risk_bridge.settings import BridgeSettings
+from risk_bridge.threads import enable_checks
 from sim.scenario import load_scenario
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _writer_thread_checks() -> Iterator[None]:
+    enable_checks(True)
+    yield
+    enable_checks(False)
 
 
 @dataclass

@@ -52,15 +52,14 @@ def drive_until(b: Bridge, cond: Any, limit_s: float = 4 * 3600.0, step_s: float
 
 
 def _noop() -> Any:
-    from risk_bridge.committer import Prepared
-    from risk_bridge.store import WriteBatch
+    from risk_bridge.outbox import Outcome
 
-    return Prepared(WriteBatch(), None)
+    return Outcome.nothing(None)
 
 
 def held_by_core(b: Bridge, cid: str) -> bool:
     view = b.fleet.container_view(cid)
-    return bool(view and view["held"] and view["state"] == "held")
+    return bool(view and view.held and view.state == "held")
 
 
 def hold_row(b: Bridge, cid: str) -> dict[str, Any] | None:

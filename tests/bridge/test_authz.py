@@ -110,12 +110,13 @@ def _call(bridge, name, headers):
 
 
 def _one_event(bridge):
-    from risk_bridge.committer import Prepared
-    from risk_bridge.store import WriteBatch
+    from datetime import UTC, datetime
 
-    batch, effects = WriteBatch(), []
-    bridge.svc._event(batch, effects, "lane.opened", None, {"test": True})
-    return Prepared(batch, None, effects)
+    from risk_bridge.outbox import Outbox
+
+    out = Outbox(bridge.svc.state, datetime.now(UTC))
+    out.event("lane.opened", None, {"test": True})
+    return out.done(None)
 
 
 @pytest.mark.parametrize(("name", "role", "authority"), CASES)

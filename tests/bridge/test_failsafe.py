@@ -32,7 +32,7 @@ def test_store_outage_stops_crossings_until_it_returns(bridge):
     for c in waiting:
         assert bridge.svc.state.fed[c][0] == "UNKNOWN"
         view = bridge.fleet.container_view(c)
-        assert view is None or view["core_level"] == "UNKNOWN"
+        assert view is None or view.core_level == "UNKNOWN"
     bridge.fleet.advance(1500.0 + 3600.0)
     assert _crossed(bridge) == before, "a container crossed during the outage"
     r = post_verdict(bridge, verdict(cid, "MEDIUM", vid="during-outage"))
@@ -78,14 +78,14 @@ def test_released_container_is_not_inspected_twice_after_an_outage(bridge):
     side = hold_row(bridge, cid)["authority"]
     r = bridge.client.post(f"/v1/holds/{cid}/release", json={"reason": "inspected"},
                            headers=bridge.headers("officer", side))  # fmt: skip
-    assert r.status_code == 201 and bridge.fleet.container_view(cid)["cleared"]
+    assert r.status_code == 201 and bridge.fleet.container_view(cid).cleared
     db_dir = Path(bridge.settings.db_url[len("sqlite:///") :]).parent
     db_dir.rename(db_dir.with_name("db-away"))
     _pull_plug(bridge)
     bridge.wait(lambda: bridge.svc.degraded, timeout_s=5)
-    assert not bridge.fleet.container_view(cid)["cleared"]  # UNKNOWN while the store is away
+    assert not bridge.fleet.container_view(cid).cleared  # UNKNOWN while the store is away
     db_dir.with_name("db-away").rename(db_dir)
     bridge.wait(lambda: not bridge.svc.degraded, timeout_s=5)
     # HIGH is fed again; the core holds it again, and the stored release frees it at once.
-    drive_until(bridge, lambda: bridge.fleet.container_view(cid)["cleared"])
+    drive_until(bridge, lambda: bridge.fleet.container_view(cid).cleared)
     assert len(bridge.svc.state.releases_by_container[cid]) == 1  # no second inspection

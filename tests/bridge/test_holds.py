@@ -42,8 +42,8 @@ def test_high_verdict_holds_and_only_own_officer_releases(bridge):
     r = bridge.client.post(url, json=body, headers=bridge.headers("officer", "CN", sub="CN-o-7"))
     assert r.status_code == 201, r.text
     assert r.json()["officer"] == "CN-o-7" and r.json()["hold_id"] == hold["hold_id"]
-    assert not bridge.fleet.container_view(cid)["held"]
-    assert bridge.fleet.container_view(cid)["cleared"]
+    assert not bridge.fleet.container_view(cid).held
+    assert bridge.fleet.container_view(cid).cleared
     assert bridge.svc.state.holds[hold["hold_id"]]["status"] == "released"
     r = bridge.client.post(url, json=body, headers=bridge.headers("officer", "CN"))
     assert r.status_code == 409  # nothing left to release

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from risk_bridge.domain import Cargo
+from orchestrator.domain.records import Cargo
 from risk_bridge.errors import BadInput
 from risk_bridge.manifest_file import read_manifest
 from tests.orchestrator.helpers import container

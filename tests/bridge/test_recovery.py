@@ -74,11 +74,9 @@ def test_restart_keeps_everything_and_enforces_holds(tmp_path):
     # The fleet starts over: the kept hold is placed again and stays; the freed one is
     # released the moment the core holds it (its inspection is already on record).
     drive_until(b, lambda: held_by_core(b, kept))
-    drive_until(
-        b, lambda: b.fleet.container_view(freed) and b.fleet.container_view(freed)["cleared"]
-    )
+    drive_until(b, lambda: b.fleet.container_view(freed) and b.fleet.container_view(freed).cleared)
     b.fleet.advance(b.fleet.now_s() + 1800)
-    assert held_by_core(b, kept) and not b.fleet.container_view(kept)["crossed"]
+    assert held_by_core(b, kept) and not b.fleet.container_view(kept).crossed
     assert [h["status"] for h in b.svc.state.holds.values() if h["container_id"] == kept].count(
         "active"
     ) == 1

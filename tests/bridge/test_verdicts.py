@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from risk_bridge.domain import Cargo, VerdictRecord, WarningRecord, effective_level
+from orchestrator.domain.records import Cargo
+from risk_bridge.domain import VerdictRecord, WarningRecord, effective_level
 from tests.bridge.helpers import iso, post_verdict, verdict
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from borderflow_ros.convert import verdict_to_msg
+from orchestrator.domain.records import ContainerView
 
 __all__ = ["BridgeLink"]
 
@@ -216,7 +217,7 @@ class RosBridgeFleet:
         self.lane_ids = frozenset(e.lane_id for e in graph.edges.values())
         self.zone_ids = frozenset(str(z) for z in graph.zones)
         self.lock = threading.RLock()
-        self.ledger = None
+        self.has_ledger = False  # the orchestrator node keeps the custody ledger
         self.commands_sent = 0
         self._t0 = time.monotonic()
         self._holds: dict[str, tuple[str, str | None]] = {}  # container -> (side, vehicle)
@@ -247,9 +248,10 @@ class RosBridgeFleet:
                 self._delivered.add(cid)
         self.log_queue.put(entry)
 
-    def container_view(self, container_id: str) -> dict[str, object] | None:
+    def container_view(self, container_id: str) -> ContainerView | None:
         """What the node's hold messages say of the container (None if it never was held):
-        the bridge releases through the node only what the node holds."""
+        the bridge releases through the node only what the node holds. The core's risk
+        status is not known here (``core_level`` and ``cleared`` are None)."""
         with self.lock:
             hold = self._holds.get(container_id)
             crossed = container_id in self._crossed
@@ -257,18 +259,18 @@ class RosBridgeFleet:
         on_board = None if delivered else self.link.carrier(container_id)
         if hold is None and not crossed and not delivered and on_board is None:
             return None
-        return {
-            "state": "delivered" if delivered else ("on vehicle" if on_board else None),
-            "vehicle_id": (on_board or {}).get("vehicle_id") or (hold[1] if hold else None),
-            "node": (on_board or {}).get("node"),
-            "next_node": (on_board or {}).get("next_node"),
-            "x_m": (on_board or {}).get("x_m"),
-            "y_m": (on_board or {}).get("y_m"),
-            "crossed": crossed,
-            "held": hold is not None,
-            "hold_side": hold[0] if hold else None,
-            "source": "orchestrator node (holds, custody events) and vehicle states",
-        }
+        return ContainerView(
+            state="delivered" if delivered else ("on vehicle" if on_board else None),
+            vehicle_id=(on_board or {}).get("vehicle_id") or (hold[1] if hold else None),
+            node=(on_board or {}).get("node"),
+            next_node=(on_board or {}).get("next_node"),
+            x_m=(on_board or {}).get("x_m"),
+            y_m=(on_board or {}).get("y_m"),
+            crossed=crossed,
+            held=hold is not None,
+            hold_side=hold[0] if hold else None,
+            source="orchestrator node (holds, custody events) and vehicle states",
+        )
 
     def container_node(self, container_id: str) -> str | None:
         """The node of the vehicle carrying the container (None when not on a vehicle)."""
@@ -280,6 +282,12 @@ class RosBridgeFleet:
         """Containers past the line or delivered (the fail-safe leaves their verdicts alone)."""
         with self.lock:
             return self._crossed | self._delivered
+
+    def append_custody(self, event: Any) -> int | None:
+        return None  # no ledger on the bridge's side (has_ledger is False)
+
+    def custody_extract(self, container_id: str) -> None:
+        return None
 
     def start(self) -> None:
         return None

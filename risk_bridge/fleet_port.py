@@ -1,0 +1,95 @@
+"""The fleet port: exactly what the bridge uses of a fleet runtime.
+
+Implemented by the SimPy fleet (:class:`risk_bridge.fleet.SimFleet`), the ROS 2 fleet
+(``borderflow_ros.bridge_link.RosBridgeFleet``) and the tests' fakes. The bridge never reaches
+past it: no fleet locks, no ledger internals, no core attributes.
+
+Threads (see :mod:`risk_bridge.threads`): ``deliver``, ``container_view``, ``container_node``,
+``crossed_or_delivered``, ``append_custody`` and ``now_s`` are called from the writer thread;
+``container_view``, ``custody_extract``, ``lane_ids`` and ``zone_ids`` also from the event loop
+(GET routes); the queues are read by the fleet pump. An implementation serialises access to
+its core itself.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
+from typing import Protocol
+
+from orchestrator.custody.events import CustodyEvent
+from orchestrator.domain.records import Cargo, ContainerView
+from orchestrator.messages import Command, Event
+from orchestrator.ports import LogEntry
+
+__all__ = ["CustodyExtract", "FleetPort"]
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyExtract:
+    """One container's custody events as the fleet's ledger holds them, read at one instant."""
+
+    ledger_url: str
+    events: tuple[tuple[int, CustodyEvent], ...]  # (ledger sequence number, event), in order
+    tree_size: int | None  # of the ledger's last signed tree head (None: nothing signed yet)
+
+
+class FleetPort(Protocol):
+    @property
+    def lane_ids(self) -> Set[str]:
+        """The map's lane ids (what lanes may be closed)."""
+        ...
+
+    @property
+    def zone_ids(self) -> Set[str]: ...
+
+    @property
+    def log_queue(self) -> queue.Queue[LogEntry]:
+        """The core's log entries customs hear about (holds, crossings, deliveries, seals)."""
+        ...
+
+    @property
+    def customs_queue(self) -> queue.Queue[Event]:
+        """Simulated customs decisions (auto-customs mode), to be stored like any client's."""
+        ...
+
+    @property
+    def commands_sent(self) -> int:
+        """Commands the bridge's events caused (for the metrics)."""
+        ...
+
+    @property
+    def has_ledger(self) -> bool:
+        """Whether this fleet keeps a custody ledger the bridge appends to and reads."""
+        ...
+
+    def deliver(self, event: Event) -> Sequence[Command]:
+        """Hand an event to the core; raises if the core refuses it."""
+        ...
+
+    def now_s(self) -> float: ...
+
+    def manifest(self) -> Sequence[Cargo]: ...
+
+    def container_view(self, container_id: str) -> ContainerView | None: ...
+
+    def container_node(self, container_id: str) -> str | None:
+        """Where the container is in custody (None: not at the crossing yet)."""
+        ...
+
+    def crossed_or_delivered(self) -> Set[str]:
+        """Containers past the line or delivered: the fail-safe leaves them alone."""
+        ...
+
+    def append_custody(self, event: CustodyEvent) -> int | None:
+        """Append to the custody ledger (its sequence number; None without a ledger)."""
+        ...
+
+    def custody_extract(self, container_id: str) -> CustodyExtract | None:
+        """The container's custody events and the ledger's head (None without a ledger)."""
+        ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
