@@ -173,9 +173,11 @@ class Outbox:
         self.effects.append(effect)
 
     def new_id(self, prefix: str) -> str:
-        """A bridge-made id (hold, release, recognition, webhook)."""
+        """A bridge-made id (hold, release, recognition, webhook); the counter is stored with
+        the same transaction, so a restart never hands out an id twice."""
         st = self._state
         st.counter += 1
+        self.batch.meta.append(("counter", str(st.counter)))
         return f"{prefix}-{st.counter:08d}"
 
     def event(self, kind: str, container_id: str | None, data: dict[str, Any]) -> None:

@@ -84,6 +84,26 @@ def test_restart_keeps_everything_and_enforces_holds(tmp_path):
         c.__exit__(None, None, None)
 
 
+def test_hold_ids_are_not_handed_out_twice_after_a_restart(tmp_path):
+    """The id counter is stored with every id the bridge makes (a hold the core placed writes
+    no audit row): a hold after the restart gets a new id instead of failing the commit."""
+    made = []
+    a = make_bridge(tmp_path, made)
+    first = first_arrival(a)
+    assert post_verdict(a, verdict(first, "HIGH")).status_code == 201
+    drive_until(a, lambda: hold_row(a, first))
+    made[0].__exit__(None, None, None)
+
+    b = make_bridge(tmp_path, made)
+    second = first_arrival(b, "MN->CN")
+    assert post_verdict(b, verdict(second, "HIGH", "MN")).status_code == 201
+    drive_until(b, lambda: hold_row(b, second) or b.svc.degraded)
+    assert not b.svc.degraded
+    assert hold_row(b, second)["hold_id"] != hold_row(b, first)["hold_id"]
+    for c in made[1:]:
+        c.__exit__(None, None, None)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
