@@ -1,9 +1,9 @@
 """Replay after a restart, and recovery after a store outage: functions over the bridge state.
 
 Replay: the core (a fleet that starts over) learns every stored verdict, warning, hold and
-release: effective levels are fed, active holds enforced as HIGH, and a release recorded before
-the restart is kept pending so the hold the core places again is released at once (the
-container is not inspected twice). Lanes closed by warnings in force are recorded as closed.
+release: effective levels are fed, active holds enforced as HIGH, lanes closed by warnings in
+force closed again, and a release recorded before the restart is kept pending so the hold the
+core places again is released at once (the container is not inspected twice).
 
 Recovery: writes that failed during an outage were applied to memory optimistically, so the
 state is rebuilt from the store (the truth), keeping what the store does not hold (what the
@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from orchestrator.lanegraph import Side
-from risk_bridge.outbox import EnforceHold, Feed, Outcome
+from risk_bridge.outbox import EnforceHold, Feed, LaneInCore, Outcome
 from risk_bridge.state import BridgeState
 from risk_bridge.store import Snapshot, WriteBatch
 from risk_bridge.threads import assert_writer_thread
@@ -32,7 +32,11 @@ def replay(state: BridgeState, now: datetime) -> Outcome[None]:
         active = w.active(now)
         state.warning_active[wid] = active
         if active and w.kind in ("close_lane", "close_zone") and w.target is not None:
-            state.lanes_closed.setdefault(w.target, set()).add(f"warning:{wid}")
+            # No lane.closed event: it went out when the warning took effect.
+            closers = state.lanes_closed.setdefault(w.target, set())
+            if not closers:
+                out.effects.append(LaneInCore(w.target, w.kind == "close_zone", True, w.reason))
+            closers.add(f"warning:{wid}")
     out.effects.extend(Feed(cid) for cid in sorted(state.latest))
     for hid in sorted(state.holds):
         h = state.holds[hid]

@@ -19,6 +19,7 @@ from risk_bridge.domain import Role
 from risk_bridge.security import StateDir
 from tests.bridge.conftest import make_bridge
 from tests.bridge.helpers import (
+    _noop,
     drive_until,
     first_arrival,
     held_by_core,
@@ -100,6 +101,32 @@ def test_hold_ids_are_not_handed_out_twice_after_a_restart(tmp_path):
     drive_until(b, lambda: hold_row(b, second) or b.svc.degraded)
     assert not b.svc.degraded
     assert hold_row(b, second)["hold_id"] != hold_row(b, first)["hold_id"]
+    for c in made[1:]:
+        c.__exit__(None, None, None)
+
+
+def test_lane_closed_by_a_warning_stays_closed_in_the_restarted_core(tmp_path):
+    made = []
+    a = make_bridge(tmp_path, made)
+    lane = sorted(a.fleet.lane_ids)[0]
+    w = {"warning_id": "W-lane", "authority": "CN", "kind": "close_lane", "target": lane}
+    r = a.client.post("/v1/warnings", json=w, headers=a.headers("authority_system", "CN"))
+    assert r.status_code == 201 and lane in a.fleet.core.closed_lanes
+    events = len(a.svc.store.events_after(0, 10_000))
+    made[0].__exit__(None, None, None)
+
+    b = make_bridge(tmp_path, made)
+    assert lane in b.fleet.core.closed_lanes  # the fleet started over; the warning holds
+    assert b.svc.state.lanes_closed[lane] == {"warning:W-lane"}
+    assert len(b.svc.store.events_after(0, 10_000)) == events  # no second lane.closed
+    r = b.client.post(
+        "/v1/warnings/W-lane/withdraw",
+        json={"reason": "works done"},
+        headers=b.headers("authority_system", "CN"),
+    )
+    assert r.status_code == 200 and r.json()["active"] is False
+    b.svc.committer.call(_noop)
+    assert lane not in b.fleet.core.closed_lanes
     for c in made[1:]:
         c.__exit__(None, None, None)
 
