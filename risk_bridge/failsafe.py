@@ -1,18 +1,26 @@
 """The bridge-wide fail-safe: nothing crosses on a verdict the bridge can no longer vouch for.
 
-Engaged when the store cannot be written (the ticker lifts it once the store answers again,
-see :mod:`risk_bridge.recovery`). While engaged, the service is *degraded*: writes answer 503
-and every container that has not crossed yet is told UNKNOWN.
+Engaged when the store cannot be written (cause ``store``: the ticker lifts it once the store
+answers again, see :mod:`risk_bridge.recovery`) or when the core refused even the UNKNOWN of a
+container's fail-safe (cause ``core``: it stays until the bridge is restarted, as the core's
+state cannot be trusted). While engaged, the service is *degraded*: writes answer 503 and every
+container that has not crossed yet is told UNKNOWN.
 """
 
 from __future__ import annotations
 
 from collections.abc import Set
+from enum import Enum
 
 from risk_bridge.state import BridgeState
 from risk_bridge.threads import assert_writer_thread
 
-__all__ = ["failsafe_targets", "remember_inspection"]
+__all__ = ["Cause", "failsafe_targets", "remember_inspection"]
+
+
+class Cause(Enum):
+    STORE = "store"
+    CORE = "core"
 
 
 def failsafe_targets(state: BridgeState, crossed: Set[str]) -> list[str]:

@@ -27,6 +27,7 @@ OutKind = Literal[
     "warning.withdrawn",
     "release.recorded",
     "recognition.recorded",
+    "core.refused",  # the core refused an acknowledged event (risk_bridge.core_link)
 ]
 OUT_KINDS: tuple[str, ...] = get_args(OutKind)
 

@@ -30,6 +30,14 @@ def render(svc: BridgeService) -> bytes:
     Gauge("bridge_degraded", "1 while the store is unavailable (fail-safe)", registry=reg).set(
         1 if svc.degraded else 0
     )
+    Counter(
+        "bridge_core_refusals", "acknowledged events the fleet's core refused", registry=reg
+    ).inc(svc.core.refusals)
+    Gauge(
+        "bridge_containers_failsafe",
+        "containers fed UNKNOWN because the core refused their acknowledged event",
+        registry=reg,
+    ).set(len(svc.state.core_failsafe))
     Gauge("bridge_sse_subscribers", "open event streams", registry=reg).set(svc.broker.subscribers)
     if svc.fleet is not None:
         Gauge("fleet_sim_time_seconds", "simulated time of the fleet", registry=reg).set(

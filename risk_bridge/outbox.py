@@ -66,11 +66,13 @@ class Publish:
 class Feed:
     """Tell the core the container's effective level if it changed (always a fresh HIGH).
 
-    ``timed``: measure accepted HIGH -> hold decision.
+    ``fresh``: the job accepted a verdict now in force for it, which may lift the container
+    out of the core-refusal fail-safe. ``timed``: measure accepted HIGH -> hold decision.
     """
 
     container_id: str
     timed: bool = False
+    fresh: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ core places again is released at once (the container is not inspected twice).
 
 Recovery: writes that failed during an outage were applied to memory optimistically, so the
 state is rebuilt from the store (the truth), keeping what the store does not hold (what the
-core was told, lane closers, pending releases), and every effective level is fed again.
+core was told, lane closers, pending releases, the core-refusal fail-safe), and every effective
+level is fed again.
 """
 
 from __future__ import annotations
@@ -64,9 +65,10 @@ def reload(old: BridgeState, snap: Snapshot) -> BridgeState:
     new.lanes_closed = old.lanes_closed
     new.warning_active = {w: a for w, a in old.warning_active.items() if w in new.warnings}
     new.fed = {c: f for c, f in old.fed.items() if f[2] != "failsafe"}
+    new.core_failsafe = old.core_failsafe
     return new
 
 
 def refeed(state: BridgeState) -> Outcome[None]:
-    """Every effective level, fed again."""
+    """Every effective level, fed again (containers in the core-refusal fail-safe excepted)."""
     return Outcome(WriteBatch(), [Feed(c) for c in sorted(state.latest)], None)

@@ -10,9 +10,9 @@ service runs its effects (:meth:`BridgeService._run`): feed the core through
 (:mod:`risk_bridge.idempotency`) and answer a :class:`~risk_bridge.outbox.Written`: an outcome
 kind and a body, which the routers turn into a status code. Threads: :mod:`risk_bridge.threads`.
 
-Fail-safe (:mod:`risk_bridge.failsafe`): when the store cannot be written, the service is
-*degraded*: writes answer 503 and every container that has not crossed yet is told UNKNOWN;
-when the store answers again, the state is reloaded from it and the levels are fed again.
+Fail-safe (:mod:`risk_bridge.failsafe`): when the store cannot be written, or the core refuses
+even a container's UNKNOWN, the service is *degraded*: writes answer 503 and every container
+that has not crossed yet is told UNKNOWN; a store outage ends when the store answers again.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from orchestrator.messages import Event, HoldReleased, VerdictIssued
 from orchestrator.ports import LogEntry
 from risk_bridge import fleet_log, lanes, recovery, releases, verdicts, warnings, webhooks
 from risk_bridge.committer import Committer
-from risk_bridge.core_link import CoreLink
+from risk_bridge.core_link import CoreLink, Refusal, record_refusal
 from risk_bridge.domain import VerdictInput, WarningInput
 from risk_bridge.errors import StoreUnavailable
 from risk_bridge.events_out import EventBroker
-from risk_bridge.failsafe import failsafe_targets
+from risk_bridge.failsafe import Cause, failsafe_targets
 from risk_bridge.fleet_port import FleetPort
 from risk_bridge.idempotency import CodeOf, Job, Write, idempotent
 from risk_bridge.outbox import (
@@ -84,11 +84,12 @@ class BridgeService:
         self.broker = EventBroker()
         self.state = BridgeState.from_snapshot(store.snapshot())
         self.degraded = False
+        self.failsafe_cause: Cause | None = None
         self.metrics: dict[str, float] = {"verdicts_accepted": 0, "writes_rejected": 0}
         self.webhook_secrets: dict[str, tuple[str, str]] = {
             w: (str(h["url"]), str(h["secret"])) for w, h in self.state.webhooks.items()
         }
-        self.core = CoreLink(fleet)
+        self.core = CoreLink(fleet, self._refused, self._core_lost)
         self.committer = Committer(store, self._store_failed, self._run)
         self._code_of = code_of
         self._stop = threading.Event()
@@ -214,6 +215,11 @@ class BridgeService:
     def _refuse_if_degraded(self) -> None:
         if not self.degraded:
             return
+        if self.failsafe_cause is Cause.CORE:
+            raise StoreUnavailable(
+                "the fleet's core refused the fail-safe; nothing was stored and nothing "
+                "crosses until the bridge and its fleet are restarted"
+            )
         raise StoreUnavailable(
             "the bridge store is unavailable; nothing was stored. Retry with the same "
             "Idempotency-Key once /healthz reports ok"
@@ -247,7 +253,13 @@ class BridgeService:
         if isinstance(effect, Publish):
             self.broker.publish(effect.row)
         elif isinstance(effect, Feed):
-            self.core.feed(self.state, effect.container_id, self.clock(), timed=effect.timed)
+            self.core.feed(
+                self.state,
+                effect.container_id,
+                self.clock(),
+                timed=effect.timed,
+                fresh=effect.fresh,
+            )
         elif isinstance(effect, ReleaseInCore):
             self.core.release(self.state, effect)
         elif isinstance(effect, LaneInCore):
@@ -259,6 +271,12 @@ class BridgeService:
         elif isinstance(effect, EngageFailsafe):
             self.engage_failsafe()
 
+    def _refused(self, refusal: Refusal) -> None:
+        self._job(lambda out: record_refusal(self.state, out, refusal))
+
+    def _core_lost(self, why: str) -> None:
+        self.engage_failsafe(Cause.CORE, why)
+
     # ---------------------------------------------------------------------------- fail-safe
 
     def _store_failed(self, exc: StoreUnavailable) -> None:
@@ -266,19 +284,26 @@ class BridgeService:
         log.error("store failure: %s", exc)
         self.engage_failsafe()
 
-    def engage_failsafe(self) -> None:
+    def engage_failsafe(self, cause: Cause = Cause.STORE, why: str = "") -> None:
         """Nothing crosses on a verdict the bridge can no longer vouch for (writer thread)."""
         if self.degraded:
+            if cause is Cause.CORE:
+                self.failsafe_cause = cause  # a store outage ends; a lost core does not
             return
         self.degraded = True
+        self.failsafe_cause = cause
         if self.fleet is None:
             return
+        if cause is Cause.STORE:
+            mark, why = "failsafe", "bridge store unavailable"
+        else:
+            mark = "failsafe:core"
         targets = failsafe_targets(self.state, self.fleet.crossed_or_delivered())
-        self.core.unknown_for_all(self.state, targets, "failsafe", "bridge store unavailable")
+        self.core.unknown_for_all(self.state, targets, mark, why)
 
     def recover(self) -> bool:
         """Called by the health ticker: store answers again -> reload it, re-feed the core."""
-        if not self.degraded or not self.store.ping():
+        if not self.degraded or self.failsafe_cause is Cause.CORE or not self.store.ping():
             return False
         self.committer.call(self._reload_and_refeed)
         return True
@@ -286,6 +311,7 @@ class BridgeService:
     def _reload_and_refeed(self) -> Outcome[None]:
         self.state = recovery.reload(self.state, self.store.snapshot())
         self.degraded = False
+        self.failsafe_cause = None
         return recovery.refeed(self.state)
 
     def _ticker(self) -> None:

@@ -44,6 +44,9 @@ class BridgeState:
     fed: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # what the core was told
     pending_release: dict[str, dict[str, str]] = field(default_factory=dict)
     lanes_closed: dict[str, set[str]] = field(default_factory=dict)  # target -> closers
+    # Containers whose acknowledged event the core refused: fed UNKNOWN until a later verdict
+    # in force is delivered (container -> why). In memory: a restart feeds the core afresh.
+    core_failsafe: dict[str, str] = field(default_factory=dict)
     next_event_seq: int = 1
     counter: int = 0  # id tie-breaker for ids the bridge makes itself
 

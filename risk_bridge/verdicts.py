@@ -79,6 +79,7 @@ def accept_verdicts(
     fresh = _new_records(state, items, results)
     recv = out.now_iso
     touched: dict[str, None] = {}
+    in_force: set[str] = set()
     # A batch's verdicts mostly share a few issue times: format each one once.
     iso_of: dict[datetime, str] = {}
     rows = out.batch.verdicts
@@ -104,6 +105,8 @@ def accept_verdicts(
             )
         )
         accepted = state.latest[rec.container_id][rec.authority] is rec
+        if accepted:
+            in_force.add(rec.container_id)
         results.append(
             {"verdict_id": rec.verdict_id, "status": "accepted" if accepted else "superseded"}
         )
@@ -120,7 +123,7 @@ def accept_verdicts(
                 state.latest[cid], state.warnings.values(), state.cargo.get(cid), out.now
             )
             out.event("verdict.effective", cid, {"level": lv, "authority": who})
-        out.after(Feed(cid, timed=True))
+        out.after(Feed(cid, timed=True, fresh=cid in in_force))
     kind = WriteKind.CREATED if fresh else WriteKind.UNCHANGED
     return out.done(Written(kind, {"results": results, "accepted": len(fresh)}))
 

@@ -62,7 +62,7 @@ def test_accept_verdicts_returns_rows_effects_and_result():
     assert [e[2] for e in b.events] == ["verdict.effective"]
     publish, feed = outcome.effects
     assert isinstance(publish, Publish) and publish.row[2] == "verdict.effective"
-    assert feed == Feed(CID, timed=True)
+    assert feed == Feed(CID, timed=True, fresh=True)
     assert st.latest[CID]["CN"].verdict_id == "V1" and st.fed == {}  # fed by the effect only
 
 
@@ -79,7 +79,7 @@ def test_a_duplicate_is_unchanged_and_an_older_verdict_superseded():
     assert dup.result.kind is WriteKind.UNCHANGED and not dup.batch.verdicts
     assert dup.result.body["results"] == [{"verdict_id": "V1", "status": "duplicate"}]
     assert old.result.body["results"] == [{"verdict_id": "V0", "status": "superseded"}]
-    assert Feed(CID, timed=True) in old.effects
+    assert Feed(CID, timed=True, fresh=False) in old.effects  # not in force: not fresh
 
 
 def test_lane_change_asks_the_core_only_on_transitions():
