@@ -1,5 +1,8 @@
-"""The customs risk bridge and control-room server, and the ``borderflow`` command line.
+"""The customs risk bridge and control-room server (FastAPI): customs systems' verdicts,
+warnings and releases in, the fleet's holds, crossings and alerts out.
 
-The bridge sits at the top of the dependency stack (it composes the core, the map loader and a
-fleet runtime), which is why the command-line composition root lives here too, in ``cli/``.
+Start at :mod:`risk_bridge.app` (the composition root), :mod:`risk_bridge.service` (the
+wiring), :mod:`risk_bridge.threads` (which thread runs what) and
+:mod:`risk_bridge.fleet_port` (what the bridge needs of a fleet). The ``borderflow`` command
+line is the top-level ``cli`` package.
 """
