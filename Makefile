@@ -37,11 +37,13 @@ lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)  ## mypy (strict on orchestrator/ and maps/)
-	$(BIN)/mypy orchestrator maps sim risk_bridge cli
+ROS_PKG := ros_ws/src/borderflow_ros
 
-imports: $(STAMP)  ## The dependency rule: orchestrator/ stays pure
-	$(BIN)/lint-imports
+typecheck: $(STAMP)  ## mypy (strict on orchestrator/ and maps/), the ROS 2 package included
+	MYPYPATH=$(ROS_PKG) $(BIN)/mypy orchestrator maps sim risk_bridge cli $(ROS_PKG)/borderflow_ros
+
+imports: $(STAMP)  ## The dependency rules: a pure core, runtimes as siblings, no test imports
+	PYTHONPATH=$(ROS_PKG) $(BIN)/lint-imports
 
 unit: $(STAMP) ros  ## pytest only
 	$(BIN)/python -m pytest -q

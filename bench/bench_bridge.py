@@ -146,12 +146,12 @@ def _serve_bridge(port: int, tmp: Path) -> None:
     import uvicorn
 
     from risk_bridge.app import create_app, tune_gc_for_serving
-    from risk_bridge.fleet import SimFleet
+    from sim.live import SimFleet
     from sim.scenario import load_scenario
 
     settings, _ = _state(tmp)
     fleet = SimFleet(load_scenario("erenhot_day"), realtime=False)
-    app = create_app(settings, fleet=fleet)  # type: ignore[arg-type]
+    app = create_app(settings, fleet=fleet)
     (tmp / "manifest.json").write_text(json.dumps(sorted(app.state.service.state.cargo)))
     tune_gc_for_serving()  # as `borderflow serve` does
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
@@ -322,14 +322,14 @@ def _latency_figure(tmp: Path, quick: bool) -> Figure:
     """In-process: the real core and SimPy fleet; HIGH verdicts for containers on vehicles."""
     from risk_bridge.app import create_app
     from risk_bridge.domain import Role
-    from risk_bridge.fleet import SimFleet
     from risk_bridge.security import Principal
     from risk_bridge.service import Write
+    from sim.live import SimFleet
     from sim.scenario import load_scenario
 
     settings, _ = _state(tmp / "lat")
     fleet = SimFleet(load_scenario("erenhot_day"), realtime=False, auto_customs=True)
-    app = create_app(settings, fleet=fleet)  # type: ignore[arg-type]
+    app = create_app(settings, fleet=fleet)
     svc = app.state.service
     p = Principal("bench-gacc", Role.AUTHORITY_SYSTEM, "CN")
     samples_wanted = 60 if quick else 300
@@ -339,12 +339,13 @@ def _latency_figure(tmp: Path, quick: bool) -> Figure:
             t_s += 120.0
             fleet.advance(t_s)
             time.sleep(0.02)  # let the pump store the simulated customs' verdicts
+            views = fleet.views
             with fleet.lock:
-                loaded = sorted(
-                    str(c)
-                    for c, run in fleet.core.containers.items()
-                    if run.loaded and not run.crossed and not run.risk.held
-                )
+                loaded = []
+                for c in views.container_ids():
+                    view = views.container_view(c)
+                    if view and view.vehicle_id and not view.crossed and not view.held:
+                        loaded.append(str(c))
             for cid in loaded[:10]:
                 if svc.state.fed.get(cid, ("",))[0] == "HIGH":
                     continue

@@ -57,7 +57,10 @@ def _latency(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
     n_agvs = 8
     ids = [f"agv_{i:02d}" for i in range(1, n_agvs + 1)]
     group = ProcessGroup(env, logs / "latency")
-    group.start("orchestrator", node_argv("orchestrator_node", {"map": "test_crossing"}))
+    group.start(
+        "orchestrator",
+        node_argv("orchestrator_node", {"map": "test_crossing", "dispatch_interval_s": 1.0}),
+    )
     group.start("agv_sim", node_argv("agv_sim_node", {
         "map": "test_crossing", "vehicles": n_agvs, "time_scale": 20.0,
         "load_time_s": 5.0, "unload_time_s": 5.0}))  # fmt: skip
@@ -142,7 +145,10 @@ def _load(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
 
     n_agvs, per_proc = 100, 25
     group = ProcessGroup(env, logs / "load")
-    orch = group.start("orchestrator", node_argv("orchestrator_node", {"map": "test_crossing"}))
+    orch = group.start(
+        "orchestrator",
+        node_argv("orchestrator_node", {"map": "test_crossing", "dispatch_interval_s": 1.0}),
+    )
     for first in range(1, n_agvs + 1, per_proc):
         group.start(f"agv_sim_{first:03d}", node_argv("agv_sim_node", {
             "map": "test_crossing", "vehicles": per_proc, "first_index": first,

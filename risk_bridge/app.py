@@ -104,9 +104,8 @@ def create_app(
     if start:
         service.start(fleet.manifest() if fleet is not None else [])
         dispatcher.start()
-        # Only a fleet that paces itself is started here (the SimPy fleet with realtime=False
-        # is advanced by its caller); ``realtime`` is the SimPy fleet's own switch.
-        if fleet is not None and getattr(fleet, "realtime", False):
+        # A fleet that paces itself starts now; one its caller advances ignores start().
+        if fleet is not None:
             fleet.start()
     return app
 

@@ -1,17 +1,19 @@
-"""Which of the core's log entries customs systems hear about, and under which event kind."""
+"""Which of a fleet's notices customs systems hear about, and under which event kind.
+
+A fleet hands the bridge the core's typed customs notices
+(:data:`orchestrator.domain.eventlog.CustomsNotice`); :func:`translate` names each as an
+outgoing event with its data (the notice's own fields, as the event log has them, and its time).
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from orchestrator.ports import LogEntry
+from orchestrator.domain.customs_events import BorderCrossed, HoldLifted, HoldPlaced, TamperAlert
+from orchestrator.domain.eventlog import CustomsNotice
+from orchestrator.domain.events import OrderDelivered
 
-__all__ = ["OUT_KINDS", "OUT_LOG_KINDS", "OutKind", "translate"]
-
-# The core's log kinds that :func:`translate` may turn into an outgoing event.
-OUT_LOG_KINDS = frozenset(
-    {"hold.placed", "hold.released", "border.crossed", "order.delivered", "seal.read"}
-)
+__all__ = ["OUT_KINDS", "OutKind", "translate"]
 
 # The kinds of event customs systems can subscribe to (SSE filter, webhook subscriptions).
 OutKind = Literal[
@@ -32,17 +34,19 @@ OutKind = Literal[
 OUT_KINDS: tuple[str, ...] = get_args(OutKind)
 
 
-def translate(entry: LogEntry) -> tuple[str, str | None, dict[str, Any]] | None:
-    d = dict(entry.data)
-    d["t_s"] = entry.t_s
-    cid = d.get("container_id")
-    cid = None if cid in (None, "") else str(cid)
-    if entry.kind in ("hold.placed", "hold.released"):
-        return entry.kind, cid or entry.subject, d
-    if entry.kind == "border.crossed" and cid:
-        return "container.crossed", cid, d
-    if entry.kind == "order.delivered":
-        return "container.delivered", cid or entry.subject, d
-    if entry.kind == "seal.read" and d.get("matches") is False:
-        return "tamper.alert", cid or entry.subject, d
-    return None
+def translate(event: CustomsNotice) -> tuple[str, str | None, dict[str, Any]] | None:
+    """(outgoing kind, container id, data) of a notice; None for one customs do not hear of
+    (an empty vehicle crossing the line)."""
+    d: dict[str, Any] = dict(event.data())
+    d["t_s"] = event.t_s
+    if isinstance(event, HoldPlaced):
+        return "hold.placed", event.container_id, d
+    if isinstance(event, HoldLifted):
+        return "hold.released", event.container_id, d
+    if isinstance(event, BorderCrossed):
+        return ("container.crossed", event.container_id, d) if event.container_id else None
+    if isinstance(event, OrderDelivered):
+        return "container.delivered", event.container_id, d
+    if isinstance(event, TamperAlert):
+        return "tamper.alert", event.container_id, d
+    return None  # pragma: no cover - CustomsNotice is a closed union

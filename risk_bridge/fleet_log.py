@@ -1,10 +1,10 @@
-"""What the fleet tells the bridge: the core's log entries (holds, crossings, deliveries,
+"""What the fleet tells the bridge: the core's customs notices (holds, crossings, deliveries,
 tamper alerts) and, in auto-customs mode, the simulated authorities' decisions.
 
-:func:`pump` is the fleet pump thread's body: it moves both queues into the service. A log
-entry becomes a notice through :func:`notice` (the one call of ``translate``) and a writer job,
-:func:`record_notice`: a hold placed or released opens or closes the hold row, and the notice
-goes out as an event. A simulated decision becomes an ordinary write
+:func:`pump` is the fleet pump thread's body: it moves both queues into the service. A customs
+notice becomes an outgoing one through :func:`notice` (the one call of ``translate``) and a
+writer job, :func:`record_notice`: a hold placed or released opens or closes the hold row, and
+the notice goes out as an event. A simulated decision becomes an ordinary write
 (:func:`sim_verdict` / :func:`sim_release`) that the service submits like any client's.
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.messages import Event, HoldReleased, VerdictIssued
-from orchestrator.ports import LogEntry
 from risk_bridge.domain import Role, Treatment, VerdictInput
 from risk_bridge.fleet_events import translate
 from risk_bridge.fleet_port import FleetPort
@@ -44,12 +44,12 @@ class Notice:
     t_s: float
 
 
-def notice(entry: LogEntry) -> Notice | None:
-    out = translate(entry)
+def notice(event: CustomsNotice) -> Notice | None:
+    out = translate(event)
     if out is None:
         return None
     kind, cid, data = out
-    return Notice(kind, cid, data, entry.t_s)
+    return Notice(kind, cid, data, event.t_s)
 
 
 def record_notice(state: BridgeState, n: Notice, out: Outbox) -> Outcome[None]:
@@ -92,13 +92,13 @@ def sim_release(ev: HoldReleased) -> tuple[Write, str, str]:
 def pump(
     fleet: FleetPort,
     stop: threading.Event,
-    on_log: Callable[[LogEntry], None],
+    on_log: Callable[[CustomsNotice], None],
     on_customs: Callable[[Event], None],
 ) -> None:
     """Moves fleet log entries and simulated customs decisions into the service."""
     while not stop.is_set():
         with contextlib.suppress(queue.Empty):
-            on_log(fleet.log_queue.get(timeout=0.05))
+            on_log(fleet.notices.get(timeout=0.05))
         while True:
             try:
                 ev = fleet.customs_queue.get_nowait()

@@ -1,6 +1,6 @@
 """The fleet port: exactly what the bridge uses of a fleet runtime.
 
-Implemented by the SimPy fleet (:class:`risk_bridge.fleet.SimFleet`), the ROS 2 fleet
+Implemented by the SimPy fleet (:class:`sim.live.SimFleet`), the ROS 2 fleet
 (``borderflow_ros.bridge_link.RosBridgeFleet``) and the tests' fakes. The bridge never reaches
 past it: no fleet locks, no ledger internals, no core attributes.
 
@@ -15,24 +15,14 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Sequence, Set
-from dataclasses import dataclass
 from typing import Protocol
 
 from orchestrator.custody.events import CustodyEvent
-from orchestrator.domain.records import Cargo, ContainerView
+from orchestrator.domain.eventlog import CustomsNotice
+from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract
 from orchestrator.messages import Command, Event
-from orchestrator.ports import LogEntry
 
 __all__ = ["CustodyExtract", "FleetPort"]
-
-
-@dataclass(frozen=True, slots=True)
-class CustodyExtract:
-    """One container's custody events as the fleet's ledger holds them, read at one instant."""
-
-    ledger_url: str
-    events: tuple[tuple[int, CustodyEvent], ...]  # (ledger sequence number, event), in order
-    tree_size: int | None  # of the ledger's last signed tree head (None: nothing signed yet)
 
 
 class FleetPort(Protocol):
@@ -45,8 +35,8 @@ class FleetPort(Protocol):
     def zone_ids(self) -> Set[str]: ...
 
     @property
-    def log_queue(self) -> queue.Queue[LogEntry]:
-        """The core's log entries customs hear about (holds, crossings, deliveries, seals)."""
+    def notices(self) -> queue.Queue[CustomsNotice]:
+        """The core's notices customs hear about (holds, crossings, deliveries, tamper)."""
         ...
 
     @property
@@ -90,6 +80,8 @@ class FleetPort(Protocol):
         """The container's custody events and the ledger's head (None without a ledger)."""
         ...
 
-    def start(self) -> None: ...
+    def start(self) -> None:
+        """Start pacing itself if it does (a fleet its caller advances does nothing)."""
+        ...
 
     def stop(self) -> None: ...

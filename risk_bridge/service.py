@@ -26,9 +26,9 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.records import Cargo
 from orchestrator.messages import Event, HoldReleased, VerdictIssued
-from orchestrator.ports import LogEntry
 from risk_bridge import fleet_log, lanes, recovery, releases, verdicts, warnings, webhooks
 from risk_bridge.committer import Committer
 from risk_bridge.core_link import CoreLink, Refusal, record_refusal
@@ -227,7 +227,7 @@ class BridgeService:
 
     # ---------------------------------------------------------------------------- the fleet
 
-    def on_fleet_log(self, entry: LogEntry) -> None:
+    def on_fleet_log(self, entry: CustomsNotice) -> None:
         """A fleet log entry (pump thread): customs hear about it once it is stored."""
         n = fleet_log.notice(entry)
         if n is not None:

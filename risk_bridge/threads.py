@@ -33,7 +33,7 @@ fleet pump        ``BridgeService.start``     :func:`risk_bridge.fleet_log.pump`
                                               into ordinary writes (queued, not applied).
 ticker            ``BridgeService.start``     once a second: store ping, then a fail-safe,
 (``ticker``)                                  recovery or warnings-tick job (queued).
-fleet pacing      ``SimFleet.start``          advances simulated time under the fleet's
+fleet pacing      ``sim.live.SimFleet.start``          advances simulated time under the fleet's
 (``fleet``)       (real-time SimPy fleet)     lock; the core's log entries and customs
                                               decisions go to the fleet's queues.
 webhooks          ``WebhookDispatcher.start``  delivers due outbox rows (the store's lock

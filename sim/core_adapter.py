@@ -18,6 +18,7 @@ from orchestrator.ports import EventSink
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
+    from orchestrator.core import Orchestrator
     from orchestrator.custody.events import LedgerPort
 
 __all__ = ["CorePort", "SimClock", "build_core", "core_config"]
@@ -58,10 +59,7 @@ def build_core(
     clock: SimClock,
     sink: EventSink,
     ledger: LedgerPort | None = None,
-) -> CorePort:
+) -> Orchestrator:
     from orchestrator.core import Orchestrator
 
-    core: CorePort = Orchestrator(
-        graph, core_config(scenario), clock=clock, sink=sink, ledger=ledger
-    )
-    return core
+    return Orchestrator(graph, core_config(scenario), clock=clock, sink=sink, ledger=ledger)

@@ -77,7 +77,7 @@ class CustomsModel:
         self,
         env: simpy.Environment,
         spec: CustomsSpec,
-        deliver: Callable[[Event], None],
+        deliver: Callable[[Event], object],
         rng: random.Random,
     ) -> None:
         self.env = env

@@ -23,6 +23,7 @@ from maps.fleet_start import start_nodes as fleet_start
 from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import LaneGraph, NodeId, StationId, StationRole
 from orchestrator.messages import (
+    Command,
     Event,
     LaneClosed,
     LaneOpened,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from orchestrator.custody.events import LedgerPort
     from orchestrator.domain.eventlog import DomainEvent
     from orchestrator.domain.records import VehicleSnapshot
+    from orchestrator.views import Views
 
 __all__ = ["CoreFactory", "RunResult", "Simulation", "start_nodes"]
 
@@ -98,7 +100,11 @@ class Simulation:
         extra_listeners: tuple[Callable[[DomainEvent], None], ...] = (),
         core_factory: CoreFactory | None = None,
         arrivals: list[Arrival] | None = None,
+        customs_to: Callable[[Event], object] | None = None,
     ) -> None:
+        """``customs_to``: where the simulated customs authorities' decisions (verdicts,
+        officers' releases) go; default: straight to the core. A live bridge passes its own
+        intake, so every decision the core sees went through the bridge."""
         if graph is None:
             from sim.mapref import load_scenario_map
 
@@ -120,7 +126,7 @@ class Simulation:
         self.kpi = KpiAccumulator(self.log.kinds)
         self.log.listen(self.kpi.on_event)
         self.customs = CustomsModel(
-            env, scenario.customs, self.deliver, stream(scenario.seed, "officers")
+            env, scenario.customs, customs_to or self.deliver, stream(scenario.seed, "officers")
         )
         self.log.listen(self.customs.on_event)
         for listener in extra_listeners:
@@ -130,14 +136,18 @@ class Simulation:
             env, graph, fleet.vehicle_length_m + fleet.headway_m, self.customs, self.log.note
         )
         self.log.listen(self.monitor.on_event)
+        # The core's read-only views (None with a scripted test core).
+        self.views: Views | None = None
         if core_factory is None:
-            self.core: CorePort = build_core(
+            core = build_core(
                 graph,
                 scenario,
                 clock=SimClock(env),
                 sink=self.log,
                 ledger=SealTracker(self.customs, ledger),
             )
+            self.core: CorePort = core
+            self.views = core.views
         else:
             self.core = core_factory(graph, scenario, SimClock(env), self.log)
         # Tests and servers may pass a fixed arrival list; else it is drawn from the seed.
@@ -188,11 +198,13 @@ class Simulation:
 
     # ----------------------------------------------------------------------------- plumbing
 
-    def deliver(self, event: Event) -> None:
-        """Hand one event to the core and pass its commands to the vehicles."""
+    def deliver(self, event: Event) -> list[Command]:
+        """Hand one event to the core and pass its commands to the vehicles (returned too)."""
         send = self.gateway.send
-        for command in self.core.handle(event):
+        commands = self.core.handle(event)
+        for command in commands:
             send(command)
+        return commands
 
     def _feed(self, arrivals: list[Arrival]) -> ProcessGen:
         env = self.env

@@ -94,7 +94,7 @@ class VirtualAGV:
         node: NodeId,
         graph: LaneGraph,
         spec: FleetSpec,
-        deliver: Callable[[Event], None],
+        deliver: Callable[[Event], object],
         customs: CustomsModel,
         monitor: InvariantMonitor,
         gate_nodes: frozenset[NodeId],

@@ -40,7 +40,14 @@ from orchestrator.domain.events import (
 )
 from orchestrator.domain.traffic_events import LaneReopened, LaneShut, NoRoute, VehicleWaiting
 
-__all__ = ["DOMAIN_EVENT_TYPES", "DomainEvent", "LogEntry", "log_entry"]
+__all__ = [
+    "CUSTOMS_NOTICE_TYPES",
+    "DOMAIN_EVENT_TYPES",
+    "CustomsNotice",
+    "DomainEvent",
+    "LogEntry",
+    "log_entry",
+]
 
 DomainEvent = (
     MapWarning
@@ -98,6 +105,14 @@ DOMAIN_EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     LaneReopened,
     VehicleWaiting,
     NoRoute,
+)
+
+
+# What customs systems hear about from a fleet (the bridge's outgoing events): holds placed and
+# lifted, containers crossing the line and delivered, seals that do not match.
+CustomsNotice = HoldPlaced | HoldLifted | BorderCrossed | OrderDelivered | TamperAlert
+CUSTOMS_NOTICE_TYPES: frozenset[type] = frozenset(
+    {HoldPlaced, HoldLifted, BorderCrossed, OrderDelivered, TamperAlert}
 )
 
 

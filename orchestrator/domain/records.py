@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from orchestrator.custody.events import CustodyEvent
 from orchestrator.domain.iso6346 import ContainerId
 from orchestrator.domain.seals import Seal
 from orchestrator.ids import OrderId
 from orchestrator.lanegraph import StationId
 from orchestrator.messages import Direction
 
-__all__ = ["Cargo", "ContainerView", "TransportOrder", "VehicleSnapshot"]
+__all__ = ["Cargo", "ContainerView", "CustodyExtract", "TransportOrder", "VehicleSnapshot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +78,12 @@ class VehicleSnapshot:
     speed_mps: float
     battery_kwh: float
     container_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyExtract:
+    """One container's custody events as a fleet's ledger holds them, read at one instant."""
+
+    ledger_url: str
+    events: tuple[tuple[int, CustodyEvent], ...]  # (ledger sequence number, event), in order
+    tree_size: int | None  # of the ledger's last signed tree head (None: nothing signed yet)

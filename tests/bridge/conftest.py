@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 
 from risk_bridge.app import create_app
 from risk_bridge.domain import Role
-from risk_bridge.fleet import SimFleet
 from risk_bridge.security import StateDir
 from risk_bridge.service import BridgeService
 from risk_bridge.settings import BridgeSettings
 from risk_bridge.threads import enable_checks
+from sim.live import SimFleet
 from sim.scenario import load_scenario
 
 

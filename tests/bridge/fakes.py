@@ -13,10 +13,13 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from orchestrator.custody.events import CustodyEvent
+from orchestrator.domain.customs_events import HoldPlaced
+from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.records import Cargo, ContainerView
 from orchestrator.errors import BorderflowError
+from orchestrator.ids import ContainerId, VehicleId
+from orchestrator.lanegraph import Side
 from orchestrator.messages import Command, Event, HoldReleased, VerdictIssued
-from orchestrator.ports import LogEntry
 from risk_bridge.app import create_app
 from risk_bridge.fleet_port import CustodyExtract, FleetPort
 from risk_bridge.security import StateDir
@@ -34,7 +37,7 @@ class FakeFleet:
         ]
         self.lane_ids = frozenset({LANE})
         self.zone_ids = frozenset({ZONE})
-        self.log_queue: queue.Queue[LogEntry] = queue.Queue()
+        self.notices: queue.Queue[CustomsNotice] = queue.Queue()
         self.customs_queue: queue.Queue[Event] = queue.Queue()
         self.commands_sent = 0
         self.has_ledger = False
@@ -47,10 +50,12 @@ class FakeFleet:
     # --------------------------------------------------------------------------- test controls
 
     def hold(self, cid: str, side: str) -> None:
-        """The core holds ``cid`` for ``side`` and logs it, as the real core does."""
+        """The core holds ``cid`` for ``side`` and says so, as the real core does."""
         self.held[cid] = side
-        data = {"container_id": cid, "side": side, "reason": "fake hold", "vehicle_id": "AGV-1"}
-        self.log_queue.put(LogEntry(self.t_s, "hold.placed", cid, "held", data))
+        notice = HoldPlaced(
+            self.t_s, ContainerId(cid), VehicleId("AGV-1"), None, Side(side), "fake hold"
+        )
+        self.notices.put(notice)
 
     def levels(self, cid: str) -> list[str]:
         """The levels the core accepted for ``cid``, in order."""

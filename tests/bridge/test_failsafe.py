@@ -9,7 +9,9 @@ from tests.bridge.helpers import post_verdict, verdict
 
 
 def _crossed(bridge) -> set[str]:
-    return {str(c) for c, run in bridge.fleet.core.containers.items() if run.crossed}
+    views = bridge.fleet.views
+    with bridge.fleet.lock:
+        return {str(c) for c in views.container_ids() if views.container_view(c).crossed}
 
 
 def test_store_outage_stops_crossings_until_it_returns(bridge):

@@ -127,7 +127,9 @@ def test_release_and_recognition_are_written_to_the_custody_ledger(bridge_factor
                            json={"inspection_id": rel, "reason": "accept GACC result"},
                            headers=bridge.headers("officer", "MN", sub="MN-o-9"))  # fmt: skip
     assert r.status_code == 201, r.text
-    events = [e for _, e in bridge.fleet.ledger.container_events(cid)]
+    extract = bridge.fleet.custody_extract(cid)
+    assert extract is not None
+    events = [e for _, e in extract.events]
     kinds = [e.kind.value for e in events]
     assert "hold_released" in kinds and kinds[-1] == "inspection_recognised"
     released = next(e for e in events if e.kind.value == "hold_released")

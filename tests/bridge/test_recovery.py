@@ -111,12 +111,12 @@ def test_lane_closed_by_a_warning_stays_closed_in_the_restarted_core(tmp_path):
     lane = sorted(a.fleet.lane_ids)[0]
     w = {"warning_id": "W-lane", "authority": "CN", "kind": "close_lane", "target": lane}
     r = a.client.post("/v1/warnings", json=w, headers=a.headers("authority_system", "CN"))
-    assert r.status_code == 201 and lane in a.fleet.core.closed_lanes
+    assert r.status_code == 201 and lane in a.fleet.views.closed_lanes()
     events = len(a.svc.store.events_after(0, 10_000))
     made[0].__exit__(None, None, None)
 
     b = make_bridge(tmp_path, made)
-    assert lane in b.fleet.core.closed_lanes  # the fleet started over; the warning holds
+    assert lane in b.fleet.views.closed_lanes()  # the fleet started over; the warning holds
     assert b.svc.state.lanes_closed[lane] == {"warning:W-lane"}
     assert len(b.svc.store.events_after(0, 10_000)) == events  # no second lane.closed
     r = b.client.post(
@@ -126,7 +126,7 @@ def test_lane_closed_by_a_warning_stays_closed_in_the_restarted_core(tmp_path):
     )
     assert r.status_code == 200 and r.json()["active"] is False
     b.svc.committer.call(_noop)
-    assert lane not in b.fleet.core.closed_lanes
+    assert lane not in b.fleet.views.closed_lanes()
     for c in made[1:]:
         c.__exit__(None, None, None)
 

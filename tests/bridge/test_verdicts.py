@@ -97,8 +97,7 @@ def test_accepted_verdict_reaches_the_core_at_once(bridge):
     }
     assert bridge.svc.state.fed[cid][:2] == ("MEDIUM", "CN")
     # The core keeps early verdicts for containers that have not arrived yet.
-    core = bridge.fleet.core
-    status = core.early_verdicts.get(cid) or core.containers[cid].risk
+    status = bridge.fleet.views.risk_status(cid)
     assert status.level.value == "MEDIUM"
     # An older verdict arriving late is stored but does not change the level.
     old = verdict(cid, "LOW", vid="v-old", issued_at=iso(-600))

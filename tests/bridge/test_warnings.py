@@ -64,7 +64,7 @@ def test_warning_validity_period_lapses(bridge):
 
 def test_lane_closure_by_warning_and_by_operator(bridge):
     lane = sorted(bridge.fleet.lane_ids)[0]
-    core = bridge.fleet.core
+    views = bridge.fleet.views
     w = {
         "warning_id": "W-lane",
         "authority": "MN",
@@ -73,7 +73,7 @@ def test_lane_closure_by_warning_and_by_operator(bridge):
         "reason": "sandstorm",
     }
     assert _warn(bridge, w, "MN").status_code == 201
-    assert lane in core.closed_lanes
+    assert lane in views.closed_lanes()
     op = bridge.headers("operator")
     r = bridge.client.post(f"/v1/lanes/{lane}/close", json={"reason": "snow"}, headers=op)
     assert r.status_code == 200 and r.json()["closed_by"] == ["operator", "warning:W-lane"]
@@ -83,10 +83,10 @@ def test_lane_closure_by_warning_and_by_operator(bridge):
         headers=bridge.headers("authority_system", "MN"),
     )
     assert r.status_code == 200
-    assert lane in core.closed_lanes  # the operator's closure still holds
+    assert lane in views.closed_lanes()  # the operator's closure still holds
     r = bridge.client.post(f"/v1/lanes/{lane}/open", json={}, headers=bridge.headers("operator"))
     assert r.status_code == 200 and r.json()["closed"] is False
-    assert lane not in core.closed_lanes
+    assert lane not in views.closed_lanes()
     r = bridge.client.post("/v1/lanes/no_such_lane/close", json={}, headers=op)
     assert r.status_code == 404 and "no_such_lane" in r.json()["detail"]
     kinds = [e[2] for e in bridge.svc.store.events_after(0)]

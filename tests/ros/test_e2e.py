@@ -2,7 +2,7 @@
 client, on the tiny test_crossing map, with vehicles 10-20x faster than real time.
 
 Covers: containers carried across; a HIGH verdict posted to the risk bridge's HTTP API (the
-bridge app with :class:`borderflow_ros.bridge_link.RosBridgeFleet`, which publishes it) makes
+bridge app with :class:`borderflow_ros.bridge_fleet.RosBridgeFleet`, which publishes it) makes
 the target AGV stop short of the border in a hold bay, an officer's release (through the ROS
 release_hold service the bridge link calls) lets it continue; an AGV whose process is killed
 while it fetches a container is faulted and isolated (no more commands) and another vehicle
@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from borderflow_ros.client import RosClient, container_number
 
 from cli.ros_cmd import ProcessGroup, node_argv
 from orchestrator.lanegraph import Side
 from orchestrator.messages import HoldReleased
-from tests.ros.rosclient import RosClient, container_number
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -63,8 +63,15 @@ def BridgeLink() -> Any:  # imported late: it needs the built packages
     return Link()
 
 
+# Dispatch rounds every second (a deployment's default is every 10 s): the tests run in wall time.
+FAST_ROUNDS = {"dispatch_interval_s": 1.0}
+
+
 def _orchestrator(group: ProcessGroup, **params: object) -> None:
-    group.start("orchestrator", node_argv("orchestrator_node", {"map": "test_crossing", **params}))
+    group.start(
+        "orchestrator",
+        node_argv("orchestrator_node", {"map": "test_crossing", **FAST_ROUNDS, **params}),
+    )
 
 
 def _sim(group: ProcessGroup, name: str, **params: object) -> None:
@@ -78,7 +85,7 @@ def _vehicles(c: RosClient, n: int) -> dict[str, Any]:
 
 def _bridge(tmp: Path, containers: list[str], link: Any, helpers: list[Any]) -> tuple[Any, str]:
     """The risk bridge app (temp SQLite store) with a ROS fleet; a CN authority-system token."""
-    from borderflow_ros.bridge_link import RosBridgeFleet
+    from borderflow_ros.bridge_fleet import RosBridgeFleet
     from fastapi.testclient import TestClient
 
     from maps import load_map

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from borderflow_ros.client import RosClient, container_number
 
 from cli.ros_cmd import ProcessGroup, node_argv
 from risk_bridge.domain import Role
 from risk_bridge.security import StateDir
 from risk_bridge.store import open_store
-from tests.ros.rosclient import RosClient, container_number
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -64,7 +64,10 @@ def test_verdicts_and_releases_posted_to_serve_reach_the_orchestrator_node(
     group = ProcessGroup(ros_env, logs)
     client: RosClient | None = None
     try:
-        group.start("orchestrator", node_argv("orchestrator_node", {"map": "test_crossing"}))
+        group.start(
+            "orchestrator",
+            node_argv("orchestrator_node", {"map": "test_crossing", "dispatch_interval_s": 1.0}),
+        )
         group.start("agv_sim", node_argv("agv_sim_node", {"map": "test_crossing", "vehicles": 1,
                     "time_scale": 12.0, "load_time_s": 20.0, "unload_time_s": 20.0}))  # fmt: skip
         client = RosClient(["agv_01"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BorderflowRosError", "ConversionError", "ParameterError"]
+__all__ = ["BorderflowRosError", "ConversionError", "NodeRefusedError", "ParameterError"]
 
 
 class BorderflowRosError(Exception):
@@ -15,3 +15,7 @@ class ParameterError(BorderflowRosError, ValueError):
 
 class ConversionError(BorderflowRosError, ValueError):
     """A ROS message cannot become a core event (unknown enum value, empty id, ...)."""
+
+
+class NodeRefusedError(BorderflowRosError, ValueError):
+    """The orchestrator node refused a request (its core's reason is the message)."""

@@ -27,6 +27,7 @@ from borderflow_interfaces.msg import (
     TransportOrder,
     VehicleEvent,
 )
+from borderflow_interfaces.msg import CustomsNotice as CustomsNoticeMsg
 from borderflow_interfaces.srv import GetStatus, ReleaseHold
 from builtin_interfaces.msg import Time
 from rclpy.action import ActionServer  # type: ignore[attr-defined]
@@ -118,7 +119,10 @@ class OrchestratorNode(Node):
         self.hold_pub = self.create_publisher(Hold, qos.HOLDS_TOPIC, qos.decision_qos())
         self.lane_pub = self.create_publisher(LaneStatus, qos.LANES_TOPIC, qos.decision_qos())
         custody_pub = self.create_publisher(CustodyEvent, qos.CUSTODY_TOPIC, qos.decision_qos(1000))
-        self.sink = RosSink(self, self.hold_pub)
+        notice_pub = self.create_publisher(
+            CustomsNoticeMsg, qos.NOTICES_TOPIC, qos.decision_qos(1000)
+        )
+        self.sink = RosSink(self, self.hold_pub, notice_pub)
         self.clock = RosClock(self)
         self.core = Orchestrator(
             self.graph,

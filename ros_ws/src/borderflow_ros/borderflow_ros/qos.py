@@ -29,6 +29,7 @@ __all__ = [
     "HOLDS_TOPIC",
     "LANES_TOPIC",
     "MAP_MARKERS_TOPIC",
+    "NOTICES_TOPIC",
     "ORDERS_TOPIC",
     "RELEASE_SERVICE",
     "STATUS_SERVICE",
@@ -48,6 +49,7 @@ ORDERS_TOPIC = f"{NS}/orders"
 HOLDS_TOPIC = f"{NS}/holds"
 LANES_TOPIC = f"{NS}/lanes"
 CUSTODY_TOPIC = f"{NS}/custody"
+NOTICES_TOPIC = f"{NS}/notices"  # the core's customs notices (holds, crossings, deliveries, ...)
 VEHICLE_EVENTS_TOPIC = f"{NS}/vehicle_events"
 MAP_MARKERS_TOPIC = f"{NS}/map_markers"
 FLEET_MARKERS_TOPIC = f"{NS}/fleet_markers"

@@ -2,7 +2,9 @@
 that publish holds and custody events. Time is ROS time, so ``use_sim_time`` is honoured.
 
 The sink reads the core's typed domain events: HoldPlaced / HoldLifted become Hold messages;
-the decisions an operator looks for are logged (their log line rendering)."""
+the customs notices (holds, crossings, deliveries, tamper alerts) go out on
+``/borderflow/notices`` for the customs bridge (:mod:`orchestrator.domain.notice_codec`); the
+decisions an operator looks for are logged (their log line rendering)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,13 @@ from collections import deque
 from collections.abc import Callable
 
 from borderflow_interfaces.msg import CustodyEvent as CustodyEventMsg
+from borderflow_interfaces.msg import CustomsNotice as CustomsNoticeMsg
 from borderflow_interfaces.msg import Hold
 from rclpy.node import Node
 
 from orchestrator.custody.events import CustodyEvent
 from orchestrator.domain.customs_events import HoldLifted, HoldPlaced, Rerouted, VerdictReceived
-from orchestrator.domain.eventlog import DomainEvent, log_entry
+from orchestrator.domain.eventlog import CUSTOMS_NOTICE_TYPES, DomainEvent, log_entry
 from orchestrator.domain.events import (
     ContainerStranded,
     OrderAssigned,
@@ -25,6 +28,7 @@ from orchestrator.domain.events import (
     VehicleBackInService,
     VehicleOutOfService,
 )
+from orchestrator.domain.notice_codec import encode
 from orchestrator.domain.traffic_events import LaneReopened, LaneShut
 
 __all__ = ["RosClock", "RosLedger", "RosSink"]
@@ -62,9 +66,12 @@ class RosClock:
 class RosSink:
     """Keeps the recent events, publishes Hold messages for holds placed and lifted."""
 
-    def __init__(self, node: Node, hold_pub: object, keep: int = 2000) -> None:
+    def __init__(
+        self, node: Node, hold_pub: object, notice_pub: object | None = None, keep: int = 2000
+    ) -> None:
         self._node = node
         self._hold_pub = hold_pub
+        self._notice_pub = notice_pub
         self.events: deque[DomainEvent] = deque(maxlen=keep)
         self.listeners: list[Callable[[DomainEvent], None]] = []
 
@@ -72,6 +79,11 @@ class RosSink:
         self.events.append(event)
         if isinstance(event, HoldPlaced | HoldLifted):
             self._hold_pub.publish(self._hold_msg(event))  # type: ignore[attr-defined]
+        if self._notice_pub is not None and type(event) in CUSTOMS_NOTICE_TYPES:
+            msg = CustomsNoticeMsg()
+            msg.header.stamp = self._node.get_clock().now().to_msg()
+            msg.kind, msg.fields_json = encode(event)  # type: ignore[arg-type]
+            self._notice_pub.publish(msg)  # type: ignore[attr-defined]
         if type(event) in _LOGGED:
             self._node.get_logger().info(f"[{event.kind}] {log_entry(event).message}")
         for listener in self.listeners:

@@ -1,0 +1,116 @@
+"""The customs bridge's fleet port backed by ROS 2 (``risk_bridge.fleet_port.FleetPort``,
+matched structurally: this package does not import the bridge).
+
+Verdicts, releases and lane requests accepted over HTTP go to the orchestrator node through a
+:class:`~borderflow_ros.bridge_link.BridgeLink`; the node's customs notices come back as the
+same typed records the in-process core gives (so officers release through the API what the node
+holds). The core lives in the orchestrator node: :meth:`RosBridgeFleet.container_view` knows
+what the notices say (held, by which side; crossed; delivered) and, from the vehicles' state
+topics, which vehicle carries the container and where; the core's risk status is not known
+here (``core_level`` and ``cleared`` are None). The custody ledger is kept by the node's side.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Any
+
+from borderflow_ros.bridge_link import BridgeLink
+from orchestrator.custody.events import CustodyEvent
+from orchestrator.domain.customs_events import BorderCrossed, HoldLifted, HoldPlaced
+from orchestrator.domain.eventlog import CustomsNotice
+from orchestrator.domain.events import OrderDelivered
+from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract
+from orchestrator.lanegraph import LaneGraph
+from orchestrator.messages import Event
+
+__all__ = ["RosBridgeFleet"]
+
+
+class RosBridgeFleet:
+    def __init__(
+        self, graph: LaneGraph, manifest: list[Cargo], link: BridgeLink | None = None
+    ) -> None:
+        self.link = link or BridgeLink()
+        self.graph = graph
+        self._manifest = list(manifest)
+        self.notices: queue.Queue[CustomsNotice] = queue.Queue()
+        self.customs_queue: queue.Queue[Event] = queue.Queue()
+        self.lane_ids = frozenset(e.lane_id for e in graph.edges.values())
+        self.zone_ids = frozenset(str(z) for z in graph.zones)
+        self.lock = threading.RLock()
+        self.has_ledger = False  # the orchestrator node keeps the custody ledger
+        self.commands_sent = 0
+        self._t0 = time.monotonic()
+        self._holds: dict[str, tuple[str, str | None]] = {}  # container -> (side, vehicle)
+        self._crossed: set[str] = set()
+        self._delivered: set[str] = set()
+        self.link.on_notice = self._on_notice
+
+    def manifest(self) -> list[Cargo]:
+        return list(self._manifest)
+
+    def now_s(self) -> float:
+        return time.monotonic() - self._t0
+
+    def deliver(self, event: Event) -> list[Any]:
+        return self.link.deliver(event)
+
+    def _on_notice(self, notice: CustomsNotice) -> None:
+        """What the node reported (from the link's thread): noted, then passed on."""
+        with self.lock:
+            if isinstance(notice, HoldPlaced):
+                self._holds[notice.container_id] = (notice.side.value, notice.vehicle_id)
+            elif isinstance(notice, HoldLifted):
+                self._holds.pop(notice.container_id, None)
+            elif isinstance(notice, BorderCrossed) and notice.container_id:
+                self._crossed.add(notice.container_id)
+            elif isinstance(notice, OrderDelivered):
+                self._delivered.add(notice.container_id)
+        self.notices.put(notice)
+
+    def container_view(self, container_id: str) -> ContainerView | None:
+        """What the node's notices say of the container (None if nothing yet)."""
+        with self.lock:
+            hold = self._holds.get(container_id)
+            crossed = container_id in self._crossed
+            delivered = container_id in self._delivered
+        on_board = None if delivered else self.link.carrier(container_id)
+        if hold is None and not crossed and not delivered and on_board is None:
+            return None
+        return ContainerView(
+            state="delivered" if delivered else ("on vehicle" if on_board else None),
+            vehicle_id=on_board.vehicle_id if on_board else (hold[1] if hold else None),
+            node=on_board.node if on_board else None,
+            next_node=on_board.next_node if on_board else None,
+            x_m=on_board.x_m if on_board else None,
+            y_m=on_board.y_m if on_board else None,
+            crossed=crossed,
+            held=hold is not None,
+            hold_side=hold[0] if hold else None,
+            source="orchestrator node (customs notices) and vehicle states",
+        )
+
+    def container_node(self, container_id: str) -> str | None:
+        """The node of the vehicle carrying the container (None when not on a vehicle)."""
+        on_board = self.link.carrier(container_id)
+        return on_board.node if on_board and on_board.node else None
+
+    def crossed_or_delivered(self) -> set[str]:
+        """Containers past the line or delivered (the fail-safe leaves their verdicts alone)."""
+        with self.lock:
+            return self._crossed | self._delivered
+
+    def append_custody(self, event: CustodyEvent) -> int | None:
+        return None  # no ledger on the bridge's side (has_ledger is False)
+
+    def custody_extract(self, container_id: str) -> CustodyExtract | None:
+        return None
+
+    def start(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        self.link.stop()

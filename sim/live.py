@@ -1,0 +1,202 @@
+"""The SimPy fleet as a live fleet: the real core driving the simulated AGVs in real time,
+behind the customs bridge's fleet port (``risk_bridge.fleet_port.FleetPort``, matched
+structurally: this module does not import the bridge).
+
+:class:`SimFleet` owns one :class:`sim.runner.Simulation`, built through its public hooks, and
+the lock that serialises every call into the single-threaded core: the pacing thread advances
+simulated time (``speed`` simulated seconds per wall second) and the bridge delivers its events
+between steps. The simulated customs authorities do not decide here: their verdicts and
+officers' releases are handed to the bridge (``customs_to``; queued in auto-customs mode, else
+dropped), so every verdict the core sees went through the bridge. The core's customs notices
+(holds, crossings, deliveries, tamper alerts) are queued for the bridge and read outside the
+lock.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+from orchestrator.custody.events import CustodyEvent, LedgerPort
+from orchestrator.domain.eventlog import CUSTOMS_NOTICE_TYPES, CustomsNotice, DomainEvent
+from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract
+from orchestrator.ids import VehicleId
+from orchestrator.messages import Command, Event, Stop
+from orchestrator.views import Views
+from sim.runner import Simulation
+from sim.scenario import Scenario
+
+__all__ = ["LiveLedger", "SimFleet"]
+
+_CONSIGNORS = (
+    "Erlian Trading Co",
+    "Inner Mongolia Grain",
+    "Ulaanbaatar Mining",
+    "Gobi Cashmere",
+    "Tianjin Machinery",
+    "Darkhan Metals",
+)
+_HS = ("8429", "2603", "1001", "5102", "8471", "7208", "2701", "6110")
+_ORIGINS = ("CN", "MN", "RU", "KZ", "DE")
+
+
+class _TreeHead(Protocol):
+    @property
+    def tree_size(self) -> int: ...
+
+
+class LiveLedger(LedgerPort, Protocol):
+    """What the live fleet needs of a custody ledger store (SQLite or PostgreSQL)."""
+
+    @property
+    def url(self) -> str: ...
+
+    def container_events(self, container_id: str) -> Sequence[tuple[int, CustodyEvent]]: ...
+
+    def tree_head(self) -> _TreeHead | None: ...
+
+
+class SimFleet:
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        speed: float = 1.0,
+        ledger: LiveLedger | None = None,
+        auto_customs: bool = False,
+        realtime: bool = True,
+    ) -> None:
+        self.speed = speed
+        self.realtime = realtime  # False: the caller advances time (tests, benchmarks)
+        self.auto_customs = auto_customs
+        self.lock = threading.RLock()
+        self.notices: queue.Queue[CustomsNotice] = queue.Queue()
+        self.customs_queue: queue.Queue[Event] = queue.Queue()
+        self._ledger = ledger
+        self.sim = Simulation(
+            scenario,
+            ledger=ledger,
+            keep_log=False,
+            extra_listeners=(self._on_event,),
+            customs_to=self._customs,
+        )
+        assert self.sim.views is not None  # the real core
+        self._views: Views = self.sim.views
+        self.graph = self.sim.graph
+        self.lane_ids = frozenset(self._views.lane_ids)
+        self.zone_ids = frozenset(str(z) for z in self.graph.zones)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.commands_sent = 0
+        self.last_stop_t: dict[VehicleId, float] = {}  # vehicle -> perf_counter of last Stop
+
+    def _on_event(self, event: DomainEvent) -> None:
+        # Only what customs hear about crosses threads (a wake-up per event costs the GIL).
+        if type(event) in CUSTOMS_NOTICE_TYPES:
+            self.notices.put(event)  # type: ignore[arg-type]
+
+    def _customs(self, event: Event) -> None:
+        if self.auto_customs:
+            self.customs_queue.put(event)
+
+    # ------------------------------------------------------------------------------ manifest
+
+    def manifest(self) -> list[Cargo]:
+        """The pre-arrival declarations of the scenario's containers, with cargo drawn from the
+        scenario's seed (the arrivals model has no cargo), so a run is reproducible."""
+        rng = random.Random(f"{self.sim.scenario.seed}:manifest")
+        return [
+            Cargo(
+                a.container_id,
+                rng.choice(_CONSIGNORS),
+                rng.choice(_HS) + f"{rng.randrange(100):02d}",
+                rng.choice(_ORIGINS),
+            )
+            for a in sorted(self.sim.arrivals, key=lambda a: a.order_id)
+        ]
+
+    # ------------------------------------------------------------------------------ the core
+
+    def now_s(self) -> float:
+        return self.sim.now_s
+
+    def deliver(self, event: Event) -> list[Command]:
+        """Hand an event to the core (raises if it refuses); the commands go to the AGVs."""
+        with self.lock:
+            commands = self.sim.deliver(event)
+        self.commands_sent += len(commands)
+        now = time.perf_counter()
+        for c in commands:
+            if isinstance(c, Stop):
+                self.last_stop_t[c.vehicle_id] = now
+        return commands
+
+    @property
+    def views(self) -> Views:
+        """The core's read-only views (take :attr:`lock` around several reads)."""
+        return self._views
+
+    def container_view(self, container_id: str) -> ContainerView | None:
+        with self.lock:
+            return self._views.container_view(container_id)
+
+    def container_node(self, container_id: str) -> str | None:
+        with self.lock:
+            node = self._views.container_node(container_id)
+        return None if node is None else str(node)
+
+    def crossed_or_delivered(self) -> set[str]:
+        with self.lock:
+            return {str(c) for c in self._views.crossed_or_delivered()}
+
+    # ------------------------------------------------------------------------------ custody
+
+    @property
+    def has_ledger(self) -> bool:
+        return self._ledger is not None
+
+    def append_custody(self, event: CustodyEvent) -> int | None:
+        if self._ledger is None:
+            return None
+        with self.lock:
+            return int(self._ledger.append(event))
+
+    def custody_extract(self, container_id: str) -> CustodyExtract | None:
+        if self._ledger is None:
+            return None
+        with self.lock:
+            events = tuple(self._ledger.container_events(container_id))
+            head = self._ledger.tree_head()
+        return CustodyExtract(self._ledger.url, events, None if head is None else head.tree_size)
+
+    # ------------------------------------------------------------------------------ real time
+
+    def start(self) -> None:
+        """Start pacing simulated time (a fleet made with ``realtime=False`` is advanced by
+        its caller instead, and this does nothing)."""
+        if not self.realtime or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="fleet", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def advance(self, until_s: float) -> None:
+        with self.lock:
+            self.sim.advance(until_s)
+
+    def _run(self) -> None:
+        wall0 = time.monotonic()
+        sim0 = self.sim.now_s
+        while not self._stop.is_set() and not self.sim.done:
+            target = sim0 + (time.monotonic() - wall0) * self.speed
+            self.advance(target)
+            # Short slices keep the lock free for API deliveries most of the time.
+            self._stop.wait(0.02)
