@@ -18,10 +18,14 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from borderflow_ros.client import RosClient, container_number
+
+from orchestrator.domain.iso6346 import container_number
+
+if TYPE_CHECKING:  # the built package is importable once the ros_env fixture ran
+    from borderflow_ros.client import RosClient
 
 from cli.ros_cmd import ProcessGroup, node_argv
 from orchestrator.lanegraph import Side
@@ -40,6 +44,8 @@ def stack(ros_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[ProcessGrou
     helpers: list[Any] = []
 
     def connect(ids: list[str]) -> RosClient:
+        from borderflow_ros.client import RosClient
+
         client = RosClient(ids)
         helpers.append(client.close)
         return client

@@ -18,10 +18,15 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from borderflow_ros.client import RosClient, container_number
+
+from orchestrator.domain.iso6346 import container_number
+
+if TYPE_CHECKING:  # the built package is importable once the ros_env fixture ran
+    from borderflow_ros.client import RosClient
 
 from cli.ros_cmd import ProcessGroup, node_argv
 from risk_bridge.domain import Role
@@ -70,6 +75,8 @@ def test_verdicts_and_releases_posted_to_serve_reach_the_orchestrator_node(
         )
         group.start("agv_sim", node_argv("agv_sim_node", {"map": "test_crossing", "vehicles": 1,
                     "time_scale": 12.0, "load_time_s": 20.0, "unload_time_s": 20.0}))  # fmt: skip
+        from borderflow_ros.client import RosClient
+
         client = RosClient(["agv_01"])
         c = client
         c.wait_for("the AGV joined", lambda: len(c.status()["vehicles"]) == 1, 30)
