@@ -240,3 +240,29 @@ def up(
     finally:
         codes = group.stop()
         typer.echo("stopped: " + ", ".join(f"{n}={c}" for n, c in codes.items()))
+
+
+@app.command("mirror")
+def mirror(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or TOML path.")] = (
+        "test_small"
+    ),
+    speed: Annotated[float, typer.Option(help="Simulated seconds per wall second.", min=0.01)] = (
+        10.0
+    ),
+    rate_hz: Annotated[float, typer.Option(help="Publishing rate per vehicle.", min=0.1)] = 10.0,
+    domain_id: Annotated[
+        int | None, typer.Option(help="ROS_DOMAIN_ID (default: $ROS_DOMAIN_ID or pid-based).")
+    ] = None,
+) -> None:
+    """Run a SimPy scenario and publish its vehicles on ROS 2 (odom, state) until Ctrl-C.
+
+    Example, beside `borderflow ros up` for the markers: borderflow ros mirror test_small --speed 20
+    """
+    from cli.ros_mirror import run_mirror
+
+    ensure_built()
+    default_domain = os.environ.get("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
+    run_mirror(
+        scenario, speed, rate_hz, domain_id if domain_id is not None else int(default_domain)
+    )

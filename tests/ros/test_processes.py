@@ -53,3 +53,29 @@ def test_ros_up_starts_the_stack_and_stops_it_on_ctrl_c(ros_env: dict[str, str])
     assert proc.returncode == 0, out
     assert "3 processes up" in out or "4 processes up" in out
     assert "orchestrator=0" in out and "agv_sim_01=0" in out and "markers=0" in out
+
+
+def test_ros_mirror_publishes_a_simpy_runs_vehicles(ros_env: dict[str, str]) -> None:
+    """``borderflow ros mirror``: a SimPy scenario's AGVs appear as odometry on ROS 2 (the
+    SimPy runtime and the ROS package meet only in the command line)."""
+    from borderflow_ros.client import RosClient
+
+    env = dict(ros_env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cli import app; app()", "ros", "mirror", "test_small",
+         "--speed", "30", "--domain-id", env["ROS_DOMAIN_ID"]],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    client = RosClient(["AGV-001", "AGV-002"])
+    try:
+        client.wait_for("mirrored odometry", lambda: len(client.odom) == 2, 40)
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        client.close()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert "mirroring 4 SimPy vehicles" in out
