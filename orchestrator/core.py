@@ -78,6 +78,32 @@ def _nothing(_event: object) -> None:
     return None
 
 
+def _event_table(
+    intake: Intake,
+    movement: Movement,
+    jobs: Jobs,
+    customs: CustomsSteps,
+    lanes: LaneEvents,
+    faults: Faults,
+) -> dict[type, tuple[Check, Apply]]:
+    """Which part checks and which applies each inbound event."""
+    return {
+        VehicleJoined: (intake.check_join, intake.apply_join),
+        OrderArrived: (intake.check_order, intake.apply_order),
+        VehicleAtNode: (movement.check_arrival, movement.apply_arrival),
+        ActionDone: (jobs.check_action_done, jobs.apply_action_done),
+        ScanCompleted: (customs.check_scan, customs.apply_scan),
+        VerdictIssued: (customs.check_verdict, customs.apply_verdict),
+        HoldReleased: (customs.check_release, customs.apply_release),
+        SealChecked: (customs.check_seal, customs.apply_seal),
+        LaneClosed: (lanes.check, lanes.apply_closed),
+        LaneOpened: (lanes.check, lanes.apply_opened),
+        Tick: (_nothing, lanes.apply_tick),
+        VehicleFaulted: (faults.check_fault, faults.apply_fault),
+        VehicleRecovered: (faults.check_recovery, faults.apply_recovery),
+    }
+
+
 def _check_numbers(event: Event) -> None:
     """Time and battery charge must be real numbers (a NaN would poison every comparison)."""
     if not math.isfinite(event.t_s):
@@ -139,21 +165,7 @@ class Orchestrator:
         self.views = Views(world, clock, traffic, alloc, stations, closures, jobs)
         self._journal, self._closures, self._memory = journal, closures, dispatcher.memory
         # Events in: who checks and who applies each one
-        self._handlers: dict[type, tuple[Check, Apply]] = {
-            VehicleJoined: (intake.check_join, intake.apply_join),
-            OrderArrived: (intake.check_order, intake.apply_order),
-            VehicleAtNode: (movement.check_arrival, movement.apply_arrival),
-            ActionDone: (jobs.check_action_done, jobs.apply_action_done),
-            ScanCompleted: (customs.check_scan, customs.apply_scan),
-            VerdictIssued: (customs.check_verdict, customs.apply_verdict),
-            HoldReleased: (customs.check_release, customs.apply_release),
-            SealChecked: (customs.check_seal, customs.apply_seal),
-            LaneClosed: (lanes.check, lanes.apply_closed),
-            LaneOpened: (lanes.check, lanes.apply_opened),
-            Tick: (_nothing, lanes.apply_tick),
-            VehicleFaulted: (faults.check_fault, faults.apply_fault),
-            VehicleRecovered: (faults.check_recovery, faults.apply_recovery),
-        }
+        self._handlers = _event_table(intake, movement, jobs, customs, lanes, faults)
         self._broken: Exception | None = None
         for warning in map_warnings(graph):
             journal.emit(MapWarning(0.0, graph.name, warning))

@@ -1,4 +1,4 @@
-"""Trapezoid-profile motion along lane edges and the battery arithmetic of a virtual AGV.
+"""Trapezoid-profile motion along lane edges, and each edge's cruise speed and energy.
 
 A vehicle accelerates from its current speed towards ``min(vehicle max, lane limit)`` and keeps
 that speed along the edge; entering a slower lane it slows at once (the lanes' limits change at
@@ -13,7 +13,24 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["brake_time_s", "edge_motion", "trapezoid_time_s"]
+from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph
+from sim.scenario import FleetSpec
+
+__all__ = ["EdgeTable", "brake_time_s", "edge_motion", "edge_table", "trapezoid_time_s"]
+
+EdgeTable = dict[EdgeKey, tuple[Edge, float, float]]
+
+
+def edge_table(graph: LaneGraph, spec: FleetSpec) -> EdgeTable:
+    """Per directed edge: the edge, the speed to cruise at, and the energy to drive it."""
+    return {
+        key: (
+            e,
+            min(spec.max_speed_mps, e.speed_limit_mps),
+            spec.drive_kwh_per_km * e.length_m / 1000.0,
+        )
+        for key, e in graph.edges.items()
+    }
 
 
 def edge_motion(

@@ -170,13 +170,13 @@ class KpiAccumulator:
                 "utilisation": busy_s / (duration_s * len(fleet)) if fleet and duration_s else 0.0,
                 "empty_run_share": empty_m / distance_m if distance_m else 0.0,
                 "distance_km": distance_m / 1000.0,
-                "lowest_battery_kwh": min((v.lowest_kwh for v in fleet), default=0.0),
+                "lowest_battery_kwh": min((v.battery.lowest_kwh for v in fleet), default=0.0),
                 "battery_empty_events": monitor.battery_empty_events,
             },
             "energy_kwh": {
-                "driving": sum(v.drive_kwh for v in fleet),
-                "idle": sum(v.idle_kwh for v in fleet),
-                "charged": sum(v.charged_kwh for v in fleet),
+                "driving": sum(v.battery.drive_kwh for v in fleet),
+                "idle": sum(v.battery.idle_kwh for v in fleet),
+                "charged": sum(v.battery.charged_kwh for v in fleet),
             },
             "customs": {
                 "holds": self.events[HoldPlaced],

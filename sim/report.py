@@ -15,7 +15,7 @@ import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.vehicle import AgvState
+from sim.simtypes import AgvState
 
 if TYPE_CHECKING:
     from sim.runner import RunResult, Simulation

@@ -40,10 +40,11 @@ from sim.eventlog import RunLog
 from sim.faults import check_fault_vehicles, fault_schedule
 from sim.gateway import FleetGateway
 from sim.invariants import InvariantMonitor
+from sim.kinematics import edge_table
 from sim.kpi import KpiAccumulator
 from sim.scenario import Fault, Scenario, fleet_vehicle_ids
-from sim.simtypes import ProcessGen
-from sim.vehicle import AgvState, VirtualAGV, edge_table
+from sim.simtypes import AgvState, ProcessGen
+from sim.vehicle import VirtualAGV
 
 if TYPE_CHECKING:
     from orchestrator.custody.events import LedgerPort

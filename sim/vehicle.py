@@ -24,14 +24,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from enum import Enum
 from typing import TYPE_CHECKING
 
 import simpy
 
 from orchestrator.domain.records import VehicleSnapshot
 from orchestrator.ids import CommandId, VehicleId
-from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph, NodeId
+from orchestrator.lanegraph import Edge, LaneGraph, NodeId
 from orchestrator.messages import (
     ActionDone,
     ActionKind,
@@ -46,41 +45,17 @@ from orchestrator.messages import (
     VehicleFaulted,
     VehicleRecovered,
 )
+from sim.battery import Battery
 from sim.errors import VehicleCommandError
-from sim.kinematics import brake_time_s, edge_motion
+from sim.kinematics import EdgeTable, brake_time_s, edge_motion, edge_table
 from sim.scenario import FleetSpec
-from sim.simtypes import ProcessGen
+from sim.simtypes import AgvState, ProcessGen
 
 if TYPE_CHECKING:
     from sim.customs import CustomsModel
     from sim.invariants import InvariantMonitor
 
-__all__ = ["AgvState", "EdgeTable", "VirtualAGV", "edge_table"]
-
-EdgeTable = dict[EdgeKey, tuple[Edge, float, float]]
-
-
-def edge_table(graph: LaneGraph, spec: FleetSpec) -> EdgeTable:
-    """Per directed edge: the edge, the speed to cruise at, and the energy to drive it."""
-    return {
-        key: (
-            e,
-            min(spec.max_speed_mps, e.speed_limit_mps),
-            spec.drive_kwh_per_km * e.length_m / 1000.0,
-        )
-        for key, e in graph.edges.items()
-    }
-
-
-class AgvState(Enum):
-    """What a vehicle is doing, for utilisation and the per-AGV timeline."""
-
-    IDLE = "idle"
-    EMPTY = "driving empty"
-    LOADED = "driving loaded"
-    WORKING = "load/unload/scan"
-    CHARGING = "charging"
-    FAULTED = "out of service"
+__all__ = ["VirtualAGV"]
 
 
 class VirtualAGV:
@@ -107,8 +82,7 @@ class VirtualAGV:
         self.edge: Edge | None = None
         self.container: str | None = None
         self.speed_mps = 0.0
-        self.battery_kwh = spec.battery_kwh * spec.initial_soc
-        self._battery_t_s = env.now
+        self.battery = Battery(spec, env.now)
         self._graph = graph
         self._spec = spec
         self._deliver = deliver
@@ -138,10 +112,6 @@ class VirtualAGV:
         self.busy_s = 0.0
         self.distance_m = 0.0
         self.empty_distance_m = 0.0
-        self.drive_kwh = 0.0
-        self.idle_kwh = 0.0
-        self.charged_kwh = 0.0
-        self.lowest_kwh = self.battery_kwh
         self.process = env.process(self._run())
 
     # --------------------------------------------------------------------------- vehicle port
@@ -188,13 +158,13 @@ class VirtualAGV:
         if edge is None:
             n = g.nodes[self.node]
             return VehicleSnapshot(self.id, self.node, None, n.x_m, n.y_m, 0.0, self.speed_mps,
-                                   self.battery_kwh, self.container)  # fmt: skip
+                                   self.battery.kwh, self.container)  # fmt: skip
         a, b = g.nodes[edge.source], g.nodes[edge.target]
         frac = min(1.0, max(0.0, (self.env.now - self._edge_t0_s) / max(self._edge_dt_s, 1e-6)))
         return VehicleSnapshot(
             self.id, self.node, edge.target,
             a.x_m + (b.x_m - a.x_m) * frac, a.y_m + (b.y_m - a.y_m) * frac,
-            math.atan2(b.y_m - a.y_m, b.x_m - a.x_m), self.speed_mps, self.battery_kwh,
+            math.atan2(b.y_m - a.y_m, b.x_m - a.x_m), self.speed_mps, self.battery.kwh,
             self.container,
         )  # fmt: skip
 
@@ -205,16 +175,14 @@ class VirtualAGV:
             self.state = state
             self.timeline.append((self.env.now, state))
 
+    @property
+    def battery_kwh(self) -> float:
+        """The charge as last booked (:meth:`battery_now` brings the idle load up to now)."""
+        return self.battery.kwh
+
     def battery_now(self) -> float:
-        """Battery charge after the idle base load up to now (applied lazily)."""
-        now = self.env.now
-        dt_s = now - self._battery_t_s
-        if dt_s > 0.0:
-            used = self._spec.idle_kw * dt_s / 3600.0
-            self.idle_kwh += used
-            self.battery_kwh = max(0.0, self.battery_kwh - used)
-            self._battery_t_s = now
-        return self.battery_kwh
+        """Battery charge after the idle base load up to now."""
+        return self.battery.now(self.env.now)
 
     def _wait(self, dt_s: float) -> simpy.Timeout:
         if self._delays is not None:
@@ -304,13 +272,8 @@ class VirtualAGV:
         self.distance_m += edge.length_m
         if self.container is None:
             self.empty_distance_m += edge.length_m
-        self.drive_kwh += used
         now = self.env.now
-        if now > self._battery_t_s:
-            self.battery_now()  # the idle base load since the last update
-        battery = max(0.0, self.battery_kwh - used)
-        self.battery_kwh = battery
-        self.lowest_kwh = min(self.lowest_kwh, battery)
+        battery = self.battery.drove(used, now)
         if battery == 0.0:
             # A real AGV would be stranded; the run goes on, the KPI and the log show it.
             self._monitor.battery_empty(self)
@@ -323,8 +286,6 @@ class VirtualAGV:
         self._deliver(VehicleAtNode(now, self.id, target, battery, self._edge_cmd))
 
     def _execute(self, command: Command) -> ProcessGen:
-        spec = self._spec
-        env = self.env
         if isinstance(command, Drive):
             if command.path and command.path[0] != self.node:
                 raise VehicleCommandError(
@@ -334,47 +295,42 @@ class VirtualAGV:
             self._route = deque(command.path[1:])
             self._drive_id = command.command_id
             self._moving = bool(self._route)
+        elif isinstance(command, Charge):
+            yield from self._charge(command.target_kwh, command.command_id)
+        elif isinstance(command, Perform) and command.action is ActionKind.CHARGE:
+            yield from self._charge(self._spec.battery_kwh, command.command_id)
+        elif isinstance(command, Perform):
+            yield from self._perform(command)
+
+    def _charge(self, target_kwh: float, command_id: CommandId) -> ProcessGen:
+        env = self.env
+        self._set_state(AgvState.CHARGING)
+        target, need, dt_s = self.battery.charge_plan(target_kwh, env.now)
+        t0 = env.now
+        self._acting = True
+        try:
+            yield self._wait(dt_s)
+        except simpy.Interrupt:
+            self.battery.charge_interrupted(env.now - t0, env.now)
             return
-        if isinstance(command, Charge | Perform) and (
-            isinstance(command, Charge) or command.action is ActionKind.CHARGE
-        ):
-            target = command.target_kwh if isinstance(command, Charge) else spec.battery_kwh
-            target = min(target, spec.battery_kwh)
-            self._set_state(AgvState.CHARGING)
-            net_kw = spec.charger_power_kw - spec.idle_kw
-            need = max(0.0, target - self.battery_now())
-            dt_s = need / net_kw * 3600.0
-            t0 = env.now
-            self._acting = True
-            try:
-                yield self._wait(dt_s)
-            except simpy.Interrupt:
-                self._charge_interrupted(env.now - t0)
-                return
-            finally:
-                self._acting = False
-            self.battery_now()
-            self.battery_kwh = max(self.battery_kwh, target)
-            self.charged_kwh += need + spec.idle_kw * dt_s / 3600.0
-            self._monitor.battery_charged(self)
-            self._monitor.progress()
-            self._deliver(
-                ActionDone(
-                    env.now, self.id, ActionKind.CHARGE, self.battery_kwh, command.command_id
-                )
-            )
-            return
-        if not isinstance(command, Perform):
-            return
+        finally:
+            self._acting = False
+        self.battery.charged(target, need, dt_s, env.now)
+        self._monitor.battery_charged(self)
+        self._monitor.progress()
+        self._deliver(ActionDone(env.now, self.id, ActionKind.CHARGE, self.battery.kwh, command_id))
+
+    def _perform(self, command: Perform) -> ProcessGen:
+        env = self.env
         self._set_state(AgvState.WORKING)
         action = command.action
         if action is ActionKind.SCAN:
             self._customs.scan_started(command.container_id or self.container or "", env.now)
             dt_s = self._customs.scan_time_s
         elif action is ActionKind.LOAD:
-            dt_s = spec.load_time_s
+            dt_s = self._spec.load_time_s
         else:
-            dt_s = spec.unload_time_s
+            dt_s = self._spec.unload_time_s
         t0 = env.now
         self._acting = True
         try:
@@ -437,11 +393,3 @@ class VirtualAGV:
         self._set_state(AgvState.IDLE)
         self._monitor.progress()
         self._deliver(VehicleRecovered(self.env.now, self.id, self.node, self.battery_now()))
-
-    def _charge_interrupted(self, elapsed_s: float) -> None:
-        """A fault stopped the charger: the energy taken in so far stays in the battery."""
-        spec = self._spec
-        self.battery_now()
-        gained = spec.charger_power_kw * elapsed_s / 3600.0
-        self.battery_kwh = min(spec.battery_kwh, self.battery_kwh + gained)
-        self.charged_kwh += gained

@@ -23,7 +23,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from orchestrator.lanegraph import EdgeKey, LaneGraph
-from orchestrator.traffic.capacity import shortest_cycles, turn_graph
+from orchestrator.traffic.capacity import TurnGraph, shortest_cycles, turn_graph
 from orchestrator.traffic.resources import Resources
 
 __all__ = ["GridlockBounds", "gridlock_bounds"]
@@ -68,26 +68,43 @@ def gridlock_bounds(graph: LaneGraph, resources: Resources, factor: float) -> Gr
         prune=False,
     )
     small = {i for i, c in per_lane.items() if c < threshold}
-    # Regions: strongly connected components among small lanes and exclusive edges. Every
-    # cycle lighter than T lies in one of them (all its lanes are small).
-    member = [i in small or tg.exclusive[i] for i in range(n)]
-    sub = [(a, b) for a, b in zip(tg.rows, tg.cols, strict=True) if member[a] and member[b]]
-    label = [-1] * n
-    if sub:
-        adj = csr_matrix(
-            (np.ones(len(sub)), ([a for a, _ in sub], [b for _, b in sub])), shape=(n, n)
-        )
-        _, comp = connected_components(adj, directed=True, connection="strong")
-        names: dict[int, int] = {}
-        for i in sorted(small):  # number regions by their first lane: deterministic
-            names.setdefault(int(comp[i]), len(names))
-        for i in range(n):
-            if member[i] and int(comp[i]) in names:
-                label[i] = names[int(comp[i])]
+    label = _region_labels(tg, small)
     limits = [math.inf] * (max(label) + 1)
     for i in small:
         limits[label[i]] = min(limits[label[i]], per_lane[i] - 1)
-    # The extended graph: lanes 0..n-1, then one vertex per region.
+    bound = _fleet_bound(tg, label, limits, [i for i in ordinary if i not in small])
+    region_of = {tg.keys[i]: label[i] for i in sorted(small)}
+    region_limit = {r: max(1, int(x)) for r, x in enumerate(limits)}
+    return GridlockBounds(c_min, threshold, round(bound, 6), region_of, region_limit)
+
+
+def _region_labels(tg: TurnGraph, small: set[int]) -> list[int]:
+    """Region of each turn-graph vertex (-1: none). Regions are the strongly connected
+    components among small lanes and exclusive edges; every cycle lighter than the threshold
+    lies in one of them (all its lanes are small)."""
+    n = len(tg.keys)
+    member = [i in small or tg.exclusive[i] for i in range(n)]
+    sub = [(a, b) for a, b in zip(tg.rows, tg.cols, strict=True) if member[a] and member[b]]
+    label = [-1] * n
+    if not sub:
+        return label
+    adj = csr_matrix((np.ones(len(sub)), ([a for a, _ in sub], [b for _, b in sub])), shape=(n, n))
+    _, comp = connected_components(adj, directed=True, connection="strong")
+    names: dict[int, int] = {}
+    for i in sorted(small):  # number regions by their first lane: deterministic
+        names.setdefault(int(comp[i]), len(names))
+    for i in range(n):
+        if member[i] and int(comp[i]) in names:
+            label[i] = names[int(comp[i])]
+    return label
+
+
+def _fleet_bound(
+    tg: TurnGraph, label: list[int], limits: list[float], big_lanes: list[int]
+) -> float:
+    """The lightest cycle not inside one region, in the turn graph extended by one vertex per
+    region (weight: its token count): the fleet-wide admission bound."""
+    n = len(tg.keys)
     weight = list(tg.weight) + [float(x) for x in limits]
     rows, cols = list(tg.rows), list(tg.cols)
     preds: list[list[int]] = [list(p) for p in tg.preds] + [[] for _ in limits]
@@ -112,11 +129,8 @@ def gridlock_bounds(graph: LaneGraph, resources: Resources, factor: float) -> Gr
             arc(n + ra, b)  # the region's exit vehicle waits for b
             if rb >= 0:
                 arc(n + ra, n + rb)
-    sources = [i for i in ordinary if i not in small] + [n + r for r in range(len(limits))]
+    sources = big_lanes + [n + r for r in range(len(limits))]
     cycles = shortest_cycles(
         n + len(limits), rows, cols, weight=weight, preds=preds, sources=sources
     )
-    bound = min(cycles.values(), default=math.inf)
-    region_of = {tg.keys[i]: label[i] for i in sorted(small)}
-    region_limit = {r: max(1, int(x)) for r, x in enumerate(limits)}
-    return GridlockBounds(c_min, threshold, round(bound, 6), region_of, region_limit)
+    return min(cycles.values(), default=math.inf)

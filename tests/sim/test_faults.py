@@ -32,8 +32,7 @@ from sim.errors import ScenarioError, VehicleCommandError
 from sim.faults import fault_schedule
 from sim.runner import RunResult, Simulation
 from sim.scenario import Fault, bundled_scenarios, fleet_vehicle_ids, load_scenario
-from sim.simtypes import ProcessGen
-from sim.vehicle import AgvState
+from sim.simtypes import AgvState, ProcessGen
 from tests.sim.rig import Rig
 from tests.sim.runs import CID, entries, kinds, one_container, run_checked, small
 
@@ -135,7 +134,7 @@ def test_interrupted_charge_keeps_the_energy_taken_in_so_far() -> None:
     # 150 kW in, 0.5 kW idle base load out, for 100 s; then only the base load
     expected = start_kwh + (150.0 - 0.5) * 100.0 / 3600.0 - 0.5 * 899.0 / 3600.0
     assert rig.agv.battery_now() == pytest.approx(expected)
-    assert rig.agv.charged_kwh == pytest.approx(150.0 * 100.0 / 3600.0)
+    assert rig.agv.battery.charged_kwh == pytest.approx(150.0 * 100.0 / 3600.0)
     rig.env.run(until=2000)
     assert [type(e).__name__ for e in rig.events] == ["VehicleFaulted", "VehicleRecovered"]
 

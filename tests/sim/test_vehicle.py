@@ -143,4 +143,4 @@ def test_running_the_battery_empty_is_logged_once() -> None:
     rig.env.run(until=1000)
     assert [e.kind for e in rig.log] == ["sim.battery_empty"]
     assert rig.monitor.battery_empty_events == 1
-    assert rig.agv.lowest_kwh == 0.0
+    assert rig.agv.battery.lowest_kwh == 0.0
