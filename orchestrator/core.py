@@ -104,17 +104,22 @@ def _event_table(
     }
 
 
+_INF = math.inf
+_WITH_BATTERY = frozenset({VehicleJoined, VehicleAtNode, ActionDone, VehicleRecovered})
+
+
 def _check_numbers(event: Event) -> None:
-    """Time and battery charge must be real numbers (a NaN would poison every comparison)."""
-    if not math.isfinite(event.t_s):
+    """Time and battery charge must be real numbers (a NaN would poison every comparison).
+
+    Chained comparisons are False for NaN: one test per number, on every event."""
+    if not -_INF < event.t_s < _INF:
         raise UnexpectedEventError(
             f"{type(event).__name__}: t_s is {event.t_s}; send the time in seconds as a number"
         )
-    battery = getattr(event, "battery_kwh", None)
-    if battery is not None and not (math.isfinite(battery) and battery >= 0.0):
+    if type(event) in _WITH_BATTERY and not 0.0 <= event.battery_kwh < _INF:  # type: ignore[union-attr]
         raise UnexpectedEventError(
             f"{type(event).__name__} for vehicle {getattr(event, 'vehicle_id', '?')}: "
-            f"battery_kwh is {battery}; it must be a number >= 0"
+            f"battery_kwh is {getattr(event, 'battery_kwh', None)}; it must be a number >= 0"
         )
 
 
@@ -182,25 +187,30 @@ class Orchestrator:
         handlers = self._handlers.get(type(event))
         if handlers is None:
             raise UnexpectedEventError(f"{type(event).__name__} is not a core event")
-        _check_numbers(event)
+        t_s = event.t_s
+        if not -_INF < t_s < _INF or (
+            type(event) in _WITH_BATTERY and not 0.0 <= event.battery_kwh < _INF  # type: ignore[union-attr]
+        ):
+            _check_numbers(event)  # raises, saying which number
         checked = handlers[0](event)  # raises if the event does not fit: nothing changed
-        world = self._world
-        world.now_s = event.t_s
+        self._world.now_s = t_s
+        agenda, outbox = self._agenda, self._outbox
         try:
             handlers[1](event, checked)
-            if self._agenda.pending or self._alloc.freed:
+            if agenda.pending or self._alloc.freed:
                 self._wakeups.settle()
-            if self._agenda.round_due(world.now_s):
+            if agenda.dispatch_needed and agenda.round_due(t_s):
                 self.rounds.run()
                 self._wakeups.settle()
         except Exception as exc:
             self._broken = exc
-            self._outbox.take()
+            outbox.take()
             raise CoreInconsistentError(
                 f"the core failed applying {type(event).__name__} ({type(exc).__name__}: "
                 f"{exc}); it refuses further events"
             ) from exc
-        return self._outbox.take()
+        out, outbox.out = outbox.out, []  # Outbox.take(), inlined: once per event
+        return out
 
     @property
     def healthy(self) -> bool:

@@ -59,6 +59,7 @@ class Movement:
         self._world = world
         self._graph = world.graph
         self._containers = world.containers
+        self._vehicles = world.vehicles
         self._traffic = traffic
         self._alloc = alloc
         self._route = resources.route
@@ -67,6 +68,8 @@ class Movement:
         self._parking = parking
         self._journal = journal
         self._outbox = outbox
+        self._drives = outbox.drives
+        self._forget_drive = outbox.forget_drive
         self._agenda = agenda
         self._energy = energy
 
@@ -74,8 +77,11 @@ class Movement:
 
     def check_arrival(self, e: VehicleAtNode) -> VehicleRun:
         """Refuse a node report that does not fit (before anything changes)."""
-        v = lookups.working_vehicle(self._world, e.vehicle_id)
-        self._outbox.check_arrival(v.id, e.command_id)
+        v = self._vehicles.get(e.vehicle_id)  # every node report of every vehicle: no wrapper
+        if v is None or v.fault is not None:
+            v = lookups.working_vehicle(self._world, e.vehicle_id)  # raises, naming why
+        if self._drives.get(v.id) != e.command_id:
+            self._outbox.check_arrival(v.id, e.command_id)  # raises: stale
         path = v.lanes.path
         if not path or path[0] != e.node:
             expected = path[0] if path else "nothing (it has no Drive)"
@@ -87,7 +93,7 @@ class Movement:
     def apply_arrival(self, e: VehicleAtNode, v: VehicleRun) -> None:
         v.battery_kwh = e.battery_kwh
         if self._traffic.at_node(v.id, v.lanes, e.node):
-            self._outbox.drive_done(v.id)
+            self._forget_drive(v.id, None)  # Outbox.drive_done
             self.go(v)
 
     # ------------------------------------------------------------------ movement
@@ -125,7 +131,17 @@ class Movement:
         v.profile = Profile.TIME if cleared else Profile.TIME_NO_BORDER
         result = self._traffic.try_move(v.id, lanes, v.profile, v.target_node, cleared)
         if result.__class__ is Grant:
-            self._granted(v, result)
+            grant: Grant = result
+            v.wait_logged = None
+            if grant.entered and v.station is not None:
+                if v.station not in (v.dest_station, v.home_station):  # places it keeps
+                    self._alloc.release(v.id, self._place[v.station])
+                v.station = None
+            self._outbox.drive(v.id, grant.path)
+            for key, gate in grant.crossings:
+                self.crossed(v, key, gate)
+            if v.state is not V.EN_ROUTE:
+                v.set_state(V.EN_ROUTE)
             return
         if not lanes.on_lanes and v.state is V.IDLE:
             v.set_state(V.WAITING)
@@ -133,18 +149,6 @@ class Movement:
             self._blocked(v)
         else:
             self._no_route(v, result is Refusal.GATE_REFUSED)
-
-    def _granted(self, v: VehicleRun, grant: Grant) -> None:
-        v.wait_logged = None
-        if grant.entered and v.station is not None:
-            if v.station not in (v.dest_station, v.home_station):  # places it keeps
-                self._alloc.release(v.id, self._place[v.station])
-            v.station = None
-        self._outbox.drive(v.id, grant.path)
-        for key, gate in grant.crossings:
-            self.crossed(v, key, gate)
-        if v.state is not V.EN_ROUTE:
-            v.set_state(V.EN_ROUTE)
 
     def _blocked(self, v: VehicleRun) -> None:
         res = self._alloc.waiting_on(v.id)

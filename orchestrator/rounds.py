@@ -33,6 +33,7 @@ from orchestrator.world import World
 __all__ = ["DispatchRound"]
 
 V = VehicleState
+CIRCULATE, PARK = Purpose.CIRCULATE, Purpose.PARK
 
 
 class DispatchRound:
@@ -84,7 +85,8 @@ class DispatchRound:
             if plan is not None:
                 assigned = self._apply(plan)
         for v in ready:
-            if v.id not in assigned:
+            # Already making room (it parks or gets work on the way), or busy now.
+            if v.id not in assigned and v.purpose is not CIRCULATE and v.purpose is not PARK:
                 want_charger |= self._without_work(v)
         if want_charger:
             self._free_chargers(ready, assigned)
@@ -132,8 +134,6 @@ class DispatchRound:
 
     def _without_work(self, v: VehicleRun) -> bool:
         """A ready vehicle the round gave no work; True if it wants a charger and found none."""
-        if v.purpose is Purpose.CIRCULATE or v.purpose is Purpose.PARK:
-            return False  # already making room; it parks or gets work on the way
         origins = self._world.orders.busy_origins
         here = self._graph.stations.get(v.station) if v.station is not None else None
         if v.id in self._dispatcher.memory.energy_short:

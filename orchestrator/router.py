@@ -48,8 +48,13 @@ class Router:
         self._index: dict[NodeId, int] = {n: i for i, n in enumerate(self._ids)}
         self._matrices: dict[Profile, csr_matrix] = {}
         # (profile, destination) -> (next-hop index per node or -1, cost per node or inf)
-        self._tables: dict[tuple[Profile, NodeId], tuple[list[int], list[float]]] = {}
-        self._arrays: dict[tuple[Profile, NodeId], np.ndarray] = {}
+        # profile -> destination -> (next-hop index per node or -1, cost per node or inf).
+        # Nested, not keyed by (profile, node): a profile is hashed once per call, not once
+        # per destination looked at (prepare() looks at a station list at a time).
+        self._tables: dict[Profile, dict[NodeId, tuple[list[int], list[float]]]] = {
+            p: {} for p in self._profiles
+        }
+        self._arrays: dict[Profile, dict[NodeId, np.ndarray]] = {p: {} for p in self._profiles}
         self.version = 0  # bumped on every invalidation, for callers caching derived data
 
     @property
@@ -59,8 +64,10 @@ class Router:
     def invalidate(self) -> None:
         """Forget every table (closures or costs changed)."""
         self._matrices.clear()
-        self._tables.clear()
-        self._arrays.clear()
+        for tables in self._tables.values():
+            tables.clear()
+        for arrays in self._arrays.values():
+            arrays.clear()
         self._open_mask = None
         self.version += 1
 
@@ -112,35 +119,37 @@ class Router:
 
     def prepare(self, profile: Profile, destinations: Iterable[NodeId]) -> None:
         """Compute the tables of all ``destinations`` not cached yet, in one batched run."""
-        missing = sorted({d for d in destinations if (profile, d) not in self._tables})
+        tables = self._tables[profile]
+        missing = sorted({d for d in destinations if d not in tables})
         if not missing:
             return
         indices = [self._index[d] for d in missing]
+        arrays = self._arrays[profile]
         dist, pred = dijkstra(
             self._matrix(profile), directed=True, indices=indices, return_predecessors=True
         )
         for row, dest in enumerate(missing):
             nxt = pred[row]
             nxt = np.where(nxt < 0, -1, nxt)
-            self._tables[(profile, dest)] = (nxt.tolist(), dist[row].tolist())
-            self._arrays[(profile, dest)] = dist[row]
+            tables[dest] = (nxt.tolist(), dist[row].tolist())
+            arrays[dest] = dist[row]
 
     def _table(self, profile: Profile, dest: NodeId) -> tuple[list[int], list[float]]:
-        table = self._tables.get((profile, dest))
+        table = self._tables[profile].get(dest)
         if table is None:
             self.prepare(profile, (dest,))
-            table = self._tables[(profile, dest)]
+            table = self._tables[profile][dest]
         return table
 
     def next_hop(self, profile: Profile, node: NodeId, dest: NodeId) -> NodeId | None:
         """The node after ``node`` on the best path to ``dest``; None if unreachable or there."""
-        table = self._tables.get((profile, dest)) or self._table(profile, dest)
+        table = self._tables[profile].get(dest) or self._table(profile, dest)
         nxt = table[0][self._index[node]]
         return None if nxt < 0 else self._ids[nxt]
 
     def cost(self, profile: Profile, node: NodeId, dest: NodeId) -> float:
         """Cost of the best path ``node -> dest`` (``inf`` if unreachable)."""
-        table = self._tables.get((profile, dest)) or self._table(profile, dest)
+        table = self._tables[profile].get(dest) or self._table(profile, dest)
         return table[1][self._index[node]]
 
     def costs_to(self, profile: Profile, dest: NodeId) -> list[float]:
@@ -149,9 +158,10 @@ class Router:
 
     def cost_array(self, profile: Profile, dest: NodeId) -> np.ndarray:
         """Like :meth:`costs_to`, as a numpy array (for vectorised dispatch costs)."""
-        if (profile, dest) not in self._arrays:
+        arrays = self._arrays[profile]
+        if dest not in arrays:
             self.prepare(profile, (dest,))
-        return self._arrays[(profile, dest)]
+        return arrays[dest]
 
     def node_index(self, node: NodeId) -> int:
         return self._index[node]

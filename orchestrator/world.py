@@ -29,6 +29,19 @@ class OrderBook:
         self.container_of: dict[OrderId, ContainerId] = {}
         self._open: dict[OrderId, None] = {}  # insertion order = arrival order
         self._origins: Counter[StationId] = Counter()  # origin station -> open orders there
+        # Live views, made once (read on every dispatch decision): the open orders, oldest
+        # first; pick-up stations where an open order waits.
+        self.open: KeysView[OrderId] = self._open.keys()
+        self.busy_origins: KeysView[StationId] = self._origins.keys()
+
+    def __getstate__(self) -> dict[str, object]:
+        # The live views are rebuilt from the dicts (copies and pickles keep working).
+        return {k: v for k, v in self.__dict__.items() if k not in ("open", "busy_origins")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.open = self._open.keys()
+        self.busy_origins = self._origins.keys()
 
     def add(self, order_id: OrderId, container_id: ContainerId, origin: StationId) -> None:
         self.container_of[order_id] = container_id
@@ -46,18 +59,10 @@ class OrderBook:
     ) -> None:
         """Back among the open orders in arrival order (``arrived_s``: when each arrived)."""
         self._open[order_id] = None
-        self._open = dict.fromkeys(sorted(self._open, key=lambda oid: (arrived_s(oid), oid)))
+        ordered = sorted(self._open, key=lambda oid: (arrived_s(oid), oid))
+        self._open.clear()  # in place: the live view stays valid
+        self._open.update(dict.fromkeys(ordered))
         self._origins[origin] += 1
-
-    @property
-    def open(self) -> KeysView[OrderId]:
-        """The open orders, oldest first (a live view)."""
-        return self._open.keys()
-
-    @property
-    def busy_origins(self) -> KeysView[StationId]:
-        """Pick-up stations where an open order waits (a live view)."""
-        return self._origins.keys()
 
     def snapshot(self) -> dict[str, object]:
         return {

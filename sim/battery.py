@@ -49,8 +49,12 @@ class Battery:
     def drove(self, used_kwh: float, now_s: float) -> float:
         """An edge driven, ending at ``now_s``: the charge left (never below 0)."""
         self.drive_kwh += used_kwh
-        if now_s > self._t_s:
-            self.now(now_s)  # the idle base load since the last update
+        dt_s = now_s - self._t_s
+        if dt_s > 0.0:  # the idle base load since the last update (now(), inlined: per edge)
+            idle = self._idle_kw * dt_s / 3600.0
+            self.idle_kwh += idle
+            self.kwh = max(0.0, self.kwh - idle)
+            self._t_s = now_s
         left = max(0.0, self.kwh - used_kwh)
         self.kwh = left
         self.lowest_kwh = min(self.lowest_kwh, left)

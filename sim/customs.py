@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import simpy
 
@@ -90,6 +91,12 @@ class CustomsModel:
         # Scanner queue KPIs: a loaded container that needs a scan (MEDIUM, not scanned or
         # inspected yet) is queued from that moment until its scan starts, driving included.
         self._loaded: set[str] = set()
+        self._react: dict[type, Callable[[Any], None]] = {
+            HoldPlaced: self._hold_placed,
+            HoldLifted: self._hold_lifted,
+            OrderPickedUp: self._picked_up,
+            OrderDelivered: self._delivered,
+        }
         self._scan_requested: dict[str, float] = {}
         self.scan_waits_s: list[float] = []
         self.scan_queue: list[tuple[float, int]] = [(0.0, 0)]
@@ -202,22 +209,29 @@ class CustomsModel:
 
     def on_event(self, event: DomainEvent) -> None:
         """React to the core: officers to holds, the scanner queue to loads and deliveries."""
-        if isinstance(event, HoldPlaced):
-            rec = self.records.get(event.container_id)
-            if rec is not None and not rec.release_pending:
-                rec.on_hold = True
-                rec.release_pending = True
-                self.env.process(self._officer(rec, event.side))
-        elif isinstance(event, HoldLifted):
-            rec = self.records.get(event.container_id)
-            if rec is not None:
-                rec.on_hold = False
-        elif isinstance(event, OrderPickedUp):
-            self._loaded.add(event.container_id)
-            self._refresh_queue(event.container_id)
-        elif isinstance(event, OrderDelivered):
-            self._loaded.discard(event.container_id)
-            self._refresh_queue(event.container_id)
+        react = self._react.get(type(event))
+        if react is not None:
+            react(event)
+
+    def _hold_placed(self, event: HoldPlaced) -> None:
+        rec = self.records.get(event.container_id)
+        if rec is not None and not rec.release_pending:
+            rec.on_hold = True
+            rec.release_pending = True
+            self.env.process(self._officer(rec, event.side))
+
+    def _hold_lifted(self, event: HoldLifted) -> None:
+        rec = self.records.get(event.container_id)
+        if rec is not None:
+            rec.on_hold = False
+
+    def _picked_up(self, event: OrderPickedUp) -> None:
+        self._loaded.add(event.container_id)
+        self._refresh_queue(event.container_id)
+
+    def _delivered(self, event: OrderDelivered) -> None:
+        self._loaded.discard(event.container_id)
+        self._refresh_queue(event.container_id)
 
     def _officer(self, rec: ClearanceRecord, side: Side) -> ProcessGen:
         first = rec.release_t_s < 0.0

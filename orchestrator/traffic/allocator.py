@@ -31,6 +31,7 @@ class Allocator:
         self._held: dict[VehicleId, dict[Resource, int]] = {}
         self._waiters: dict[Resource, deque[VehicleId]] = {}
         self._waiting: dict[VehicleId, Resource] = {}  # the one resource each vehicle waits for
+        self.waiting: Mapping[VehicleId, Resource] = self._waiting  # read-only for others
         self.freed: deque[Resource] = deque()  # resources with new room, for the wake-ups
 
     # ------------------------------------------------------------------ capacity and holdings

@@ -197,7 +197,7 @@ class TrafficManager:
         single = self._single.get(key)
         if single is not None:  # the common case: one ordinary edge
             needed = single if rec.on_lanes else (*single, self._admission)
-            return self._grant(vehicle, rec, (key,), needed, ())
+            return self._grant(vehicle, rec, (key,), needed, (), hop)
         chain = self._chain_from(profile, dest, key)
         if chain is None:
             return Refusal.NO_ROUTE
@@ -224,13 +224,15 @@ class TrafficManager:
         edges: tuple[EdgeKey, ...],
         needed: tuple[Resource, ...],
         crossings: tuple[tuple[EdgeKey, Gate], ...],
+        hop: NodeId | None = None,  # the one node granted, when it is one edge
     ) -> Grant | Refusal:
         alloc = self.alloc
         blocker = alloc.blocker(vehicle, needed)
         if blocker is not None:
             alloc.wait(vehicle, blocker)
             return Refusal.BLOCKED
-        alloc.stop_waiting(vehicle)
+        if vehicle in alloc.waiting:  # (it seldom waits: no call when it does not)
+            alloc.stop_waiting(vehicle)
         alloc.take(vehicle, needed)
         released: tuple[Resource, ...] = ()
         entered = not rec.on_lanes
@@ -241,6 +243,9 @@ class TrafficManager:
             released = self._release_edge(vehicle, rec.current_edge)
         rec.current_edge = None
         rec.edges = deque(edges)
+        if hop is not None:  # one edge: nearly every grant
+            rec.path = deque((hop,))
+            return Grant(edges, (rec.node, hop), crossings, released, entered)
         path = tuple(k[1] for k in edges)
         rec.path = deque(path)
         return Grant(edges, (rec.node, *path), crossings, released, entered)
