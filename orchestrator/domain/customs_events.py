@@ -34,15 +34,12 @@ class VerdictReceived:
     """A customs verdict reached the core (before the container's order, it is kept)."""
 
     kind: ClassVar[str] = "risk.verdict"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     container_id: ContainerId
     level: RiskLevel
     authority: Side
     reason: str
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -60,14 +57,11 @@ class VerdictReceived:
 @dataclass(frozen=True, slots=True)
 class ScanRequested:
     kind: ClassVar[str] = "scan.requested"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     container_id: ContainerId
     vehicle_id: VehicleId
     station: StationId
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -84,13 +78,10 @@ class ScanRequested:
 @dataclass(frozen=True, slots=True)
 class ScanResult:
     kind: ClassVar[str] = "scan.done"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     container_id: ContainerId
     outcome: ScanOutcome
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -105,16 +96,13 @@ class HoldPlaced:
     """A container is held on ``side`` (in ``station``, or None: the first hold bay to free)."""
 
     kind: ClassVar[str] = "hold.placed"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     container_id: ContainerId
     vehicle_id: VehicleId
     station: StationId | None
     side: Side
     reason: str
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -139,15 +127,12 @@ class HoldLifted:
     """An officer of ``side`` released the hold (after inspection and reseal)."""
 
     kind: ClassVar[str] = "hold.released"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     container_id: ContainerId
     officer_id: str
     side: Side
     reason: str
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -166,15 +151,12 @@ class Rerouted:
     """A loaded vehicle's destination changed because its container's status changed."""
 
     kind: ClassVar[str] = "risk.reroute"
+    subject_field: ClassVar[str] = "vehicle_id"
     t_s: float
     vehicle_id: VehicleId
     container_id: ContainerId
     destination: str  # a station id, or "circulating on the XX side"
     reason: str
-
-    @property
-    def subject(self) -> str:
-        return self.vehicle_id
 
     @property
     def message(self) -> str:
@@ -197,16 +179,13 @@ class SealVerified:
     """A seal read matches the manifest."""
 
     kind: ClassVar[str] = "seal.read"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     container_id: ContainerId
     seal_number: str
     node: NodeId
 
     matches: ClassVar[bool] = True
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -221,16 +200,13 @@ class TamperAlert:
     """A seal read does not match the manifest: the container becomes HIGH risk (held)."""
 
     kind: ClassVar[str] = "seal.read"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     container_id: ContainerId
     seal_number: str
     node: NodeId
 
     matches: ClassVar[bool] = False
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -254,16 +230,13 @@ class BorderCrossed:
     """A vehicle was granted the border edge at ``gate_id`` (empty, or with a cleared box)."""
 
     kind: ClassVar[str] = "border.crossed"
+    subject_field: ClassVar[str] = "vehicle_id"
     t_s: float
     vehicle_id: VehicleId
     container_id: ContainerId | None
     gate_id: str
     to_side: Side
     cleared: bool
-
-    @property
-    def subject(self) -> str:
-        return self.vehicle_id
 
     @property
     def message(self) -> str:

@@ -128,5 +128,6 @@ class LogEntry:
 
 
 def log_entry(event: DomainEvent) -> LogEntry:
-    """The log line of one domain event."""
-    return LogEntry(event.t_s, event.kind, event.subject, event.message, event.data())
+    """The log line of one domain event (its subject: the field ``subject_field`` names)."""
+    subject = str(getattr(event, event.subject_field))
+    return LogEntry(event.t_s, event.kind, subject, event.message, event.data())

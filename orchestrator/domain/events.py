@@ -4,10 +4,12 @@ The core emits one of these records for every decision worth knowing (an order a
 hold placed, a border crossed, a vehicle taken out of service, ...) through its
 :class:`orchestrator.ports.EventSink`. Consumers match on the type (``isinstance`` or
 ``match``), never on strings: the bridge's outgoing events, the KPIs, the simulated customs
-officers, the invariant monitor, the ROS hold topic. :func:`orchestrator.domain.eventlog.log_entry`
-renders any of them as the human log line (``kind``, subject, message, data), the same text
-the event log has always had. Events of the vehicles' and orders' life are here; customs and
-traffic events are in :mod:`orchestrator.domain.customs_events`.
+officers, the invariant monitor, the ROS hold topic.
+:func:`orchestrator.domain.eventlog.log_entry` renders any of them as the human log line
+(``kind``; the subject, the field ``subject_field`` names; the message; the data), the same
+text the event log has always had. Events of the vehicles' and orders' life are here; customs
+and traffic events are in :mod:`orchestrator.domain.customs_events` and
+:mod:`orchestrator.domain.traffic_events`.
 """
 
 from __future__ import annotations
@@ -43,13 +45,10 @@ class MapWarning:
     """The map breaks an assumption of the traffic rules (it still runs)."""
 
     kind: ClassVar[str] = "map.warning"
+    subject_field: ClassVar[str] = "map_name"
     t_s: float
     map_name: str
     text: str
-
-    @property
-    def subject(self) -> str:
-        return self.map_name
 
     @property
     def message(self) -> str:
@@ -62,14 +61,11 @@ class MapWarning:
 @dataclass(frozen=True, slots=True)
 class VehicleAdded:
     kind: ClassVar[str] = "vehicle.joined"
+    subject_field: ClassVar[str] = "vehicle_id"
     t_s: float
     vehicle_id: VehicleId
     node: NodeId
     battery_kwh: float
-
-    @property
-    def subject(self) -> str:
-        return self.vehicle_id
 
     @property
     def message(self) -> str:
@@ -82,15 +78,12 @@ class VehicleAdded:
 @dataclass(frozen=True, slots=True)
 class OrderReceived:
     kind: ClassVar[str] = "order.received"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     order_id: OrderId
     container_id: ContainerId
     direction: Direction
     station: StationId
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -110,6 +103,7 @@ class OrderReceived:
 @dataclass(frozen=True, slots=True)
 class OrderAssigned:
     kind: ClassVar[str] = "order.assigned"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     order_id: OrderId
     container_id: ContainerId
@@ -117,10 +111,6 @@ class OrderAssigned:
     pickup: StationId
     delivery: StationId
     empty_time_s: float
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -140,14 +130,11 @@ class OrderAssigned:
 @dataclass(frozen=True, slots=True)
 class OrderPickedUp:
     kind: ClassVar[str] = "order.picked_up"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     order_id: OrderId
     container_id: ContainerId
     vehicle_id: VehicleId
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -164,6 +151,7 @@ class OrderPickedUp:
 @dataclass(frozen=True, slots=True)
 class OrderDelivered:
     kind: ClassVar[str] = "order.delivered"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     order_id: OrderId
     container_id: ContainerId
@@ -171,10 +159,6 @@ class OrderDelivered:
     station: StationId | None
     direction: Direction
     crossing_time_s: float  # from ready in the origin yard to delivered
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -198,15 +182,12 @@ class OrderReturned:
     """An order its vehicle had not loaded yet waits again (the vehicle is out of service)."""
 
     kind: ClassVar[str] = "order.returned"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     order_id: OrderId
     container_id: ContainerId
     vehicle_id: VehicleId
     station: StationId
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -226,13 +207,10 @@ class OrderReturned:
 @dataclass(frozen=True, slots=True)
 class VehicleCharging:
     kind: ClassVar[str] = "vehicle.charging"
+    subject_field: ClassVar[str] = "vehicle_id"
     t_s: float
     vehicle_id: VehicleId
     station: StationId
-
-    @property
-    def subject(self) -> str:
-        return self.vehicle_id
 
     @property
     def message(self) -> str:
@@ -245,13 +223,10 @@ class VehicleCharging:
 @dataclass(frozen=True, slots=True)
 class VehicleCharged:
     kind: ClassVar[str] = "vehicle.charged"
+    subject_field: ClassVar[str] = "vehicle_id"
     t_s: float
     vehicle_id: VehicleId
     battery_kwh: float
-
-    @property
-    def subject(self) -> str:
-        return self.vehicle_id
 
     @property
     def message(self) -> str:
@@ -267,15 +242,12 @@ class VehicleRelocated:
     (``depot``), or circulating on its side (``circulates_on``) until a place frees."""
 
     kind: ClassVar[str] = "vehicle.relocated"
+    subject_field: ClassVar[str] = "vehicle_id"
     t_s: float
     vehicle_id: VehicleId
     station: StationId | None = None
     depot: NodeId | None = None
     circulates_on: Side | None = None
-
-    @property
-    def subject(self) -> str:
-        return self.vehicle_id
 
     @property
     def message(self) -> str:
@@ -295,15 +267,12 @@ class VehicleOutOfService:
     """The vehicle faulted: it keeps its lanes and places, gets no commands until it recovers."""
 
     kind: ClassVar[str] = "vehicle.faulted"
+    subject_field: ClassVar[str] = "vehicle_id"
     t_s: float
     vehicle_id: VehicleId
     node: NodeId
     heading_to: NodeId | None  # end of its granted path, if it was driving
     reason: str
-
-    @property
-    def subject(self) -> str:
-        return self.vehicle_id
 
     @property
     def message(self) -> str:
@@ -320,13 +289,10 @@ class VehicleOutOfService:
 @dataclass(frozen=True, slots=True)
 class ContainerStranded:
     kind: ClassVar[str] = "container.stranded"
+    subject_field: ClassVar[str] = "container_id"
     t_s: float
     container_id: ContainerId
     vehicle_id: VehicleId
-
-    @property
-    def subject(self) -> str:
-        return self.container_id
 
     @property
     def message(self) -> str:
@@ -342,14 +308,11 @@ class ContainerStranded:
 @dataclass(frozen=True, slots=True)
 class VehicleBackInService:
     kind: ClassVar[str] = "vehicle.recovered"
+    subject_field: ClassVar[str] = "vehicle_id"
     t_s: float
     vehicle_id: VehicleId
     node: NodeId
     battery_kwh: float
-
-    @property
-    def subject(self) -> str:
-        return self.vehicle_id
 
     @property
     def message(self) -> str:

@@ -24,14 +24,11 @@ class LaneShut:
     """A lane (or a zone, ``is_zone``) was closed; vehicles reroute around it."""
 
     kind: ClassVar[str] = "lane.closed"
+    subject_field: ClassVar[str] = "lane_id"
     t_s: float
     lane_id: str
     is_zone: bool
     reason: str
-
-    @property
-    def subject(self) -> str:
-        return self.lane_id
 
     @property
     def message(self) -> str:
@@ -46,13 +43,10 @@ class LaneShut:
 @dataclass(frozen=True, slots=True)
 class LaneReopened:
     kind: ClassVar[str] = "lane.opened"
+    subject_field: ClassVar[str] = "lane_id"
     t_s: float
     lane_id: str
     is_zone: bool
-
-    @property
-    def subject(self) -> str:
-        return self.lane_id
 
     @property
     def message(self) -> str:
@@ -67,14 +61,11 @@ class VehicleWaiting:
     """A vehicle waits at ``node`` in the queue of ``resource`` (logged once per wait)."""
 
     kind: ClassVar[str] = "traffic.wait"
+    subject_field: ClassVar[str] = "vehicle_id"
     t_s: float
     vehicle_id: VehicleId
     node: NodeId
     resource: Resource | None
-
-    @property
-    def subject(self) -> str:
-        return self.vehicle_id
 
     @property
     def message(self) -> str:
@@ -93,6 +84,7 @@ class NoRoute:
     """A vehicle stops: no open route to its target, or the gate refused it (``gate_refused``)."""
 
     kind: ClassVar[str] = "traffic.no_route"
+    subject_field: ClassVar[str] = "vehicle_id"
     t_s: float
     vehicle_id: VehicleId
     node: NodeId
@@ -102,10 +94,6 @@ class NoRoute:
     @property
     def why(self) -> str:
         return "the gate refused it" if self.gate_refused else "no open route"
-
-    @property
-    def subject(self) -> str:
-        return self.vehicle_id
 
     @property
     def message(self) -> str:
