@@ -151,7 +151,7 @@ class Orchestrator:
         # Decisions
         slots = DeliverySlots(stations, closures, router, alloc)
         dispatcher = Dispatcher(world, stations, closures, router, alloc, slots, energy)
-        stops = StopPolicy(world, stations, closures, router, alloc, journal)
+        stops = StopPolicy(world, stations, closures, router, alloc, slots, journal, agenda)
         parking = Parking(world, stations, router, alloc, stops, energy, dispatcher.memory)
         movement = Movement(world, traffic, alloc, resources, stations, stops, parking,
                             journal, outbox, agenda, energy)  # fmt: skip

@@ -196,7 +196,7 @@ class Movement:
             v.set_state(V.WAITING)
             self._stops.plan_loaded(v, None)  # a place may have freed meanwhile; else it queues
             if v.target_node is None:
-                self._outbox.stop(v.id, "waits for a scanner, hold or buffer place")
+                self._outbox.stop(v.id, "waits for a scanner, hold, buffer or delivery place")
             else:
                 self.go(v)
         elif purpose is Purpose.CHARGE:

@@ -22,7 +22,7 @@ from orchestrator.energy import EnergyRule
 from orchestrator.idle_moves import IdleMoves
 from orchestrator.ids import VehicleId
 from orchestrator.journal import Journal
-from orchestrator.lanegraph import StationRole
+from orchestrator.lanegraph import Side, StationRole
 from orchestrator.movement import Movement
 from orchestrator.state import Purpose, VehicleRun
 from orchestrator.stations import StationIndex
@@ -34,6 +34,7 @@ __all__ = ["DispatchRound"]
 
 V = VehicleState
 CIRCULATE, PARK = Purpose.CIRCULATE, Purpose.PARK
+_SIDES = (Side.CN, Side.MN)
 
 
 class DispatchRound:
@@ -78,7 +79,13 @@ class DispatchRound:
                 want_charger = True
             ready.append(v)
         orders = self._dispatcher.waiting_orders()
-        self._dispatcher.memory.reset()
+        memory = self._dispatcher.memory
+        memory.reset()
+        for side in _SIDES:
+            # Loaded vehicles queue for a delivery slot there: the side is short of slots, so
+            # idle vehicles standing in its slots make room.
+            if self._alloc.has_waiters(self._stations.waiting_for[(StationRole.YARD_SLOT, side)]):
+                memory.no_dest_sides.add(side)
         assigned: set[VehicleId] = set()
         if orders and ready:
             plan = self._dispatcher.plan(ready, orders)

@@ -15,9 +15,11 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from orchestrator.agenda import Agenda
 from orchestrator.closures import Closures
 from orchestrator.costs import Profile
 from orchestrator.custody.events import CustodyEventKind
+from orchestrator.delivery_slots import DESTINATION, DeliverySlots
 from orchestrator.domain.customs_events import HoldPlaced, Rerouted
 from orchestrator.domain.states import VehicleState
 from orchestrator.journal import Journal
@@ -32,6 +34,8 @@ from orchestrator.world import World
 __all__ = ["StopPolicy"]
 
 K = CustodyEventKind
+# Where a loaded vehicle may wait without blocking anybody's work.
+_WAITING_ROLES = (StationRole.BUFFER, StationRole.HOLD)
 _STOP_ROLE = {
     StopKind.SCANNER: (StationRole.SCANNER, Purpose.SCAN),
     StopKind.HOLD: (StationRole.HOLD, Purpose.HOLD),
@@ -47,9 +51,13 @@ class StopPolicy:
         closures: Closures,
         router: Router,
         alloc: Allocator,
+        slots: DeliverySlots,
         journal: Journal,
+        agenda: Agenda,
     ) -> None:
         self._world = world
+        self._slots = slots
+        self._agenda = agenda
         self._graph = world.graph
         self._stations = stations
         self._closures = closures
@@ -108,31 +116,63 @@ class StopPolicy:
             c.risk = c.risk.with_hold(side, c.hold_cause or "HIGH risk")
             placed = True
         old = (v.purpose, v.target_station)
-        role: StationRole | None = None
         if kind is StopKind.DESTINATION:
-            purpose, sid = Purpose.DELIVER, v.dest_station
+            sid = v.dest_station if v.dest_station is not None else self._new_dest(v, c)
+            if old[1] != sid:
+                self.unreserve(v, old[1])
+            if sid is not None:
+                v.head_for(Purpose.DELIVER, sid, self._graph.stations[sid].node)
+            else:
+                self._wait_for_slot(v, c, side)
         else:
             role, purpose = _STOP_ROLE[kind]
             sid = self._stop_place(v, c, role, purpose, side)
-        if old[1] != sid:
-            self.unreserve(v, old[1])
-        if sid is not None:
-            v.head_for(purpose, sid, self._graph.stations[sid].node)
-        else:
-            assert role is not None
-            self._no_place(v, role, side)
+            if old[1] != sid:
+                self.unreserve(v, old[1])
+            if sid is not None:
+                v.head_for(purpose, sid, self._graph.stations[sid].node)
+                self._give_up_job_places(v)
+            else:
+                self._no_place(v, role, side)
         if placed:
             self._hold_placed(v, c, sid, side)
         if reason is not None and old[0] is not None and old != (v.purpose, v.target_station):
             dest = v.target_station or f"circulating on the {side.value} side"
             self._journal.emit(Rerouted(self._world.now_s, v.id, c.id, dest, reason))
 
+    def _give_up_job_places(self, v: VehicleRun) -> None:
+        """A container waiting for customs keeps no place another container needs: its pick-up
+        slot and its delivery slot go back (it owns the scanner, hold or buffer place it heads
+        for instead; the delivery slot is chosen again when it may move on)."""
+        keep = (v.station, v.target_station)
+        for sid in (v.dest_station, v.home_station):
+            if sid is not None and sid not in keep:
+                self._alloc.release(v.id, self._stations.place[sid])
+        v.dest_station = None
+        v.home_station = None
+
+    def _new_dest(self, v: VehicleRun, c: ContainerRun) -> StationId | None:
+        """Reserve a delivery place again (it gave its own up while it waited for customs):
+        the nearest free yard slot on the destination side, from where it stands."""
+        stations = self._graph.stations
+        ref = stations[v.station] if v.station is not None else None
+        if ref is None and v.target_station is not None:
+            ref = stations[v.target_station]
+        if ref is None:
+            ref = stations[c.order.origin_station]
+        sid = self._slots.dest_for(c, ref, self._world.orders.busy_origins)
+        if sid is not None:
+            if sid != v.station:
+                self._alloc.take(v.id, [self._stations.place[sid]])
+            v.dest_station = sid
+        return sid
+
     def _stop_place(
         self, v: VehicleRun, c: ContainerRun, role: StationRole, purpose: Purpose, side: Side
     ) -> StationId | None:
         """The scanner, hold or buffer place for the next stop: the one it holds or drives to
         already on this side, else the nearest free one (a buffer may also be a hold bay)."""
-        here = None if v.lanes.on_lanes or v.station is None else self._graph.stations[v.station]
+        here = self._here(v)
         if here is not None and here.role is role and v.state is VehicleState.HOLDING:
             return here.id
         if (
@@ -141,19 +181,47 @@ class StopPolicy:
             and self._graph.stations[v.target_station].side is side
         ):
             return v.target_station
+        roles: list[StationRole] = (
+            [role] if role is not StationRole.BUFFER else [role, StationRole.HOLD]
+        )
+        return self._reserve_side(v, c, roles, side)
+
+    def _reserve_side(
+        self, v: VehicleRun, c: ContainerRun, roles: list[StationRole], side: Side
+    ) -> StationId | None:
         profile = Profile.TIME if c.risk.cleared else Profile.TIME_NO_BORDER
-        roles = [role] if role is not StationRole.BUFFER else [role, StationRole.HOLD]
         for r in roles:
             sid = self.reserve_nearest(v, v.lanes.plan_end, self._stations.of(r, side), profile)
             if sid is not None:
                 return sid
         return None
 
+    def _here(self, v: VehicleRun) -> Station | None:
+        """The station whose place it stands in, off the lanes (None on the lanes)."""
+        if v.lanes.on_lanes or v.station is None:
+            return None
+        return self._graph.stations[v.station]
+
+    def _waiting_place(self, v: VehicleRun, c: ContainerRun, side: Side) -> bool:
+        """Head for a buffer or hold place of ``side`` to wait in, where it blocks nobody
+        (False if none is free)."""
+        sid = self._reserve_side(v, c, list(_WAITING_ROLES), side)
+        if sid is None:
+            return False
+        v.head_for(Purpose.WAIT, sid, self._graph.stations[sid].node)
+        self._give_up_job_places(v)
+        return True
+
     def _no_place(self, v: VehicleRun, role: StationRole, side: Side) -> None:
-        """No place of ``role`` free on ``side``: wait in a place it owns, circulate, or queue."""
-        on_lanes = v.lanes.on_lanes
-        if on_lanes:
-            # Back to a place it owns on this side (its pick-up slot before the line, its
+        """No place of ``role`` free on ``side``: wait in a buffer or hold place (it blocks
+        nobody there), else in a place it owns, else circulate (on the lanes) or queue."""
+        assert v.container_id is not None
+        c = self._world.containers[v.container_id]
+        here = self._here(v)
+        if (here is None or here.role not in _WAITING_ROLES) and self._waiting_place(v, c, side):
+            return
+        if v.lanes.on_lanes:
+            # Back to a place it still owns on this side (its pick-up slot before the line, its
             # delivery slot after it) and wait there, off the lanes, for a place to free.
             for own in (v.home_station, v.dest_station):
                 if own is not None and self._graph.stations[own].side is side:
@@ -163,6 +231,22 @@ class StopPolicy:
             return
         v.clear_target()
         self._alloc.wait(v.id, self._stations.waiting_for[(role, side)])
+
+    def _wait_for_slot(self, v: VehicleRun, c: ContainerRun, side: Side) -> None:
+        """Cleared, but every delivery place is taken: wait where it blocks nobody and queue
+        for a yard slot of the destination side (a freed one resumes it)."""
+        here = self._here(v)
+        if here is None or here.role not in _WAITING_ROLES:
+            if self._waiting_place(v, c, side):
+                return
+            if v.lanes.on_lanes:
+                v.head_for(Purpose.CIRCULATE, None, self.next_waypoint(v, side))
+                return
+        v.clear_target()
+        dest_side = DESTINATION[c.order.direction]
+        self._alloc.wait(v.id, self._stations.waiting_for[(StationRole.YARD_SLOT, dest_side)])
+        # A dispatch round moves idle vehicles out of that side's slots (see rounds.py).
+        self._agenda.request_dispatch()
 
     def _hold_placed(
         self, v: VehicleRun, c: ContainerRun, sid: StationId | None, side: Side

@@ -268,7 +268,7 @@ def test_verdict_before_the_order_is_remembered() -> None:
     assert "intel" in str(fleet.sink.kinds("hold.placed")[0].data["reason"])
 
 
-def test_no_scanner_free_sends_the_vehicle_back_to_its_own_slot_off_the_lanes() -> None:
+def test_no_scanner_free_sends_the_vehicle_to_wait_in_a_buffer_off_the_lanes() -> None:
     fleet, _ = _fleet()
     fleet.action_durations[ActionKind.SCAN] = 3000.0  # keeps the only scanner place busy
     fleet.join("v1", "CK")
@@ -291,10 +291,11 @@ def test_no_scanner_free_sends_the_vehicle_back_to_its_own_slot_off_the_lanes() 
     fleet.send(VerdictIssued(fleet.clock.t_s, container(11), RiskLevel.MEDIUM, Side.CN, "x"))
     reroute = fleet.sink.kinds("risk.reroute")[-1]
     assert reroute.data["vehicle_id"] == other
-    assert reroute.data["destination"] == "C-Y1"  # its own pick-up place, not the lanes
+    # A buffer place, not the lanes and not its pick-up slot (the next container needs that).
+    assert reroute.data["destination"] == "C-B"
     fleet.run(fleet.clock.t_s + 600)  # the scanner is still busy
-    # It waits for the scanner in its own slot, off the lanes, holding no lane or token.
-    assert fleet.core.views.vehicle_node(other) == NodeId("CY1")
+    # It waits for the scanner in the buffer, off the lanes, holding no lane or token.
+    assert fleet.core.views.vehicle_node(other) == NodeId("CB")
     assert fleet.core.views.vehicle_state(other) is VehicleState.WAITING
     assert fleet.core.views.vehicles_on_lanes() == 0
     fleet.run(fleet.clock.t_s + 15000)
