@@ -8,6 +8,7 @@ node and edge already carries its side of the border and its zone, computed once
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -19,6 +20,7 @@ __all__ = [
     "Edge",
     "EdgeKey",
     "Gate",
+    "GateType",
     "LaneGraph",
     "Node",
     "NodeId",
@@ -134,6 +136,23 @@ class Station:
     name: str = ""
 
 
+class GateType(Enum):
+    """How a vehicle passes a border gate checkpoint (the map's ``gate_type``).
+
+    Whether it stops there decides the speed at which the crossing is committed
+    (:mod:`orchestrator.crossing`); how long it stands is the runtime's dwell time per type.
+    """
+
+    SMART = "smart"  # smart gate: the AGV stops while seals and documents are read (~10-30 s)
+    MANUAL = "manual"  # an officer checks the AGV at the gate: it stops for minutes
+    DRIVE_THROUGH = "drive_through"  # e-seals read on the move: the AGV passes at speed
+
+    @property
+    def stops(self) -> bool:
+        """Does a vehicle come to a standstill at this gate before it crosses?"""
+        return self is not GateType.DRIVE_THROUGH
+
+
 @dataclass(frozen=True, slots=True)
 class Gate:
     """A declared border crossing point; every border-crossing edge passes through one."""
@@ -142,6 +161,11 @@ class Gate:
     name: str
     node: NodeId  # the checkpoint node on the approach side of the line
     crossing_edges: tuple[EdgeKey, ...]
+    gate_type: GateType = GateType.SMART
+    # Along the crossing edges that start here, the shortest distance from the checkpoint to
+    # the border line: the room a vehicle has to stop in once the crossing is committed at
+    # the gate (inf when unknown, e.g. a hand-made test graph).
+    line_distance_m: float = math.inf
 
 
 @dataclass(slots=True)
