@@ -54,6 +54,7 @@ class ClearanceRecord:
     seal_reads: int = 0
     on_hold: bool = False
     release_pending: bool = False
+    hold_since_s: float = -1.0  # when the current hold was placed
     seals: list[str] = field(default_factory=list)  # the seals physically on the container
     broken_seal: str | None = None  # opened by an officer, waiting for the reseal
 
@@ -218,6 +219,7 @@ class CustomsModel:
         if rec is not None and not rec.release_pending:
             rec.on_hold = True
             rec.release_pending = True
+            rec.hold_since_s = self.env.now
             self.env.process(self._officer(rec, event.side))
 
     def _hold_lifted(self, event: HoldLifted) -> None:

@@ -11,9 +11,11 @@ model's own clearance record, and counts three things that must stay 0 in every 
   it came by, so it keeps occupying that edge until it drives on;
 - ``uncleared_crossings``: a vehicle carrying a container enters a border-crossing edge while
   the customs model has not cleared that container;
-- ``deadlocks``: a watchdog finds work waiting (a loaded container not on hold, or an order
-  with a verdict not picked up) while no vehicle has moved or finished an action for the
-  scenario's ``watchdog_min`` simulated minutes.
+- ``deadlocks``: a watchdog finds work that could move (a container with a verdict, not held
+  and not delivered) while no vehicle has moved or finished an action for the scenario's
+  ``watchdog_min`` simulated minutes. If nothing could move and containers only wait for
+  customs (no verdict yet, a hold not released), that is no deadlock: the watchdog logs it
+  once per stall as ``sim.customs_wait``, naming the containers, why and since when.
 
 Each violation is also written to the event log as ``invariant.<name>`` with the ids involved.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import simpy
@@ -37,7 +40,16 @@ if TYPE_CHECKING:
     from sim.customs import CustomsModel
     from sim.vehicle import VirtualAGV
 
-__all__ = ["InvariantMonitor"]
+__all__ = ["CustomsWait", "InvariantMonitor"]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomsWait:
+    """A container that waits for a customs decision, not for a vehicle."""
+
+    container_id: str
+    why: str  # "no verdict", "held by CN customs", ...
+    since_s: float
 
 
 class InvariantMonitor:
@@ -73,6 +85,7 @@ class InvariantMonitor:
         self.collisions = 0
         self.uncleared_crossings = 0
         self.deadlocks = 0
+        self.customs_wait_stalls = 0  # stalls where only customs waits remained (not a fault)
         self.moves = 0  # progress counter for the watchdog
         self.battery_empty_events = 0
         self._empty: set[str] = set()
@@ -238,9 +251,17 @@ class InvariantMonitor:
             return []
 
     def watchdog(
-        self, window_s: float, waiting_work: Callable[[], list[str]], busy: Callable[[], bool]
+        self,
+        window_s: float,
+        waiting_work: Callable[[], list[str]],
+        busy: Callable[[], bool],
+        customs_waits: Callable[[], list[CustomsWait]] = list,
     ) -> ProcessGen:
-        """SimPy process: flags each stall once (work waiting, nothing moved for ``window_s``)."""
+        """SimPy process: flags each stall once (work waiting, nothing moved for ``window_s``).
+
+        A stall where nothing could move but containers wait for customs (no verdict yet, a
+        hold not released) is not a deadlock: it is logged once as ``sim.customs_wait`` with
+        the containers, why and since when."""
         last_moves = -1
         stalled = False
         while True:
@@ -249,8 +270,10 @@ class InvariantMonitor:
                 last_moves = self.moves
                 stalled = False
                 continue
+            if stalled:
+                continue
             work = waiting_work()
-            if work and not stalled:
+            if work:
                 stalled = True
                 cycle = self.wait_for_cycle()
                 why = f"; wait-for cycle {' -> '.join([*cycle, cycle[0]])}" if cycle else ""
@@ -262,3 +285,33 @@ class InvariantMonitor:
                     + why,
                     {"waiting": work[:50], "cycle": cycle},
                 )
+                continue
+            waits = customs_waits()
+            if waits:
+                stalled = True
+                self._customs_wait(window_s, waits)
+
+    def _customs_wait(self, window_s: float, waits: list[CustomsWait]) -> None:
+        self.customs_wait_stalls += 1
+        listed = ", ".join(f"{w.container_id} ({w.why} since {_clock(w.since_s)})" for w in waits)
+        self._emit(
+            LogEntry(
+                self.env.now,
+                "sim.customs_wait",
+                waits[0].container_id,
+                f"no vehicle moved for {window_s / 60:g} min: nothing could move, "
+                f"{len(waits)} container(s) wait for customs: {listed}",
+                {
+                    "waiting": [
+                        {"container_id": w.container_id, "why": w.why, "since_s": w.since_s}
+                        for w in waits[:50]
+                    ]
+                },
+            )
+        )
+
+
+def _clock(t_s: float) -> str:
+    """Simulated time as day and hh:mm (``d1 07:05``), for messages."""
+    day, rest = divmod(int(t_s), 86400)
+    return f"d{day + 1} {rest // 3600:02d}:{rest % 3600 // 60:02d}"

@@ -185,6 +185,8 @@ class KpiAccumulator:
                 "verdicts_sent": customs.verdicts_sent,
                 "scans": self.events[ScanResult],
                 "seal_mismatches": customs.seal_mismatches,
+                # watchdog windows where only customs decisions were awaited (not a deadlock)
+                "customs_wait_stalls": monitor.customs_wait_stalls,
             },
             "scanner_queue": {
                 "max_waiting_s": max(waits, default=0.0),

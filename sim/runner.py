@@ -39,7 +39,7 @@ from sim.errors import ScenarioError
 from sim.eventlog import RunLog
 from sim.faults import check_fault_vehicles, fault_schedule
 from sim.gateway import FleetGateway
-from sim.invariants import InvariantMonitor
+from sim.invariants import CustomsWait, InvariantMonitor
 from sim.kinematics import edge_table
 from sim.kpi import KpiAccumulator
 from sim.scenario import Fault, Scenario, fleet_vehicle_ids
@@ -194,7 +194,9 @@ class Simulation:
         if scenario.tick_s > 0:
             env.process(self._ticks(scenario.tick_s))
         env.process(
-            self.monitor.watchdog(scenario.watchdog_min * 60.0, self._waiting_work, self._busy)
+            self.monitor.watchdog(
+                scenario.watchdog_min * 60.0, self._waiting_work, self._busy, self._customs_waits
+            )
         )
 
     # ----------------------------------------------------------------------------- plumbing
@@ -266,14 +268,26 @@ class Simulation:
         )
 
     def _waiting_work(self) -> list[str]:
-        """Containers that could move: loaded and not held, or waiting with a verdict."""
-        loaded = {v.container for v in self.vehicles.values() if v.container is not None}
+        """Containers that could move: with a verdict, not held, not delivered (by the customs
+        model's own record, not the core's)."""
         out = []
         for cid, rec in sorted(self.customs.records.items()):
-            if rec.on_hold or rec.release_pending:
+            if rec.level is RiskLevel.UNKNOWN or rec.on_hold or rec.release_pending:
                 continue
-            if cid in loaded or (rec.level is not RiskLevel.UNKNOWN and not self._delivered(cid)):
+            if not self._delivered(cid):
                 out.append(cid)
+        return out
+
+    def _customs_waits(self) -> list[CustomsWait]:
+        """Containers that wait for a customs decision: no verdict yet, or a hold not released."""
+        out = []
+        for cid, rec in sorted(self.customs.records.items()):
+            if self._delivered(cid):
+                continue
+            if rec.on_hold or rec.release_pending:
+                out.append(CustomsWait(cid, "on hold, release pending", rec.hold_since_s))
+            elif rec.level is RiskLevel.UNKNOWN:
+                out.append(CustomsWait(cid, "no verdict", rec.arrival.t_s))
         return out
 
     def _delivered(self, container_id: str) -> bool:

@@ -7,6 +7,9 @@ later container of the same slots before (issue 12: three idle AGVs, a watchdog 
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
 from orchestrator.domain.states import VehicleState
 from orchestrator.lanegraph import Side
 from orchestrator.messages import Direction, HoldReleased, OrderArrived, RiskLevel, VerdictIssued
@@ -76,3 +79,58 @@ def test_a_hold_on_the_origin_side_frees_the_slots_too() -> None:
     assert fleet.core.views.is_held(held)
     fleet.send(HoldReleased(fleet.clock.t_s, held, "mn-officer-2", Side.MN, "inspected"))
     _until(fleet, "order.delivered", held)
+
+
+FATES = ("low", "medium", "high", "late", "none")
+LATE_S = 900.0
+# One job on this small graph (fetch, load, cross, unload) takes ~400-600 s: a container that
+# may move is delivered within this many jobs' time per free vehicle, whatever waits.
+JOB_S = 1200.0
+
+
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    fates=st.lists(st.tuples(st.sampled_from(FATES), st.booleans()), min_size=2, max_size=8),
+    extra_vehicles=st.integers(0, 2),
+    slots=st.integers(1, 2),
+    seed=st.integers(0, 10_000),
+)
+def test_every_cleared_container_is_delivered_within_a_bound(
+    fates: list[tuple[str, bool]], extra_vehicles: int, slots: int, seed: int
+) -> None:
+    never = sum(f == "none" for f, _ in fates)
+    assume(never <= 3)
+    fleet = FakeFleet(two_yard_crossing(slots=slots), seed=seed, ledger=CheckingLedger())
+    # Enough vehicles that one is free while the unverdicted ones wait with theirs.
+    vehicles = never + 1 + extra_vehicles
+    for k in range(vehicles):
+        fleet.join(f"v{k}", ("CK", "MK")[k % 2])
+    may_move: dict[str, float] = {}  # container -> when it got a verdict that lets it go
+    for i, (f, cn_to_mn) in enumerate(fates):
+        fleet.run(30.0 * i)
+        cid = _order(fleet, 100 + i, cn_to_mn)
+        side = Side.CN if cn_to_mn else Side.MN
+        if f in ("low", "medium", "high"):
+            level = {"low": RiskLevel.LOW, "medium": RiskLevel.MEDIUM, "high": RiskLevel.HIGH}[f]
+            _verdict(fleet, cid, level, side)
+            may_move[cid] = fleet.clock.t_s
+        elif f == "late":
+            t = fleet.clock.t_s + LATE_S
+            fleet.at(t, lambda cid=cid, side=side: _verdict(fleet, cid, RiskLevel.LOW, side))
+            may_move[cid] = t
+        else:
+            fleet.expected_orders -= 1  # never delivered: it has no verdict
+    fleet.run(60_000)
+    delivered_at = {e.data["container_id"]: e.t_s for e in fleet.sink.kinds("order.delivered")}
+    released_at = {e.data["container_id"]: e.t_s for e in fleet.sink.kinds("hold.released")}
+    assert set(delivered_at) == set(may_move), fleet.core.views.vehicles()
+    bound_s = JOB_S * (1 + len(may_move) / (vehicles - never))
+    for cid, t in may_move.items():
+        start = released_at.get(cid, t)  # a HIGH one may move once its hold is released
+        assert delivered_at[cid] - start <= bound_s, (cid, start, delivered_at[cid], bound_s)
+    crossed = {e.data["container_id"] for e in fleet.sink.kinds("border.crossed")}
+    for i, (f, _) in enumerate(fates):
+        if f == "none":
+            assert container(100 + i) not in crossed

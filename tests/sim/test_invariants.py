@@ -17,7 +17,7 @@ from orchestrator.messages import Direction, RiskLevel
 from orchestrator.traffic.resources import Resources
 from sim.arrivals import Arrival, ContainerFate
 from sim.customs import CustomsModel
-from sim.invariants import InvariantMonitor
+from sim.invariants import CustomsWait, InvariantMonitor
 from sim.scenario import load_scenario
 from tests.sim.graphs import tiny_crossing
 
@@ -177,3 +177,17 @@ def test_deadlock_names_the_wait_for_cycle() -> None:
     env.run(until=1300)
     assert mon.deadlocks == 1
     assert "wait-for cycle" in log[-1].message and log[-1].data["cycle"]
+
+
+def test_a_stall_that_only_waits_for_customs_is_no_deadlock() -> None:
+    env, mon, _, log = rig()
+    waits = [CustomsWait("CSQU3054383", "no verdict", 125.0)]
+    env.process(mon.watchdog(600.0, lambda: [], lambda: False, lambda: waits))
+    env.run(until=3000)
+    assert mon.deadlocks == 0
+    assert mon.customs_wait_stalls == 1  # one stall, logged once
+    (entry,) = [e for e in log if e.kind == "sim.customs_wait"]
+    assert "CSQU3054383 (no verdict since d1 00:02)" in entry.message
+    assert entry.data["waiting"] == [
+        {"container_id": "CSQU3054383", "why": "no verdict", "since_s": 125.0}
+    ]
