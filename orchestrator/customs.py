@@ -16,6 +16,7 @@ from orchestrator import lookups
 from orchestrator.custody.events import CustodyEventKind
 from orchestrator.domain.customs_events import (
     HoldLifted,
+    LateVerdict,
     ScanResult,
     SealVerified,
     TamperAlert,
@@ -98,6 +99,15 @@ class CustomsSteps:
         c.risk = c.risk.with_verdict(e.level)
         if e.level is RiskLevel.HIGH:
             c.hold_cause = _high_cause(e)
+        if c.committed is not None and c.vehicle_id is not None and not c.risk.cleared:
+            # Past the point of no return (docs/traffic.md): it goes on across and is held at
+            # the first place on the other side; customs hear that the verdict came late.
+            gate_id, committed_t_s = c.committed
+            self._journal.emit(
+                LateVerdict(
+                    world.now_s, cid, c.vehicle_id, e.level, e.authority, gate_id, committed_t_s
+                )
+            )
         self._jobs.risk_changed(c, f"verdict {e.level.value} from {e.authority.value}")
 
     # ------------------------------------------------------------------ releases

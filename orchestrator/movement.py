@@ -247,6 +247,7 @@ class Movement:
         self._stops.release_home(v)
         if c is not None:
             c.crossed = True
+            c.committed = (gate.id, self._world.now_s)
             self._journal.custody(
                 K.BORDER_HANDOFF, c, key[0], None, gate.id, vehicle_id=v.id, side=to_side.value
             )

@@ -120,6 +120,7 @@ class VehicleRun:
 
 class ContainerRun:
     __slots__ = (
+        "committed",
         "crossed",
         "hold_cause",
         "id",
@@ -140,7 +141,8 @@ class ContainerRun:
         self.order_state = OrderState.OPEN
         self.risk = risk
         self.vehicle_id: VehicleId | None = None
-        self.crossed = False
+        self.crossed = False  # its border edge was granted: the crossing is committed
+        self.committed: tuple[str, float] | None = None  # (gate id, when) of that grant
         self.hold_cause = ""  # why the next hold is placed (verdict, scan, seal)
         self.loaded = False
         self.scan_outcome_seen = False

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from orchestrator.domain.customs_events import BorderCrossed, HoldLifted, HoldPlaced, TamperAlert
+from orchestrator.domain.customs_events import (
+    BorderCrossed,
+    HoldLifted,
+    HoldPlaced,
+    LateVerdict,
+    TamperAlert,
+)
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.events import OrderDelivered
 
@@ -22,6 +28,7 @@ OutKind = Literal[
     "container.crossed",
     "container.delivered",
     "tamper.alert",
+    "verdict.late",  # a verdict that came after the crossing was committed (docs/traffic.md)
     "verdict.effective",
     "lane.closed",
     "lane.opened",
@@ -49,4 +56,6 @@ def translate(event: CustomsNotice) -> tuple[str, str | None, dict[str, Any]] | 
         return "container.delivered", event.container_id, d
     if isinstance(event, TamperAlert):
         return "tamper.alert", event.container_id, d
+    if isinstance(event, LateVerdict):
+        return "verdict.late", event.container_id, d
     return None  # pragma: no cover - CustomsNotice is a closed union

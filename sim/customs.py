@@ -102,6 +102,7 @@ class CustomsModel:
         self.scan_waits_s: list[float] = []
         self.scan_queue: list[tuple[float, int]] = [(0.0, 0)]
         self.verdicts_sent = 0
+        self._scripted = 0
         self.releases_sent = 0
         self.seal_mismatches = 0
 
@@ -139,6 +140,15 @@ class CustomsModel:
                 reason,
             )
         )
+
+    def scripted_verdict(
+        self, container_id: str, level: RiskLevel, authority: Side, reason: str
+    ) -> None:
+        """A verdict a scenario schedules (``[[verdicts]]``): recorded like the model's own and
+        sent at once."""
+        rec = self.records[container_id]
+        self._scripted += 1
+        self._verdict(rec.arrival, level, authority, 100 + self._scripted, reason)
 
     # ----------------------------------------------------------------------------------- scans
 

@@ -9,8 +9,15 @@ model's own clearance record, and counts three things that must stay 0 in every 
   vehicles parked at a station node than its places. A vehicle that stops at a node which is
   not a station, or at a gate checkpoint (on the road, not beside it), still stands on the lane
   it came by, so it keeps occupying that edge until it drives on;
-- ``uncleared_crossings``: a vehicle carrying a container enters a border-crossing edge while
-  the customs model has not cleared that container;
+- ``uncleared_crossings``: a vehicle carrying a container is committed to the crossing (it is
+  sent a Drive across the line) while the customs model has not cleared that container, or
+  enters a border edge uncleared without such a commitment. A container whose clearance was
+  withdrawn *after* a clean commitment (a late verdict) is counted as a ``late_crossings`` KPI,
+  not a violation: past the point of no return the vehicle goes on and the core holds it on
+  the other side;
+- ``short_commitments``: at its commitment the vehicle could not have stopped before the line
+  any more (its stopping distance at its speed, :mod:`orchestrator.crossing`, exceeds the way
+  left to the line);
 - ``deadlocks``: a watchdog finds work that could move (a container with a verdict, not held
   and not delivered) while no vehicle has moved or finished an action for the scenario's
   ``watchdog_min`` simulated minutes. If nothing could move and containers only wait for
@@ -30,9 +37,10 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from orchestrator.crossing import VehicleDynamics, stopping_distance_m
 from orchestrator.domain.eventlog import DomainEvent, LogEntry
 from orchestrator.domain.traffic_events import VehicleWaiting
-from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph, StationRole
+from orchestrator.lanegraph import Edge, EdgeKey, Gate, LaneGraph, NodeId, StationRole
 from orchestrator.traffic.resources import Resource, ResourceKind
 from sim.simtypes import ProcessGen
 
@@ -60,8 +68,23 @@ class InvariantMonitor:
         spacing_m: float,
         customs: CustomsModel,
         emit: Callable[[LogEntry], None],
+        dynamics: VehicleDynamics | None = None,
     ) -> None:
         self.env = env
+        self._dynamics = dynamics
+        self._length = {key: e.length_m for key, e in graph.edges.items()}
+        self._border_gate: dict[EdgeKey, Gate] = {
+            key: graph.gates[gid]
+            for gid in sorted(graph.gates)
+            for key in graph.gates[gid].crossing_edges
+            if key[0] == graph.gates[gid].node
+        }
+        # vehicle -> (border edge, {container: cleared at the commitment})
+        self._committed: dict[str, tuple[EdgeKey, dict[str, bool]]] = {}
+        self._on_border: dict[str, dict[str, bool]] = {}  # vehicles on a border edge now
+        self.commitments = 0
+        self.late_crossings = 0
+        self.short_commitments = 0
         self._customs = customs
         self._emit = emit
         self.capacity: dict[EdgeKey, int] = {
@@ -144,12 +167,16 @@ class InvariantMonitor:
 
     def stopped(self, vehicle: VirtualAGV) -> None:
         """The vehicle stops at its node: at a station it parks off the lanes."""
+        if self._on_border:
+            self._left_border(vehicle)
         if self.places.get(vehicle.node, 0) > 0 and vehicle.id in self._standing:
             self._release(vehicle.id)
             self._park(vehicle.id, vehicle.node)
 
     def enter(self, vehicle: VirtualAGV, edge: Edge, dt_s: float) -> None:
         vid = vehicle.id
+        if self._on_border:
+            self._left_border(vehicle)
         if self._waits_for:
             self._waits_for.pop(vid, None)
         # _release(vid), inlined: this runs for every edge a vehicle enters.
@@ -176,8 +203,67 @@ class InvariantMonitor:
             # Another vehicle may leave this lane at the same instant (its process has not run
             # yet): judge once every event of this moment has been processed.
             self.env.timeout(0).callbacks.append(lambda _: self._recheck(vehicle.id, edge))
-        cid = vehicle.container
-        if cid is not None and edge.crosses_border and not self._customs.is_cleared(cid):
+        if edge.crosses_border:
+            self._crossing(vehicle, edge)
+
+    def commit(self, vehicle: VirtualAGV, path: tuple[NodeId, ...]) -> None:
+        """The vehicle was sent ``path``: if it crosses the line, this is the commitment. Check
+        it against the real rule: every container on board cleared now, and the vehicle able to
+        stop before the line from here at its speed."""
+        border_gate = self._border_gate
+        way_m = 0.0
+        for i in range(len(path) - 1):
+            key = (path[i], path[i + 1])
+            gate = border_gate.get(key)
+            if gate is None:
+                way_m += self._length.get(key, 0.0)
+                continue
+            self._check_commitment(vehicle, key, gate, way_m + gate.line_distance_m)
+            return
+
+    def _check_commitment(
+        self, vehicle: VirtualAGV, key: EdgeKey, gate: Gate, to_line_m: float
+    ) -> None:
+        self.commitments += 1
+        cleared = {}
+        for cid in vehicle.containers():
+            cleared[cid] = ok = self._customs.is_cleared(cid)
+            if not ok:
+                rec = self._customs.records.get(cid)
+                level = rec.level.value if rec is not None else "unknown container"
+                self._violation(
+                    "uncleared_crossing",
+                    vehicle.id,
+                    f"vehicle {vehicle.id} committed to crossing at gate {gate.id} with "
+                    f"container {cid} not cleared (customs record: {level})",
+                    {"container_id": cid, "edge": list(key), "gate": gate.id},
+                )
+        self._committed[vehicle.id] = (key, cleared)
+        if self._dynamics is None:
+            return
+        needed_m = stopping_distance_m(vehicle.speed_mps, self._dynamics)
+        if needed_m > to_line_m + 1e-6:
+            self._violation(
+                "short_commitment",
+                vehicle.id,
+                f"vehicle {vehicle.id} committed to crossing at gate {gate.id} {to_line_m:.1f} m "
+                f"before the line at {vehicle.speed_mps:.2f} m/s: it needs {needed_m:.1f} m to "
+                "stop, so a refusal could not have held it on its side",
+                {"gate": gate.id, "to_line_m": to_line_m, "needed_m": needed_m},
+            )
+
+    def _crossing(self, vehicle: VirtualAGV, edge: Edge) -> None:
+        """The vehicle enters a border edge: each container must have been cleared when the
+        crossing was committed (a clearance withdrawn since is a late verdict)."""
+        key = edge.key
+        committed = self._committed.pop(vehicle.id, None)
+        at_commit = committed[1] if committed is not None and committed[0] == key else None
+        self._on_border[vehicle.id] = at_commit or {}
+        for cid in vehicle.containers():
+            if self._customs.is_cleared(cid):
+                continue
+            if at_commit is not None and cid in at_commit:
+                continue  # a late verdict (counted on the far side), or counted at commitment
             rec = self._customs.records.get(cid)
             level = rec.level.value if rec is not None else "unknown container"
             self._violation(
@@ -187,6 +273,16 @@ class InvariantMonitor:
                 f"without clearance (customs record: {level})",
                 {"container_id": cid, "edge": list(key)},
             )
+
+    def _left_border(self, vehicle: VirtualAGV) -> None:
+        """Off the border edge, across the line: a container cleared at the commitment whose
+        clearance was withdrawn since crossed with a late verdict (the core holds it here)."""
+        at_commit = self._on_border.pop(vehicle.id, None)
+        if at_commit is None:
+            return
+        for cid in vehicle.containers():
+            if at_commit.get(cid) and not self._customs.is_cleared(cid):
+                self.late_crossings += 1
 
     def battery_empty(self, vehicle: VirtualAGV) -> None:
         """Logged once per vehicle and discharge (not a safety invariant: an energy KPI)."""
@@ -216,6 +312,8 @@ class InvariantMonitor:
             self.collisions += 1
         elif name == "uncleared_crossing":
             self.uncleared_crossings += 1
+        elif name == "short_commitment":
+            self.short_commitments += 1
         else:
             self.deadlocks += 1
         self._emit(LogEntry(self.env.now, f"invariant.{name}", subject, message, data))

@@ -15,7 +15,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.domain.customs_events import HoldLifted, HoldPlaced, Rerouted, ScanResult
+from orchestrator.domain.customs_events import (
+    HoldLifted,
+    HoldPlaced,
+    LateVerdict,
+    Rerouted,
+    ScanResult,
+)
 from orchestrator.domain.eventlog import DomainEvent
 from orchestrator.domain.events import (
     ContainerStranded,
@@ -187,6 +193,10 @@ class KpiAccumulator:
                 "seal_mismatches": customs.seal_mismatches,
                 # watchdog windows where only customs decisions were awaited (not a deadlock)
                 "customs_wait_stalls": monitor.customs_wait_stalls,
+                # verdicts that withdrew a clearance after the crossing was committed (core),
+                # and the crossings the runtime saw carry one (docs/traffic.md)
+                "late_verdicts": self.events[LateVerdict],
+                "late_crossings": monitor.late_crossings,
             },
             "scanner_queue": {
                 "max_waiting_s": max(waits, default=0.0),
@@ -197,6 +207,7 @@ class KpiAccumulator:
                 "collisions": monitor.collisions,
                 "deadlocks": monitor.deadlocks,
                 "uncleared_crossings": monitor.uncleared_crossings,
+                "short_commitments": monitor.short_commitments,
             },
             "log_kinds": dict(sorted(self.kinds.items())),
         }

@@ -20,6 +20,7 @@ import simpy.rt
 
 from maps.errors import MapError
 from maps.fleet_start import start_nodes as fleet_start
+from orchestrator.crossing import gate_margins
 from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import LaneGraph, NodeId, StationId, StationRole
 from orchestrator.messages import (
@@ -38,6 +39,7 @@ from sim.customs import CustomsModel, SealTracker
 from sim.errors import ScenarioError
 from sim.eventlog import RunLog
 from sim.faults import check_fault_vehicles, fault_schedule
+from sim.gates import GateDwell
 from sim.gateway import FleetGateway
 from sim.invariants import CustomsWait, InvariantMonitor
 from sim.kinematics import edge_table
@@ -65,6 +67,20 @@ def start_nodes(graph: LaneGraph, count: int, source: str = "<scenario>") -> lis
         return fleet_start(graph, count)
     except MapError as exc:
         raise ScenarioError(source, "map", exc.problems[0].message) from None
+
+
+def _check_gates(scenario: Scenario, graph: LaneGraph) -> None:
+    """Refuse a fleet that could not stop before the line at a gate (the point of no return,
+    orchestrator.crossing): better no run than one whose crossings are unsafe by design."""
+    for margin in gate_margins(graph, scenario.fleet.dynamics()):
+        if not margin.ok:
+            raise ScenarioError(
+                scenario.source,
+                "fleet.max_speed_mps",
+                f"{margin.explain()} on the map {graph.name!r}; lower fleet.max_speed_mps, "
+                "raise fleet.decel_mps2 or lower fleet.reaction_s, or move the gate back / make "
+                "it a stopping gate (gate_type smart or manual) in the map",
+            )
 
 
 def _check_closures(scenario: Scenario, graph: LaneGraph) -> None:
@@ -111,6 +127,7 @@ class Simulation:
 
             graph = load_scenario_map(scenario)
         _check_closures(scenario, graph)
+        _check_gates(scenario, graph)
         self.scenario = scenario
         self.graph = graph
         self.duration_s = scenario.duration_h * 3600.0
@@ -134,7 +151,12 @@ class Simulation:
             self.log.listen(listener)
         fleet = scenario.fleet
         self.monitor = InvariantMonitor(
-            env, graph, fleet.vehicle_length_m + fleet.headway_m, self.customs, self.log.note
+            env,
+            graph,
+            fleet.vehicle_length_m + fleet.headway_m,
+            self.customs,
+            self.log.note,
+            fleet.dynamics(),
         )
         self.log.listen(self.monitor.on_event)
         # The core's read-only views (None with a scripted test core).
@@ -158,6 +180,7 @@ class Simulation:
             )
         self.arrivals = arrivals
         gate_nodes = frozenset(g.node for g in graph.gates.values())
+        self.gate_dwell = GateDwell(graph, scenario.gates, stream(scenario.seed, "gates"))
         edges = edge_table(graph, fleet)
         self.delays: dict[str, list[float]] = {}
         self.vehicles: dict[VehicleId, VirtualAGV] = {}
@@ -177,6 +200,7 @@ class Simulation:
                 gate_nodes=gate_nodes,
                 record_delays=rec,
                 edge_info=edges,
+                gate_dwell=self.gate_dwell,
             )
         self.gateway = FleetGateway(self.vehicles)
         for vid in sorted(self.vehicles):

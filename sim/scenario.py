@@ -16,7 +16,9 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from orchestrator.crossing import VehicleDynamics
 from orchestrator.ids import VehicleId
+from orchestrator.lanegraph import GateType
 from sim.errors import ScenarioError
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "CustomsSpec",
     "Fault",
     "FleetSpec",
+    "GateSpec",
     "Scenario",
     "bundled_scenarios",
     "fleet_vehicle_ids",
@@ -53,6 +56,30 @@ class FleetSpec:
     headway_m: float  # gap kept between consecutive AGVs on one lane (collision invariant)
     breakdowns_per_agv_day: float = 0.0  # mean random breakdowns per vehicle in service per 24 h
     repair_min: tuple[float, float] = (20.0, 20.0)  # uniform range of a random breakdown's repair
+    # From a refused grant to the brakes (radio latency plus control cycle): part of the
+    # stopping distance at a gate (orchestrator.crossing).
+    reaction_s: float = 0.5
+
+    def dynamics(self) -> VehicleDynamics:
+        """What the point of no return at a gate needs to know of these AGVs."""
+        return VehicleDynamics(
+            self.max_speed_mps, self.decel_mps2, self.reaction_s, self.vehicle_length_m
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GateSpec:
+    """How long an AGV stands at a border gate, by the gate's type (uniform [min, max] s)."""
+
+    smart_dwell_s: tuple[float, float] = (10.0, 30.0)  # seal and document read at a smart gate
+    manual_dwell_s: tuple[float, float] = (120.0, 300.0)  # an officer checks the AGV
+
+    def dwell_range_s(self, gate_type: GateType) -> tuple[float, float]:
+        if gate_type is GateType.SMART:
+            return self.smart_dwell_s
+        if gate_type is GateType.MANUAL:
+            return self.manual_dwell_s
+        return (0.0, 0.0)  # drive-through: e-seals are read on the move
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +140,7 @@ class Scenario:
     tick_s: float  # interval of Tick events to the core; 0 sends none
     watchdog_min: float  # no-progress window of the deadlock watchdog, simulated minutes
     faults: tuple[Fault, ...] = ()  # scheduled breakdowns, in file order
+    gates: GateSpec = GateSpec()
 
     def with_overrides(
         self, *, seed: int | None = None, hours: float | None = None, agvs: int | None = None

@@ -20,6 +20,7 @@ from sim.scenario import (
     CustomsSpec,
     Fault,
     FleetSpec,
+    GateSpec,
     Scenario,
     fleet_vehicle_ids,
 )
@@ -29,13 +30,14 @@ __all__ = ["ScenarioReader"]
 _TOP_KEYS = {
     "name", "description", "map", "seed", "duration_h", "tick_s", "watchdog_min",
     "fleet", "arrivals", "risk", "scan", "inspection", "seals", "closures",
-    "faults",
+    "faults", "gates",
 }  # fmt: skip
 _FLEET_KEYS = {
     "agvs", "max_speed_mps", "accel_mps2", "decel_mps2", "battery_kwh", "initial_soc",
     "drive_kwh_per_km", "idle_kw", "charger_power_kw", "load_time_s", "unload_time_s",
-    "vehicle_length_m", "headway_m", "breakdowns_per_agv_day", "repair_min",
+    "vehicle_length_m", "headway_m", "breakdowns_per_agv_day", "repair_min", "reaction_s",
 }  # fmt: skip
+_GATE_KEYS = {"smart_dwell_s", "manual_dwell_s"}
 _ARRIVAL_KEYS = {"cn_to_mn_per_h", "mn_to_cn_per_h", "owner_codes", "seals_per_container"}
 _RISK_KEYS = {"low", "medium", "high", "verdict_latency_s", "change_fraction", "change_delay_s"}
 _SCAN_KEYS = {"time_s", "escalation_rate"}
@@ -170,6 +172,7 @@ class ScenarioReader:
             tick_s=self.number(raw, "", "tick_s", default=30.0, lo=0.0),
             watchdog_min=self.number(raw, "", "watchdog_min", default=30.0, lo=1.0),
             faults=faults,
+            gates=self.gates(raw),
         )
 
     def fleet(self, t: Mapping[str, Any]) -> FleetSpec:
@@ -190,6 +193,18 @@ class ScenarioReader:
             headway_m=n(t, "fleet", "headway_m", default=8.0, lo=0.0),
             breakdowns_per_agv_day=n(t, "fleet", "breakdowns_per_agv_day", default=0.0, lo=0.0),
             repair_min=self.positive_span(t, "fleet", "repair_min", (20.0, 20.0)),
+            reaction_s=n(t, "fleet", "reaction_s", default=0.5, lo=0.0, hi=10.0),
+        )
+
+    def gates(self, raw: Mapping[str, Any]) -> GateSpec:
+        t = raw.get("gates", {})
+        if not isinstance(t, dict):
+            raise self.fail("gates", f"must be a table [gates], got {type(t).__name__}")
+        self.known(t, "gates", _GATE_KEYS)
+        d = GateSpec()
+        return GateSpec(
+            smart_dwell_s=self.span(t, "gates", "smart_dwell_s", d.smart_dwell_s),
+            manual_dwell_s=self.span(t, "gates", "manual_dwell_s", d.manual_dwell_s),
         )
 
     def positive_span(

@@ -47,6 +47,7 @@ from orchestrator.messages import (
 )
 from sim.battery import Battery
 from sim.errors import VehicleCommandError
+from sim.gates import GateDwell
 from sim.kinematics import EdgeTable, brake_time_s, edge_motion, edge_table
 from sim.scenario import FleetSpec
 from sim.simtypes import AgvState, ProcessGen
@@ -75,6 +76,7 @@ class VirtualAGV:
         gate_nodes: frozenset[NodeId],
         record_delays: list[float] | None = None,
         edge_info: EdgeTable | None = None,
+        gate_dwell: GateDwell | None = None,
     ) -> None:
         self.env = env
         self.id = vehicle_id
@@ -89,6 +91,8 @@ class VirtualAGV:
         self._customs = customs
         self._monitor = monitor
         self._gates = gate_nodes
+        self._dwell = gate_dwell
+        self._dwell_nodes = gate_dwell.nodes if gate_dwell is not None else frozenset()
         self._route: deque[NodeId] = deque()
         self._drive_id = CommandId(0)  # the Drive the route's nodes belong to
         self._edge_cmd = CommandId(0)  # the Drive that granted the edge being driven
@@ -122,6 +126,8 @@ class VirtualAGV:
                 f"vehicle {self.id} is out of service ({self.fault_reason}) and got "
                 f"{command!r}; the core must not command it before VehicleRecovered"
             )
+        if isinstance(command, Drive):
+            self._monitor.commit(self, command.path)  # a grant across the line is a commitment
         if isinstance(command, Drive) and self._moving:
             if self._replace_route(command.path):
                 self._edge_cmd = command.command_id  # the edge being driven is now this Drive's
@@ -198,6 +204,8 @@ class VirtualAGV:
                 if self._delays is not None:
                     self._delays.append(dt_s)
                 yield env.timeout(dt_s)
+                if self._dwell_nodes and self.node_ahead() in self._dwell_nodes:
+                    yield from self._gate_stop()
                 self._arrive()
                 if not self._route:
                     self._moving = False
@@ -215,6 +223,29 @@ class VirtualAGV:
             self._wake = None
             if self._delays is not None:
                 self._delays.append(env.now - t0)
+
+    def containers(self) -> list[str]:
+        """The containers on board."""
+        return [self.container] if self.container is not None else []
+
+    def node_ahead(self) -> NodeId:
+        """The node the vehicle drives to (its node when it stands)."""
+        return self.edge.target if self.edge is not None else self.node
+
+    def _gate_stop(self) -> ProcessGen:
+        """At a stopping gate whose grant ends here or whose next edge crosses the line: brake
+        to a standstill and stand for the gate's dwell; the seals are read and the node is
+        reported after it (so the crossing is decided with the vehicle standing)."""
+        assert self._dwell is not None and self.edge is not None
+        gate = self.edge.target
+        if self._route:
+            nxt = self._edge_info.get((gate, self._route[0]))
+            if nxt is None or not nxt[0].crosses_border:
+                return  # it drives on through the checkpoint without crossing
+        stop_s = brake_time_s(self._v_end, self._spec.decel_mps2) + self._dwell.draw_s(gate)
+        self._v_end = 0.0
+        self.busy_s += stop_s
+        yield self._wait(stop_s)
 
     def _brake(self) -> ProcessGen:
         """Stop at the end of the grant; a Drive arriving meanwhile resumes from the speed

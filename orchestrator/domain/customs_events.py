@@ -18,6 +18,7 @@ __all__ = [
     "BorderCrossed",
     "HoldLifted",
     "HoldPlaced",
+    "LateVerdict",
     "Rerouted",
     "ScanRequested",
     "ScanResult",
@@ -51,6 +52,42 @@ class VerdictReceived:
             "container_id": self.container_id,
             "level": self.level.value,
             "authority": self.authority.value,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LateVerdict:
+    """A verdict that does not clear reached the core after the container's crossing was
+    committed (the border edge granted at ``gate_id`` at ``committed_t_s``): the vehicle goes
+    on across and the container is held at the first place on the other side."""
+
+    kind: ClassVar[str] = "risk.late_verdict"
+    subject_field: ClassVar[str] = "container_id"
+    t_s: float
+    container_id: ContainerId
+    vehicle_id: VehicleId
+    level: RiskLevel
+    authority: Side
+    gate_id: str
+    committed_t_s: float
+
+    @property
+    def message(self) -> str:
+        late_s = self.t_s - self.committed_t_s
+        return (
+            f"{self.container_id}: {self.authority.value} verdict {self.level.value} came "
+            f"{late_s:.1f} s after vehicle {self.vehicle_id} was committed to the crossing at "
+            f"gate {self.gate_id}; it is held at the first place on the other side"
+        )
+
+    def data(self) -> Data:
+        return {
+            "container_id": self.container_id,
+            "vehicle_id": self.vehicle_id,
+            "level": self.level.value,
+            "authority": self.authority.value,
+            "gate": self.gate_id,
+            "late_s": round(self.t_s - self.committed_t_s, 6),
         }
 
 

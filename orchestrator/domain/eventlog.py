@@ -16,6 +16,7 @@ from orchestrator.domain.customs_events import (
     BorderCrossed,
     HoldLifted,
     HoldPlaced,
+    LateVerdict,
     Rerouted,
     ScanRequested,
     ScanResult,
@@ -64,6 +65,7 @@ DomainEvent = (
     | ContainerStranded
     | VehicleBackInService
     | VerdictReceived
+    | LateVerdict
     | ScanRequested
     | ScanResult
     | HoldPlaced
@@ -93,6 +95,7 @@ DOMAIN_EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     ContainerStranded,
     VehicleBackInService,
     VerdictReceived,
+    LateVerdict,
     ScanRequested,
     ScanResult,
     HoldPlaced,
@@ -109,10 +112,11 @@ DOMAIN_EVENT_TYPES: tuple[type[DomainEvent], ...] = (
 
 
 # What customs systems hear about from a fleet (the bridge's outgoing events): holds placed and
-# lifted, containers crossing the line and delivered, seals that do not match.
-CustomsNotice = HoldPlaced | HoldLifted | BorderCrossed | OrderDelivered | TamperAlert
+# lifted, containers crossing the line and delivered, seals that do not match, verdicts that
+# came after the crossing was committed.
+CustomsNotice = HoldPlaced | HoldLifted | BorderCrossed | OrderDelivered | TamperAlert | LateVerdict
 CUSTOMS_NOTICE_TYPES: frozenset[type] = frozenset(
-    {HoldPlaced, HoldLifted, BorderCrossed, OrderDelivered, TamperAlert}
+    {HoldPlaced, HoldLifted, BorderCrossed, OrderDelivered, TamperAlert, LateVerdict}
 )
 
 

@@ -14,22 +14,35 @@ from dataclasses import fields
 from enum import Enum
 from typing import Any
 
-from orchestrator.domain.customs_events import BorderCrossed, HoldLifted, HoldPlaced, TamperAlert
+from orchestrator.domain.customs_events import (
+    BorderCrossed,
+    HoldLifted,
+    HoldPlaced,
+    LateVerdict,
+    TamperAlert,
+)
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.events import OrderDelivered
 from orchestrator.domain.iso6346 import parse_container_number
 from orchestrator.errors import BorderflowError, InvalidContainerNumberError
 from orchestrator.lanegraph import Side
-from orchestrator.messages import Direction
+from orchestrator.messages import Direction, RiskLevel
 
 __all__ = ["NoticeDecodeError", "decode", "encode"]
 
 _TYPES: dict[str, type[Any]] = {
-    t.__name__: t for t in (HoldPlaced, HoldLifted, BorderCrossed, OrderDelivered, TamperAlert)
+    t.__name__: t
+    for t in (HoldPlaced, HoldLifted, BorderCrossed, OrderDelivered, TamperAlert, LateVerdict)
 }
 # Per field: its enum, float, bool, optional text (None allowed) or text.
-_ENUMS: dict[str, type[Enum]] = {"side": Side, "to_side": Side, "direction": Direction}
-_FLOATS = frozenset({"t_s", "crossing_time_s"})
+_ENUMS: dict[str, type[Enum]] = {
+    "side": Side,
+    "to_side": Side,
+    "authority": Side,
+    "direction": Direction,
+    "level": RiskLevel,
+}
+_FLOATS = frozenset({"t_s", "crossing_time_s", "committed_t_s"})
 _BOOLS = frozenset({"cleared"})
 _OPTIONAL = {
     HoldPlaced: {"station"},

@@ -21,7 +21,12 @@ def test_small_scenario_writes_json_report_and_events(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads((out / "k.json").read_text())
     assert doc["scenario"] == "test_small" and doc["seed"] == 3 and doc["simulated_h"] == 1.0
-    assert doc["kpis"]["invariants"] == {"collisions": 0, "deadlocks": 0, "uncleared_crossings": 0}
+    assert doc["kpis"]["invariants"] == {
+        "collisions": 0,
+        "deadlocks": 0,
+        "uncleared_crossings": 0,
+        "short_commitments": 0,
+    }
     assert "invariants.collisions" in result.output  # the KPI table
     html = (out / "r.html").read_text()
     assert html.count("data:image/png;base64,") == 5

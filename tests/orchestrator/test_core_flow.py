@@ -163,6 +163,7 @@ def test_high_verdict_en_route_reroutes_to_the_hold_bay_on_its_side() -> None:
     assert fleet.core.views.vehicle_node("v1") == NodeId("CH")
     assert fleet.core.views.container_state(cid) is ContainerState.HELD
     assert not fleet.sink.kinds("border.crossed")
+    assert not fleet.sink.kinds("risk.late_verdict")  # it came before the commitment
     with pytest.raises(UnauthorisedReleaseError, match="held by CN customs"):
         fleet.send(HoldReleased(fleet.clock.t_s, cid, "mn-7", Side.MN, "not mine"))
     assert fleet.core.views.is_held(cid)
@@ -177,7 +178,20 @@ def test_high_verdict_after_crossing_holds_on_the_other_side() -> None:
     cid = _order(fleet, 6, RiskLevel.LOW)
     while not fleet.sink.kinds("border.crossed"):
         fleet.run(fleet.clock.t_s + 1)
+    committed_t_s = fleet.sink.kinds("border.crossed")[0].t_s
+    fleet.run(fleet.clock.t_s + 3)
     fleet.send(VerdictIssued(fleet.clock.t_s, cid, RiskLevel.HIGH, Side.MN, "vd-y"))
+    # Past the point of no return: a late verdict, held at the first place on the other side.
+    (late,) = fleet.sink.kinds("risk.late_verdict")
+    assert late.data == {
+        "container_id": cid,
+        "vehicle_id": "v1",
+        "level": "HIGH",
+        "authority": "MN",
+        "gate": "gate-cn",
+        "late_s": pytest.approx(late.t_s - committed_t_s),
+    }
+    assert late.t_s > committed_t_s
     assert fleet.sink.kinds("hold.placed")[-1].data["side"] == "MN"
     fleet.run(fleet.clock.t_s + 2000)
     assert fleet.core.views.vehicle_node("v1") == NodeId("MH")

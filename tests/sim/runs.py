@@ -39,7 +39,12 @@ def run_checked(sim: Simulation) -> RunResult:
     result = sim.run()
     invariants = result.kpis["kpis"]["invariants"]  # type: ignore[index]
     violations = [line for line in result.log.lines if '"kind":"invariant.' in line]
-    assert invariants == {"collisions": 0, "deadlocks": 0, "uncleared_crossings": 0}, violations
+    assert invariants == {
+        "collisions": 0,
+        "deadlocks": 0,
+        "uncleared_crossings": 0,
+        "short_commitments": 0,
+    }, violations
     return result
 
 

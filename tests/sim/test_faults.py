@@ -273,14 +273,14 @@ def test_fault_in_the_scanner_interrupts_the_scan_which_is_done_again() -> None:
 
 
 def test_fault_during_the_unload_keeps_the_container_on_until_the_unload_is_redone() -> None:
-    # unloading runs 395-455 s
-    sim = with_faults(RiskLevel.LOW, ("AGV-001", 420.0, 300.0))
+    # unloading runs 431-491 s (after a stop of ~10-30 s at the smart gate)
+    sim = with_faults(RiskLevel.LOW, ("AGV-001", 450.0, 300.0))
     result = run_checked(sim)
     assert kind_times(result, *FAULT_KINDS, "order.delivered") == [
-        ("vehicle.faulted", 420.0),
-        ("container.stranded", 420.0),
-        ("vehicle.recovered", 720.0),
-        ("order.delivered", pytest.approx(720.0 + sim.scenario.fleet.unload_time_s)),
+        ("vehicle.faulted", 450.0),
+        ("container.stranded", 450.0),
+        ("vehicle.recovered", 750.0),
+        ("order.delivered", pytest.approx(750.0 + sim.scenario.fleet.unload_time_s)),
     ]
 
 

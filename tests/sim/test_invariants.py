@@ -33,8 +33,13 @@ def rig(**graph_kw: Any) -> tuple[simpy.Environment, InvariantMonitor, CustomsMo
     return env, InvariantMonitor(env, graph, 20.0, customs, log.append), customs, log
 
 
-def agv(vid: str, node: str = "cn_yard", container: str | None = None) -> Any:
-    return SimpleNamespace(id=vid, node=N(node), container=container)
+def agv(
+    vid: str, node: str = "cn_yard", container: str | None = None, speed_mps: float = 0.0
+) -> Any:
+    on_board = [container] if container is not None else []
+    return SimpleNamespace(
+        id=vid, node=N(node), container=container, containers=lambda: on_board, speed_mps=speed_mps
+    )
 
 
 def test_headway_capacity_of_an_edge() -> None:

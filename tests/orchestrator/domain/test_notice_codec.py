@@ -6,12 +6,18 @@ import json
 
 import pytest
 
-from orchestrator.domain.customs_events import BorderCrossed, HoldLifted, HoldPlaced, TamperAlert
+from orchestrator.domain.customs_events import (
+    BorderCrossed,
+    HoldLifted,
+    HoldPlaced,
+    LateVerdict,
+    TamperAlert,
+)
 from orchestrator.domain.events import OrderDelivered
 from orchestrator.domain.notice_codec import NoticeDecodeError, decode, encode
 from orchestrator.ids import ContainerId, OrderId, VehicleId
 from orchestrator.lanegraph import NodeId, Side, StationId
-from orchestrator.messages import Direction
+from orchestrator.messages import Direction, RiskLevel
 from tests.orchestrator.helpers import container
 
 CID = ContainerId(container(7))
@@ -23,6 +29,7 @@ NOTICES = [
     BorderCrossed(3.0, VehicleId("AGV-2"), None, "G2", Side.CN, True),
     OrderDelivered(4.0, OrderId("O1"), CID, VehicleId("AGV-1"), None, Direction.CN_TO_MN, 611.5),
     TamperAlert(5.0, CID, "EZ-20260001", NodeId("cn_gate")),
+    LateVerdict(6.0, CID, VehicleId("AGV-1"), RiskLevel.HIGH, Side.CN, "G1", 5.5),
 ]
 
 
@@ -56,3 +63,9 @@ def test_unknown_kind_and_bad_json() -> None:
         decode("HoldLifted", "{")
     with pytest.raises(NoticeDecodeError, match="must be a JSON object"):
         decode("HoldLifted", "[1]")
+
+
+def test_a_late_verdict_with_a_bad_level_is_refused() -> None:
+    kind, text = encode(NOTICES[-1])
+    with pytest.raises(NoticeDecodeError, match=r"LateVerdict.level = 'SEVERE' is not one of"):
+        decode(kind, json.dumps({**json.loads(text), "level": "SEVERE"}))
