@@ -23,7 +23,7 @@ from typing import Any
 import simpy
 
 from orchestrator.custody.events import CustodyEvent, CustodyEventKind, LedgerPort
-from orchestrator.domain.customs_events import HoldLifted, HoldPlaced
+from orchestrator.domain.customs_events import BorderCrossed, HoldLifted, HoldPlaced
 from orchestrator.domain.eventlog import DomainEvent
 from orchestrator.domain.events import OrderDelivered, OrderPickedUp
 from orchestrator.lanegraph import NodeId, Side
@@ -97,7 +97,9 @@ class CustomsModel:
             HoldLifted: self._hold_lifted,
             OrderPickedUp: self._picked_up,
             OrderDelivered: self._delivered,
+            BorderCrossed: self._crossed,
         }
+        self._across: set[str] = set()  # containers whose crossing the core committed
         self._scan_requested: dict[str, float] = {}
         self.scan_waits_s: list[float] = []
         self.scan_queue: list[tuple[float, int]] = [(0.0, 0)]
@@ -240,6 +242,14 @@ class CustomsModel:
     def _picked_up(self, event: OrderPickedUp) -> None:
         self._loaded.add(event.container_id)
         self._refresh_queue(event.container_id)
+
+    def _crossed(self, event: BorderCrossed) -> None:
+        if event.container_id is not None:
+            self._across.add(event.container_id)
+
+    def past_the_line(self, container_id: str) -> bool:
+        """Committed to the crossing (or across): a warning no longer concerns it."""
+        return container_id in self._across
 
     def _delivered(self, event: OrderDelivered) -> None:
         self._loaded.discard(event.container_id)

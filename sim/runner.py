@@ -46,6 +46,7 @@ from sim.kinematics import edge_table
 from sim.kpi import KpiAccumulator
 from sim.scenario import Fault, Scenario, fleet_vehicle_ids
 from sim.simtypes import AgvState, ProcessGen
+from sim.triggers import ScenarioTriggers
 from sim.vehicle import VirtualAGV
 
 if TYPE_CHECKING:
@@ -179,6 +180,10 @@ class Simulation:
                 scenario.arrivals, scenario.customs, self.duration_s, scenario.seed
             )
         self.arrivals = arrivals
+        self.triggers = ScenarioTriggers(
+            env, graph, scenario.scripted, arrivals, self.customs, self.deliver, scenario.source
+        )
+        watch = self.triggers if self.triggers.watching else None
         gate_nodes = frozenset(g.node for g in graph.gates.values())
         self.gate_dwell = GateDwell(graph, scenario.gates, stream(scenario.seed, "gates"))
         edges = edge_table(graph, fleet)
@@ -201,6 +206,7 @@ class Simulation:
                 record_delays=rec,
                 edge_info=edges,
                 gate_dwell=self.gate_dwell,
+                watch=watch,
             )
         self.gateway = FleetGateway(self.vehicles)
         for vid in sorted(self.vehicles):

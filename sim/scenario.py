@@ -13,13 +13,14 @@ wrong and what is allowed.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from orchestrator.crossing import VehicleDynamics
 from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import GateType
 from sim.errors import ScenarioError
+from sim.scripted import ScriptedEvents
 
 __all__ = [
     "SCENARIO_DIR",
@@ -141,6 +142,8 @@ class Scenario:
     watchdog_min: float  # no-progress window of the deadlock watchdog, simulated minutes
     faults: tuple[Fault, ...] = ()  # scheduled breakdowns, in file order
     gates: GateSpec = GateSpec()
+    # [[verdicts]], [[warnings]] and closures a container starts
+    scripted: ScriptedEvents = field(default_factory=ScriptedEvents)
 
     def with_overrides(
         self, *, seed: int | None = None, hours: float | None = None, agvs: int | None = None

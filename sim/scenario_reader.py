@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -24,13 +25,19 @@ from sim.scenario import (
     Scenario,
     fleet_vehicle_ids,
 )
+from sim.scripted import (
+    CLOSURE_TRIGGER_KEYS,
+    ScriptedClosure,
+    read_scripted,
+    read_triggered_closure,
+)
 
 __all__ = ["ScenarioReader"]
 
 _TOP_KEYS = {
     "name", "description", "map", "seed", "duration_h", "tick_s", "watchdog_min",
     "fleet", "arrivals", "risk", "scan", "inspection", "seals", "closures",
-    "faults", "gates",
+    "faults", "gates", "verdicts", "warnings",
 }  # fmt: skip
 _FLEET_KEYS = {
     "agvs", "max_speed_mps", "accel_mps2", "decel_mps2", "battery_kwh", "initial_soc",
@@ -154,7 +161,8 @@ class ScenarioReader:
         map_ref = self.text(raw, "map", "map")
         if not map_ref.strip():
             raise self.fail("map", "must name a bundled map or a path to a .geojson file")
-        closures = self.closures(raw.get("closures", []))
+        closures, triggered = self.closures(raw.get("closures", []))
+        scripted = read_scripted(self, raw)
         duration_h = self.number(raw, "", "duration_h", default=24.0, lo=0.0, lo_open=True)
         fleet = self.fleet(self.table(raw, "fleet", _FLEET_KEYS))
         faults = self.faults(raw.get("faults", []), fleet.agvs)
@@ -173,6 +181,7 @@ class ScenarioReader:
             watchdog_min=self.number(raw, "", "watchdog_min", default=30.0, lo=1.0),
             faults=faults,
             gates=self.gates(raw),
+            scripted=replace(scripted, closures=triggered),
         )
 
     def fleet(self, t: Mapping[str, Any]) -> FleetSpec:
@@ -268,19 +277,32 @@ class ScenarioReader:
             seal_mismatch_rate=self.number(seals, "seals", "mismatch_rate", default=0, lo=0, hi=1),
         )
 
-    def closures(self, raw: object) -> tuple[Closure, ...]:
+    def closures(self, raw: object) -> tuple[tuple[Closure, ...], tuple[ScriptedClosure, ...]]:
+        """Closures by the clock (``from_h``/``to_h``) and closures a container's arrival
+        somewhere starts (``node`` / ``within_m`` + ``for_min``: :mod:`sim.scripted`)."""
         if not isinstance(raw, list):
             raise self.fail("closures", "must be an array of tables [[closures]]")
         out: list[Closure] = []
+        triggered: list[ScriptedClosure] = []
         for i, c in enumerate(raw):
             key = f"closures[{i}]"
             if not isinstance(c, dict):
                 raise self.fail(key, "must be a table with lane or zone, from_h, to_h")
-            self.known(c, key, _CLOSURE_KEYS)
+            self.known(c, key, _CLOSURE_KEYS | CLOSURE_TRIGGER_KEYS)
             if ("lane" in c) == ("zone" in c):
                 raise self.fail(key, "give exactly one of lane = '<lane id>' or zone = '<zone id>'")
             target = self.text(c, f"{key}.lane" if "lane" in c else f"{key}.zone",
                                "lane" if "lane" in c else "zone")  # fmt: skip
+            if "from_h" not in c and ("node" in c or "within_m" in c):
+                triggered.append(read_triggered_closure(self, c, key, target, "zone" in c))
+                continue
+            extra = sorted(set(c) & (CLOSURE_TRIGGER_KEYS - {"reason"}))
+            if extra:
+                raise self.fail(
+                    f"{key}.{extra[0]}",
+                    "a closure by the clock has from_h and to_h; one that a container starts "
+                    "has node or within_m, container or order, and for_min (not both kinds)",
+                )
             from_h = self.number(c, key, "from_h", lo=0.0)
             to_h = self.number(c, key, "to_h", lo=0.0)
             if to_h <= from_h:
@@ -294,7 +316,7 @@ class ScenarioReader:
                     reason=self.text(c, f"{key}.reason", "reason", "scheduled closure"),
                 )
             )
-        return tuple(out)  # file order, so error indices match what the user wrote
+        return tuple(out), tuple(triggered)  # file order, so indices match what the user wrote
 
     def faults(self, raw: object, agvs: int) -> tuple[Fault, ...]:
         if not isinstance(raw, list):

@@ -55,6 +55,7 @@ from sim.simtypes import AgvState, ProcessGen
 if TYPE_CHECKING:
     from sim.customs import CustomsModel
     from sim.invariants import InvariantMonitor
+    from sim.triggers import ScenarioTriggers
 
 __all__ = ["VirtualAGV"]
 
@@ -77,6 +78,7 @@ class VirtualAGV:
         record_delays: list[float] | None = None,
         edge_info: EdgeTable | None = None,
         gate_dwell: GateDwell | None = None,
+        watch: ScenarioTriggers | None = None,
     ) -> None:
         self.env = env
         self.id = vehicle_id
@@ -92,6 +94,7 @@ class VirtualAGV:
         self._monitor = monitor
         self._gates = gate_nodes
         self._dwell = gate_dwell
+        self._watch = watch  # the scenario's node / near-the-line triggers, if it has any
         self._dwell_nodes = gate_dwell.nodes if gate_dwell is not None else frozenset()
         self._route: deque[NodeId] = deque()
         self._drive_id = CommandId(0)  # the Drive the route's nodes belong to
@@ -204,6 +207,8 @@ class VirtualAGV:
                 if self._delays is not None:
                     self._delays.append(dt_s)
                 yield env.timeout(dt_s)
+                if self._watch is not None:
+                    self._watch.arrived(self, self.node_ahead())
                 if self._dwell_nodes and self.node_ahead() in self._dwell_nodes:
                     yield from self._gate_stop()
                 self._arrive()
@@ -288,6 +293,8 @@ class VirtualAGV:
         self._edge_dt_s = dt_s
         self._edge_t0_s = self.env.now
         self._monitor.enter(self, edge, dt_s)
+        if self._watch is not None:
+            self._watch.departed(self, edge, dt_s)
         return dt_s
 
     def _arrive(self) -> None:
