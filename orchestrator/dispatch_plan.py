@@ -166,8 +166,32 @@ class Dispatcher:
         matrix = np.where(ok, t, math.inf)
         return RoundPlan(assign_matrix(vids, offer.orders, matrix), offer.round_trip, by_id)
 
+    def _prioritised(self, ready: list[VehicleRun], orders: list[OrderId]) -> list[OrderId]:
+        """The order in which a round considers the waiting orders: first, for each side, its
+        oldest orders, as many as vehicles wait there (so a vehicle that delivered on the far
+        side takes that side's work back instead of crossing empty while it waits), then the
+        rest, oldest first (a side with more vehicles than work sends the spare ones across)."""
+        nodes = self._graph.nodes
+        left = [0, 0]  # ready vehicles per side, 0 = CN, 1 = MN
+        for v in ready:
+            left[0 if nodes[v.lanes.plan_end].side is Side.CN else 1] += 1
+        world = self._world
+        containers, container_of = world.containers, world.orders.container_of
+        first: list[OrderId] = []
+        rest: list[OrderId] = []
+        for oid in orders:
+            i = 0 if containers[container_of[oid]].order.direction is Direction.CN_TO_MN else 1
+            if left[i] > 0:
+                left[i] -= 1
+                first.append(oid)
+            else:
+                rest.append(oid)
+        return first + rest
+
     def _offer(self, ready: list[VehicleRun], orders: list[OrderId]) -> _Offer:
-        """Prioritise: the oldest orders that can have a delivery place (or a round trip)."""
+        """Prioritise: the oldest orders that can have a delivery place (or a round trip),
+        each side's own first (:meth:`_prioritised`)."""
+        orders = self._prioritised(ready, orders)
         world, slots, memory = self._world, self._slots, self.memory
         busy = world.orders.busy_origins
         limit = min(len(ready), MAX_ORDERS_PER_ROUND)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.domain.customs_events import (
+    BorderCrossed,
     HoldLifted,
     HoldPlaced,
     LateVerdict,
@@ -40,6 +41,13 @@ if TYPE_CHECKING:
     from sim.vehicle import VirtualAGV
 
 __all__ = ["KpiAccumulator", "percentile"]
+
+
+def _spread(values: Sequence[float]) -> dict[str, float]:
+    """min / median / max of a per-vehicle count (all 0 for an empty fleet)."""
+    if not values:
+        return {"min": 0, "median": 0, "max": 0}
+    return {"min": min(values), "median": percentile(values, 50), "max": max(values)}
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -69,6 +77,9 @@ class KpiAccumulator:
         self.lane_waits: Counter[str] = Counter()  # node -> traffic.wait entries
         self._faulted_at: dict[str, float] = {}  # vehicle -> when it went out of service
         self.out_of_service_s = 0.0  # finished faults only; summary adds the open ones
+        self.crossings = 0
+        self.empty_crossings = 0  # an AGV sent across the line with nothing on board
+        self.trips: Counter[str] = Counter()  # loaded crossings per vehicle
         self._on: dict[type, Callable[[Any], None]] = {
             OrderDelivered: self._delivered,
             OrderReceived: self._received,
@@ -76,6 +87,7 @@ class KpiAccumulator:
             HoldPlaced: self._hold_placed,
             HoldLifted: self._hold_lifted,
             VehicleWaiting: self._waiting,
+            BorderCrossed: self._crossed,
             VehicleOutOfService: self._faulted,
             VehicleBackInService: self._recovered,
         }
@@ -108,6 +120,13 @@ class KpiAccumulator:
     def _hold_lifted(self, e: HoldLifted) -> None:
         self._holds = max(0, self._holds - 1)
         self.holds_active.append((e.t_s, self._holds))
+
+    def _crossed(self, e: BorderCrossed) -> None:
+        self.crossings += 1
+        if e.container_id is None:
+            self.empty_crossings += 1
+        else:
+            self.trips[e.vehicle_id] += 1
 
     def _waiting(self, e: VehicleWaiting) -> None:
         self.lane_waits[str(e.node)] += 1
@@ -176,6 +195,14 @@ class KpiAccumulator:
                 "utilisation": busy_s / (duration_s * len(fleet)) if fleet and duration_s else 0.0,
                 "empty_run_share": empty_m / distance_m if distance_m else 0.0,
                 "distance_km": distance_m / 1000.0,
+                "empty_distance_km": empty_m / 1000.0,
+                "crossings": self.crossings,
+                "empty_crossings": self.empty_crossings,
+                "empty_crossing_share": (
+                    self.empty_crossings / self.crossings if self.crossings else 0.0
+                ),
+                # loaded crossings per AGV over the whole fleet (AGVs without any count as 0)
+                "trips_per_agv": _spread([self.trips[v.id] for v in fleet]),
                 "lowest_battery_kwh": min((v.battery.lowest_kwh for v in fleet), default=0.0),
                 "battery_empty_events": monitor.battery_empty_events,
             },
