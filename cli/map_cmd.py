@@ -1,5 +1,7 @@
-"""``borderflow map``: check, summarise and draw crossing maps (GeoJSON, WGS84).
+"""``borderflow map``: check, summarise, draw and build crossing maps (GeoJSON, WGS84).
 
+``validate``, ``info`` and ``render`` live here; ``new`` (a map from a corridor spec) in
+:mod:`cli.map_new_cmd`, and the shared AGV options and problem printing in :mod:`cli.map_report`.
 Heavy imports (pyproj, shapely, matplotlib) happen inside the commands so ``--help`` is instant.
 """
 
@@ -10,24 +12,40 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.map_new_cmd import NEW_HELP, new
+from cli.map_report import (
+    CRS_WORDS,
+    DecelOpt,
+    HeadwayOpt,
+    LengthOpt,
+    ReactionOpt,
+    SpeedOpt,
+    fleet_profile,
+    print_fleet_checks,
+    print_problems,
+)
+from cli.map_report import console as _console
+
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from maps import MapProblem
     from orchestrator.lanegraph import LaneGraph
 
 __all__ = ["app"]
 
 app = typer.Typer(
     help=(
-        "Check, summarise and draw crossing maps.\n\n"
+        "Check, summarise, draw and build crossing maps.\n\n"
         "A map is a GeoJSON FeatureCollection in WGS84 lon/lat with zones, lanes, stations, "
         "gates and (optionally) the border line; the format is documented in docs/maps.md. "
-        "PATH may also name a bundled map: erenhot_zamyn_uud or test_crossing.\n\n"
+        "PATH may also name a bundled map: erenhot_zamyn_uud, ganqimaodu_gashuunsukhait or "
+        "test_crossing. The metric projection comes from the map (its projected_crs, else "
+        "the UTM zone of its centre), so a map of any crossing needs no setting.\n\n"
         "Examples:\n\n"
         "  borderflow map validate my_crossing.geojson\n\n"
         "  borderflow map info erenhot_zamyn_uud\n\n"
-        "  borderflow map render maps/erenhot_zamyn_uud.geojson -o erenhot.png"
+        "  borderflow map render maps/erenhot_zamyn_uud.geojson -o erenhot.png\n\n"
+        "  borderflow map new my_corridor.toml -o my_corridor.geojson"
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -36,16 +54,18 @@ app = typer.Typer(
 PathArg = Annotated[
     str,
     typer.Argument(
-        help="Map file (.geojson), or a bundled map name: erenhot_zamyn_uud, test_crossing.",
+        help="Map file (.geojson), or a bundled map name: erenhot_zamyn_uud, "
+        "ganqimaodu_gashuunsukhait, test_crossing.",
         show_default=False,
     ),
 ]
 CrsOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--crs",
-        help="Projected CRS for the metric graph, e.g. EPSG:32649 (UTM 49N, Erenhot). "
-        "A map elsewhere needs its own UTM zone; the error message suggests one.",
+        help="Override the projected CRS of the metric graph, e.g. EPSG:32649 (UTM 49N). "
+        "Default: the map's projected_crs property, else the UTM zone of the map's centre.",
+        show_default=False,
     ),
 ]
 TolOpt = Annotated[
@@ -59,32 +79,13 @@ TolOpt = Annotated[
 ]
 
 
-def _console() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False)
-
-
-def _print_problems(console: Console, path: str, problems: list[MapProblem]) -> None:
-    from rich.table import Table
-
-    table = Table()
-    table.add_column("feature", style="bold")
-    table.add_column("problem")
-    table.add_column("code", style="dim")
-    for p in problems:
-        table.add_row(p.feature_id, p.message, p.code)
-    console.print(table)
-    console.print(f"[red]invalid[/red]: {len(problems)} problem(s) in {path}", soft_wrap=True)
-
-
-def _load_or_exit(console: Console, path: str, crs: str, tolerance_m: float) -> LaneGraph:
+def _load_or_exit(console: Console, path: str, crs: str | None, tolerance_m: float) -> LaneGraph:
     from maps import MapError, load_map
 
     try:
         return load_map(path, crs=crs, snap_tolerance_m=tolerance_m)
     except MapError as err:
-        _print_problems(console, path, err.problems)
+        print_problems(console, path, err.problems)
         raise typer.Exit(1) from None
 
 
@@ -94,24 +95,43 @@ def _load_or_exit(console: Console, path: str, crs: str, tolerance_m: float) -> 
         "All problems are reported at once, each naming the feature id and how to fix it: "
         "unknown or missing properties, invalid polygons, lanes that do not connect or cross "
         "without a junction, stations unreachable from the yards, border crossings away from "
-        "a gate, non-WGS84 coordinates.\n\n"
+        "a gate, non-WGS84 coordinates; with hints when the border looks drawn the wrong way "
+        "round or longitude and latitude look swapped.\n\n"
+        "Then the checks for the AGV (see the options): an error for a gate where an AGV "
+        "refused the crossing could not stop before the line (reaction, braking, half its "
+        "length), and a warning (yellow, exit 0) for lane segments shorter than a vehicle "
+        "plus its headway, which hold one vehicle at a time.\n\n"
         "Examples:\n\n"
         "  borderflow map validate my_crossing.geojson\n\n"
+        "  borderflow map validate my_crossing.geojson --agv-speed-kph 15 --decel-mps2 0.5\n\n"
         "  borderflow map validate far_away.geojson --crs EPSG:32633"
     )
 )
 def validate(
     path: PathArg,
-    crs: CrsOpt = "EPSG:32649",
+    crs: CrsOpt = None,
     tolerance_m: TolOpt = 1.0,
+    agv_speed_kph: SpeedOpt = 25.0,
+    decel_mps2: DecelOpt = 0.7,
+    reaction_s: ReactionOpt = 0.5,
+    vehicle_length_m: LengthOpt = 15.0,
+    headway_m: HeadwayOpt = 8.0,
 ) -> None:
-    console = _console()
-    graph = _load_or_exit(console, path, crs, tolerance_m)
-    console.print(
-        f"[green]valid[/green]: {graph.name} — {len(graph.nodes)} nodes, {len(graph.edges)} "
-        f"edges, {len(graph.zones)} zones, {len(graph.stations)} stations, "
-        f"{len(graph.gates)} gates"
+    out = _console()
+    graph = _load_or_exit(out, path, crs, tolerance_m)
+    profile = fleet_profile(agv_speed_kph, decel_mps2, reaction_s, vehicle_length_m, headway_m)
+    errors, warnings = print_fleet_checks(out, graph, profile)
+    source = CRS_WORDS.get(str(graph.metadata.get("crs_source")), "")
+    counts = (
+        f"{graph.name} — {len(graph.nodes)} nodes, {len(graph.edges)} edges, "
+        f"{len(graph.zones)} zones, {len(graph.stations)} stations, {len(graph.gates)} gates; "
+        f"metres in {graph.crs} ({source})"
     )
+    also = f", [yellow]{warnings} warning(s)[/yellow]" if warnings else ""
+    if errors:
+        out.print(f"[red]invalid for this AGV[/red]: {errors} problem(s){also} — {counts}")
+        raise typer.Exit(1)
+    out.print(f"[green]valid[/green]{also}: {counts}")
 
 
 @app.command(
@@ -124,7 +144,7 @@ def validate(
 )
 def info(
     path: PathArg,
-    crs: CrsOpt = "EPSG:32649",
+    crs: CrsOpt = None,
     tolerance_m: TolOpt = 1.0,
 ) -> None:
     from rich.table import Table
@@ -137,7 +157,8 @@ def info(
     console.print(f"[bold]{s.name}[/bold]")
     console.print(
         f"{s.nodes} nodes, {s.edges} directed lane edges, {s.length_m / 1000:.2f} km of lanes; "
-        f"metres in {s.crs}; border: {s.border_source}; "
+        f"metres in {s.crs} ({CRS_WORDS.get(s.crs_source, s.crs_source)}); "
+        f"border: {s.border_source}; "
         f"extent lon {w:.5f}..{e:.5f}, lat {so:.5f}..{n:.5f}"
     )
     sides = Table(title="Per side of the border", title_justify="left")
@@ -160,10 +181,17 @@ def info(
         sides.add_row(label, *values)
     console.print(sides)
     gates = Table(title="Gates", title_justify="left")
-    for col in ("gate", "name", "side", "node", "crossing lanes"):
-        gates.add_column(col)
+    for col in ("gate", "name", "side", "type", "to line (m)", "node", "crossing lanes"):
+        gates.add_column(
+            col,
+            justify="right" if col.startswith("to line") else "left",
+            no_wrap=col != "name",  # ids and lane names stay whole; the name may wrap
+        )
     for g in s.gates:
-        gates.add_row(g.id, g.name, g.side, g.node, ", ".join(g.crossing_lanes))
+        to_line = f"{g.line_distance_m:.1f}" if g.line_distance_m != float("inf") else "-"
+        gates.add_row(
+            g.id, g.name, g.side, g.gate_type, to_line, g.node, ", ".join(g.crossing_lanes)
+        )
     console.print(gates)
     zones = Table(title="Zones", title_justify="left")
     for col in ("zone", "kind", "side"):
@@ -201,7 +229,7 @@ def render(
     ] = Path("map.png"),
     dpi: Annotated[int, typer.Option(min=30, max=1200, help="Resolution of raster output.")] = 150,
     labels: Annotated[bool, typer.Option(help="Write zone and gate names.")] = True,
-    crs: CrsOpt = "EPSG:32649",
+    crs: CrsOpt = None,
     tolerance_m: TolOpt = 1.0,
 ) -> None:
     import matplotlib
@@ -213,3 +241,7 @@ def render(
     graph = _load_or_exit(console, path, crs, tolerance_m)
     out = render_map(graph, output, dpi=dpi, labels=labels)
     console.print(f"wrote {out}")
+
+
+# After validate, info and render, so `borderflow map --help` lists it last.
+app.command(name="new", help=NEW_HELP)(new)

@@ -3,10 +3,12 @@
     from maps import load_map
     graph = load_map("maps/erenhot_zamyn_uud.geojson")   # or load_map("test_crossing")
 
-The file format, the validation rules and the layout rules are documented in docs/maps.md.
+The file format, the validation rules, the layout rules and the corridor spec of
+``borderflow map new`` (:mod:`maps.spec`, :mod:`maps.tools.corridor`) are documented in
+docs/maps.md. The projection comes from the map (see :mod:`maps.projection`).
 """
 
-from maps.errors import MapError, MapProblem
+from maps.errors import MapError, MapProblem, Severity
 from maps.loader import BUNDLED_MAPS, bundled_map_path, load_map, validate_map
 from maps.projection import DEFAULT_CRS
 
@@ -15,6 +17,7 @@ __all__ = [
     "DEFAULT_CRS",
     "MapError",
     "MapProblem",
+    "Severity",
     "bundled_map_path",
     "load_map",
     "validate_map",

@@ -1,14 +1,14 @@
 """Parsed, still-geographic features -> the core's metric :class:`LaneGraph`.
 
-This module owns the geometry pass: one projection of every coordinate, polygon validity, the
-border side of every node and zone, the innermost zone of every node and edge midpoint (shapely
-STRtree, vectorised), border-crossing edges, and the assembly of the plain typed records. It
-returns problems instead of raising, so the loader can report everything at once.
+This module owns the geometry pass: one projection of every coordinate, the map's extent against
+its CRS, the border side of every node, the innermost zone of every node and edge midpoint,
+border-crossing edges, and the assembly of the plain typed records and the metadata. Zones are
+checked in :mod:`maps.zones`, gates made in :mod:`maps.gates`, topology in :mod:`maps.topology`.
+It returns problems instead of raising, so the loader can report everything at once.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -17,10 +17,12 @@ import shapely
 
 from maps.border import BorderLine, load_ne_border
 from maps.errors import MAP_ID, MapProblem
-from maps.projection import Projector, suggest_utm
+from maps.gates import build_gates
+from maps.projection import CrsSource, Projector, suggest_utm
 from maps.rules import check_layout
 from maps.schema import BorderFeature, ParsedMap
 from maps.topology import build_topology
+from maps.zones import ZoneLocator, build_zones
 from orchestrator.lanegraph import (
     Edge,
     EdgeKey,
@@ -56,9 +58,17 @@ def _bbox(points: FloatArray) -> tuple[float, float, float, float]:
 
 
 def build_lane_graph(
-    parsed: ParsedMap, projector: Projector, *, tol_m: float, problems: list[MapProblem]
+    parsed: ParsedMap,
+    projector: Projector,
+    *,
+    tol_m: float,
+    problems: list[MapProblem],
+    crs_source: CrsSource = "given",
 ) -> LaneGraph | None:
-    """The lane graph, or None when any problem was found (problems are appended)."""
+    """The lane graph, or None when any error was found (problems are appended).
+
+    ``crs_source`` says why ``projector`` was chosen (recorded in the metadata, and used by the
+    hint of a ``wrong-crs`` problem)."""
     border = parsed.border or _default_border()
     # One transformer call for every coordinate of the map, split back afterwards.
     chunks: list[tuple[tuple[float, float], ...]] = [lane.coords for lane in parsed.lanes]
@@ -66,7 +76,7 @@ def build_lane_graph(
     chunks += [tuple(s.coord for s in parsed.stations), tuple(g.coord for g in parsed.gates)]
     chunks.append(border.coords)
     lonlat = np.array([p for c in chunks for p in c], dtype=np.float64).reshape(-1, 2)
-    _check_extent(lonlat[: -len(border.coords)], parsed, projector, problems)
+    _check_extent(lonlat[: -len(border.coords)], parsed, projector, crs_source, problems)
     if problems and any(p.code == "wrong-crs" for p in problems):
         return None
     xy = projector.forward(lonlat)
@@ -86,7 +96,7 @@ def build_lane_graph(
         shapely.polygons(next(ring_xy), holes=[next(ring_xy) for _ in z.rings[1:]] or None)
         for z in parsed.zones
     ]
-    zones = _zones(parsed, zone_polys, line, border_geom, where=where, problems=problems)
+    zones = build_zones(parsed, zone_polys, line, border_geom, where=where, problems=problems)
 
     point_ids = [s.id for s in parsed.stations] + [g.id for g in parsed.gates]
     topo = build_topology(
@@ -100,7 +110,7 @@ def build_lane_graph(
     )
     zone_ids = [z.id for z in parsed.zones]
     valid = [i for i, z in enumerate(parsed.zones) if ZoneId(z.id) in zones]
-    locate = _ZoneLocator([zone_polys[i] for i in valid], [zone_ids[i] for i in valid])
+    locate = ZoneLocator([zone_polys[i] for i in valid], [zone_ids[i] for i in valid])
 
     node_ids = sorted(topo.node_xy_m)
     node_xy = np.array([topo.node_xy_m[n] for n in node_ids]).reshape(-1, 2)
@@ -121,9 +131,10 @@ def build_lane_graph(
         nodes[NodeId(nid)] = Node(NodeId(nid), float(x), float(y), side, zone)
 
     edges = _edges(parsed, topo, nodes, locate, border_geom=border_geom, problems=problems)
-    stations, gates = _stations_and_gates(parsed, topo, nodes, edges)
+    gates = build_gates(parsed.gates, topo.point_node, nodes, edges, border_geom)
+    stations = _stations(parsed, topo, nodes, gates)
     problems += check_layout(nodes, edges, zones, stations, gates)
-    if problems:
+    if any(p.is_error for p in problems):
         return None
     metadata = _metadata(
         parsed,
@@ -136,6 +147,7 @@ def build_lane_graph(
         zones=zones,
     )
     metadata["snap_tolerance_m"] = tol_m
+    metadata["crs_source"] = crs_source
     return LaneGraph(
         name=parsed.name,
         crs=projector.crs,
@@ -149,7 +161,11 @@ def build_lane_graph(
 
 
 def _check_extent(
-    lonlat: FloatArray, parsed: ParsedMap, projector: Projector, problems: list[MapProblem]
+    lonlat: FloatArray,
+    parsed: ParsedMap,
+    projector: Projector,
+    crs_source: CrsSource,
+    problems: list[MapProblem],
 ) -> None:
     if not len(lonlat):
         problems.append(MapProblem(MAP_ID, "empty-map", "the map has no lanes, zones or points"))
@@ -164,13 +180,22 @@ def _check_extent(
         and n <= area[3] + margin
     ):
         suggestion = suggest_utm((w + e) / 2, (s + n) / 2)
+        fix = {
+            "map": f'(the map\'s projected_crs); set "projected_crs": "{suggestion}" in the '
+            "map's properties, or leave it out to use the UTM zone of the map's centre",
+            "given": f"(the crs given to the loader); leave the override out (CLI: no --crs) "
+            'to use the map\'s own projection, or put "projected_crs": '
+            f'"{suggestion}" in the map\'s properties',
+            "utm-of-centroid": "(the UTM zone of the map's centre; the map is wider than the "
+            'zone); set "projected_crs" in the map\'s properties to a projected CRS that '
+            "covers it",
+        }[crs_source]
         problems.append(
             MapProblem(
                 MAP_ID,
                 "wrong-crs",
                 f"the map (lon {w:.3f}..{e:.3f}, lat {s:.3f}..{n:.3f}) lies outside the area "
-                f"of use of {projector.crs}; load it with crs={suggestion!r} "
-                f"(CLI: --crs {suggestion})",
+                f"of use of {projector.crs} {fix}",
             )
         )
     if parsed.border is None and not (
@@ -186,87 +211,11 @@ def _check_extent(
         )
 
 
-class _ZoneLocator:
-    """Innermost (smallest) zone holding each geometry, through one STRtree."""
-
-    def __init__(self, polys: list[Any], ids: list[str]) -> None:
-        self.polys = np.array(polys, dtype=object)
-        self.ids = ids
-        self.area = shapely.area(self.polys) if polys else np.empty(0)
-        self.tree = shapely.STRtree(self.polys)
-
-    def __call__(self, geoms: npt.NDArray[np.object_]) -> list[ZoneId | None]:
-        out: list[ZoneId | None] = [None] * len(geoms)
-        if not len(self.ids):
-            return out
-        g_idx, z_idx = self.tree.query(geoms, predicate="intersects")
-        best: dict[int, int] = {}
-        for g, z in zip(g_idx.tolist(), z_idx.tolist(), strict=True):
-            if g not in best or self.area[z] < self.area[best[g]]:
-                best[g] = z
-        for g, z in best.items():
-            out[g] = ZoneId(self.ids[z])
-        return out
-
-
-_LOCATION = re.compile(r"\[([-\d.e+]+) ([-\d.e+]+)\]")
-
-
-def _zones(
-    parsed: ParsedMap,
-    polys: list[Any],
-    line: BorderLine,
-    border_geom: Any,
-    *,
-    where: Any,
-    problems: list[MapProblem],
-) -> dict[ZoneId, Zone]:
-    zones: dict[ZoneId, Zone] = {}
-    for z, poly in zip(parsed.zones, polys, strict=True):
-        reason = shapely.is_valid_reason(poly)
-        if reason != "Valid Geometry":
-            m = _LOCATION.search(reason)
-            at = f" at {where(np.array([float(m[1]), float(m[2])]))}" if m else ""
-            problems.append(
-                MapProblem(
-                    z.id,
-                    "invalid-polygon",
-                    f"polygon is invalid: {reason.split('[')[0]}{at}; fix the ring so it does "
-                    "not cross itself",
-                )
-            )
-            continue
-        if shapely.intersects(poly, border_geom):
-            problems.append(
-                MapProblem(
-                    z.id,
-                    "zone-crosses-border",
-                    "the polygon crosses the border line; a zone lies on one side (split it)",
-                )
-            )
-        else:
-            rep = shapely.get_coordinates(shapely.point_on_surface(poly))
-            side = line.sides(rep)[0]
-            if side is not z.side:
-                problems.append(
-                    MapProblem(
-                        z.id,
-                        "zone-side",
-                        f"declared side {z.side.value} but the polygon lies on the "
-                        f"{side.value} side of the border line",
-                    )
-                )
-        zones[ZoneId(z.id)] = Zone(
-            ZoneId(z.id), z.zone_kind, z.side, z.name, float(poly.area), z.capacity_vehicles
-        )
-    return zones
-
-
 def _edges(
     parsed: ParsedMap,
     topo: Any,
     nodes: dict[NodeId, Node],
-    locate: _ZoneLocator,
+    locate: ZoneLocator,
     *,
     border_geom: Any,
     problems: list[MapProblem],
@@ -315,9 +264,9 @@ def _edges(
     return edges
 
 
-def _stations_and_gates(
-    parsed: ParsedMap, topo: Any, nodes: dict[NodeId, Node], edges: dict[EdgeKey, Edge]
-) -> tuple[dict[StationId, Station], dict[str, Gate]]:
+def _stations(
+    parsed: ParsedMap, topo: Any, nodes: dict[NodeId, Node], gates: dict[str, Gate]
+) -> dict[StationId, Station]:
     stations: dict[StationId, Station] = {}
     for st in parsed.stations:
         if st.id not in topo.point_node:
@@ -327,19 +276,12 @@ def _stations_and_gates(
         stations[sid] = Station(
             sid, st.role, node.id, node.side, node.zone, st.capacity_vehicles, st.name
         )
-    gates: dict[str, Gate] = {}
-    for g in parsed.gates:
-        if g.id not in topo.point_node:
-            continue
-        node = nodes[NodeId(topo.point_node[g.id])]
-        crossing = tuple(
-            sorted(e.key for e in edges.values() if e.crosses_border and node.id in e.key)
-        )
-        gates[g.id] = Gate(g.id, g.name, node.id, crossing)
+    for g in gates.values():
         # A gate is also a station (seal read), so dispatch can address it like the others.
+        node = nodes[g.node]
         gid = StationId(g.id)
         stations[gid] = Station(gid, StationRole.GATE, node.id, node.side, node.zone, 1, g.name)
-    return stations, gates
+    return stations
 
 
 def _metadata(

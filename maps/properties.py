@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from maps.errors import MapProblem
-from orchestrator.lanegraph import StationRole, ZoneKind
+from orchestrator.lanegraph import GateType, StationRole, ZoneKind
 
 __all__ = [
     "COMMON_PROPERTIES",
@@ -108,7 +108,10 @@ FEATURE_PROPERTIES: dict[str, tuple[str, dict[str, tuple[bool, Callable[[Any], A
             "capacity_vehicles": (False, _pos_int),
         },
     ),
-    "gate": ("Point", {"name": (True, _str)}),
+    "gate": (
+        "Point",
+        {"name": (True, _str), "gate_type": (False, _choice(*(t.value for t in GateType)))},
+    ),
     "border": (
         "LineString",
         {
@@ -130,6 +133,9 @@ MAP_PROPERTIES: dict[str, tuple[bool, Callable[[Any], Any]]] = {
     "accuracy": (False, _str_or_list),
     "licence": (False, _str),
     "generator": (False, _str),
+    # The projected CRS of the graph's metres, e.g. "EPSG:32648" (checked by maps.projection);
+    # without it the loader uses the UTM zone of the map's centroid.
+    "projected_crs": (False, _str),
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from maps.errors import MAP_ID, MapProblem
 from maps.properties import COMMON_PROPERTIES, FEATURE_PROPERTIES, MAP_PROPERTIES, check_props
-from orchestrator.lanegraph import Side, StationRole, ZoneKind
+from orchestrator.lanegraph import GateType, Side, StationRole, ZoneKind
 
 __all__ = [
     "BorderFeature",
@@ -75,6 +75,7 @@ class GateFeature:
     id: str
     name: str
     coord: LonLat
+    gate_type: GateType = GateType.SMART
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +112,19 @@ def _position(fid: str, raw: Any, problems: list[MapProblem]) -> LonLat | None:
         return None
     lon, lat = float(raw[0]), float(raw[1])
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        if abs(lon) <= 90.0 and abs(lat) <= 180.0:
+            why = (
+                "longitude and latitude look swapped: GeoJSON is [lon, lat]; write "
+                f"[{lat:g}, {lon:g}]"
+            )
+        else:
+            why = (
+                "the file looks projected; reproject it to EPSG:4326 with lon first, e.g. "
+                "`ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`"
+            )
         problems.append(
             MapProblem(
-                fid,
-                "not-wgs84",
-                f"position ({lon:g}, {lat:g}) is not WGS84 lon/lat degrees (the file looks "
-                "projected); reproject it to EPSG:4326 with lon first, e.g. "
-                "`ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`",
+                fid, "not-wgs84", f"position ({lon:g}, {lat:g}) is not WGS84 lon/lat degrees: {why}"
             )
         )
         return None
@@ -311,7 +318,9 @@ def _add(
             )
         )
     elif kind == "gate":
-        parsed.gates.append(GateFeature(fid, v["name"], geom))
+        parsed.gates.append(
+            GateFeature(fid, v["name"], geom, GateType(v.get("gate_type", GateType.SMART.value)))
+        )
     elif parsed.border is not None:
         problems.append(
             MapProblem(fid, "duplicate-border", f"a second border line (first: {parsed.border.id})")

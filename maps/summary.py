@@ -33,6 +33,8 @@ class GateRow:
     node: str
     side: str
     crossing_lanes: tuple[str, ...]
+    gate_type: str = "smart"
+    line_distance_m: float = float("inf")  # checkpoint to the border line, along the road
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class MapSummary:
     zones: tuple[ZoneRow, ...]
     gates: tuple[GateRow, ...]
     sides: tuple[SideRow, ...]
+    crs_source: str = ""  # why the graph is in its CRS: "map", "utm-of-centroid" or "given"
 
 
 def summarize(graph: LaneGraph) -> MapSummary:
@@ -90,6 +93,8 @@ def summarize(graph: LaneGraph) -> MapSummary:
             g.node,
             graph.nodes[g.node].side.value,
             tuple(sorted({graph.edges[k].lane_id for k in g.crossing_edges})),
+            g.gate_type.value,
+            g.line_distance_m,
         )
         for g in sorted(graph.gates.values(), key=lambda g: g.id)
     )
@@ -124,4 +129,5 @@ def summarize(graph: LaneGraph) -> MapSummary:
         zones,
         gates,
         tuple(sides),
+        str(graph.metadata.get("crs_source", "")),
     )

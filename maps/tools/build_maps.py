@@ -1,15 +1,17 @@
-"""Write the two bundled maps deterministically: ``python -m maps.tools.build_maps``.
+"""Write the bundled maps deterministically: ``python -m maps.tools.build_maps``.
 
-This module owns the georeferencing and the documentation (metadata) of the bundled maps; the
-shapes come from :mod:`maps.tools.layout`. Local (u, v) metres are placed in UTM 49N with u
-normal to the border (towards China) and v along it, then converted to WGS84 lon/lat rounded
-to 1e-7 degrees (about 1 cm). The committed GeoJSON files are the source of truth for users;
-this script is how they were made, and re-running it reproduces them byte for byte.
+This module owns the georeferencing and the documentation (metadata) of the two hand-placed
+bundled maps (Erenhot - Zamyn-Uud and the test crossing); the shapes come from
+:mod:`maps.tools.layout`. Local (u, v) metres are placed in UTM 49N with u normal to the border
+(towards China) and v along it, then converted to WGS84 lon/lat rounded to 1e-7 degrees (about
+1 cm). The third, Ganqimaodu - Gashuunsukhait, is built like any user's corridor, by
+``borderflow map new`` from its committed spec (``maps/specs/``). The committed GeoJSON files
+are the source of truth for users; this script is how they were made, and re-running it
+reproduces them byte for byte.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -21,11 +23,14 @@ from pyproj import Transformer
 from maps.border import load_ne_border
 from maps.loader import load_map
 from maps.render import render_map
+from maps.spec import load_spec
+from maps.tools.corridor import build_corridor_map, map_json
 from maps.tools.layout import Feature, SideParams, crossing_features
 
-__all__ = ["erenhot_map", "main", "test_crossing_map"]
+__all__ = ["GANQIMAODU_SPEC", "erenhot_map", "ganqimaodu_map", "main", "test_crossing_map"]
 
 MAPS_DIR = Path(__file__).resolve().parent.parent
+GANQIMAODU_SPEC = MAPS_DIR / "specs" / "ganqimaodu_gashuunsukhait.toml"
 UTM = "EPSG:32649"
 _FWD = Transformer.from_crs("EPSG:4326", UTM, always_xy=True)
 _INV = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True)
@@ -275,13 +280,19 @@ def test_crossing_map() -> dict[str, Any]:
     }
 
 
+def ganqimaodu_map() -> dict[str, Any]:
+    """The Ganqimaodu - Gashuunsukhait corridor, exactly as `borderflow map new` builds it."""
+    return build_corridor_map(load_spec(GANQIMAODU_SPEC)).doc
+
+
 def main() -> int:
     for name, doc in (
         ("erenhot_zamyn_uud", erenhot_map()),
         ("test_crossing", test_crossing_map()),
+        ("ganqimaodu_gashuunsukhait", ganqimaodu_map()),
     ):
         path = MAPS_DIR / f"{name}.geojson"
-        path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        path.write_text(map_json(doc), encoding="utf-8")
         print(f"wrote {path} ({len(doc['features'])} features)")
         # The preview picture next to the map (docs/maps.md links to it).
         picture = render_map(load_map(path), path.with_suffix(".png"), dpi=110)

@@ -1,9 +1,13 @@
 """The schematic layout of one side of a crossing, in local metres, following the layout rules.
 
-This module owns the shape of the bundled maps. Coordinates are (u, v) metres: u grows away
-from the border into the side's territory, v runs along the border. The Chinese side is drawn
-as is and the Mongolian side rotated by 180 degrees, so both read "border -> gate -> buffer ->
-customs control ring -> yard ring" outward, with the AGV depots just beyond the yard ring.
+This module owns the shape of the generated maps (the bundled ones and those of ``borderflow
+map new``). Coordinates are (u, v) metres: u grows away from the border into the side's
+territory, v runs along the border. One side is drawn as is and the other rotated by 180
+degrees (on the bundled maps: China as is), so both read "border -> gate -> buffer -> customs
+control ring -> yard ring" outward, with the AGV depots just beyond the yard ring. A side comes
+in three parts, so a corridor map can place them apart: the border end (:func:`customs_features`),
+the link roads (:func:`link_features`) and the yard end (:func:`maps.tools.yard.yard_features`);
+the crossing road and the gates join the two sides (:func:`road_features`).
 Every main road is a one-way ring or one of a pair of one-way lanes (``SideParams.main_lanes`` lanes
 per direction: 2 on Erenhot); every station ends a two-way exclusive spur, except the NII scanner,
 which is an exclusive one-way drive-through bypass of the customs ring, and the depot parking
@@ -15,19 +19,36 @@ makers and :class:`SideParams` live in :mod:`maps.tools.parts`.
 
 from __future__ import annotations
 
+from string import ascii_lowercase
+from typing import Any
+
 from maps.tools.parts import UV, Feature, SideParams, lane, spur, station, zone
 from maps.tools.yard import yard_features
 
-__all__ = ["Feature", "SideParams", "crossing_features", "side_features"]
+__all__ = [
+    "Feature",
+    "SideParams",
+    "crossing_features",
+    "customs_features",
+    "link_features",
+    "road_features",
+    "rotate",
+    "side_features",
+]
 
 
 def side_features(p: SideParams) -> list[Feature]:
     """Zones, lanes and stations of one side (not the crossing road), in local (u, v)."""
+    return customs_features(p) + link_features(p) + yard_features(p)
+
+
+def customs_features(p: SideParams) -> list[Feature]:
+    """The side's border end: customs control ring (NII scanner drive-through, hold bays,
+    inspection docks), the gate's turn-back lane, the pre-border buffers and the gate zone."""
     s = p.side.lower()
     t = p.town
     m = p.margin
     c0, c1, ch = p.customs
-    y0 = p.yard[0]
     tb_v = (p.off + ch) / 2  # the turn-back lane joins the customs ring here
     sc_a, sc_b = c1 - p.scanner_inset, c0 + p.scanner_inset
     sc_v = ch + p.scanner_rise
@@ -64,7 +85,7 @@ def side_features(p: SideParams) -> list[Feature]:
         )
     )
     for i, u in enumerate(p.hold_u):
-        letter = "ab"[i]
+        letter = ascii_lowercase[i]
         feats.append(
             spur(
                 f"{s}_hold_{letter}_spur",
@@ -178,7 +199,15 @@ def side_features(p: SideParams) -> list[Feature]:
             (p.gate_u / 4, p.off - m / 2, p.gate_u + m, tb_v + m / 2),
         )
     )
-    # Links between the customs ring and the yard ring: a pair of one-way lanes.
+    return feats
+
+
+def link_features(p: SideParams) -> list[Feature]:
+    """The pair of one-way lanes between the customs ring and the yard ring (drawn straight;
+    a corridor map bends them along its centreline)."""
+    s, t = p.side.lower(), p.town
+    c1, y0 = p.customs[1], p.yard[0]
+    feats: list[Feature] = []
     feats.append(
         lane(
             f"{s}_link_to_yard",
@@ -201,7 +230,6 @@ def side_features(p: SideParams) -> list[Feature]:
             name=f"{t} yard -> customs road",
         )
     )
-    feats += yard_features(p)
     return feats
 
 
@@ -217,46 +245,64 @@ def rotate(feature: Feature) -> Feature:
 
 
 def crossing_features(cn: SideParams, mn: SideParams) -> list[Feature]:
-    """Both sides, their gates and the pair of one-way lanes across the border."""
-    if cn.off != mn.off:
-        raise ValueError("both sides must use the same carriageway offset 'off'")
+    """Both sides of a bundled map, their gates and the pair of one-way lanes across the
+    border, in one frame: the first side drawn as is (u grows into it), the second rotated."""
     feats = side_features(cn) + [rotate(f) for f in side_features(mn)]
+    return feats + road_features(cn, mn)
+
+
+def road_features(pos: SideParams, neg: SideParams, shift: UV = (0.0, 0.0)) -> list[Feature]:
+    """The crossing road's two carriageways, the entry roads and the gates, in the frame of
+    :func:`crossing_features`: ``pos`` lies at u > 0 (drawn as is), ``neg`` at u < 0 (rotated).
+
+    ``shift`` moves each side's layout away from the line by that many metres (pos, neg): a
+    corridor map does it where the border crosses the road at an angle, so nothing but the
+    crossing road reaches the line.
+    """
+    if pos.off != neg.off:
+        raise ValueError("both sides must use the same carriageway offset 'off'")
+    dp, dn = shift
+
+    def at_pos(q: UV) -> UV:
+        return (q[0] + dp, q[1]) if dp else q
+
+    def at_neg(q: UV) -> UV:  # a point of the rotated side, in its own (u, v)
+        return _rot((q[0] + dn, q[1]) if dn else q)
+
     # Each carriageway: own ring -> buffer junctions -> exit gate -> just past the line (an
     # entry node, so the border-crossing edge is short) -> the other side's customs ring.
-    out_cn = [(cn.customs[0], cn.off), *((u, cn.off) for u in sorted(cn.buffer_u, reverse=True))]
-    out_cn += [(cn.gate_u, cn.off), (-mn.gate_u, cn.off)]
-    out_mn = [(mn.customs[0], mn.off), *((u, mn.off) for u in sorted(mn.buffer_u, reverse=True))]
-    out_mn = [_rot(q) for q in (*out_mn, (mn.gate_u, mn.off), (-cn.gate_u, mn.off))]
-    feats.append(
-        lane(
-            "road_cn_to_mn",
-            out_cn,
-            "one-way",
-            cn.road_kph,
-            exclusive=False,
-            lanes=cn.main_lanes,
-            name=f"{cn.town} -> {mn.town} crossing road (export carriageway)",
+    out_pos = [
+        (pos.customs[0], pos.off),
+        *((u, pos.off) for u in sorted(pos.buffer_u, reverse=True)),
+    ]
+    out_pos = [at_pos(q) for q in (*out_pos, (pos.gate_u, pos.off))]
+    out_pos.append(at_neg((neg.gate_u, -neg.off)))
+    out_neg = [
+        (neg.customs[0], neg.off),
+        *((u, neg.off) for u in sorted(neg.buffer_u, reverse=True)),
+    ]
+    out_neg = [at_neg(q) for q in (*out_neg, (neg.gate_u, neg.off))]
+    out_neg.append(at_pos((pos.gate_u, -pos.off)))
+    feats: list[Feature] = []
+    for a, b, pts in ((pos, neg, out_pos), (neg, pos, out_neg)):
+        feats.append(
+            lane(
+                f"road_{a.side.lower()}_to_{b.side.lower()}",
+                pts,
+                "one-way",
+                a.road_kph,
+                exclusive=False,
+                lanes=pos.main_lanes,
+                name=f"{a.town} -> {b.town} crossing road "
+                f"({'export' if a.side == 'CN' else 'import'} carriageway)",
+            )
         )
-    )
-    feats.append(
-        lane(
-            "road_mn_to_cn",
-            out_mn,
-            "one-way",
-            mn.road_kph,
-            exclusive=False,
-            lanes=cn.main_lanes,
-            name=f"{mn.town} -> {cn.town} crossing road (import carriageway)",
-        )
-    )
-    for entering, other in ((mn, cn), (cn, mn)):
+    for entering, other, place in ((neg, pos, at_neg), (pos, neg, at_pos)):
         entry = [(entering.gate_u, -entering.off), (entering.customs[0], -entering.off)]
-        if entering is mn:
-            entry = [_rot(q) for q in entry]
         feats.append(
             lane(
                 f"{entering.side.lower()}_entry_road",
-                entry,
+                [place(q) for q in entry],
                 "one-way",
                 entering.road_kph,
                 exclusive=False,
@@ -264,11 +310,17 @@ def crossing_features(cn: SideParams, mn: SideParams) -> list[Feature]:
                 name=f"{entering.town} entry road (from {other.town})",
             )
         )
-    for p, at in ((cn, (cn.gate_u, cn.off)), (mn, _rot((mn.gate_u, mn.off)))):
-        props = {"kind": "gate", "name": f"{p.town} exit gate (seal read)"}
+    for p, place in ((pos, at_pos), (neg, at_neg)):
+        props: dict[str, Any] = {"kind": "gate", "name": f"{p.town} exit gate (seal read)"}
+        if p.gate_type:
+            props["gate_type"] = p.gate_type
         if p.note:
             props["note"] = p.note
         feats.append(
-            {"id": f"gate_{p.side.lower()}", "properties": props, "geometry": ("Point", at)}
+            {
+                "id": f"gate_{p.side.lower()}",
+                "properties": props,
+                "geometry": ("Point", place((p.gate_u, p.off))),
+            }
         )
     return feats

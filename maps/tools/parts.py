@@ -62,6 +62,9 @@ class SideParams:
     # Scan lanes in the NII portal (vehicles scanned side by side): one portal lane scans
     # about 7 containers an hour once the drive to it is counted, too few for a busy side.
     scanner_capacity: int = 1
+    # The gate's "gate_type" property ("smart", "manual", "drive_through"); "" writes none
+    # (the loader's default, smart).
+    gate_type: str = ""
 
 
 def lane(

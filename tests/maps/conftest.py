@@ -41,3 +41,52 @@ def codes(doc: dict[str, Any]) -> set[tuple[str, str]]:
 @pytest.fixture
 def feat() -> Callable[[dict[str, Any], str], dict[str, Any]]:
     return feature
+
+
+def _map_positions(coords: Any, fn: Callable[[list[float]], list[float]]) -> Any:
+    if coords and isinstance(coords[0], list):
+        return [_map_positions(c, fn) for c in coords]
+    return fn(coords)
+
+
+def moved(doc: dict[str, Any], dlon: float, dlat: float = 0.0) -> dict[str, Any]:
+    """A copy of a map with every position shifted by (dlon, dlat) degrees."""
+    out = copy.deepcopy(doc)
+    for f in out["features"]:
+        geom = f["geometry"]
+        geom["coordinates"] = _map_positions(
+            geom["coordinates"], lambda p: [p[0] + dlon, p[1] + dlat]
+        )
+    return out
+
+
+def swapped(doc: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a map with longitude and latitude exchanged in every position."""
+    out = copy.deepcopy(doc)
+    for f in out["features"]:
+        geom = f["geometry"]
+        geom["coordinates"] = _map_positions(geom["coordinates"], lambda p: [p[1], p[0]])
+    return out
+
+
+# A small corridor spec for `map new` (two ends, defaults for most tables).
+SMALL_SPEC = """
+[map]
+name = "Small corridor"
+
+[corridor]
+centreline = [[106.90, 42.43], [106.90, 42.40]]
+lanes_each_way = 1
+speed_limit_kph = 20
+border_at_m = 1600
+
+[ends.a]
+side = "MN"
+name = "North"
+yard = { slots = 6 }
+
+[ends.b]
+side = "CN"
+name = "South"
+yard = { slots = 4, places_per_slot = 2 }
+"""

@@ -25,9 +25,10 @@ def big_graph() -> LaneGraph:
 
 
 def test_bundled_maps_are_listed_and_named():
-    assert set(BUNDLED_MAPS) == {"erenhot_zamyn_uud", "test_crossing"}
+    assert set(BUNDLED_MAPS) == {"erenhot_zamyn_uud", "ganqimaodu_gashuunsukhait", "test_crossing"}
     assert bundled_map_path("test_crossing").name == "test_crossing.geojson"
-    with pytest.raises(ValueError, match="known: erenhot_zamyn_uud, test_crossing"):
+    assert all(path.is_file() for path in BUNDLED_MAPS.values())
+    with pytest.raises(ValueError, match="known: erenhot_zamyn_uud, ganqimaodu_gashuunsukhait"):
         bundled_map_path("nowhere")
 
 

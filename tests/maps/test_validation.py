@@ -216,9 +216,11 @@ def test_map_outside_the_crs_area_suggests_a_utm_zone(small):
 
     for f in small["features"]:
         f["geometry"]["coordinates"] = shift(f["geometry"]["coordinates"])
-    problems = validate_map(small)
+    # Its own UTM zone is found without help; forcing Erenhot's zone is refused with a hint.
+    assert validate_map(small) == []
+    problems = validate_map(small, crs="EPSG:32649")
     assert [p.code for p in problems] == ["wrong-crs"]
-    assert "EPSG:32633" in problems[0].message
+    assert "EPSG:32633" in problems[0].message and "projected_crs" in problems[0].message
     assert validate_map(small, crs="EPSG:32633") == []
 
 
