@@ -54,6 +54,9 @@ class OrchestratorConfig:
     dispatch_interval_s: float = 0.0
     # Optional manual cap on vehicles admitted onto the lanes (None: the computed bound).
     max_vehicles_on_lanes: int | None = None
+    # Containers an AGV carries at once (the Ganqimaodu AGVs carry two): a round pairs waiting
+    # containers of like risk onto one vehicle where it can.
+    container_places: int = 1
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -86,6 +89,11 @@ class OrchestratorConfig:
             raise ConfigError(
                 f"OrchestratorConfig.energy_margin must be >= 1, got {self.energy_margin}"
             )
+        if self.container_places not in (1, 2):
+            raise ConfigError(
+                "OrchestratorConfig.container_places must be 1 or 2 (containers per AGV), got "
+                f"{self.container_places}"
+            )
         if self.max_vehicles_on_lanes is not None and self.max_vehicles_on_lanes < 1:
             raise ConfigError(
                 "OrchestratorConfig.max_vehicles_on_lanes must be >= 1 or None, got "
@@ -101,6 +109,7 @@ class OrchestratorConfig:
         battery_capacity_kwh: float,
         consumption_kwh_per_km: float,
         dispatch_interval_s: float = RUNTIME_DISPATCH_INTERVAL_S,
+        container_places: int = 1,
     ) -> OrchestratorConfig:
         """The configuration a runtime runs its fleet with (one place for every runtime)."""
         return cls(
@@ -109,6 +118,7 @@ class OrchestratorConfig:
             battery_capacity_kwh=battery_capacity_kwh,
             consumption_kwh_per_km=consumption_kwh_per_km,
             dispatch_interval_s=dispatch_interval_s,
+            container_places=container_places,
         )
 
     @property

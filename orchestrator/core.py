@@ -54,6 +54,7 @@ from orchestrator.messages import (
 )
 from orchestrator.movement import Movement
 from orchestrator.outbox import Outbox
+from orchestrator.pairing import Pairing
 from orchestrator.parking import Parking
 from orchestrator.ports import Clock, EventSink
 from orchestrator.rounds import DispatchRound
@@ -161,8 +162,13 @@ class Orchestrator:
         customs = CustomsSteps(world, jobs, journal, outbox)
         idle = IdleMoves(world, stations, closures, alloc, stops, parking, movement, journal,
                          energy, traffic.admission_limit)  # fmt: skip
+        pairing = (
+            Pairing(world, stations, closures, router, alloc, energy)
+            if config.container_places == 2
+            else None
+        )
         self.rounds = DispatchRound(world, stations, alloc, dispatcher, slots, stops, idle,
-                                    movement, journal, agenda, energy)  # fmt: skip
+                                    movement, journal, agenda, energy, pairing)  # fmt: skip
         faults = Faults(world, traffic, alloc, stations, stops, idle, jobs, journal, outbox,
                         agenda, energy)  # fmt: skip
         intake = Intake(world, traffic, alloc, stations, journal, outbox, agenda)

@@ -126,14 +126,14 @@ class Dispatcher:
         vehicles = self._world.vehicles
         for vid in sorted(vehicles):
             v = vehicles[vid]
-            if v.order_id is not None or v.fault is not None:
+            if v.cargo or v.fault is not None:
                 continue
             purpose = v.purpose
             if (
                 v.state is VehicleState.IDLE and v.target_node is None and not v.lanes.on_lanes
             ) or (
                 # Idle vehicles on their way to a depot or circulating can take work at once.
-                (purpose is Purpose.CIRCULATE or purpose is Purpose.PARK) and v.container_id is None
+                purpose is Purpose.CIRCULATE or purpose is Purpose.PARK
             ):
                 idle.append(v)
         return idle

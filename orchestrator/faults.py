@@ -33,7 +33,7 @@ from orchestrator.jobs import Jobs
 from orchestrator.journal import Journal
 from orchestrator.messages import ActionKind, VehicleFaulted, VehicleRecovered
 from orchestrator.outbox import Outbox
-from orchestrator.state import ContainerRun, VehicleRun
+from orchestrator.state import ContainerRun, VehicleRun, on_board
 from orchestrator.stations import StationIndex
 from orchestrator.stops import StopPolicy
 from orchestrator.traffic.allocator import Allocator
@@ -94,32 +94,36 @@ class Faults:
         path = v.lanes.path
         heading = path[-1] if path else None
         self._journal.emit(VehicleOutOfService(now, v.id, v.lanes.node, heading, reason))
-        c = self._world.containers[v.container_id] if v.container_id is not None else None
-        if c is not None and c.loaded:
+        containers = self._world.containers
+        for c in on_board(v, containers):
             self._journal.emit(ContainerStranded(now, c.id, v.id))
-            return
-        if c is not None:
+        waiting = [containers[cid] for cid in v.cargo if not containers[cid].loaded]
+        for c in waiting:
             self._return_order(v, c)
+        if waiting:
             if v.state is V.LOADING:
-                v.set_state(V.WAITING)  # nothing to load any more
+                v.acting_on = None
+                v.set_state(V.WAITING)  # that load is not done any more
             self._agenda.request_dispatch()
 
     def _return_order(self, v: VehicleRun, c: ContainerRun) -> None:
-        """Undo the assignment of ``c`` to ``v`` (not loaded yet): the order waits again."""
+        """Undo the assignment of ``c`` to ``v`` (not loaded yet): the order waits again. The
+        delivery place goes too unless a container stays on board."""
         order = c.order
         pickup = order.origin_station
-        dest = v.dest_station
-        v.order_id = None
-        v.container_id = None
-        v.dest_station = None
+        v.cargo.remove(c.id)
+        dest = None
+        if not v.cargo:
+            dest, v.dest_station = v.dest_station, None
         if v.purpose is not None:
             target, v.target_station = v.target_station, None
             self._stops.unreserve(v, target)
         v.clear_target()
         self._outbox.action_done(v.id)  # a load it was doing is not answered any more
-        # The places the assignment reserved, unless it stands in one of them.
+        # The places the assignment reserved, unless it stands in one of them (or its other
+        # container, on board, came from the same slot: it holds that place as its home).
         for sid in (pickup, dest):
-            if sid is not None and sid != v.station:
+            if sid is not None and sid not in (v.station, v.home_station):
                 self._alloc.release(v.id, self._stations.place[sid])
         c.vehicle_id = None
         c.set_state(ContainerState.WAITING)
@@ -165,7 +169,7 @@ class Faults:
         rest = tuple(lanes.path)
         if rest:
             self._outbox.drive(v.id, (lanes.node, *rest))  # the rest of its grant
-        if v.container_id is None and lanes.on_lanes and v.target_node is None:
+        if not v.cargo and lanes.on_lanes and v.target_node is None:
             # Its order went to another vehicle: make room like any idle vehicle on the lanes
             # (if still driving, it heads there from the end of its grant).
             side = self._world.graph.nodes[lanes.plan_end].side
@@ -179,16 +183,16 @@ class Faults:
             self._outbox.charge(v.id, self._energy.charge_target_kwh)
             return
         action = _ACTION_OF.get(v.state)
-        if action is not None and v.container_id is not None:
-            c = self._world.containers[v.container_id]
+        if action is not None and v.acting_on is not None:
+            c = self._world.containers[v.acting_on]
             if action is ActionKind.SCAN and c.scan_outcome_seen:
                 v.scan_acted = True  # only the vehicle's own report was missing
                 self._outbox.action_done(v.id)
                 self._jobs.maybe_leave_scanner(v)
             else:
-                self._outbox.perform(v.id, action, v.container_id)
+                self._outbox.perform(v.id, action, c.id)
             return
-        if v.container_id is None and not v.lanes.on_lanes and v.target_node is None:
+        if not v.cargo and not v.lanes.on_lanes and v.target_node is None:
             if v.state is not V.IDLE:
                 v.set_state(V.IDLE)
             return

@@ -113,7 +113,7 @@ class IdleMoves:
         circulating = sum(
             1
             for w in self._world.vehicles.values()
-            if w.purpose is Purpose.CIRCULATE and w.container_id is None
+            if w.purpose is Purpose.CIRCULATE and not w.cargo
         )
         if (circulating + 1) * 2 > self._admission_limit or self._energy.needs_charge(
             v.battery_kwh

@@ -70,7 +70,7 @@ class Intake:
         """The vehicle it replaces (a rejoin), or None."""
         lookups.node(self._world, e.node)
         old = self._world.vehicles.get(e.vehicle_id)
-        if old is not None and (old.lanes.on_lanes or old.container_id or old.order_id):
+        if old is not None and (old.lanes.on_lanes or old.cargo):
             raise DuplicateIdError(
                 f"vehicle {e.vehicle_id!r} is already active ({old.state.name} at "
                 f"{old.lanes.node}); it can rejoin only when idle and parked"

@@ -1,10 +1,12 @@
 """Jobs: a container's transport steps that a vehicle's finished action completes.
 
-A load hands the container from the yard to the vehicle (custody), an unload delivers it, a
-finished scan (the vehicle's action and the scanner's result, in either order) sends it on; a
-finished charge makes the vehicle available. Each step updates the container's and the order's
-state machines, writes the custody ledger in the legal order, emits its domain event and lets
-the stop policy pick the vehicle's next stop.
+A load hands the container from the yard to the vehicle (custody) and sends it on to the
+co-loaded container's pick-up if it carries two, an unload delivers it (then the next one), a
+finished scan (the vehicle's action and the scanner's result, in either order) scans the next
+container that needs it or sends the vehicle on; a finished charge makes the vehicle
+available. Each step updates the container's and the order's state machines, writes the custody
+ledger in the legal order, emits its domain event and lets the stop policy pick the vehicle's
+next stop.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from orchestrator.lanegraph import NodeId
 from orchestrator.messages import ActionDone, ActionKind
 from orchestrator.movement import Movement
 from orchestrator.outbox import Outbox
-from orchestrator.state import ContainerRun, VehicleRun
+from orchestrator.state import (
+    ContainerRun,
+    Purpose,
+    VehicleRun,
+    loading_done,
+    next_to_load,
+    on_board,
+)
 from orchestrator.stops import StopPolicy
 from orchestrator.world import World
 
@@ -88,23 +97,33 @@ class Jobs:
     # ------------------------------------------------------------------ steps
 
     def loaded(self, v: VehicleRun) -> None:
-        assert v.container_id is not None and v.order_id is not None
-        c = self._world.containers[v.container_id]
+        assert v.acting_on is not None
+        c = self._world.containers[v.acting_on]
+        v.acting_on = None
         c.set_state(ContainerState.ON_VEHICLE)
         c.set_order_state(OrderState.PICKED_UP)
         c.loaded = True
-        v.home_station = v.station
         self._journal.custody(
             K.HANDOFF_YARD_TO_AGV, c, v.lanes.node, None, "system", vehicle_id=v.id
         )
         self._journal.emit(OrderPickedUp(self._world.now_s, c.order.order_id, c.id, v.id))
         v.set_state(V.WAITING)
-        self._stops.plan_loaded(v, None)
+        nxt = next_to_load(v, self._world.containers)
+        if nxt is not None:
+            # The co-loaded container next (at this slot or another one of the yard); the
+            # customs stops are planned once both are on board.
+            pickup = self._world.graph.stations[nxt.order.origin_station]
+            v.head_for(Purpose.PICKUP, pickup.id, pickup.node)
+        else:
+            v.home_station = v.station
+            self._stops.plan_loaded(v, None)
         self._movement.go(v)
 
     def unloaded(self, v: VehicleRun) -> None:
-        assert v.container_id is not None
-        c = self._world.containers[v.container_id]
+        assert v.acting_on is not None
+        containers = self._world.containers
+        c = containers[v.acting_on]
+        v.acting_on = None
         c.set_state(ContainerState.DELIVERED)
         c.set_order_state(OrderState.DELIVERED)
         c.loaded = False
@@ -120,23 +139,37 @@ class Jobs:
             )
         )  # fmt: skip
         c.vehicle_id = None
+        v.cargo.remove(c.id)
+        rest = on_board(v, containers)
+        if rest:
+            if all(r.risk.cleared for r in rest):
+                self._movement.unload_next(v)
+            else:  # its status changed while the first was unloaded: customs first
+                v.set_state(V.WAITING)
+                self._stops.plan_loaded(v, None)
+                self._movement.go(v)
+            return
         self._stops.release_home(v)
-        v.container_id = None
-        v.order_id = None
         v.dest_station = None
         v.set_state(V.IDLE)
         self._agenda.request_dispatch()
 
     def maybe_leave_scanner(self, v: VehicleRun) -> None:
-        """Both halves of a scan are in (the vehicle's action, the scanner's result): go on."""
-        assert v.container_id is not None
-        c = self._world.containers[v.container_id]
+        """Both halves of a scan are in (the vehicle's action, the scanner's result): scan the
+        co-loaded container next if it needs it, else go on."""
+        assert v.acting_on is not None
+        c = self._world.containers[v.acting_on]
         if not (v.scan_acted and c.scan_outcome_seen):
             return
         self._outbox.scan_done(c.id)
         v.scan_acted = False
         c.scan_outcome_seen = False
+        v.acting_on = None
         c.set_state(ContainerState.ON_VEHICLE)
+        nxt = self._movement.to_scan(v)
+        if nxt is not None:
+            self._movement.start_scan(v, nxt)
+            return
         v.set_state(V.WAITING)
         self._stops.plan_loaded(v, None)
         self._movement.go(v)
@@ -146,9 +179,11 @@ class Jobs:
         if c.vehicle_id is None or not c.loaded:
             return  # still in the yard: the status counts when it is loaded
         v = self._world.vehicles[c.vehicle_id]
+        if not loading_done(v, self._world.containers):
+            return  # decided when the co-loaded container is on board too
         if v.state in (V.LOADING, V.UNLOADING, V.SCANNING):
             return  # decided when the action is done
         if v.state is V.HOLDING:
             v.set_state(V.WAITING)  # re-planned below; it stays if it must stay
-        self._stops.plan_loaded(v, reason)
+        self._stops.plan_loaded(v, reason, c)
         self._movement.go(v)

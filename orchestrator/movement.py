@@ -21,13 +21,13 @@ from orchestrator.domain.states import ContainerState, VehicleState
 from orchestrator.domain.traffic_events import NoRoute, VehicleWaiting
 from orchestrator.energy import EnergyRule
 from orchestrator.errors import UnexpectedEventError
-from orchestrator.ids import ContainerId
 from orchestrator.journal import Journal
 from orchestrator.lanegraph import EdgeKey, Gate
 from orchestrator.messages import ActionKind, VehicleAtNode
 from orchestrator.outbox import Outbox
 from orchestrator.parking import Parking
-from orchestrator.state import Purpose, VehicleRun
+from orchestrator.risk_policy import StopKind, next_stop
+from orchestrator.state import ContainerRun, Purpose, VehicleRun, next_to_load, on_board
 from orchestrator.stations import StationIndex
 from orchestrator.stops import StopPolicy
 from orchestrator.traffic.allocator import Allocator
@@ -99,11 +99,13 @@ class Movement:
     # ------------------------------------------------------------------ movement
 
     def cleared(self, v: VehicleRun) -> bool:
-        """May the vehicle cross the border now (empty, or its container cleared)?"""
-        if v.container_id is None:
-            return True
-        c = self._containers[v.container_id]
-        return not c.loaded or c.risk.cleared
+        """May the vehicle cross the border now (empty, or every container on it cleared)?"""
+        containers = self._containers
+        for cid in v.cargo:
+            c = containers[cid]
+            if c.loaded and not c.risk.cleared:
+                return False
+        return True
 
     def go(self, v: VehicleRun) -> None:
         """Move a stationary vehicle one grant towards its target, or act on arrival."""
@@ -114,7 +116,7 @@ class Movement:
             if v.purpose is not Purpose.CIRCULATE:
                 self.arrive(v)
                 return
-            if v.container_id is None:
+            if not v.cargo:
                 self._parking.plan_idle_circulation(v)
             else:
                 self._stops.plan_loaded(v, None)
@@ -122,12 +124,14 @@ class Movement:
                 if v.purpose is not Purpose.CIRCULATE and v.target_node is not None:
                     self.arrive(v)
                 return
-        cid = v.container_id
-        if cid is None:
-            cleared = True
-        else:  # self.cleared(v), inlined: this runs at every node of every vehicle
-            c = self._containers[cid]
-            cleared = not c.loaded or c.risk.cleared
+        cleared = True
+        if v.cargo:  # self.cleared(v), inlined: this runs at every node of every vehicle
+            containers = self._containers
+            for cid in v.cargo:
+                c = containers[cid]
+                if c.loaded and not c.risk.cleared:
+                    cleared = False
+                    break
         v.profile = Profile.TIME if cleared else Profile.TIME_NO_BORDER
         result = self._traffic.try_move(v.id, lanes, v.profile, v.target_node, cleared)
         if result.__class__ is Grant:
@@ -204,50 +208,76 @@ class Movement:
             self._journal.emit(VehicleCharging(self._world.now_s, v.id, sid))
             self._outbox.charge(v.id, self._energy.charge_target_kwh)
         else:
-            assert v.container_id is not None and purpose is not None
-            self._at_job_stop(v, v.container_id, purpose)
+            assert v.cargo and purpose is not None
+            self._at_job_stop(v, purpose)
 
-    def _at_job_stop(self, v: VehicleRun, cid: ContainerId, purpose: Purpose) -> None:
-        c = self._containers[cid]
+    def _at_job_stop(self, v: VehicleRun, purpose: Purpose) -> None:
+        containers = self._containers
         if purpose is Purpose.PICKUP:
+            c = next_to_load(v, containers)
+            assert c is not None
             v.set_state(V.LOADING)
-            self._outbox.perform(v.id, ActionKind.LOAD, cid)
+            v.acting_on = c.id
+            self._outbox.perform(v.id, ActionKind.LOAD, c.id)
         elif purpose is Purpose.DELIVER:
-            v.set_state(V.UNLOADING)
-            self._outbox.perform(v.id, ActionKind.UNLOAD, cid)
+            self.unload_next(v)
         elif purpose is Purpose.SCAN:
-            v.set_state(V.SCANNING)
-            c.set_state(ContainerState.SCANNING)
-            v.scan_acted = False
-            c.scan_outcome_seen = False
-            assert v.station is not None
-            self._journal.emit(ScanRequested(self._world.now_s, cid, v.id, v.station))
-            self._outbox.perform(v.id, ActionKind.SCAN, cid)
+            nxt = self.to_scan(v)
+            assert nxt is not None
+            self.start_scan(v, nxt)
         else:
             v.set_state(V.HOLDING)
-            if purpose is Purpose.HOLD and c.state is ContainerState.ON_VEHICLE:
-                c.set_state(ContainerState.HELD)
+            held = []
+            for c in on_board(v, containers):
+                if c.risk.held:
+                    held.append(c)
+                    if purpose is Purpose.HOLD and c.state is ContainerState.ON_VEHICLE:
+                        c.set_state(ContainerState.HELD)
             why = (
-                f"held: {c.risk.hold_reason}"
-                if purpose is Purpose.HOLD
+                "held: " + "; ".join(c.risk.hold_reason for c in held)
+                if purpose is Purpose.HOLD and held
                 else "waits at the pre-border buffer: no clearing verdict yet"
             )
             self._outbox.stop(v.id, why)
+
+    def unload_next(self, v: VehicleRun) -> None:
+        """At the delivery place: unload the first container on board."""
+        c = on_board(v, self._containers)[0]
+        v.set_state(V.UNLOADING)
+        v.acting_on = c.id
+        self._outbox.perform(v.id, ActionKind.UNLOAD, c.id)
+
+    def to_scan(self, v: VehicleRun) -> ContainerRun | None:
+        """The first container on board that needs an NII scan."""
+        for c in on_board(v, self._containers):
+            if next_stop(c.risk) is StopKind.SCANNER:
+                return c
+        return None
+
+    def start_scan(self, v: VehicleRun, c: ContainerRun) -> None:
+        v.set_state(V.SCANNING)
+        c.set_state(ContainerState.SCANNING)
+        v.scan_acted = False
+        c.scan_outcome_seen = False
+        v.acting_on = c.id
+        assert v.station is not None
+        self._journal.emit(ScanRequested(self._world.now_s, c.id, v.id, v.station))
+        self._outbox.perform(v.id, ActionKind.SCAN, c.id)
 
     # ------------------------------------------------------------------ border
 
     def crossed(self, v: VehicleRun, key: EdgeKey, gate: Gate) -> None:
         to_side = self._graph.nodes[key[1]].side
-        c = None
-        if v.container_id is not None and self._containers[v.container_id].loaded:
-            c = self._containers[v.container_id]
-        cleared = True if c is None else c.risk.cleared
-        cid = None if c is None else c.id
-        self._journal.emit(BorderCrossed(self._world.now_s, v.id, cid, gate.id, to_side, cleared))
+        now = self._world.now_s
+        cs = on_board(v, self._containers)
+        if not cs:  # one notice per container across; an empty vehicle's names none
+            self._journal.emit(BorderCrossed(now, v.id, None, gate.id, to_side, True))
+        for c in cs:
+            self._journal.emit(BorderCrossed(now, v.id, c.id, gate.id, to_side, c.risk.cleared))
         self._stops.release_home(v)
-        if c is not None:
+        for c in cs:
             c.crossed = True
-            c.committed = (gate.id, self._world.now_s)
+            c.committed = (gate.id, now)
             self._journal.custody(
                 K.BORDER_HANDOFF, c, key[0], None, gate.id, vehicle_id=v.id, side=to_side.value
             )

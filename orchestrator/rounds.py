@@ -4,7 +4,8 @@
 2. :class:`orchestrator.dispatch_plan.Dispatcher` plans the assignments; each is applied in
    order of the orders' age, re-checked against what the earlier ones took (the pick-up place
    must still be free, a delivery place must still exist): both places are reserved, the
-   vehicle heads for the pick-up.
+   vehicle heads for the pick-up. A vehicle with two container places also gets a partner of
+   like risk for the same delivery place where one fits (:mod:`orchestrator.pairing`).
 3. Vehicles left without work: too little charge for the waiting work -> charge now; idle in a
    depot -> top up if a charger is free; idle in a yard slot, charger or buffer place that work
    needs -> make room (:mod:`orchestrator.idle_moves`); chargers full of charged idle vehicles
@@ -22,9 +23,10 @@ from orchestrator.energy import EnergyRule
 from orchestrator.idle_moves import IdleMoves
 from orchestrator.ids import VehicleId
 from orchestrator.journal import Journal
-from orchestrator.lanegraph import Side, StationRole
+from orchestrator.lanegraph import Side, Station, StationId, StationRole
 from orchestrator.movement import Movement
-from orchestrator.state import Purpose, VehicleRun
+from orchestrator.pairing import Pairing
+from orchestrator.state import ContainerRun, Purpose, VehicleRun
 from orchestrator.stations import StationIndex
 from orchestrator.stops import StopPolicy
 from orchestrator.traffic.allocator import Allocator
@@ -51,6 +53,7 @@ class DispatchRound:
         journal: Journal,
         agenda: Agenda,
         energy: EnergyRule,
+        pairing: Pairing | None = None,
     ) -> None:
         self._world = world
         self._graph = world.graph
@@ -64,6 +67,7 @@ class DispatchRound:
         self._journal = journal
         self._agenda = agenda
         self._energy = energy
+        self._pairing = pairing  # vehicles with two container places only
 
     def run(self) -> None:
         self._agenda.round_started()
@@ -103,9 +107,12 @@ class DispatchRound:
         world, alloc, place = self._world, self._alloc, self._stations.place
         busy = world.orders.busy_origins
         done: set[VehicleId] = set()
+        planned = {a.order_id for a in plan.assignments}
         for a in plan.assignments:
             v = plan.vehicles[a.vehicle_id]
             c = world.containers[world.orders.container_of[a.order_id]]
+            if c.vehicle_id is not None:
+                continue  # taken as an earlier vehicle's second container
             pickup = self._graph.stations[c.order.origin_station]
             pres = place[pickup.id]
             if v.station != pickup.id and not alloc.has_room(pres):
@@ -121,23 +128,36 @@ class DispatchRound:
             if dest != v.station:
                 alloc.take(v.id, [place[dest]])
             v.dest_station = dest
-            v.order_id = a.order_id
-            v.container_id = c.id
-            c.vehicle_id = v.id
-            c.set_state(ContainerState.ASSIGNED)
-            c.set_order_state(OrderState.ASSIGNED)
-            world.orders.assigned(a.order_id, pickup.id)
+            self._assign(v, c, pickup, dest, a.empty_time_s)
+            if self._pairing is not None and a.order_id not in plan.round_trip:
+                tail_m = self._dispatcher.charger_len(self._graph.stations[dest].node)
+                p = self._pairing.partner(v, c, pickup, dest, tail_m, planned)
+                if p is not None:
+                    if p.take_place:
+                        alloc.take(v.id, [place[p.pickup.id]])
+                    self._assign(v, p.container, p.pickup, dest, a.empty_time_s)
             if v.purpose is Purpose.PARK:
                 # Work for a vehicle on its way to park: drop the parking place it reserved.
                 parked_at, v.target_station = v.target_station, None
                 self._stops.unreserve(v, parked_at)
             v.head_for(Purpose.PICKUP, pickup.id, pickup.node)
-            self._journal.emit(
-                OrderAssigned(world.now_s, a.order_id, c.id, v.id, pickup.id, dest, a.empty_time_s)
-            )
             done.add(v.id)
             self._movement.go(v)
         return done
+
+    def _assign(
+        self, v: VehicleRun, c: ContainerRun, pickup: Station, dest: StationId, empty_time_s: float
+    ) -> None:
+        """``c`` becomes part of ``v``'s job (places are taken by the caller)."""
+        v.cargo.append(c.id)
+        c.vehicle_id = v.id
+        c.set_state(ContainerState.ASSIGNED)
+        c.set_order_state(OrderState.ASSIGNED)
+        oid = c.order.order_id
+        self._world.orders.assigned(oid, pickup.id)
+        self._journal.emit(
+            OrderAssigned(self._world.now_s, oid, c.id, v.id, pickup.id, dest, empty_time_s)
+        )
 
     def _without_work(self, v: VehicleRun) -> bool:
         """A ready vehicle the round gave no work; True if it wants a charger and found none."""

@@ -11,14 +11,17 @@ handed to may read it):
 - ``purpose``, ``target_station``, ``target_node``, ``waypoint_index``: the vehicle's next stop,
   set by whoever decides it (stop policy, parking, idle moves, dispatch) through
   :meth:`VehicleRun.head_for` / :meth:`VehicleRun.clear_target`.
-- ``order_id``, ``container_id``, ``dest_station``, ``home_station``: its job (dispatch round,
-  jobs, faults).
+- ``cargo``, ``acting_on``, ``dest_station``, ``home_station``: its job (dispatch round, jobs,
+  faults). A vehicle has one or two container places (``OrchestratorConfig.container_places``):
+  ``cargo`` lists the containers of its job in pick-up order, assigned or on board (each
+  ``ContainerRun.loaded`` says which); all of them go to one delivery place.
 - ``station``, ``depot``, ``profile``, ``wait_logged``, ``battery_kwh``: movement.
 - ``scan_acted``: jobs; ``fault``: faults.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 
 from orchestrator.costs import Profile
@@ -32,13 +35,13 @@ from orchestrator.domain.states import (
     VehicleState,
     advance,
 )
-from orchestrator.ids import ContainerId, OrderId, VehicleId
+from orchestrator.ids import ContainerId, VehicleId
 from orchestrator.lanegraph import NodeId, StationId
 from orchestrator.risk_policy import RiskStatus
 from orchestrator.traffic.manager import LaneRecord
 from orchestrator.traffic.resources import Resource
 
-__all__ = ["ContainerRun", "Purpose", "VehicleRun"]
+__all__ = ["ContainerRun", "Purpose", "VehicleRun", "loading_done", "next_to_load", "on_board"]
 
 
 class Purpose(Enum):
@@ -59,15 +62,15 @@ class Purpose(Enum):
 
 class VehicleRun:
     __slots__ = (
+        "acting_on",
         "battery_kwh",
-        "container_id",
+        "cargo",
         "depot",
         "dest_station",
         "fault",
         "home_station",
         "id",
         "lanes",
-        "order_id",
         "profile",
         "purpose",
         "scan_acted",
@@ -93,8 +96,8 @@ class VehicleRun:
         # place on the side it is on, so it never has to wait on the lanes for one.
         self.home_station: StationId | None = None
         self.depot: NodeId | None = None  # where it joined, if off the lanes but not a station
-        self.order_id: OrderId | None = None
-        self.container_id: ContainerId | None = None
+        self.cargo: list[ContainerId] = []  # the job's containers, in pick-up order
+        self.acting_on: ContainerId | None = None  # the container of the load, unload or scan
         self.profile = Profile.TIME
         self.wait_logged: tuple[NodeId, Resource] | None = None  # last wait logged
         self.waypoint_index = 0
@@ -122,6 +125,7 @@ class ContainerRun:
     __slots__ = (
         "committed",
         "crossed",
+        "held_back_since",
         "hold_cause",
         "id",
         "loaded",
@@ -143,6 +147,8 @@ class ContainerRun:
         self.vehicle_id: VehicleId | None = None
         self.crossed = False  # its border edge was granted: the crossing is committed
         self.committed: tuple[str, float] | None = None  # (gate id, when) of that grant
+        # Cleared, but its vehicle waits for the co-loaded container's customs since then.
+        self.held_back_since: float | None = None
         self.hold_cause = ""  # why the next hold is placed (verdict, scan, seal)
         self.loaded = False
         self.scan_outcome_seen = False
@@ -155,3 +161,24 @@ class ContainerRun:
         self.order_state = advance(
             ORDER_TRANSITIONS, self.order_state, new, f"order {self.order.order_id}"
         )
+
+
+def on_board(v: VehicleRun, containers: Mapping[ContainerId, ContainerRun]) -> list[ContainerRun]:
+    """The containers on the vehicle now, in pick-up order."""
+    return [c for cid in v.cargo if (c := containers[cid]).loaded]
+
+
+def next_to_load(
+    v: VehicleRun, containers: Mapping[ContainerId, ContainerRun]
+) -> ContainerRun | None:
+    """The first container of its job still to be picked up (None: all on board)."""
+    for cid in v.cargo:
+        c = containers[cid]
+        if not c.loaded:
+            return c
+    return None
+
+
+def loading_done(v: VehicleRun, containers: Mapping[ContainerId, ContainerRun]) -> bool:
+    """It has a job and every container of it is on board."""
+    return bool(v.cargo) and all(containers[cid].loaded for cid in v.cargo)

@@ -1,8 +1,11 @@
 """Stop policy: where a loaded vehicle goes next, and the places it reserves on the way.
 
-A loaded vehicle's next stop follows its container's risk status
-(:func:`orchestrator.risk_policy.next_stop`): its delivery place when cleared, else a scanner,
-a hold bay (placing the hold) or a pre-border buffer on the side it is on. The place is reserved
+A loaded vehicle's next stop follows its containers' risk status
+(:func:`orchestrator.risk_policy.next_stop`, the strictest of them for a vehicle carrying two):
+its delivery place when all are cleared, else a scanner, a hold bay (placing the hold) or a
+pre-border buffer on the side it is on. A container waiting for customs keeps no place another
+container needs; a cleared one held back by its co-loaded container's customs is booked
+(``CoLoadWait``). The place is reserved
 before the vehicle drives there; with none free it goes back to a place it owns and waits, or
 circulates between two waypoints of its side, or (off the lanes) queues for the first place of
 that kind to free. The stop policy owns the circulation waypoints it computes.
@@ -21,17 +24,18 @@ from orchestrator.costs import Profile
 from orchestrator.custody.events import CustodyEventKind
 from orchestrator.delivery_slots import DESTINATION, DeliverySlots
 from orchestrator.domain.customs_events import HoldPlaced, Rerouted
+from orchestrator.domain.events import CoLoadWait
 from orchestrator.domain.states import VehicleState
 from orchestrator.journal import Journal
 from orchestrator.lanegraph import NodeId, Side, Station, StationId, StationRole
 from orchestrator.risk_policy import StopKind, next_stop
 from orchestrator.router import Router
-from orchestrator.state import ContainerRun, Purpose, VehicleRun
+from orchestrator.state import ContainerRun, Purpose, VehicleRun, on_board
 from orchestrator.stations import StationIndex
 from orchestrator.traffic.allocator import Allocator
 from orchestrator.world import World
 
-__all__ = ["StopPolicy"]
+__all__ = ["StopPolicy", "combined_stop"]
 
 K = CustodyEventKind
 # Where a loaded vehicle may wait without blocking anybody's work.
@@ -41,6 +45,15 @@ _STOP_ROLE = {
     StopKind.HOLD: (StationRole.HOLD, Purpose.HOLD),
     StopKind.BUFFER: (StationRole.BUFFER, Purpose.BUFFER),
 }
+
+
+def combined_stop(cs: list[ContainerRun]) -> StopKind:
+    """Where a vehicle carrying ``cs`` goes next: the strictest stop any of them needs."""
+    kinds = {next_stop(c.risk) for c in cs}
+    for kind in (StopKind.HOLD, StopKind.SCANNER, StopKind.BUFFER):
+        if kind in kinds:
+            return kind
+    return StopKind.DESTINATION
 
 
 class StopPolicy:
@@ -105,28 +118,35 @@ class StopPolicy:
 
     # ------------------------------------------------------------------ loaded vehicles
 
-    def plan_loaded(self, v: VehicleRun, reason: str | None) -> None:
-        """Choose the next stop of a loaded vehicle from its container's risk status."""
-        assert v.container_id is not None
-        c = self._world.containers[v.container_id]
-        kind = next_stop(c.risk)
+    def plan_loaded(
+        self, v: VehicleRun, reason: str | None, cause: ContainerRun | None = None
+    ) -> None:
+        """Choose the next stop of a loaded vehicle from its containers' risk status: the
+        strictest of them (hold, then scanner, then buffer) until every one may cross, then its
+        delivery place. ``cause``: the container whose status changed (for the reroute event)."""
+        cs = on_board(v, self._world.containers)
+        assert cs, f"vehicle {v.id} has nothing on board to plan for"
+        kind = combined_stop(cs)
         side = self._graph.nodes[v.lanes.plan_end].side
-        placed = False
-        if kind is StopKind.HOLD and c.risk.needs_hold:
-            c.risk = c.risk.with_hold(side, c.hold_cause or "HIGH risk")
-            placed = True
+        placed = []
+        if kind is StopKind.HOLD:
+            for c in cs:
+                if c.risk.needs_hold:
+                    c.risk = c.risk.with_hold(side, c.hold_cause or "HIGH risk")
+                    placed.append(c)
+        cleared = kind is StopKind.DESTINATION
         old = (v.purpose, v.target_station)
-        if kind is StopKind.DESTINATION:
-            sid = v.dest_station if v.dest_station is not None else self._new_dest(v, c)
+        if cleared:
+            sid = v.dest_station if v.dest_station is not None else self._new_dest(v, cs[0])
             if old[1] != sid:
                 self.unreserve(v, old[1])
             if sid is not None:
                 v.head_for(Purpose.DELIVER, sid, self._graph.stations[sid].node)
             else:
-                self._wait_for_slot(v, c, side)
+                self._wait_for_slot(v, cs[0], side)
         else:
             role, purpose = _STOP_ROLE[kind]
-            sid = self._stop_place(v, c, role, purpose, side)
+            sid = self._stop_place(v, role, purpose, side)
             if old[1] != sid:
                 self.unreserve(v, old[1])
             if sid is not None:
@@ -134,11 +154,24 @@ class StopPolicy:
                 self._give_up_job_places(v)
             else:
                 self._no_place(v, role, side)
-        if placed:
+        for c in placed:
             self._hold_placed(v, c, sid, side)
+        self._held_back(v, cs, cleared)
         if reason is not None and old[0] is not None and old != (v.purpose, v.target_station):
             dest = v.target_station or f"circulating on the {side.value} side"
-            self._journal.emit(Rerouted(self._world.now_s, v.id, c.id, dest, reason))
+            cid = (cause or cs[0]).id
+            self._journal.emit(Rerouted(self._world.now_s, v.id, cid, dest, reason))
+
+    def _held_back(self, v: VehicleRun, cs: list[ContainerRun], cleared: bool) -> None:
+        """Book the time a cleared container waits for the customs of its co-loaded one."""
+        now = self._world.now_s
+        for c in cs:
+            waits = not cleared and c.risk.cleared
+            if waits and c.held_back_since is None:
+                c.held_back_since = now
+            elif not waits and c.held_back_since is not None:
+                since, c.held_back_since = c.held_back_since, None
+                self._journal.emit(CoLoadWait(now, c.id, v.id, now - since))
 
     def _give_up_job_places(self, v: VehicleRun) -> None:
         """A container waiting for customs keeps no place another container needs: its pick-up
@@ -168,7 +201,7 @@ class StopPolicy:
         return sid
 
     def _stop_place(
-        self, v: VehicleRun, c: ContainerRun, role: StationRole, purpose: Purpose, side: Side
+        self, v: VehicleRun, role: StationRole, purpose: Purpose, side: Side
     ) -> StationId | None:
         """The scanner, hold or buffer place for the next stop: the one it holds or drives to
         already on this side, else the nearest free one (a buffer may also be a hold bay)."""
@@ -184,12 +217,13 @@ class StopPolicy:
         roles: list[StationRole] = (
             [role] if role is not StationRole.BUFFER else [role, StationRole.HOLD]
         )
-        return self._reserve_side(v, c, roles, side)
+        return self._reserve_side(v, roles, side)
 
     def _reserve_side(
-        self, v: VehicleRun, c: ContainerRun, roles: list[StationRole], side: Side
+        self, v: VehicleRun, roles: list[StationRole], side: Side
     ) -> StationId | None:
-        profile = Profile.TIME if c.risk.cleared else Profile.TIME_NO_BORDER
+        cleared = all(c.risk.cleared for c in on_board(v, self._world.containers))
+        profile = Profile.TIME if cleared else Profile.TIME_NO_BORDER
         for r in roles:
             sid = self.reserve_nearest(v, v.lanes.plan_end, self._stations.of(r, side), profile)
             if sid is not None:
@@ -202,10 +236,10 @@ class StopPolicy:
             return None
         return self._graph.stations[v.station]
 
-    def _waiting_place(self, v: VehicleRun, c: ContainerRun, side: Side) -> bool:
+    def _waiting_place(self, v: VehicleRun, side: Side) -> bool:
         """Head for a buffer or hold place of ``side`` to wait in, where it blocks nobody
         (False if none is free)."""
-        sid = self._reserve_side(v, c, list(_WAITING_ROLES), side)
+        sid = self._reserve_side(v, list(_WAITING_ROLES), side)
         if sid is None:
             return False
         v.head_for(Purpose.WAIT, sid, self._graph.stations[sid].node)
@@ -215,10 +249,8 @@ class StopPolicy:
     def _no_place(self, v: VehicleRun, role: StationRole, side: Side) -> None:
         """No place of ``role`` free on ``side``: wait in a buffer or hold place (it blocks
         nobody there), else in a place it owns, else circulate (on the lanes) or queue."""
-        assert v.container_id is not None
-        c = self._world.containers[v.container_id]
         here = self._here(v)
-        if (here is None or here.role not in _WAITING_ROLES) and self._waiting_place(v, c, side):
+        if (here is None or here.role not in _WAITING_ROLES) and self._waiting_place(v, side):
             return
         if v.lanes.on_lanes:
             # Back to a place it still owns on this side (its pick-up slot before the line, its
@@ -237,7 +269,7 @@ class StopPolicy:
         for a yard slot of the destination side (a freed one resumes it)."""
         here = self._here(v)
         if here is None or here.role not in _WAITING_ROLES:
-            if self._waiting_place(v, c, side):
+            if self._waiting_place(v, side):
                 return
             if v.lanes.on_lanes:
                 v.head_for(Purpose.CIRCULATE, None, self.next_waypoint(v, side))

@@ -39,8 +39,8 @@ class VehicleSummary:
     purpose: str | None  # why it drives to its target (pickup, deliver, scan, park, ...)
     target_node: NodeId | None
     waiting_for: str | None  # the resource it waits for (``station:X``, ``edge:a->b``, ...)
-    order_id: OrderId | None
-    container_id: ContainerId | None
+    order_ids: tuple[OrderId, ...]  # its job's orders (two on a two-place AGV), pick-up order
+    container_ids: tuple[ContainerId, ...]
     battery_kwh: float
     fault: str | None  # why it is out of service
 
@@ -99,8 +99,8 @@ class Views:
             purpose=None if v.purpose is None else v.purpose.value,
             target_node=v.target_node,
             waiting_for=None if waits is None else str(waits),
-            order_id=v.order_id,
-            container_id=v.container_id,
+            order_ids=tuple(self._world.containers[c].order.order_id for c in v.cargo),
+            container_ids=tuple(v.cargo),
             battery_kwh=v.battery_kwh,
             fault=v.fault,
         )

@@ -16,7 +16,7 @@ from orchestrator.domain.states import VehicleState
 from orchestrator.lanegraph import NodeId
 from orchestrator.movement import Movement
 from orchestrator.router import Router
-from orchestrator.state import VehicleRun
+from orchestrator.state import VehicleRun, loading_done
 from orchestrator.stations import StationIndex
 from orchestrator.stops import StopPolicy
 from orchestrator.traffic.allocator import Allocator
@@ -85,9 +85,8 @@ class Wakeups:
         if token is not None and token.kind in _WAIT_LISTS:
             self._alloc.stop_waiting(v.id)
         if (
-            v.container_id is not None
-            and self._world.containers[v.container_id].loaded
-            and v.purpose is None
+            v.purpose is None
+            and loading_done(v, self._world.containers)
             and v.state is not V.HOLDING
         ):
             self._stops.plan_loaded(v, None)

@@ -11,7 +11,7 @@ fates whatever the fleet size or routing, which makes fleet-size comparisons fai
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from orchestrator.ids import OrderId
 from orchestrator.messages import Direction, RiskLevel
@@ -46,6 +46,7 @@ class Arrival:
     direction: Direction
     seals: tuple[str, ...]
     fate: ContainerFate
+    empty: bool = False  # an empty container going back (ArrivalSpec.*_empty_share)
 
 
 _LEVELS = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH)
@@ -103,9 +104,22 @@ def draw_arrivals(
     per_direction.sort(key=lambda td: (td[0], td[1].value))
     numbers = ContainerNumbers(spec.owner_codes, stream(seed, "numbers"))
     fates = stream(seed, "customs")
+    # Own streams for the cargo kind and the empties' verdicts: a scenario without empties
+    # draws exactly the containers and fates it drew before they existed.
+    kinds, empty_levels = stream(seed, "cargo"), stream(seed, "customs:empty")
+    shares = {
+        Direction.CN_TO_MN: spec.cn_to_mn_empty_share,
+        Direction.MN_TO_CN: spec.mn_to_cn_empty_share,
+    }
     out = []
     for i, (t, direction) in enumerate(per_direction):
         side = direction.origin.value
+        fate = _fate(customs, fates)
+        share = shares[direction]
+        empty = share > 0.0 and kinds.random() < share
+        if empty:
+            level = empty_levels.choices(_LEVELS, weights=customs.empty_risk)[0]
+            fate = replace(fate, level=level, second_level=None)
         out.append(
             Arrival(
                 t_s=t,
@@ -113,7 +127,8 @@ def draw_arrivals(
                 container_id=numbers.next_container(),
                 direction=direction,
                 seals=tuple(numbers.next_seal(side) for _ in range(spec.seals_per_container)),
-                fate=_fate(customs, fates),
+                fate=fate,
+                empty=empty,
             )
         )
     return out

@@ -49,6 +49,7 @@ def core_config(scenario: Scenario) -> OrchestratorConfig:
         headway_m=fleet.headway_m,
         battery_capacity_kwh=fleet.battery_kwh,
         consumption_kwh_per_km=fleet.drive_kwh_per_km,
+        container_places=fleet.container_places,
     )
 
 

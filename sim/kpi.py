@@ -25,6 +25,7 @@ from orchestrator.domain.customs_events import (
 )
 from orchestrator.domain.eventlog import DomainEvent
 from orchestrator.domain.events import (
+    CoLoadWait,
     ContainerStranded,
     OrderDelivered,
     OrderPickedUp,
@@ -80,6 +81,11 @@ class KpiAccumulator:
         self.crossings = 0
         self.empty_crossings = 0  # an AGV sent across the line with nothing on board
         self.trips: Counter[str] = Counter()  # loaded crossings per vehicle
+        self.containers_crossed = 0  # a two-place AGV carries one or two per loaded crossing
+        self._last_crossing: tuple[str, float, str] | None = None
+        self.coload_waits_s: list[float] = []  # cleared containers that waited for their partner
+        self.empty_ids: frozenset[str] = frozenset()  # empty containers (set by the runner)
+        self.delivered_empty = 0
         self._on: dict[type, Callable[[Any], None]] = {
             OrderDelivered: self._delivered,
             OrderReceived: self._received,
@@ -88,6 +94,7 @@ class KpiAccumulator:
             HoldLifted: self._hold_lifted,
             VehicleWaiting: self._waiting,
             BorderCrossed: self._crossed,
+            CoLoadWait: self._coload_wait,
             VehicleOutOfService: self._faulted,
             VehicleBackInService: self._recovered,
         }
@@ -104,6 +111,8 @@ class KpiAccumulator:
         self.crossing_times_s.append(float(e.crossing_time_s))
         self.delivery_times_s.append((e.t_s, direction))
         self.delivered_ids.add(e.container_id)
+        if e.container_id in self.empty_ids:
+            self.delivered_empty += 1
 
     def _received(self, e: OrderReceived) -> None:
         self.received += 1
@@ -122,11 +131,21 @@ class KpiAccumulator:
         self.holds_active.append((e.t_s, self._holds))
 
     def _crossed(self, e: BorderCrossed) -> None:
-        self.crossings += 1
+        # One notice per container on board: the second of a two-place AGV is the same crossing.
+        crossing = (e.vehicle_id, e.t_s, e.gate_id)
+        same = crossing == self._last_crossing
+        self._last_crossing = crossing
         if e.container_id is None:
+            self.crossings += 1
             self.empty_crossings += 1
-        else:
+            return
+        self.containers_crossed += 1
+        if not same:
+            self.crossings += 1
             self.trips[e.vehicle_id] += 1
+
+    def _coload_wait(self, e: CoLoadWait) -> None:
+        self.coload_waits_s.append(e.waited_s)
 
     def _waiting(self, e: VehicleWaiting) -> None:
         self.lane_waits[str(e.node)] += 1
@@ -160,9 +179,13 @@ class KpiAccumulator:
         monitor: InvariantMonitor,
         arrivals: dict[str, int],
         faults_scheduled: int | None = None,
+        container_places: int = 1,
+        empties: bool = False,
     ) -> dict[str, object]:
         """The KPI document; ``faults_scheduled`` (breakdowns due within the run) adds the
-        ``faults`` section, left out otherwise so runs without faults keep their bytes."""
+        ``faults`` section, ``container_places`` 2 the ``co_load`` section and ``empties`` (a
+        scenario with empty containers) the cargo split; each is left out otherwise so runs
+        without them keep their bytes."""
         fleet = sorted(vehicles, key=lambda v: v.id)
         for v in fleet:
             v.battery_now()
@@ -240,4 +263,26 @@ class KpiAccumulator:
         }
         if faults_scheduled is not None:
             out["faults"] = self.faults(duration_s=duration_s, scheduled=faults_scheduled)
+        if container_places == 2:
+            out["co_load"] = self.co_load()
+        if empties:
+            box = out["containers"]
+            assert isinstance(box, dict)
+            total = sum(self.delivered.values())
+            box["delivered_by_cargo"] = {
+                "empty": self.delivered_empty,
+                "loaded": total - self.delivered_empty,
+            }
         return out
+
+    def co_load(self) -> dict[str, object]:
+        """Two containers per AGV: how full the loaded crossings were, and what a cleared
+        container paid in waiting for the customs of the one loaded with it."""
+        loaded = self.crossings - self.empty_crossings
+        waits = self.coload_waits_s
+        return {
+            "containers_per_loaded_crossing": self.containers_crossed / loaded if loaded else 0.0,
+            "waits": len(waits),
+            "mean_wait_s": sum(waits) / len(waits) if waits else 0.0,
+            "max_wait_s": max(waits, default=0.0),
+        }

@@ -180,6 +180,7 @@ class Simulation:
                 scenario.arrivals, scenario.customs, self.duration_s, scenario.seed
             )
         self.arrivals = arrivals
+        self.kpi.empty_ids = frozenset(a.container_id for a in arrivals if a.empty)
         self.triggers = ScenarioTriggers(
             env, graph, scenario.scripted, arrivals, self.customs, self.deliver, scenario.source
         )
@@ -369,6 +370,11 @@ class Simulation:
             arrivals=dict(sorted(arrived.items())),
             faults_scheduled=(
                 sum(f.at_s <= self.env.now for f in self.faults) if self.faults else None
+            ),
+            container_places=self.scenario.fleet.container_places,
+            empties=(
+                self.scenario.arrivals.cn_to_mn_empty_share > 0.0
+                or self.scenario.arrivals.mn_to_cn_empty_share > 0.0
             ),
         )
         doc: dict[str, object] = {

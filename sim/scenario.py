@@ -60,6 +60,8 @@ class FleetSpec:
     # From a refused grant to the brakes (radio latency plus control cycle): part of the
     # stopping distance at a gate (orchestrator.crossing).
     reaction_s: float = 0.5
+    # Containers an AGV carries at once: 1, or 2 as at Ganqimaodu (the core pairs like risk).
+    container_places: int = 1
 
     def dynamics(self) -> VehicleDynamics:
         """What the point of no return at a gate needs to know of these AGVs."""
@@ -89,6 +91,10 @@ class ArrivalSpec:
     mn_to_cn_per_h: tuple[float, ...]
     owner_codes: tuple[str, ...]  # ISO 6346 owner codes (3 letters) the containers belong to
     seals_per_container: int
+    # Share of each direction's containers that travel empty (coal goes south at Ganqimaodu,
+    # the empties come back north); their first verdict comes from CustomsSpec.empty_risk.
+    cn_to_mn_empty_share: float = 0.0
+    mn_to_cn_empty_share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,7 @@ class CustomsSpec:
     inspection_time_s: tuple[float, float]  # uniform range: hold placed -> inspection finished
     release_time_s: tuple[float, float]  # uniform range: inspection finished -> release sent
     seal_mismatch_rate: float  # share of gate seal reads that do not match
+    empty_risk: tuple[float, float, float] = (1.0, 0.0, 0.0)  # low, medium, high of empties
 
 
 @dataclass(frozen=True, slots=True)

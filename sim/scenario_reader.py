@@ -43,10 +43,17 @@ _FLEET_KEYS = {
     "agvs", "max_speed_mps", "accel_mps2", "decel_mps2", "battery_kwh", "initial_soc",
     "drive_kwh_per_km", "idle_kw", "charger_power_kw", "load_time_s", "unload_time_s",
     "vehicle_length_m", "headway_m", "breakdowns_per_agv_day", "repair_min", "reaction_s",
+    "container_places",
 }  # fmt: skip
 _GATE_KEYS = {"smart_dwell_s", "manual_dwell_s"}
-_ARRIVAL_KEYS = {"cn_to_mn_per_h", "mn_to_cn_per_h", "owner_codes", "seals_per_container"}
-_RISK_KEYS = {"low", "medium", "high", "verdict_latency_s", "change_fraction", "change_delay_s"}
+_ARRIVAL_KEYS = {
+    "cn_to_mn_per_h", "mn_to_cn_per_h", "owner_codes", "seals_per_container",
+    "cn_to_mn_empty_share", "mn_to_cn_empty_share",
+}  # fmt: skip
+_RISK_KEYS = {
+    "low", "medium", "high", "verdict_latency_s", "change_fraction", "change_delay_s", "empty",
+}  # fmt: skip
+_MIX_KEYS = {"low", "medium", "high"}
 _SCAN_KEYS = {"time_s", "escalation_rate"}
 _INSPECTION_KEYS = {"inspection_time_s", "release_time_s"}
 _SEAL_KEYS = {"mismatch_rate"}
@@ -203,7 +210,17 @@ class ScenarioReader:
             breakdowns_per_agv_day=n(t, "fleet", "breakdowns_per_agv_day", default=0.0, lo=0.0),
             repair_min=self.positive_span(t, "fleet", "repair_min", (20.0, 20.0)),
             reaction_s=n(t, "fleet", "reaction_s", default=0.5, lo=0.0, hi=10.0),
+            container_places=self.places(t),
         )
+
+    def places(self, t: Mapping[str, Any]) -> int:
+        places = self.integer(t, "fleet", "container_places", default=1, lo=1)
+        if places > 2:
+            raise self.fail(
+                "fleet.container_places",
+                f"must be 1 or 2 (containers an AGV carries at once), got {places}",
+            )
+        return places
 
     def gates(self, raw: Mapping[str, Any]) -> GateSpec:
         t = raw.get("gates", {})
@@ -239,6 +256,12 @@ class ScenarioReader:
             mn_to_cn_per_h=self.rates(t, "mn_to_cn_per_h"),
             owner_codes=tuple(c.upper() for c in codes),
             seals_per_container=self.integer(t, "arrivals", "seals_per_container", default=1, lo=0),
+            cn_to_mn_empty_share=self.number(
+                t, "arrivals", "cn_to_mn_empty_share", default=0.0, lo=0.0, hi=1.0
+            ),
+            mn_to_cn_empty_share=self.number(
+                t, "arrivals", "mn_to_cn_empty_share", default=0.0, lo=0.0, hi=1.0
+            ),
         )
 
     def customs(self, raw: Mapping[str, Any]) -> CustomsSpec:
@@ -254,15 +277,13 @@ class ScenarioReader:
             if not isinstance(t, dict):
                 raise self.fail(key, f"must be a table [{key}], got {type(t).__name__}")
             self.known(t, key, allowed)
-        low = self.number(risk, "risk", "low", lo=0.0, hi=1.0)
-        medium = self.number(risk, "risk", "medium", lo=0.0, hi=1.0)
-        high = self.number(risk, "risk", "high", lo=0.0, hi=1.0)
-        if abs(low + medium + high - 1.0) > 1e-9:
+        low, medium, high = self.mix(risk, "risk", None)
+        empty = risk.get("empty", {"low": 1.0})
+        if not isinstance(empty, dict):
             raise self.fail(
-                "risk",
-                f"low + medium + high must sum to 1, got {low} + {medium} + {high} = "
-                f"{low + medium + high:g}",
+                "risk.empty", f"must be a table [risk.empty], got {type(empty).__name__}"
             )
+        self.known(empty, "risk.empty", _MIX_KEYS)
         return CustomsSpec(
             risk_low=low,
             risk_medium=medium,
@@ -275,7 +296,23 @@ class ScenarioReader:
             inspection_time_s=self.span(insp, "inspection", "inspection_time_s", (1200.0, 3600.0)),
             release_time_s=self.span(insp, "inspection", "release_time_s", (60.0, 600.0)),
             seal_mismatch_rate=self.number(seals, "seals", "mismatch_rate", default=0, lo=0, hi=1),
+            empty_risk=self.mix(empty, "risk.empty", 0.0),
         )
+
+    def mix(
+        self, t: Mapping[str, Any], key: str, default: float | None
+    ) -> tuple[float, float, float]:
+        """A risk mix: low, medium and high shares that sum to 1."""
+        low = self.number(t, key, "low", default=default, lo=0.0, hi=1.0)
+        medium = self.number(t, key, "medium", default=default, lo=0.0, hi=1.0)
+        high = self.number(t, key, "high", default=default, lo=0.0, hi=1.0)
+        if abs(low + medium + high - 1.0) > 1e-9:
+            raise self.fail(
+                key,
+                f"low + medium + high must sum to 1, got {low} + {medium} + {high} = "
+                f"{low + medium + high:g}",
+            )
+        return low, medium, high
 
     def closures(self, raw: object) -> tuple[tuple[Closure, ...], tuple[ScriptedClosure, ...]]:
         """Closures by the clock (``from_h``/``to_h``) and closures a container's arrival

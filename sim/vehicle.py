@@ -84,7 +84,7 @@ class VirtualAGV:
         self.id = vehicle_id
         self.node = node
         self.edge: Edge | None = None
-        self.container: str | None = None
+        self.cargo: list[str] = []  # on board, in loading order
         self.speed_mps = 0.0
         self.battery = Battery(spec, env.now)
         self._graph = graph
@@ -167,14 +167,14 @@ class VirtualAGV:
         if edge is None:
             n = g.nodes[self.node]
             return VehicleSnapshot(self.id, self.node, None, n.x_m, n.y_m, 0.0, self.speed_mps,
-                                   self.battery.kwh, self.container)  # fmt: skip
+                                   self.battery.kwh, tuple(self.cargo))  # fmt: skip
         a, b = g.nodes[edge.source], g.nodes[edge.target]
         frac = min(1.0, max(0.0, (self.env.now - self._edge_t0_s) / max(self._edge_dt_s, 1e-6)))
         return VehicleSnapshot(
             self.id, self.node, edge.target,
             a.x_m + (b.x_m - a.x_m) * frac, a.y_m + (b.y_m - a.y_m) * frac,
             math.atan2(b.y_m - a.y_m, b.x_m - a.x_m), self.speed_mps, self.battery.kwh,
-            self.container,
+            tuple(self.cargo),
         )  # fmt: skip
 
     # -------------------------------------------------------------------------------- process
@@ -231,7 +231,10 @@ class VirtualAGV:
 
     def containers(self) -> list[str]:
         """The containers on board."""
-        return [self.container] if self.container is not None else []
+        return list(self.cargo)
+
+    def _first(self) -> str:
+        return self.cargo[0] if self.cargo else ""
 
     def node_ahead(self) -> NodeId:
         """The node the vehicle drives to (its node when it stands)."""
@@ -279,7 +282,7 @@ class VirtualAGV:
             )
         edge, vmax, self._edge_kwh = info
         self._edge_cmd = self._drive_id
-        state = AgvState.LOADED if self.container else AgvState.EMPTY
+        state = AgvState.LOADED if self.cargo else AgvState.EMPTY
         if state is not self.state:
             self._set_state(state)
         if self.speed_mps >= vmax and edge.length_m > 0.0:
@@ -308,7 +311,7 @@ class VirtualAGV:
         self.speed_mps = self._v_end
         self.busy_s += self._edge_dt_s
         self.distance_m += edge.length_m
-        if self.container is None:
+        if not self.cargo:
             self.empty_distance_m += edge.length_m
         now = self.env.now
         battery = self.battery.drove(used, now)
@@ -318,9 +321,10 @@ class VirtualAGV:
         if self.fault_reason is not None:
             self._stopped_unheard()
             return
-        if self.container is not None and target in self._gates:
-            for event in self._customs.read_seals(self.container, target, env_now=now):
-                self._deliver(event)
+        if self.cargo and target in self._gates:
+            for cid in self.cargo:
+                for event in self._customs.read_seals(cid, target, env_now=now):
+                    self._deliver(event)
         self._deliver(VehicleAtNode(now, self.id, target, battery, self._edge_cmd))
 
     def _execute(self, command: Command) -> ProcessGen:
@@ -363,7 +367,7 @@ class VirtualAGV:
         self._set_state(AgvState.WORKING)
         action = command.action
         if action is ActionKind.SCAN:
-            self._customs.scan_started(command.container_id or self.container or "", env.now)
+            self._customs.scan_started(command.container_id or self._first(), env.now)
             dt_s = self._customs.scan_time_s
         elif action is ActionKind.LOAD:
             dt_s = self._spec.load_time_s
@@ -376,17 +380,21 @@ class VirtualAGV:
         except simpy.Interrupt:
             self.busy_s += env.now - t0
             if action is ActionKind.SCAN:
-                self._customs.scan_interrupted(command.container_id or self.container or "")
+                self._customs.scan_interrupted(command.container_id or self._first())
             return
         finally:
             self._acting = False
         self.busy_s += dt_s
         if action is ActionKind.LOAD:
-            self.container = command.container_id
+            if command.container_id is not None:
+                self.cargo.append(command.container_id)
         elif action is ActionKind.UNLOAD:
-            self.container = None
+            if command.container_id in self.cargo:
+                self.cargo.remove(command.container_id)
+            elif self.cargo:
+                self.cargo.pop(0)
         elif action is ActionKind.SCAN:
-            cid = command.container_id or self.container or ""
+            cid = command.container_id or self._first()
             outcome = self._customs.scan_outcome(cid, env.now)
             self._deliver(ScanCompleted(env.now, cid, outcome, command.command_id))
         self._monitor.progress()

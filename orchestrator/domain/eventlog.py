@@ -25,6 +25,7 @@ from orchestrator.domain.customs_events import (
     VerdictReceived,
 )
 from orchestrator.domain.events import (
+    CoLoadWait,
     ContainerStranded,
     MapWarning,
     OrderAssigned,
@@ -57,6 +58,7 @@ DomainEvent = (
     | OrderAssigned
     | OrderPickedUp
     | OrderDelivered
+    | CoLoadWait
     | OrderReturned
     | VehicleCharging
     | VehicleCharged
@@ -87,6 +89,7 @@ DOMAIN_EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     OrderAssigned,
     OrderPickedUp,
     OrderDelivered,
+    CoLoadWait,
     OrderReturned,
     VehicleCharging,
     VehicleCharged,

@@ -22,6 +22,7 @@ from orchestrator.lanegraph import NodeId, Side, StationId
 from orchestrator.messages import Direction
 
 __all__ = [
+    "CoLoadWait",
     "ContainerStranded",
     "MapWarning",
     "OrderAssigned",
@@ -145,6 +146,33 @@ class OrderPickedUp:
             "order_id": self.order_id,
             "container_id": self.container_id,
             "vehicle_id": self.vehicle_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CoLoadWait:
+    """A cleared container waited ``waited_s`` on its vehicle for the customs of the container
+    co-loaded with it (a scan, a verdict, a hold): the price of carrying two at once."""
+
+    kind: ClassVar[str] = "order.coload_wait"
+    subject_field: ClassVar[str] = "container_id"
+    t_s: float
+    container_id: ContainerId
+    vehicle_id: VehicleId
+    waited_s: float
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.container_id} on vehicle {self.vehicle_id} was cleared but waited "
+            f"{self.waited_s:.0f} s for the customs of the container loaded with it"
+        )
+
+    def data(self) -> Data:
+        return {
+            "container_id": self.container_id,
+            "vehicle_id": self.vehicle_id,
+            "waited_s": round(self.waited_s, 6),
         }
 
 

@@ -77,7 +77,7 @@ class VehicleSnapshot:
     yaw_rad: float
     speed_mps: float
     battery_kwh: float
-    container_id: str | None
+    container_ids: tuple[str, ...]  # on board, in loading order (two on a two-place AGV)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,8 +60,9 @@ VEHICLE_TRANSITIONS: Mapping[VehicleState, frozenset[VehicleState]] = {
         {V.EN_ROUTE, V.LOADING, V.UNLOADING, V.SCANNING, V.HOLDING, V.CHARGING, V.IDLE, V.WAITING}
     ),
     V.LOADING: frozenset({V.WAITING, V.EN_ROUTE}),
-    V.UNLOADING: frozenset({V.IDLE}),
-    V.SCANNING: frozenset({V.WAITING, V.EN_ROUTE}),
+    # The next container of a two-place vehicle, or (its status changed) customs first.
+    V.UNLOADING: frozenset({V.IDLE, V.UNLOADING, V.WAITING}),
+    V.SCANNING: frozenset({V.WAITING, V.EN_ROUTE, V.SCANNING}),
     V.HOLDING: frozenset({V.WAITING, V.EN_ROUTE, V.HOLDING}),
     V.CHARGING: frozenset({V.IDLE}),
 }

@@ -56,7 +56,7 @@ class FakeVehicle:
     battery_kwh: float
     path: list[NodeId] = field(default_factory=list)
     on_edge: EdgeKey | None = None
-    container: str | None = None
+    cargo: list[str] = field(default_factory=list)  # on board, in loading order
     busy: bool = False
     faulted: bool = False  # stops at its next node, reports nothing, actions do not finish
     drive: CommandId = field(default=CommandId(0))  # the Drive its path belongs to
@@ -205,11 +205,16 @@ class FakeFleet:
                 if v.faulted:
                     return  # the fault interrupted the action: it has no effect
                 if c.action is ActionKind.LOAD:
-                    v.container = c.container_id
+                    assert c.container_id is not None
+                    if len(v.cargo) >= self.config.container_places:
+                        raise InvariantViolation(f"{v.id}: LOAD with {v.cargo} on board")
+                    v.cargo.append(c.container_id)
                 elif c.action is ActionKind.UNLOAD:
                     assert c.container_id is not None
+                    if c.container_id not in v.cargo:
+                        raise InvariantViolation(f"{v.id}: UNLOAD of {c.container_id}: not aboard")
                     self.delivered.append(c.container_id)
-                    v.container = None
+                    v.cargo.remove(c.container_id)
                 elif c.action is ActionKind.SCAN:
                     assert c.container_id is not None
                     outcome = self.scan_outcome(c.container_id)
@@ -258,10 +263,11 @@ class FakeFleet:
                 )
         if edge.crosses_border:
             self.crossings += 1
-            if v.container is not None and not self.is_cleared(v.container):
-                raise InvariantViolation(
-                    f"t={self.clock.t_s}: {v.id} carries uncleared {v.container} across {key}"
-                )
+            for cid in v.cargo:
+                if not self.is_cleared(cid):
+                    raise InvariantViolation(
+                        f"t={self.clock.t_s}: {v.id} carries uncleared {cid} across {key}"
+                    )
         v.on_edge = key
         dt = edge.travel_time_s + self.rng.uniform(0.0, self.max_delay_s)
         self.at(self.clock.t_s + dt, lambda v=v: self._arrive(v))

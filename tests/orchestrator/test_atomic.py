@@ -88,7 +88,7 @@ def _wrong_events(fleet: FakeFleet, rng: random.Random) -> list[Event]:
             out.append(VehicleAtNode(t, vid, rng.choice(wrong), 10.0, fake.drive))
         out.append(VehicleAtNode(t, vid, node, 10.0, CommandId(10**9)))  # never issued
         out.append(ActionDone(t, vid, rng.choice(list(ActionKind)), 10.0, CommandId(10**9)))
-        if v.on_lanes or v.container_id or v.order_id:
+        if v.on_lanes or v.container_ids or v.order_ids:
             out.append(VehicleJoined(t, vid, v.node, 10.0))  # still active
     for cid in views.container_ids():
         status = views.risk_status(cid)

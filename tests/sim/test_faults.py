@@ -114,14 +114,14 @@ def test_fault_interrupts_an_action_which_then_has_no_effect() -> None:
     rig.agv.send(Perform("AGV-1", ActionKind.LOAD, CID, C(6)))
     fault_between(rig, 30.0, 100.0)
     rig.env.run(until=99)
-    assert rig.agv.container is None  # the interrupted lift put nothing on it
+    assert rig.agv.cargo == []  # the interrupted lift put nothing on it
     rig.env.run(until=1000)
     assert rig.timeline() == [
         ("VehicleFaulted", 30.0, ""),
         ("VehicleRecovered", 100.0, "cn_yard"),
         ("ActionDone", 160.0, "load"),
     ]
-    assert rig.agv.container == CID
+    assert rig.agv.cargo == [CID]
     assert rig.agv.busy_s == pytest.approx(30.0 + 60.0)
 
 
@@ -157,7 +157,7 @@ def test_queued_commands_are_dropped_and_new_ones_refused_while_out_of_service()
 def test_no_seal_reads_at_a_gate_reached_while_out_of_service() -> None:
     rig = Rig(start="cn_scan")
     rig.customs.records.clear()
-    rig.agv.container = CID
+    rig.agv.cargo = [CID]
     rig.agv.send(Drive("AGV-1", path("cn_scan", "cn_gate", "mn_gate"), C(11)))
     fault_between(rig, 10.0, 300.0)
     rig.env.run(until=1000)
@@ -192,10 +192,10 @@ def test_loaded_vehicle_fault_strands_the_container_until_it_recovers() -> None:
     sim = with_faults(RiskLevel.LOW, ("AGV-001", 300.0, 600.0))
     agv = sim.vehicles["AGV-001"]
     sim.advance(340.0)  # it has rolled on to its stop
-    parked = (agv.node, agv.edge, agv.distance_m, agv.container)
-    assert agv.state is AgvState.FAULTED and parked[1] is None and parked[3] == CID
+    parked = (agv.node, agv.edge, agv.distance_m, list(agv.cargo))
+    assert agv.state is AgvState.FAULTED and parked[1] is None and parked[3] == [CID]
     sim.advance(899.0)
-    assert (agv.node, agv.edge, agv.distance_m, agv.container) == parked
+    assert (agv.node, agv.edge, agv.distance_m, list(agv.cargo)) == parked
     result = run_checked(sim)
     assert kinds(result) == [
         "vehicle.joined",
@@ -346,23 +346,34 @@ def test_bundled_breakdown_study_strands_returns_and_rescans() -> None:
     assert [f.vehicle_id for f in sc.faults] == ["AGV-005", "AGV-012", "AGV-027"]
     result = run_checked(Simulation(sc))
     log = entries(result)
-    assert [(e["kind"], e["subject"]) for e in log if e["kind"] in FAULT_KINDS] == [
-        ("vehicle.faulted", "AGV-005"),
-        ("container.stranded", "MSKU6714593"),
-        ("vehicle.recovered", "AGV-005"),
-        ("vehicle.faulted", "AGV-012"),
-        ("order.returned", "TGHU1759154"),
-        ("vehicle.recovered", "AGV-012"),
-        ("vehicle.faulted", "AGV-027"),
-        ("container.stranded", "MNUU4750226"),
-        ("vehicle.recovered", "AGV-027"),
+    seq = [(e["kind"], e["subject"], e["t_s"]) for e in log if e["kind"] in FAULT_KINDS]
+    # What each fault did: the fault-related entry right after it names the container.
+    effect = {
+        subject: seq[i + 1][:2]
+        for i, (kind, subject, _) in enumerate(seq)
+        if kind == "vehicle.faulted"
+    }
+    assert [effect[f.vehicle_id][0] for f in sc.faults] == [
+        "container.stranded",  # driving a container
+        "order.returned",  # assigned, not loaded yet
+        "container.stranded",  # in the scanner
     ]
-    rescanned = [
-        e["t_s"] for e in log if e["kind"] == "scan.done" and e["subject"] == "MNUU4750226"
-    ]
-    assert rescanned == [pytest.approx(10.4 * 3600 + 45 * 60 + sc.customs.scan_time_s)]
-    returned = [e for e in log if e["subject"] == "TGHU1759154" and e["kind"] == "order.delivered"]
-    assert len(returned) == 1
+    for f in sc.faults:
+        assert ("vehicle.recovered", f.vehicle_id, f.at_s + f.repair_s) in seq
+    scanned = effect["AGV-027"][1]
+    fault = sc.faults[2]
+    rescanned = [e["t_s"] for e in log if e["kind"] == "scan.done" and e["subject"] == scanned]
+    # The interrupted scan is done again after the repair, from the start.
+    assert rescanned == [pytest.approx(fault.at_s + fault.repair_s + sc.customs.scan_time_s)]
+    returned = effect["AGV-012"][1]
+    delivered = [e for e in log if e["subject"] == returned and e["kind"] == "order.delivered"]
+    assert len(delivered) == 1
+    carriers = {
+        e["data"]["vehicle_id"]
+        for e in log
+        if e["subject"] == returned and e["kind"] == "order.assigned"
+    }
+    assert len(carriers) == 2 and "AGV-012" in carriers  # another vehicle fetched it
 
 
 # ---------------------------------------------------------------------------- validation

@@ -109,10 +109,10 @@ def test_load_and_unload_change_what_the_vehicle_carries() -> None:
     rig = Rig()
     rig.agv.send(Perform("AGV-1", ActionKind.LOAD, "CSQU3054383", C(10)))
     rig.env.run(until=61)
-    assert rig.agv.container == "CSQU3054383"
+    assert rig.agv.cargo == ["CSQU3054383"]
     rig.agv.send(Perform("AGV-1", ActionKind.UNLOAD, "CSQU3054383", C(11)))
     rig.env.run(until=200)
-    assert rig.agv.container is None
+    assert rig.agv.cargo == []
 
 
 def test_drive_not_starting_at_the_vehicle_is_rejected_with_its_id() -> None:

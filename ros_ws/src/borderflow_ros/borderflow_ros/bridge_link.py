@@ -110,7 +110,7 @@ class BridgeLink:
             if st.container_id == container_id and now - seen <= fresh_s:
                 return VehicleSnapshot(
                     st.vehicle_id, st.node, st.next_node or None, round(st.x_m, 2),
-                    round(st.y_m, 2), st.yaw_rad, st.speed_mps, st.battery_kwh, container_id,
+                    round(st.y_m, 2), st.yaw_rad, st.speed_mps, st.battery_kwh, (container_id,),
                 )  # fmt: skip
         return None
 

@@ -76,5 +76,5 @@ class SimMirror:
             msg.x_m, msg.y_m, msg.yaw_rad = x, y, yaw
             msg.speed_mps = float(snap.speed_mps)
             msg.battery_kwh = float(snap.battery_kwh)
-            msg.container_id = snap.container_id or ""
+            msg.container_id = snap.container_ids[0] if snap.container_ids else ""
             self._state[vid].publish(msg)
