@@ -57,6 +57,9 @@ class OrchestratorConfig:
     # Containers an AGV carries at once (the Ganqimaodu AGVs carry two): a round pairs waiting
     # containers of like risk onto one vehicle where it can.
     container_places: int = 1
+    # With two places: a container with no partner of like risk waiting is offered alone only
+    # after it has waited this long (0: at once), so that most trips carry two.
+    pair_wait_s: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -70,6 +73,7 @@ class OrchestratorConfig:
         _non_negative("exclusive_penalty_s", self.exclusive_penalty_s)
         _non_negative("region_factor", self.region_factor)
         _non_negative("dispatch_interval_s", self.dispatch_interval_s)
+        _non_negative("pair_wait_s", self.pair_wait_s)
         for name in (
             "charge_below_fraction",
             "top_up_below_fraction",
@@ -110,6 +114,7 @@ class OrchestratorConfig:
         consumption_kwh_per_km: float,
         dispatch_interval_s: float = RUNTIME_DISPATCH_INTERVAL_S,
         container_places: int = 1,
+        pair_wait_s: float = 0.0,
     ) -> OrchestratorConfig:
         """The configuration a runtime runs its fleet with (one place for every runtime)."""
         return cls(
@@ -119,6 +124,7 @@ class OrchestratorConfig:
             consumption_kwh_per_km=consumption_kwh_per_km,
             dispatch_interval_s=dispatch_interval_s,
             container_places=container_places,
+            pair_wait_s=pair_wait_s,
         )
 
     @property

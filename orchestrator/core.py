@@ -151,7 +151,7 @@ class Orchestrator:
         traffic = self._traffic = TrafficManager(graph, config, router, alloc, resources)
         # Decisions
         slots = DeliverySlots(stations, closures, router, alloc)
-        dispatcher = Dispatcher(world, stations, closures, router, alloc, slots, energy)
+        dispatcher = Dispatcher(world, stations, closures, router, alloc, slots, energy, agenda)
         stops = StopPolicy(world, stations, closures, router, alloc, slots, journal, agenda)
         parking = Parking(world, stations, router, alloc, stops, energy, dispatcher.memory)
         movement = Movement(world, traffic, alloc, resources, stations, stops, parking,
@@ -205,7 +205,7 @@ class Orchestrator:
             handlers[1](event, checked)
             if agenda.pending or self._alloc.freed:
                 self._wakeups.settle()
-            if agenda.dispatch_needed and agenda.round_due(t_s):
+            if (agenda.dispatch_needed or t_s >= agenda.due_s) and agenda.round_due(t_s):
                 self.rounds.run()
                 self._wakeups.settle()
         except Exception as exc:

@@ -20,10 +20,12 @@ for a new round) and its cache of distances to the nearest charger.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from orchestrator.agenda import Agenda
 from orchestrator.closures import Closures
 from orchestrator.costs import Profile
 from orchestrator.delivery_slots import DeliverySlots
@@ -33,6 +35,7 @@ from orchestrator.energy import EnergyRule
 from orchestrator.ids import OrderId, VehicleId
 from orchestrator.lanegraph import NodeId, Side, Station, StationId, StationRole
 from orchestrator.messages import Direction
+from orchestrator.risk_policy import StopKind, next_stop
 from orchestrator.router import Router
 from orchestrator.state import Purpose, VehicleRun
 from orchestrator.stations import StationIndex
@@ -106,8 +109,10 @@ class Dispatcher:
         alloc: Allocator,
         slots: DeliverySlots,
         energy: EnergyRule,
+        agenda: Agenda,
     ) -> None:
         self._world = world
+        self._agenda = agenda
         self._graph = world.graph
         self._stations = stations
         self._closures = closures
@@ -139,14 +144,34 @@ class Dispatcher:
         return idle
 
     def waiting_orders(self) -> list[OrderId]:
-        """Open orders whose container waits in its yard, oldest first."""
+        """Open orders whose container waits in its yard, oldest first. With two places per
+        vehicle and ``pair_wait_s``, a container with no partner of like risk waiting is held
+        back until it has waited that long (a round is booked for then)."""
         world = self._world
         containers, container_of = world.containers, world.orders.container_of
-        return [
+        waiting = [
             oid
             for oid in world.orders.open
             if containers[container_of[oid]].state is ContainerState.WAITING
         ]
+        wait_s = world.config.pair_wait_s
+        if wait_s <= 0.0 or world.config.container_places < 2 or not waiting:
+            return waiting
+        kinds: dict[OrderId, tuple[Direction, StopKind]] = {}
+        counts: Counter[tuple[Direction, StopKind]] = Counter()
+        for oid in waiting:
+            c = containers[container_of[oid]]
+            kind = kinds[oid] = (c.order.direction, next_stop(c.risk))
+            counts[kind] += 1
+        now = world.now_s
+        offered: list[OrderId] = []
+        for oid in waiting:
+            due = containers[container_of[oid]].order.received_t_s + wait_s
+            if counts[kinds[oid]] >= 2 or now >= due:
+                offered.append(oid)
+            else:
+                self._agenda.dispatch_at(due)
+        return offered
 
     # ------------------------------------------------------------------ plan
 

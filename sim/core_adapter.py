@@ -50,6 +50,7 @@ def core_config(scenario: Scenario) -> OrchestratorConfig:
         battery_capacity_kwh=fleet.battery_kwh,
         consumption_kwh_per_km=fleet.drive_kwh_per_km,
         container_places=fleet.container_places,
+        pair_wait_s=fleet.pair_wait_s,
     )
 
 

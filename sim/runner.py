@@ -25,6 +25,7 @@ from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import LaneGraph, NodeId, StationId, StationRole
 from orchestrator.messages import (
     Command,
+    Direction,
     Event,
     LaneClosed,
     LaneOpened,
@@ -180,6 +181,7 @@ class Simulation:
                 scenario.arrivals, scenario.customs, self.duration_s, scenario.seed
             )
         self.arrivals = arrivals
+        self._staged = dict.fromkeys(Direction, 0)  # containers staged per direction so far
         self.kpi.empty_ids = frozenset(a.container_id for a in arrivals if a.empty)
         self.triggers = ScenarioTriggers(
             env, graph, scenario.scripted, arrivals, self.customs, self.deliver, scenario.source
@@ -266,7 +268,14 @@ class Simulation:
                 f"the map {self.graph.name!r} has no yard slot on the "
                 f"{a.direction.origin.value} side for order {a.order_id}",
             )
-        return slots[int(a.order_id[1:]) % len(slots)].id
+        places = self.scenario.fleet.container_places
+        if places == 1:
+            return slots[int(a.order_id[1:]) % len(slots)].id
+        # Two-place AGVs: the yard stages each direction's containers in pairs, two to a slot,
+        # so a vehicle usually loads both at one place.
+        k = self._staged[a.direction]
+        self._staged[a.direction] = k + 1
+        return slots[(k // places) % len(slots)].id
 
     def _closure(
         self, target: str, is_zone: bool, from_s: float, to_s: float, reason: str

@@ -62,6 +62,8 @@ class FleetSpec:
     reaction_s: float = 0.5
     # Containers an AGV carries at once: 1, or 2 as at Ganqimaodu (the core pairs like risk).
     container_places: int = 1
+    # With two places: how long a container with no partner waits before it goes alone.
+    pair_wait_s: float = 0.0
 
     def dynamics(self) -> VehicleDynamics:
         """What the point of no return at a gate needs to know of these AGVs."""

@@ -43,7 +43,7 @@ _FLEET_KEYS = {
     "agvs", "max_speed_mps", "accel_mps2", "decel_mps2", "battery_kwh", "initial_soc",
     "drive_kwh_per_km", "idle_kw", "charger_power_kw", "load_time_s", "unload_time_s",
     "vehicle_length_m", "headway_m", "breakdowns_per_agv_day", "repair_min", "reaction_s",
-    "container_places",
+    "container_places", "pair_wait_s",
 }  # fmt: skip
 _GATE_KEYS = {"smart_dwell_s", "manual_dwell_s"}
 _ARRIVAL_KEYS = {
@@ -211,6 +211,7 @@ class ScenarioReader:
             repair_min=self.positive_span(t, "fleet", "repair_min", (20.0, 20.0)),
             reaction_s=n(t, "fleet", "reaction_s", default=0.5, lo=0.0, hi=10.0),
             container_places=self.places(t),
+            pair_wait_s=n(t, "fleet", "pair_wait_s", default=0.0, lo=0.0, hi=7200.0),
         )
 
     def places(self, t: Mapping[str, Any]) -> int:

@@ -11,7 +11,10 @@ from orchestrator.traffic.resources import Resources
 from tests.orchestrator.scenarios import Scenario, run_scenario
 
 
-@pytest.mark.parametrize(("name", "vehicles"), [("test_crossing", 8), ("erenhot_zamyn_uud", 30)])
+@pytest.mark.parametrize(
+    ("name", "vehicles"),
+    [("test_crossing", 8), ("erenhot_zamyn_uud", 30), ("ganqimaodu_gashuunsukhait", 30)],
+)
 def test_bundled_map_delivers_every_order_safely(name: str, vehicles: int) -> None:
     graph = load_map(bundled_map_path(name))
     sc = Scenario(seed=5, vehicles=vehicles, orders=40, horizon_s=4000.0)

@@ -12,7 +12,7 @@ from orchestrator.lanegraph import Side
 from orchestrator.messages import Direction, OrderArrived, RiskLevel, VerdictIssued
 from tests.orchestrator.fleet import FakeFleet
 from tests.orchestrator.graphs import two_yard_crossing
-from tests.orchestrator.helpers import container
+from tests.orchestrator.helpers import CheckingLedger, container
 
 TWO = OrchestratorConfig(container_places=2)
 
@@ -38,7 +38,8 @@ def _crossings(fleet: FakeFleet) -> list[tuple[float, str, str | None]]:
 
 @pytest.mark.parametrize("origins", [("C-Y0", "C-Y1"), ("C-Y0", "C-Y0")])
 def test_two_low_containers_cross_together_on_one_vehicle(origins: tuple[str, str]) -> None:
-    fleet = FakeFleet(two_yard_crossing(), TWO, seed=3)
+    ledger = CheckingLedger()  # admits custody events only in the legal order
+    fleet = FakeFleet(two_yard_crossing(), TWO, seed=3, ledger=ledger)
     a = _order(fleet, 1, RiskLevel.LOW, origins[0])
     b = _order(fleet, 2, RiskLevel.LOW, origins[1])
     fleet.join("v1", "CK")
@@ -54,11 +55,17 @@ def test_two_low_containers_cross_together_on_one_vehicle(origins: tuple[str, st
     # One crossing of the line with both on board: one notice per container, same time.
     assert [(vid, cid) for _, vid, cid in crossed] == [("v1", a), ("v1", b)]
     assert crossed[0][0] == crossed[1][0]
-    # Custody per container: each one handed from the yard and delivered, in the legal order.
+    # Custody per container: each one handed over from the yard, across and delivered.
     for cid in (a, b):
-        kinds = [e.kind for e in fleet.sink.entries if e.data.get("container_id") == cid]
-        assert kinds.index("order.picked_up") < kinds.index("border.crossed")
-        assert kinds.index("border.crossed") < kinds.index("order.delivered")
+        assert ledger.kinds(cid) == [
+            "SEAL_AFFIXED",
+            "HANDOFF_YARD_TO_AGV",
+            "BORDER_HANDOFF",
+            "HANDOFF_AGV_TO_YARD",
+            "DELIVERED",
+        ]
+    handoffs = [e for e in ledger.events if e.kind.name == "BORDER_HANDOFF"]
+    assert [(e.container_id, e.vehicle_id) for e in handoffs] == [(a, "v1"), (b, "v1")]
 
 
 def test_containers_of_unlike_risk_are_not_paired() -> None:
@@ -119,3 +126,23 @@ def test_a_busy_fleet_with_two_places_delivers_everything_with_fewer_crossings()
 def test_container_places_must_be_one_or_two() -> None:
     with pytest.raises(ConfigError, match="container_places must be 1 or 2"):
         OrchestratorConfig(container_places=3)
+
+
+def test_a_lone_container_waits_for_a_partner_then_goes_alone() -> None:
+    config = OrchestratorConfig(container_places=2, pair_wait_s=600.0)
+    fleet = FakeFleet(two_yard_crossing(), config, seed=7)
+    fleet.join("v1", "CK")
+    a = _order(fleet, 1, RiskLevel.LOW, "C-Y0")
+    fleet.run(300.0)
+    assert fleet.sink.kinds("order.assigned") == []  # held back: a partner may come
+    b = _order(fleet, 2, RiskLevel.LOW, "C-Y1")  # comes within the wait: both go together
+    assert [e.data["container_id"] for e in fleet.sink.kinds("order.assigned")] == [a, b]
+    fleet.run(20_000)
+    lone = _order(fleet, 3, RiskLevel.LOW, "C-Y2")
+    t0 = fleet.clock.t_s
+    fleet.run(t0 + 500.0)
+    assert len(fleet.sink.kinds("order.assigned")) == 2  # still waiting for a partner
+    fleet.run(t0 + 60_000)  # the next tick after the 600 s sends it alone
+    (last,) = fleet.sink.kinds("order.assigned")[2:]
+    assert last.data["container_id"] == lone and 600.0 <= last.t_s - t0 <= 660.0
+    assert sorted(fleet.delivered) == sorted([a, b, lone])
