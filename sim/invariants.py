@@ -37,11 +37,12 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from orchestrator.crossing import VehicleDynamics, stopping_distance_m
+from orchestrator.crossing import VehicleDynamics
 from orchestrator.domain.eventlog import DomainEvent, LogEntry
 from orchestrator.domain.traffic_events import VehicleWaiting
-from orchestrator.lanegraph import Edge, EdgeKey, Gate, LaneGraph, NodeId, StationRole
+from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph, NodeId, StationRole
 from orchestrator.traffic.resources import Resource, ResourceKind
+from sim.crossing_monitor import CrossingMonitor
 from sim.simtypes import ProcessGen
 
 if TYPE_CHECKING:
@@ -71,21 +72,9 @@ class InvariantMonitor:
         dynamics: VehicleDynamics | None = None,
     ) -> None:
         self.env = env
-        self._dynamics = dynamics
-        self._length = {key: e.length_m for key, e in graph.edges.items()}
-        self._border_gate: dict[EdgeKey, Gate] = {
-            key: graph.gates[gid]
-            for gid in sorted(graph.gates)
-            for key in graph.gates[gid].crossing_edges
-            if key[0] == graph.gates[gid].node
-        }
-        # vehicle -> (border edge, {container: cleared at the commitment})
-        self._committed: dict[str, tuple[EdgeKey, dict[str, bool]]] = {}
-        self._on_border: dict[str, dict[str, bool]] = {}  # vehicles on a border edge now
-        self.commitments = 0
-        self.late_crossings = 0
-        self.short_commitments = 0
         self._customs = customs
+        # The point of no return and the crossings (sim/crossing_monitor.py).
+        self.crossings = CrossingMonitor(graph, customs, dynamics, self._violation)
         self._emit = emit
         self.capacity: dict[EdgeKey, int] = {
             key: max(1, math.floor(e.length_m * e.lane_count / spacing_m))
@@ -107,6 +96,7 @@ class InvariantMonitor:
         self.traversals: dict[EdgeKey, int] = defaultdict(int)
         self.collisions = 0
         self.uncleared_crossings = 0
+        self.short_commitments = 0
         self.deadlocks = 0
         self.customs_wait_stalls = 0  # stalls where only customs waits remained (not a fault)
         self.moves = 0  # progress counter for the watchdog
@@ -167,16 +157,18 @@ class InvariantMonitor:
 
     def stopped(self, vehicle: VirtualAGV) -> None:
         """The vehicle stops at its node: at a station it parks off the lanes."""
-        if self._on_border:
-            self._left_border(vehicle)
+        crossings = self.crossings
+        if crossings.on_border:
+            crossings.left_border(vehicle)
         if self.places.get(vehicle.node, 0) > 0 and vehicle.id in self._standing:
             self._release(vehicle.id)
             self._park(vehicle.id, vehicle.node)
 
     def enter(self, vehicle: VirtualAGV, edge: Edge, dt_s: float) -> None:
         vid = vehicle.id
-        if self._on_border:
-            self._left_border(vehicle)
+        crossings = self.crossings
+        if crossings.on_border:
+            crossings.left_border(vehicle)
         if self._waits_for:
             self._waits_for.pop(vid, None)
         # _release(vid), inlined: this runs for every edge a vehicle enters.
@@ -204,85 +196,15 @@ class InvariantMonitor:
             # yet): judge once every event of this moment has been processed.
             self.env.timeout(0).callbacks.append(lambda _: self._recheck(vehicle.id, edge))
         if edge.crosses_border:
-            self._crossing(vehicle, edge)
+            crossings.crossing(vehicle, edge)
 
     def commit(self, vehicle: VirtualAGV, path: tuple[NodeId, ...]) -> None:
-        """The vehicle was sent ``path``: if it crosses the line, this is the commitment. Check
-        it against the real rule: every container on board cleared now, and the vehicle able to
-        stop before the line from here at its speed."""
-        border_gate = self._border_gate
-        way_m = 0.0
-        for i in range(len(path) - 1):
-            key = (path[i], path[i + 1])
-            gate = border_gate.get(key)
-            if gate is None:
-                way_m += self._length.get(key, 0.0)
-                continue
-            self._check_commitment(vehicle, key, gate, way_m + gate.line_distance_m)
-            return
+        """The vehicle was sent ``path`` (a commitment if it crosses the line)."""
+        self.crossings.commit(vehicle, path)
 
-    def _check_commitment(
-        self, vehicle: VirtualAGV, key: EdgeKey, gate: Gate, to_line_m: float
-    ) -> None:
-        self.commitments += 1
-        cleared = {}
-        for cid in vehicle.containers():
-            cleared[cid] = ok = self._customs.is_cleared(cid)
-            if not ok:
-                rec = self._customs.records.get(cid)
-                level = rec.level.value if rec is not None else "unknown container"
-                self._violation(
-                    "uncleared_crossing",
-                    vehicle.id,
-                    f"vehicle {vehicle.id} committed to crossing at gate {gate.id} with "
-                    f"container {cid} not cleared (customs record: {level})",
-                    {"container_id": cid, "edge": list(key), "gate": gate.id},
-                )
-        self._committed[vehicle.id] = (key, cleared)
-        if self._dynamics is None:
-            return
-        needed_m = stopping_distance_m(vehicle.speed_mps, self._dynamics)
-        if needed_m > to_line_m + 1e-6:
-            self._violation(
-                "short_commitment",
-                vehicle.id,
-                f"vehicle {vehicle.id} committed to crossing at gate {gate.id} {to_line_m:.1f} m "
-                f"before the line at {vehicle.speed_mps:.2f} m/s: it needs {needed_m:.1f} m to "
-                "stop, so a refusal could not have held it on its side",
-                {"gate": gate.id, "to_line_m": to_line_m, "needed_m": needed_m},
-            )
-
-    def _crossing(self, vehicle: VirtualAGV, edge: Edge) -> None:
-        """The vehicle enters a border edge: each container must have been cleared when the
-        crossing was committed (a clearance withdrawn since is a late verdict)."""
-        key = edge.key
-        committed = self._committed.pop(vehicle.id, None)
-        at_commit = committed[1] if committed is not None and committed[0] == key else None
-        self._on_border[vehicle.id] = at_commit or {}
-        for cid in vehicle.containers():
-            if self._customs.is_cleared(cid):
-                continue
-            if at_commit is not None and cid in at_commit:
-                continue  # a late verdict (counted on the far side), or counted at commitment
-            rec = self._customs.records.get(cid)
-            level = rec.level.value if rec is not None else "unknown container"
-            self._violation(
-                "uncleared_crossing",
-                vehicle.id,
-                f"container {cid} crosses on {key[0]}->{key[1]} "
-                f"without clearance (customs record: {level})",
-                {"container_id": cid, "edge": list(key)},
-            )
-
-    def _left_border(self, vehicle: VirtualAGV) -> None:
-        """Off the border edge, across the line: a container cleared at the commitment whose
-        clearance was withdrawn since crossed with a late verdict (the core holds it here)."""
-        at_commit = self._on_border.pop(vehicle.id, None)
-        if at_commit is None:
-            return
-        for cid in vehicle.containers():
-            if at_commit.get(cid) and not self._customs.is_cleared(cid):
-                self.late_crossings += 1
+    @property
+    def late_crossings(self) -> int:
+        return self.crossings.late_crossings
 
     def battery_empty(self, vehicle: VirtualAGV) -> None:
         """Logged once per vehicle and discharge (not a safety invariant: an energy KPI)."""

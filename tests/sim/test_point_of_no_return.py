@@ -56,9 +56,9 @@ def test_a_fleet_that_cannot_stop_before_the_line_is_refused() -> None:
 def test_monitor_counts_a_commitment_too_close_to_the_line() -> None:
     _env, mon, _customs, log = rig()
     g = tiny_crossing()
-    mon._dynamics = DYN
+    mon.crossings._dynamics = DYN
     gate = replace(g.gates["G1"], line_distance_m=20.0)
-    mon._border_gate[(N("cn_gate"), N("mn_gate"))] = gate
+    mon.crossings._border_gate[(N("cn_gate"), N("mn_gate"))] = gate
     mon.commit(agv("A", "cn_gate", speed_mps=0.0), (N("cn_gate"), N("mn_gate")))
     assert mon.short_commitments == 0  # standing: 7.5 m < 20 m
     mon.commit(agv("B", "cn_gate", speed_mps=6.94), (N("cn_gate"), N("mn_gate")))
