@@ -34,6 +34,7 @@ RUNS: tuple[tuple[str, str, dict[str, object]], ...] = (
     ("erenhot_day-agvs30", "erenhot_day", {"agvs": 30}),
     ("erenhot_day-agvs250-14h", "erenhot_day", {"agvs": 250, "hours": 14.0}),
     ("ganqimaodu_day", "ganqimaodu_day", {}),
+    ("erenhot_reassessment", "erenhot_reassessment", {}),
 )
 
 

@@ -176,3 +176,28 @@ def test_a_closure_starts_when_the_container_reaches_a_node(tmp_path: Path) -> N
     opened = [e for e in log if e["kind"] == "lane.opened"]
     assert len(shut) == 1 and len(opened) == 1
     assert opened[0]["t_s"] - shut[0]["t_s"] == pytest.approx(300.0)
+
+
+def test_bundled_reassessment_study_holds_before_the_line_and_logs_the_late_one() -> None:
+    sc = load_scenario("erenhot_reassessment")
+    result = run_checked(Simulation(sc))
+    log = entries(result)
+    container = {e["data"]["order_id"]: e["data"]["container_id"] for e in log
+                 if e["kind"] == "order.received"}  # fmt: skip
+
+    def holds(order: str) -> list[str]:
+        cid = container[order]
+        return [
+            e["data"]["side"] for e in log if e["kind"] == "hold.placed" and e["subject"] == cid
+        ]
+
+    # HIGH as it reaches the CN gate: before the commitment, so held on the Chinese side.
+    assert holds("O000033") == ["CN"]
+    # HIGH 10 m from the line: after the commitment, a late verdict, held in Mongolia.
+    (late,) = [e for e in log if e["kind"] == "risk.late_verdict"]
+    assert late["subject"] == container["O000045"] and late["data"]["gate"] == "gate_cn"
+    assert holds("O000045") == ["MN"]
+    k = result.kpis["kpis"]
+    assert k["customs"]["late_verdicts"] == 1 and k["customs"]["late_crossings"] == 1  # type: ignore[index]
+    closed = [e for e in log if e["kind"] == "lane.closed"]
+    assert [e["subject"] for e in closed] == ["cn_gate_turn_back"]

@@ -59,7 +59,7 @@ def fleet_poses(
             s.x_m,
             s.y_m,
             s.yaw_rad,
-            loaded=bool(s.container_ids),
+            loaded=bool(s.container_id),
             faulted=s.mode == VehicleState.MODE_FAULTED
             or now_s - last_seen_s.get(vid, now_s) > heartbeat_timeout_s,
         )
