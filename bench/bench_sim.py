@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import simpy
 
@@ -142,6 +143,8 @@ def run(quick: bool) -> list[Figure]:
             f"{', '.join(f'{p:.1f}' for p in pairs)}x (docs/simulation.md, Performance)",
         )
     )
+    figures += _crossings(kpis, hours, quick)
+    figures.append(_ganqimaodu(hours))
     sizes = (120,) if quick else (120, 250, 500)
     for n in sizes:
         wall_n, _sim, res_n, core_n = _day(n, hours)
@@ -161,3 +164,62 @@ def run(quick: bool) -> list[Figure]:
             )
         )
     return figures
+
+
+# Measured on bf0e4f8 (before back-haul dispatching, issue 12), same scenario and seed:
+# 171 of 1342 crossings empty, loaded crossings per AGV 11 / 19 / 29.
+_EMPTY_BEFORE = (171, 1342)
+
+
+def _crossings(kpis: Any, hours: float, quick: bool) -> list[Figure]:
+    """Empty runs across the line on the two-way day (goal <= 10 % of all crossings)."""
+    f = kpis["fleet"]
+    share = float(f["empty_crossing_share"])
+    trips = f["trips_per_agv"]
+    before = f"{_EMPTY_BEFORE[0] / _EMPTY_BEFORE[1]:.1%} ({_EMPTY_BEFORE[0]} of {_EMPTY_BEFORE[1]})"
+    return [
+        Figure(
+            "sim",
+            f"{hours:g} simulated h, erenhot_day, 60 AGVs: empty crossings of the line",
+            share * 100.0,
+            "%",
+            "<= 10 %" if not quick else "",
+            (share <= 0.10 and all(v == 0 for v in kpis["invariants"].values()))
+            if not quick
+            else None,
+            f"{f['empty_crossings']} of {f['crossings']} crossings empty, "
+            f"{f['empty_distance_km']:.0f} km driven empty (empty-run share "
+            f"{f['empty_run_share']:.3f}); loaded crossings per AGV min / median / max "
+            f"{trips['min']} / {trips['median']:g} / {trips['max']}; invariants all 0: "
+            f"{all(v == 0 for v in kpis['invariants'].values())}; before back-haul "
+            f"dispatching (bf0e4f8): {before}, per AGV 11 / 19 / 29",
+        )
+    ]
+
+
+def _ganqimaodu(hours: float) -> Figure:
+    """The Ganqimaodu day: two containers per AGV, coal south, empties back."""
+    from sim.runner import Simulation
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario("ganqimaodu_day").with_overrides(hours=hours)
+    graph = _graph(scenario)
+    t0 = time.perf_counter()
+    result = Simulation(scenario, graph=graph).run()
+    wall = time.perf_counter() - t0
+    k: Any = result.kpis["kpis"]
+    co = k["co_load"]
+    return Figure(
+        "sim",
+        f"{hours:g} simulated h, ganqimaodu_day, 60 AGVs with two places",
+        wall,
+        "s",
+        "",
+        None,
+        f"{k['containers']['delivered_total']} delivered ({k['containers']['delivered_by_cargo']}"
+        f"), {co['containers_per_loaded_crossing']:.2f} containers per loaded crossing, "
+        f"{co['waits']} co-load waits (mean {co['mean_wait_s']:.0f} s), crossing time p50 "
+        f"{k['crossing_time_s']['p50'] / 60:.0f} min, p95 "
+        f"{k['crossing_time_s']['p95'] / 60:.0f} min, empty crossings "
+        f"{k['fleet']['empty_crossing_share']:.1%}, invariants {k['invariants']}",
+    )
