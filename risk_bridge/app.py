@@ -9,6 +9,7 @@ map the outcomes of writes (:func:`risk_bridge.routers.common.status_of`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse
 from risk_bridge.errors import AuthError, BridgeError
 from risk_bridge.fleet_port import FleetPort
 from risk_bridge.security import StateDir
+from risk_bridge.security.token_gate import RateLimited, TokenGate
 from risk_bridge.settings import BridgeSettings
 
 __all__ = ["create_app", "tune_gc_for_serving"]
@@ -60,6 +62,10 @@ def create_app(
         audience=settings.audience,
         ttl_s=settings.token_ttl_s,
     )
+    gate = TokenGate(
+        per_source_per_min=settings.token_per_source_per_min,
+        per_client_per_min=settings.token_per_client_per_min,
+    )
     store = open_store(settings.db_url)
     service = BridgeService(settings, store, fleet, code_of=status_of)
     dispatcher = WebhookDispatcher(
@@ -73,6 +79,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         dispatcher.stop()
+        gate.close()
         service.close()
         if fleet is not None:
             fleet.stop()
@@ -86,6 +93,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.keys = keys
+    app.state.token_gate = gate
     app.state.service = service
     app.state.store = store
     app.state.dispatcher = dispatcher
@@ -116,6 +124,8 @@ def _map_errors(app: FastAPI) -> None:
     @app.exception_handler(BridgeError)
     async def bridge_error(request: Request, exc: BridgeError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthError) else None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after_s)))}
         return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -29,6 +29,9 @@ class BridgeSettings:
     future_skew_s: float = 120.0  # issued_at may be this far ahead of our clock
     max_age_s: float = 30 * 86400.0  # issued_at older than this is rejected as far past
     token_ttl_s: float = 900.0
+    # Token endpoint attempts a minute per source address and per client id (then 429).
+    token_per_source_per_min: float = 60.0
+    token_per_client_per_min: float = 30.0
     # Mutual recognition: authority -> authorities whose inspection results it accepts.
     recognises: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: {"CN": ("MN",), "MN": ("CN",)}

@@ -1,4 +1,7 @@
-"""POST /v1/oauth/token: OAuth2 client credentials (form body or HTTP Basic) -> short JWT."""
+"""POST /v1/oauth/token: OAuth2 client credentials (form body or HTTP Basic) -> short JWT.
+
+Rate-limited per source and client id, the secret check off the event loop
+(:mod:`risk_bridge.security.token_gate`)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from fastapi import APIRouter, Form, Header, Request
 from risk_bridge.errors import AuthError, BadInput
 from risk_bridge.schemas import TokenPublic
 from risk_bridge.security import StateDir
+from risk_bridge.security.token_gate import TokenGate
 
 router = APIRouter(prefix="/v1/oauth", tags=["auth"])
 
@@ -17,7 +21,10 @@ router = APIRouter(prefix="/v1/oauth", tags=["auth"])
 @router.post(
     "/token",
     response_model=TokenPublic,
-    responses={401: {"description": "invalid client credentials"}},
+    responses={
+        401: {"description": "invalid client credentials"},
+        429: {"description": "too many attempts from this source or for this client"},
+    },
 )
 async def token(
     request: Request,
@@ -37,5 +44,10 @@ async def token(
     if not client_id or not client_secret:
         raise AuthError("invalid client credentials")
     keys: StateDir = request.app.state.keys
-    tok, ttl = keys.client_token(client_id, client_secret)
+    gate: TokenGate = request.app.state.token_gate
+    source = request.client.host if request.client is not None else "unknown"
+    gate.admit(source, client_id)  # 429 before any hashing
+    cid, secret = client_id, client_secret
+    # The scrypt check runs off the event loop: other requests are served meanwhile.
+    tok, ttl = await gate.run(lambda: keys.client_token(cid, secret))
     return {"access_token": tok, "token_type": "bearer", "expires_in": int(ttl)}

@@ -177,7 +177,13 @@ class StateDir:
             self._stamp = stamp
 
     def issue(
-        self, subject: str, role: Role, authority: str | None, ttl_s: float | None = None
+        self,
+        subject: str,
+        role: Role,
+        authority: str | None,
+        ttl_s: float | None = None,
+        *,
+        client: bool = False,
     ) -> tuple[str, float]:
         _check_role(role, authority)
         self._load(fresh=True)
@@ -194,6 +200,9 @@ class StateDir:
             "role": role.value,
             "authority": authority,
         }
+        if client:
+            # A machine client's token: valid only while the client is registered.
+            claims["client"] = True
         token = jwt.encode(
             claims, self._keys[self._active], algorithm="EdDSA", headers={"kid": self._active}
         )
@@ -208,7 +217,7 @@ class StateDir:
         digest = _scrypt(secret, salt)
         if client is None or not hmac.compare_digest(digest, client.digest):
             raise AuthError("invalid client credentials")
-        return self.issue(client_id, client.role, client.authority)
+        return self.issue(client_id, client.role, client.authority, client=True)
 
     def verify(self, token: str) -> Principal:
         self._load()
@@ -231,6 +240,8 @@ class StateDir:
             )
             principal = Principal(str(claims["sub"]), Role(claims["role"]), claims["authority"])
             _check_role(principal.role, principal.authority)
+            if claims.get("client") is True and principal.subject not in self._clients:
+                raise AuthError("invalid token")  # the client was removed since
         except (jwt.PyJWTError, KeyError, ValueError, BadInput) as exc:
             raise AuthError("invalid token") from exc
         if len(self._verified) > 10_000:
