@@ -10,6 +10,7 @@ Heavy imports (FastAPI, uvicorn, SimPy, rclpy, the core) happen inside the comma
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -55,8 +56,9 @@ def serve(
     ledger: Annotated[
         str | None,
         typer.Option(
-            help="Custody ledger URL (default: custody-e<N>.db next to the store, one "
-            "per fleet run); 'none' to run without."
+            help="Custody ledger URL (default: custody-<store id>-e<N>.db next to the store, "
+            "one per fleet run; an existing ledger with entries is refused); 'none' to run "
+            "without."
         ),
     ] = None,
     state_dir: Annotated[
@@ -86,6 +88,15 @@ def serve(
         int | None,
         typer.Option(
             help="With --fleet ros: ROS_DOMAIN_ID of the nodes (default: $ROS_DOMAIN_ID, else 0)."
+        ),
+    ] = None,
+    webhook_allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--webhook-allow",
+            help="A webhook target allowed although internal (loopback, private, link-local): "
+            "a host name, an IP address or a CIDR network; repeat for more. Without it, "
+            "webhooks go to public addresses only.",
         ),
     ] = None,
 ) -> None:
@@ -144,30 +155,47 @@ def serve(
             sc = load_scenario(scenario)
         StateDir(sdir, issuer="borderflow-bridge", audience="borderflow", ttl_s=900).init()
         store = open_store(db_url)
-        epoch = int(store.snapshot().meta.get("epoch", "0")) + 1
+        meta = store.snapshot().meta
+        epoch = int(meta.get("epoch", "0")) + 1
+        # The store's own id names its default ledgers: a new store in the same folder never
+        # picks up an older store's custody-e<N>.db (its replayed run would re-affix seals
+        # already there and the fleet would stop).
+        store_id = meta.get("store_id") or uuid.uuid4().hex[:8]
+        fleet: Any
+        ledger_obj = None
+        if ros is None and ledger != "none":
+            from risk_bridge.ledger import open_ledger
+
+            if ledger is None:
+                base = (
+                    Path(db_url[len("sqlite:///") :]).parent
+                    if db_url.startswith("sqlite:///")
+                    else sdir
+                )
+                ledger = f"sqlite:///{base / f'custody-{store_id}-e{epoch}.db'}"
+            ledger_obj = open_ledger(ledger)
+            held = ledger_obj.size
+            if held > 0:
+                ledger_obj.close()
+                raise ValueError(
+                    f"the ledger {ledger} already holds {held} entries of an earlier run; a "
+                    "fleet run starts its own ledger: give a new --ledger path, or leave "
+                    "--ledger out for one per run"
+                )
         batch = WriteBatch()
         batch.meta.append(("epoch", str(epoch)))
+        batch.meta.append(("store_id", store_id))
         store.commit(batch)
         store.close()
-        fleet: Any
         if ros is not None:
             fleet, what = _ros_fleet(*ros, manifest)
         else:
-            ledger_obj = None
-            if ledger != "none":
-                from risk_bridge.ledger import open_ledger
-
-                if ledger is None:
-                    base = (
-                        Path(db_url[len("sqlite:///") :]).parent
-                        if db_url.startswith("sqlite:///")
-                        else sdir
-                    )
-                    ledger = f"sqlite:///{base / f'custody-e{epoch}.db'}"
-                ledger_obj = open_ledger(ledger)
             fleet = SimFleet(sc, speed=speed, ledger=ledger_obj, auto_customs=auto_customs)
             what = f"scenario {sc.name} at {speed:g}x; fleet run {epoch}; ledger {ledger}"
-        app = create_app(BridgeSettings(db_url=db_url, state_dir=sdir), fleet=fleet)
+        settings = BridgeSettings(
+            db_url=db_url, state_dir=sdir, webhook_allow=tuple(webhook_allow or ())
+        )
+        app = create_app(settings, fleet=fleet)
     except (BridgeError, SimError, ValueError, OSError, RuntimeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -23,6 +23,7 @@ from risk_bridge.fleet_port import FleetPort
 from risk_bridge.security import StateDir
 from risk_bridge.security.token_gate import RateLimited, TokenGate
 from risk_bridge.settings import BridgeSettings
+from risk_bridge.webhook_targets import TargetPolicy
 
 __all__ = ["create_app", "tune_gc_for_serving"]
 
@@ -68,11 +69,13 @@ def create_app(
     )
     store = open_store(settings.db_url)
     service = BridgeService(settings, store, fleet, code_of=status_of)
+    targets = TargetPolicy(settings.webhook_allow)
     dispatcher = WebhookDispatcher(
         store,
         service.webhook_secrets,
         retries=settings.webhook_retries,
         backoff_s=settings.webhook_backoff_s,
+        targets=targets,
     )
 
     @asynccontextmanager
@@ -94,6 +97,7 @@ def create_app(
     app.state.settings = settings
     app.state.keys = keys
     app.state.token_gate = gate
+    app.state.webhook_targets = targets
     app.state.service = service
     app.state.store = store
     app.state.dispatcher = dispatcher

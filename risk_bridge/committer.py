@@ -6,8 +6,11 @@ A job runs on the writer thread (see :mod:`risk_bridge.threads`) against the in-
 durable (feeding the core, publishing events) and its result. All jobs drained together are
 committed in ONE fsynced transaction; only then are their effects handed to ``run_effect`` and
 their futures resolved: an acknowledged write is on disk, and the core never acts on a write
-that is not. If the commit fails, every job of the group fails with 503 and ``on_failure``
-engages the fail-safe.
+that is not. If the store refuses the group's data (a value it cannot hold, a duplicate id),
+each job is committed on its own so that one bad request fails alone (422) and the others are
+acknowledged; the state is then rebuilt from the store (``on_refused``), since the refused job
+had changed it in memory. If the store itself fails, every job of the group fails with 503 and
+``on_failure`` engages the fail-safe.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from risk_bridge.errors import BridgeError, StoreUnavailable
+from risk_bridge.errors import BadInput, BridgeError, StoreUnavailable
 from risk_bridge.outbox import Effect, Outcome
 from risk_bridge.store import SqlStore, WriteBatch
 from risk_bridge.threads import writer_started, writer_stopped
@@ -65,8 +68,10 @@ class Committer:
         on_failure: Callable[[StoreUnavailable], None],
         run_effect: Callable[[Effect], None],
         max_group: int = 512,
+        on_refused: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
+        self._on_refused = on_refused
         self._on_failure = on_failure
         self._run_effect = run_effect
         self._queue: queue.Queue[Job | None] = queue.Queue()
@@ -75,6 +80,11 @@ class Committer:
         self._thread.start()
         self.commits = 0
         self.jobs_done = 0
+
+    @property
+    def alive(self) -> bool:
+        """The writer thread runs (False once it died or was closed)."""
+        return self._thread.is_alive()
 
     def submit(self, prepare: PrepareJob) -> Future[Any] | asyncio.Future[Any]:
         """Queue a job; from inside an event loop the result is an asyncio future of it."""
@@ -142,15 +152,14 @@ class Committer:
         if ready and len(merged):
             try:
                 self._store.commit(merged)
+            except BadInput:
+                ready = self._one_by_one(ready, out)
             except BridgeError as exc:
                 failure = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(str(exc))
-                # Fail-safe first: by the time a client sees 503 the fleet is already safe.
-                self._on_failure(failure)
-                for _, target in ready:
-                    out.add(target, False, failure)
-                out.flush()
+                self._fail(ready, out, failure)
                 return
-            self.commits += 1
+            else:
+                self.commits += 1
         for outcome, target in ready:
             for effect in outcome.effects:
                 try:
@@ -160,6 +169,46 @@ class Committer:
             self.jobs_done += 1
             out.add(target, True, outcome.result)
         out.flush()
+
+    def _fail(
+        self, ready: list[tuple[Outcome[Any], Target]], out: _Results, failure: StoreUnavailable
+    ) -> None:
+        # Fail-safe first: by the time a client sees 503 the fleet is already safe.
+        self._on_failure(failure)
+        for _, target in ready:
+            out.add(target, False, failure)
+        out.flush()
+
+    def _one_by_one(
+        self, ready: list[tuple[Outcome[Any], Target]], out: _Results
+    ) -> list[tuple[Outcome[Any], Target]]:
+        """The store refused the group's data: commit each job alone, in order. A job the store
+        refuses fails alone; the others stand. Returns the committed ones."""
+        done: list[tuple[Outcome[Any], Target]] = []
+        refused = False
+        for i, (outcome, target) in enumerate(ready):
+            if not len(outcome.batch):
+                done.append((outcome, target))
+                continue
+            try:
+                self._store.commit(outcome.batch)
+            except BadInput as exc:
+                refused = True
+                log.warning("store refused one request of a group: %s", exc)
+                out.add(target, False, exc)
+                continue
+            except BridgeError as exc:
+                failure = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(str(exc))
+                self._on_failure(failure)
+                for _, rest in ready[i:]:
+                    out.add(rest, False, failure)
+                break
+            self.commits += 1
+            done.append((outcome, target))
+        if refused and self._on_refused is not None:
+            # The refused jobs changed the state in memory: the store is the truth.
+            self._on_refused()
+        return done
 
 
 class _Results:

@@ -18,6 +18,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from risk_bridge.errors import BadInput
+from risk_bridge.webhook_targets import TargetPolicy
+
 __all__ = ["EventBroker", "WebhookDispatcher", "sign", "verify_signature"]
 
 SIGNATURE_HEADER = "X-Borderflow-Signature"
@@ -75,9 +78,16 @@ class WebhookDispatcher:
     """Delivers due outbox rows; one thread, bounded retries with exponential backoff."""
 
     def __init__(
-        self, store: Any, secrets: dict[str, tuple[str, str]], *, retries: int, backoff_s: float
+        self,
+        store: Any,
+        secrets: dict[str, tuple[str, str]],
+        *,
+        retries: int,
+        backoff_s: float,
+        targets: TargetPolicy | None = None,
     ) -> None:
         self._store = store
+        self._targets = targets if targets is not None else TargetPolicy()
         self.secrets = secrets  # webhook_id -> (url, secret), shared with the service
         self._retries = retries
         self._backoff_s = backoff_s
@@ -99,7 +109,8 @@ class WebhookDispatcher:
     def _run(self) -> None:
         import httpx
 
-        with httpx.Client(timeout=5.0) as client:
+        # Redirects are never followed: a target could send the signed event anywhere.
+        with httpx.Client(timeout=5.0, follow_redirects=False) as client:
             while not self._stop.is_set():
                 with contextlib.suppress(Exception):  # store down: try again later
                     self.deliver_due(client)
@@ -115,6 +126,12 @@ class WebhookDispatcher:
                 self._store.outbox_update(seq, tried, now.isoformat(), "dead", "unsubscribed")
                 continue
             url, secret = target
+            try:
+                # Again at delivery: a name may resolve to an internal address by now.
+                self._targets.check(url)
+            except BadInput as exc:
+                self._store.outbox_update(seq, tried, now.isoformat(), "dead", str(exc))
+                continue
             raw = str(body).encode()
             error = ""
             try:

@@ -21,6 +21,7 @@ __all__ = ["Cause", "failsafe_targets", "remember_inspection"]
 class Cause(Enum):
     STORE = "store"
     CORE = "core"
+    FLEET = "fleet"  # the fleet stopped working (its thread died): until a restart
 
 
 def failsafe_targets(state: BridgeState, crossed: Set[str]) -> list[str]:

@@ -84,4 +84,9 @@ class FleetPort(Protocol):
         """Start pacing itself if it does (a fleet its caller advances does nothing)."""
         ...
 
+    def failure(self) -> str | None:
+        """Why the fleet stopped working (its thread died, its link is gone); None while it
+        works. The bridge degrades visibly on it (``/healthz`` 503 with the reason)."""
+        ...
+
     def stop(self) -> None: ...

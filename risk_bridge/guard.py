@@ -1,6 +1,13 @@
-"""A pure ASGI middleware refusing oversized bodies (413) and non-JSON writes (415) before any
-routing, parsing or authentication work is done. (Pure ASGI rather than Starlette's
-BaseHTTPMiddleware, which costs a task group and memory streams per request.)"""
+"""A pure ASGI middleware refusing oversized bodies (413), non-JSON writes (415) and JSON with
+duplicate keys (422) before any routing, parsing or authentication work is done. (Pure ASGI
+rather than Starlette's BaseHTTPMiddleware, which costs a task group and memory streams per
+request.)
+
+A JSON write's body is read here in full, whatever its framing: a chunked body (no
+Content-Length) past the limit is refused with 413 like a declared one. JSON objects with a
+key given twice are refused: parsers disagree on which one counts (``"level": "HIGH", ...,
+"level": "LOW"`` was stored LOW), so a customs decision must not depend on it. The API's writes
+are all POST; another method on a write path goes on to the router, which answers 405."""
 
 from __future__ import annotations
 
@@ -24,10 +31,11 @@ class BodyGuard:
             return
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
+        too_big = f"request body larger than {self.max_bytes} bytes; split it"
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await _reply(send, 413, f"request body larger than {self.max_bytes} bytes; split it")
+            await _reply(send, 413, too_big)
             return
-        if scope["path"].startswith(self.json_prefixes):
+        if scope["method"] == "POST" and scope["path"].startswith(self.json_prefixes):
             ctype = (
                 headers.get(b"content-type", b"").split(b";")[0].strip().lower().decode("latin-1")
             )
@@ -36,15 +44,85 @@ class BodyGuard:
                     send, 415, f"Content-Type must be application/json, got {ctype or 'none'}"
                 )
                 return
+            body = await _read_all(receive, self.max_bytes)
+            if body is None:
+                await _reply(send, 413, too_big)
+                return
+            dup = _duplicate_key(body)
+            if dup is not None:
+                await _reply(
+                    send, 422, f"JSON object has the key {dup!r} twice; give each key once"
+                )
+                return
+            await self.app(scope, _Replay(body, receive), send)
+            return
         if length is None:
-            receive = _Limited(receive, self.max_bytes, send)
+            receive = _Limited(receive, self.max_bytes)
         await self.app(scope, receive, send)
 
 
-class _Limited:
-    """Chunked bodies without Content-Length: stop reading past the limit."""
+async def _read_all(receive: Any, max_bytes: int) -> bytes | None:
+    """The whole body (None: longer than ``max_bytes``); a disconnect ends it early."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(parts)
 
-    def __init__(self, receive: Any, max_bytes: int, send: Any) -> None:
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
+def _duplicate_key(body: bytes) -> str | None:
+    """The first key given twice in one JSON object of ``body`` (None: none, or not JSON: the
+    route answers malformed JSON itself)."""
+    try:
+        json.loads(body, object_pairs_hook=_pairs)
+    except _DuplicateKey as exc:
+        return str(exc.args[0])
+    except (ValueError, RecursionError):
+        return None
+    return None
+
+
+class _Replay:
+    """The body read by the guard, handed on as one message; then the real channel."""
+
+    def __init__(self, body: bytes, receive: Any) -> None:
+        self.body: bytes | None = body
+        self.receive = receive
+
+    async def __call__(self) -> dict[str, Any]:
+        if self.body is not None:
+            body, self.body = self.body, None
+            return {"type": "http.request", "body": body, "more_body": False}
+        message: dict[str, Any] = await self.receive()
+        return message
+
+
+class _Limited:
+    """Other bodies without Content-Length: stop reading past the limit."""
+
+    def __init__(self, receive: Any, max_bytes: int) -> None:
         self.receive = receive
         self.left = max_bytes
 

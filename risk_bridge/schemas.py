@@ -6,11 +6,20 @@ a malformed request is refused before anything is looked up or stored.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from orchestrator.domain.iso6346 import parse_container_number
 from orchestrator.errors import InvalidContainerNumberError
@@ -37,10 +46,28 @@ __all__ = [
 ]
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
-Text = Annotated[str, Field(max_length=500)]
-# Bounded so a huge integer cannot overflow the store's BIGINT column.
-Sequence = Annotated[int, Field(ge=0, le=2**53)]
-Consignor = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _storable(text: str) -> str:
+    """Free text the stores can hold and logs show: no NUL or other control characters
+    (tab, line feed and carriage return allowed). PostgreSQL text cannot hold NUL at all; a
+    request carrying one used to fail its whole group commit."""
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        raise ValueError(
+            f"control character U+{ord(bad.group()):04X} is not allowed in text; remove it"
+        )
+    return text
+
+
+Text = Annotated[str, Field(max_length=500), AfterValidator(_storable)]
+# Bounded so a huge integer cannot overflow the store's BIGINT column; strict: "5", true and
+# 1.0 are not a sequence number.
+Sequence = Annotated[int, Field(ge=0, le=2**53, strict=True)]
+Consignor = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable)]
 HsPrefix = Annotated[str, Field(pattern=r"^[0-9]{2,10}$")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 

@@ -18,6 +18,7 @@ that has not crossed yet is told UNKNOWN; a store outage ends when the store ans
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -85,12 +86,15 @@ class BridgeService:
         self.state = BridgeState.from_snapshot(store.snapshot())
         self.degraded = False
         self.failsafe_cause: Cause | None = None
+        self.failure_reason = ""  # why the bridge is degraded beyond a store outage
         self.metrics: dict[str, float] = {"verdicts_accepted": 0, "writes_rejected": 0}
         self.webhook_secrets: dict[str, tuple[str, str]] = {
             w: (str(h["url"]), str(h["secret"])) for w, h in self.state.webhooks.items()
         }
         self.core = CoreLink(fleet, self._refused, self._core_lost)
-        self.committer = Committer(store, self._store_failed, self._run)
+        self.committer = Committer(
+            store, self._store_failed, self._run, on_refused=self._reload_after_refusal
+        )
         self._code_of = code_of
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -287,8 +291,8 @@ class BridgeService:
     def engage_failsafe(self, cause: Cause = Cause.STORE, why: str = "") -> None:
         """Nothing crosses on a verdict the bridge can no longer vouch for (writer thread)."""
         if self.degraded:
-            if cause is Cause.CORE:
-                self.failsafe_cause = cause  # a store outage ends; a lost core does not
+            if cause in (Cause.CORE, Cause.FLEET):
+                self.failsafe_cause = cause  # a store outage ends; a lost core or fleet does not
             return
         self.degraded = True
         self.failsafe_cause = cause
@@ -297,16 +301,22 @@ class BridgeService:
         if cause is Cause.STORE:
             mark, why = "failsafe", "bridge store unavailable"
         else:
-            mark = "failsafe:core"
+            mark = f"failsafe:{cause.value}"
         targets = failsafe_targets(self.state, self.fleet.crossed_or_delivered())
         self.core.unknown_for_all(self.state, targets, mark, why)
 
     def recover(self) -> bool:
         """Called by the health ticker: store answers again -> reload it, re-feed the core."""
-        if not self.degraded or self.failsafe_cause is Cause.CORE or not self.store.ping():
+        lasting = (Cause.CORE, Cause.FLEET)  # end with a restart only
+        if not self.degraded or self.failsafe_cause in lasting or not self.store.ping():
             return False
         self.committer.call(self._reload_and_refeed)
         return True
+
+    def _reload_after_refusal(self) -> None:
+        """A request the store refused had changed the state in memory: rebuild it from the
+        store (writer thread; what the core was told is kept)."""
+        self.state = recovery.reload(self.state, self.store.snapshot())
 
     def _reload_and_refeed(self) -> Outcome[None]:
         self.state = recovery.reload(self.state, self.store.snapshot())
@@ -314,10 +324,26 @@ class BridgeService:
         self.failsafe_cause = None
         return recovery.refeed(self.state)
 
+    def _fleet_failed(self, why: str) -> Outcome[None]:
+        """The fleet stopped working: degrade with the reason (writer thread). Containers are
+        told UNKNOWN where the fleet can still hear it; nothing is acknowledged meanwhile."""
+        log.error("fleet failure: %s", why)
+        self.failure_reason = why
+        try:
+            self.engage_failsafe(Cause.FLEET, why)
+        except Exception as exc:  # a dead fleet may refuse even that; degraded all the same
+            log.warning("fail-safe on a failed fleet: %s", exc)
+            self.degraded = True
+            self.failsafe_cause = Cause.FLEET
+        return Outcome.nothing(None)
+
     def _ticker(self) -> None:
         while not self._stop.wait(1.0):
             try:
-                if self.degraded:
+                failed = self.fleet.failure() if self.fleet is not None else None
+                if failed is not None and self.failsafe_cause is not Cause.FLEET:
+                    self.committer.call(functools.partial(self._fleet_failed, failed))
+                elif self.degraded:
                     self.recover()
                 elif not self.store.ping():
                     self.committer.call(lambda: Outcome(WriteBatch(), [EngageFailsafe()], None))

@@ -37,6 +37,8 @@ class BridgeSettings:
         default_factory=lambda: {"CN": ("MN",), "MN": ("CN",)}
     )
     webhook_retries: int = 6
+    # Webhook targets allowed although internal (hosts, IPs, CIDRs): risk_bridge.webhook_targets.
+    webhook_allow: tuple[str, ...] = ()
     webhook_backoff_s: float = 0.5
     issuer: str = "borderflow-bridge"
     audience: str = "borderflow"

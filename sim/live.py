@@ -14,6 +14,7 @@ lock.
 
 from __future__ import annotations
 
+import logging
 import queue
 import random
 import threading
@@ -29,6 +30,8 @@ from orchestrator.messages import Command, Event, Stop
 from orchestrator.views import Views
 from sim.runner import Simulation
 from sim.scenario import Scenario
+
+log = logging.getLogger("sim.live")
 
 __all__ = ["LiveLedger", "SimFleet"]
 
@@ -91,6 +94,7 @@ class SimFleet:
         self.zone_ids = frozenset(str(z) for z in self.graph.zones)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._failure: str | None = None
         self.commands_sent = 0
         self.last_stop_t: dict[VehicleId, float] = {}  # vehicle -> perf_counter of last Stop
 
@@ -192,7 +196,20 @@ class SimFleet:
         with self.lock:
             self.sim.advance(until_s)
 
+    def failure(self) -> str | None:
+        """Why the pacing thread died (None while it runs, or before it started)."""
+        return self._failure
+
     def _run(self) -> None:
+        try:
+            self._pace()
+        except Exception as exc:
+            # The run cannot go on (a core error, a ledger that refused an event): say so, so
+            # the bridge degrades visibly instead of answering verdicts for a frozen fleet.
+            self._failure = f"fleet thread stopped: {type(exc).__name__}: {exc}"
+            log.exception("simulated fleet stopped")
+
+    def _pace(self) -> None:
         wall0 = time.monotonic()
         sim0 = self.sim.now_s
         while not self._stop.is_set() and not self.sim.done:

@@ -49,7 +49,14 @@ def parse_container_number(raw: str) -> ContainerId:
 
     Raises :class:`InvalidContainerNumberError` saying exactly which part is wrong.
     """
-    number = raw.replace(" ", "").upper()
+    number = raw.replace(" ", "")
+    if not number.isascii():
+        # Checked before any case change: Unicode upper-casing maps e.g. "ſ" (long s) to "S",
+        # so "CſQU3054383" would pass as another container's number.
+        raise InvalidContainerNumberError(
+            f"{raw!r}: an ISO 6346 container number is ASCII letters and digits only"
+        )
+    number = number.upper()
     if len(number) != 11:
         raise InvalidContainerNumberError(
             f"{raw!r}: an ISO 6346 container number has 11 characters "

@@ -15,6 +15,7 @@ from risk_bridge.domain import Role
 from risk_bridge.routers.common import ERRORS, done
 from risk_bridge.schemas import WebhookCreate, WebhookPublic
 from risk_bridge.security import Principal
+from risk_bridge.webhook_targets import TargetPolicy
 
 router = APIRouter(prefix="/v1", tags=["events"], responses=ERRORS)
 System = Annotated[Principal, Depends(Allow(Role.AUTHORITY_SYSTEM))]
@@ -76,7 +77,10 @@ async def stream(
 
 @router.post("/webhooks", status_code=201, response_model=WebhookPublic)
 async def add_webhook(body: WebhookCreate, ctx: SystemCtx, key: IdemKey) -> JSONResponse:
-    """Subscribe a URL; payloads are signed ``X-Borderflow-Signature: t=..,v1=HMAC-SHA256``."""
+    """Subscribe a URL; payloads are signed ``X-Borderflow-Signature: t=..,v1=HMAC-SHA256``.
+    Internal addresses (loopback, link-local, private, metadata) are refused unless allowed."""
+    targets: TargetPolicy = ctx.request.app.state.webhook_targets
+    await asyncio.to_thread(targets.check, body.url)  # name resolution off the event loop
     w = await make_write(ctx, key)
     return await done(ctx.svc.add_webhook(w, body.url, body.kinds))
 

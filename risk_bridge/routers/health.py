@@ -2,8 +2,10 @@
 authenticated).
 
 ``/healthz`` answers 503 ``degraded`` while the bridge-wide fail-safe is engaged (with
-``"cause": "core"`` when the core refused even a container's UNKNOWN: that one lasts until a
-restart), and names how many containers are in the core-refusal fail-safe, if any."""
+``"cause": "core"`` when the core refused even a container's UNKNOWN, ``"fleet"`` with the
+``"reason"`` when the fleet stopped working: those last until a restart), ``"committer"`` when
+the store's writer thread is gone, and names how many containers are in the core-refusal
+fail-safe, if any."""
 
 from __future__ import annotations
 
@@ -20,10 +22,16 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 async def healthz(svc: Service) -> JSONResponse:
-    ok = not svc.degraded and svc.store.ping()
+    committer = svc.committer.alive
+    ok = not svc.degraded and committer and svc.store.ping()
     body: dict[str, Any] = {"status": "ok" if ok else "degraded"}
-    if svc.failsafe_cause is Cause.CORE:
-        body["cause"] = "core"
+    if svc.failsafe_cause in (Cause.CORE, Cause.FLEET):
+        body["cause"] = svc.failsafe_cause.value
+    if svc.failsafe_cause is Cause.FLEET:
+        body["reason"] = svc.failure_reason
+    if not committer:
+        body["cause"] = "committer"
+        body["reason"] = "the store's writer thread stopped: nothing can be acknowledged"
     held_back = len(svc.state.core_failsafe)
     if held_back:
         body["containers_in_failsafe"] = held_back

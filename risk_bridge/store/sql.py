@@ -174,6 +174,12 @@ class SqlStore:
             except (sqlite3.IntegrityError, _pg_integrity()) as exc:
                 self._conn.rollback()
                 raise BadInput(f"duplicate id: {exc}; use a new id") from exc
+            except (ValueError, _pg_data_error()) as exc:
+                # A value the store cannot hold (e.g. NUL in PostgreSQL text): this request's
+                # data, not the store, is at fault.
+                with contextlib.suppress(Exception):
+                    self._conn.rollback()
+                raise BadInput(f"the store cannot hold this input: {exc}") from exc
             except (sqlite3.Error, _pg_error()) as exc:
                 with contextlib.suppress(Exception):  # the connection may be gone
                     self._conn.rollback()
@@ -338,3 +344,12 @@ def open_store(url: str) -> SqlStore:
         return conn
 
     return SqlStore(url, connect_sqlite, "?", "sqlite")
+
+
+def _pg_data_error() -> type[Exception]:
+    try:
+        import psycopg
+
+        return psycopg.DataError
+    except ImportError:  # pragma: no cover
+        return sqlite3.DataError

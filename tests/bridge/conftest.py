@@ -69,6 +69,9 @@ class Bridge:
 
 
 def make_settings(tmp: Path, **kw: Any) -> BridgeSettings:
+    # The tests' webhook receivers listen on loopback (the only network here): allowed, as an
+    # operator would allow an internal target; tests of the policy pass webhook_allow=().
+    kw.setdefault("webhook_allow", ("127.0.0.1",))
     if "db_url" in kw:
         return BridgeSettings(state_dir=tmp / "state", **kw)
     return BridgeSettings(

@@ -96,6 +96,9 @@ class FakeFleet:
     def crossed_or_delivered(self) -> Set[str]:
         return frozenset()
 
+    def failure(self) -> str | None:
+        return None
+
     def append_custody(self, event: CustodyEvent) -> int | None:
         return None
 

@@ -98,6 +98,11 @@ class RosBridgeFleet:
         on_board = self.link.carrier(container_id)
         return on_board.node if on_board and on_board.node else None
 
+    def failure(self) -> str | None:
+        """Silence of the orchestrator node is the node's own fail-safe; the link has no thread
+        of its own that could die unseen here."""
+        return None
+
     def crossed_or_delivered(self) -> set[str]:
         """Containers past the line or delivered (the fail-safe leaves their verdicts alone)."""
         with self.lock:
