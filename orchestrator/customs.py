@@ -90,13 +90,13 @@ class CustomsSteps:
         c = world.containers.get(cid)
         if c is None:
             early = world.early_verdicts.get(cid, RiskStatus())
-            world.early_verdicts[cid] = early.with_verdict(e.level)
+            world.early_verdicts[cid] = early.with_verdict(e.level, e.authority)
             if e.level is RiskLevel.HIGH:
                 world.early_causes[cid] = _high_cause(e)
             return
         if c.state is ContainerState.DELIVERED:
             return
-        c.risk = c.risk.with_verdict(e.level)
+        c.risk = c.risk.with_verdict(e.level, e.authority)
         if e.level is RiskLevel.HIGH:
             c.hold_cause = _high_cause(e)
         if c.committed is not None and c.vehicle_id is not None and not c.risk.cleared:

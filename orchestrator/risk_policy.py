@@ -31,8 +31,12 @@ class RiskStatus:
     level: RiskLevel = RiskLevel.UNKNOWN
     scanned_clear: bool = False
     inspected: bool = False  # an officer inspected and released a hold
-    hold_side: Side | None = None  # side whose officers placed the active hold
+    hold_side: Side | None = None  # authority whose officers may release the active hold
     hold_reason: str = ""
+    # The authority whose HIGH verdict is in force: a hold it causes is that authority's,
+    # wherever the vehicle stands (None: a HIGH of the runtime's own, a scan or seal finding,
+    # held by the side where it is found).
+    high_by: Side | None = None
 
     @property
     def held(self) -> bool:
@@ -56,11 +60,11 @@ class RiskStatus:
         """HIGH without an inspection since: a hold must be placed (if not already)."""
         return self.level is RiskLevel.HIGH and not self.inspected and self.hold_side is None
 
-    def with_verdict(self, level: RiskLevel) -> RiskStatus:
+    def with_verdict(self, level: RiskLevel, authority: Side | None = None) -> RiskStatus:
         if level is RiskLevel.HIGH:
             # New adverse information: an earlier inspection no longer covers it.
-            return replace(self, level=level, inspected=False)
-        return replace(self, level=level)
+            return replace(self, level=level, inspected=False, high_by=authority)
+        return replace(self, level=level, high_by=None)
 
     def with_scan(self, outcome: ScanOutcome) -> RiskStatus:
         if outcome is ScanOutcome.CLEAR:

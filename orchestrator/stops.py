@@ -132,7 +132,10 @@ class StopPolicy:
         if kind is StopKind.HOLD:
             for c in cs:
                 if c.risk.needs_hold:
-                    c.risk = c.risk.with_hold(side, c.hold_cause or "HIGH risk")
+                    # The hold is the authority's whose verdict caused it (an MN HIGH held on
+                    # the CN side is still MN's to release); a finding of its own, the side's.
+                    owner = c.risk.high_by or side
+                    c.risk = c.risk.with_hold(owner, c.hold_cause or "HIGH risk")
                     placed.append(c)
         cleared = kind is StopKind.DESTINATION
         old = (v.purpose, v.target_station)
@@ -155,7 +158,8 @@ class StopPolicy:
             else:
                 self._no_place(v, role, side)
         for c in placed:
-            self._hold_placed(v, c, sid, side)
+            assert c.risk.hold_side is not None
+            self._hold_placed(v, c, sid, c.risk.hold_side)
         self._held_back(v, cs, cleared)
         if reason is not None and old[0] is not None and old != (v.purpose, v.target_station):
             dest = v.target_station or f"circulating on the {side.value} side"

@@ -29,7 +29,7 @@ Resolver = Callable[[str], list[str]]
 def _resolve(host: str) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
+    except (OSError, UnicodeError, ValueError) as exc:
         raise BadInput(f"webhook host {host!r} does not resolve: {exc}") from exc
     return sorted({str(info[4][0]) for info in infos})
 
@@ -59,7 +59,7 @@ class TargetPolicy:
                 self.networks.append(ipaddress.ip_network(entry, strict=False))
             except ValueError:
                 self.hosts.add(entry.lower().rstrip("."))
-        self._resolve = resolve
+        self.resolve = resolve
 
     def check(self, url: str) -> None:
         check_target(url, self)
@@ -71,7 +71,11 @@ class TargetPolicy:
 def check_target(url: str, policy: TargetPolicy) -> None:
     """Raise :class:`BadInput` unless ``url`` is an http(s) URL whose host resolves only to
     public addresses (or is allow-listed)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a malformed port raises here
+    except ValueError as exc:
+        raise BadInput(f"webhook url {url!r} is malformed: {exc}") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadInput(f"webhook url {url!r} must be http:// or https:// with a host")
     if parts.username is not None or parts.password is not None:
@@ -80,7 +84,7 @@ def check_target(url: str, policy: TargetPolicy) -> None:
     try:
         addrs = [ipaddress.ip_address(host)]
     except ValueError:
-        addrs = [ipaddress.ip_address(a.split("%")[0]) for a in policy._resolve(host)]
+        addrs = [ipaddress.ip_address(a.split("%")[0]) for a in policy.resolve(host)]
     if not addrs:
         raise BadInput(f"webhook host {host!r} does not resolve")
     for addr in addrs:

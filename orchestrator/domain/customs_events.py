@@ -130,7 +130,8 @@ class ScanResult:
 
 @dataclass(frozen=True, slots=True)
 class HoldPlaced:
-    """A container is held on ``side`` (in ``station``, or None: the first hold bay to free)."""
+    """A container is held for ``side``'s customs, the authority whose verdict caused the hold
+    and whose officers may release it (in ``station``, or None: the first hold bay to free)."""
 
     kind: ClassVar[str] = "hold.placed"
     subject_field: ClassVar[str] = "container_id"
@@ -145,8 +146,8 @@ class HoldPlaced:
     def message(self) -> str:
         where = self.station or "the first hold bay to free up"
         return (
-            f"{self.container_id} on vehicle {self.vehicle_id} held on the {self.side.value} "
-            f"side at {where}: {self.reason}"
+            f"{self.container_id} on vehicle {self.vehicle_id} held for {self.side.value} "
+            f"customs at {where}: {self.reason}"
         )
 
     def data(self) -> Data:

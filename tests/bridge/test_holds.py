@@ -139,3 +139,23 @@ def test_release_and_recognition_are_written_to_the_custody_ledger(bridge_factor
     assert doc["custody"]["events"] == len(events)
     assert doc["custody"]["verification"].startswith("verified")
     assert doc["custody"]["last"]["kind"] == "inspection_recognised"
+
+
+def test_a_hold_belongs_to_the_authority_whose_verdict_caused_it(bridge):
+    # Issue 13: MN's HIGH and CN's LOW on a container still on the Chinese side. The hold is
+    # MN's: a CN officer may not release it (it used to go across with MN's HIGH in force).
+    cid = first_arrival(bridge)  # CN -> MN, waits in China
+    assert post_verdict(bridge, verdict(cid, "LOW", "CN")).status_code == 201
+    assert post_verdict(bridge, verdict(cid, "HIGH", "MN", reasons=["MN intel"])).status_code == 201
+    drive_until(bridge, lambda: held_by_core(bridge, cid) and hold_row(bridge, cid))
+    hold = hold_row(bridge, cid)
+    assert hold["authority"] == "MN"
+    assert bridge.fleet.container_view(cid).hold_side == "MN"
+    url = f"/v1/holds/{cid}/release"
+    body = {"reason": "inspected, no findings"}
+    r = bridge.client.post(url, json=body, headers=bridge.headers("officer", "CN"))
+    assert r.status_code == 403 and "only MN officers" in r.json()["detail"]
+    assert held_by_core(bridge, cid)
+    r = bridge.client.post(url, json=body, headers=bridge.headers("officer", "MN", sub="MN-o-2"))
+    assert r.status_code == 201, r.text
+    assert bridge.fleet.container_view(cid).cleared

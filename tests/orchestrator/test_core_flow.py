@@ -158,16 +158,17 @@ def test_high_verdict_en_route_reroutes_to_the_hold_bay_on_its_side() -> None:
     assert reroute.data["destination"] == "C-H"
     assert reroute.data["vehicle_id"] == "v1"
     placed = fleet.sink.kinds("hold.placed")[-1]
-    assert placed.data["side"] == "CN" and "intel" in str(placed.data["reason"])
+    # In the CN hold bay, but MN's hold: MN's verdict caused it (jurisdiction by verdict).
+    assert placed.data["side"] == "MN" and "intel" in str(placed.data["reason"])
     fleet.run(fleet.clock.t_s + 2000)
     assert fleet.core.views.vehicle_node("v1") == NodeId("CH")
     assert fleet.core.views.container_state(cid) is ContainerState.HELD
     assert not fleet.sink.kinds("border.crossed")
     assert not fleet.sink.kinds("risk.late_verdict")  # it came before the commitment
-    with pytest.raises(UnauthorisedReleaseError, match="held by CN customs"):
-        fleet.send(HoldReleased(fleet.clock.t_s, cid, "mn-7", Side.MN, "not mine"))
+    with pytest.raises(UnauthorisedReleaseError, match="held by MN customs"):
+        fleet.send(HoldReleased(fleet.clock.t_s, cid, "cn-3", Side.CN, "not mine"))
     assert fleet.core.views.is_held(cid)
-    fleet.send(HoldReleased(fleet.clock.t_s, cid, "cn-3", Side.CN, "inspected"))
+    fleet.send(HoldReleased(fleet.clock.t_s, cid, "mn-7", Side.MN, "inspected"))
     fleet.run(fleet.clock.t_s + 3000)
     assert fleet.delivered == [cid]
 

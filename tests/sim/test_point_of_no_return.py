@@ -87,6 +87,8 @@ def test_verdict_right_after_the_commitment_is_late_and_held_on_the_other_side()
     (late,) = [e for e in log if e["kind"] == "risk.late_verdict"]
     assert late["data"]["level"] == "HIGH" and late["data"]["late_s"] == 0.0
     placed = [e for e in log if e["kind"] == "hold.placed"]
-    assert placed and placed[0]["data"]["side"] == "MN"  # the first place on the other side
+    # Held at the first place on the other side, for the authority whose verdict it is.
+    assert placed and placed[0]["data"]["side"] == "CN"
+    assert str(placed[0]["data"]["station"]).startswith("mn_")
     customs = result.kpis["kpis"]["customs"]  # type: ignore[index]
     assert customs["late_verdicts"] == 1 and customs["late_crossings"] == 1

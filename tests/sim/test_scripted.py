@@ -137,7 +137,9 @@ def _late(log: list[dict[str, Any]]) -> list[str]:
 
 
 def _held_on(log: list[dict[str, Any]], cid: str) -> list[str]:
-    return [e["data"]["side"] for e in log if e["kind"] == "hold.placed" and e["subject"] == cid]
+    """The side of the hold bay each hold of ``cid`` was placed in (where it stands)."""
+    placed = [e for e in log if e["kind"] == "hold.placed" and e["subject"] == cid]
+    return [str(e["data"]["station"])[:2].upper() for e in placed]
 
 
 def test_a_verdict_when_the_container_reaches_the_gate_holds_it_on_its_side(
@@ -186,17 +188,18 @@ def test_bundled_reassessment_study_holds_before_the_line_and_logs_the_late_one(
                  if e["kind"] == "order.received"}  # fmt: skip
 
     def holds(order: str) -> list[str]:
+        """(authority, side of the hold bay) of each hold of the order's container."""
         cid = container[order]
-        return [
-            e["data"]["side"] for e in log if e["kind"] == "hold.placed" and e["subject"] == cid
-        ]
+        placed = [e for e in log if e["kind"] == "hold.placed" and e["subject"] == cid]
+        return [f"{e['data']['side']}@{str(e['data']['station'])[:2].upper()}" for e in placed]
 
     # HIGH as it reaches the CN gate: before the commitment, so held on the Chinese side.
-    assert holds("O000033") == ["CN"]
+    assert holds("O000033") == ["CN@CN"]
     # HIGH 10 m from the line: after the commitment, a late verdict, held in Mongolia.
     (late,) = [e for e in log if e["kind"] == "risk.late_verdict"]
     assert late["subject"] == container["O000045"] and late["data"]["gate"] == "gate_cn"
-    assert holds("O000045") == ["MN"]
+    # Held in Mongolia, and CN's hold: CN's verdict caused it (MN may recognise a release).
+    assert holds("O000045") == ["CN@MN"]
     k = result.kpis["kpis"]
     assert k["customs"]["late_verdicts"] == 1 and k["customs"]["late_crossings"] == 1  # type: ignore[index]
     closed = [e for e in log if e["kind"] == "lane.closed"]
