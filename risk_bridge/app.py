@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from risk_bridge.errors import AuthError, BridgeError
 from risk_bridge.fleet_port import FleetPort
 from risk_bridge.security import StateDir
-from risk_bridge.security.token_gate import RateLimited, TokenGate
+from risk_bridge.security.token_gate import RateLimited, TokenGate, TokenGuard
 from risk_bridge.settings import BridgeSettings
 from risk_bridge.webhook_targets import TargetPolicy
 
@@ -110,6 +110,10 @@ def create_app(
     # Added first so it runs inside BodyGuard: the 413 / 415 checks still come first.
     app.add_middleware(VerdictFastPath, service=service, keys=keys)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes, json_prefixes=_JSON_WRITES)
+    # Outermost: a flooding source is refused before anything else looks at its request.
+    app.add_middleware(
+        TokenGuard, gate=gate, path="/v1/oauth/token", tarpit_s=settings.token_tarpit_s
+    )
 
     _map_errors(app)
     _declare_bearer(app)

@@ -32,6 +32,7 @@ class BridgeSettings:
     # Token endpoint attempts a minute per source address and per client id (then 429).
     token_per_source_per_min: float = 60.0
     token_per_client_per_min: float = 30.0
+    token_tarpit_s: float = 1.0  # an over-limit source waits this long for its 429
     # Mutual recognition: authority -> authorities whose inspection results it accepts.
     recognises: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: {"CN": ("MN",), "MN": ("CN",)}

@@ -45,8 +45,8 @@ async def token(
         raise AuthError("invalid client credentials")
     keys: StateDir = request.app.state.keys
     gate: TokenGate = request.app.state.token_gate
-    source = request.client.host if request.client is not None else "unknown"
-    gate.admit(source, client_id)  # 429 before any hashing
+    # The source's rate was checked by TokenGuard before the form was parsed.
+    gate.admit_client(client_id)  # 429 before any hashing
     cid, secret = client_id, client_secret
     # The scrypt check runs off the event loop: other requests are served meanwhile.
     tok, ttl = await gate.run(lambda: keys.client_token(cid, secret))

@@ -52,8 +52,10 @@ def test_a_flood_of_made_up_client_ids_does_not_stall_health_checks(bridge_facto
     assert statistics.median(latencies) < 0.05, latencies
 
 
-def test_one_source_is_limited_with_retry_after(bridge: Any) -> None:
+def test_one_source_is_limited_with_retry_after(bridge_factory: Any) -> None:
+    bridge = bridge_factory(token_tarpit_s=0.05)
     codes = []
+    t0 = time.monotonic()
     for i in range(20):
         r = bridge.client.post(
             "/v1/oauth/token",
@@ -65,6 +67,7 @@ def test_one_source_is_limited_with_retry_after(bridge: Any) -> None:
             assert "too many token requests from" in r.json()["detail"]
     assert codes[:12] == [401] * 12  # the burst: a fifth of the 60 a minute
     assert codes[12:] == [429] * 8
+    assert time.monotonic() - t0 >= 8 * 0.05  # each refusal was held back (the tarpit)
 
 
 def test_gate_limits_per_client_and_per_source_and_refills() -> None:
