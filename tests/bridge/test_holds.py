@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.bridge.helpers import (
     drive_until,
     first_arrival,
@@ -13,6 +15,7 @@ from tests.bridge.helpers import (
     post_verdict,
     verdict,
 )
+from tests.bridge.test_authz import ROLES
 
 
 def _held(bridge):
@@ -159,3 +162,33 @@ def test_a_hold_belongs_to_the_authority_whose_verdict_caused_it(bridge):
     r = bridge.client.post(url, json=body, headers=bridge.headers("officer", "MN", sub="MN-o-2"))
     assert r.status_code == 201, r.text
     assert bridge.fleet.container_view(cid).cleared
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    """A container with CN LOW and MN HIGH, held in the CN hold bay (MN's hold)."""
+    from tests.bridge.conftest import make_bridge
+
+    made = []
+    b = make_bridge(tmp_path_factory.mktemp("mixed"), made)
+    cid = first_arrival(b)
+    assert post_verdict(b, verdict(cid, "LOW", "CN")).status_code == 201
+    assert post_verdict(b, verdict(cid, "HIGH", "MN")).status_code == 201
+    drive_until(b, lambda: held_by_core(b, cid) and hold_row(b, cid))
+    yield b, cid
+    for c in made:
+        c.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize(("role", "authority"), [r for r in ROLES if r != ("officer", "MN")])
+def test_mixed_verdict_release_matrix_refuses_all_but_the_owner(mixed, role, authority):
+    # Role x authority on the release of MN's hold on a container standing in China: every
+    # pair but an MN officer is refused, and the container stays held.
+    b, cid = mixed
+    r = b.client.post(
+        f"/v1/holds/{cid}/release",
+        json={"reason": "inspected, no findings"},
+        headers=b.headers(role, authority),
+    )
+    assert r.status_code == 403, (role, authority, r.text)
+    assert held_by_core(b, cid) and hold_row(b, cid)["status"] == "active"
