@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
 
-.PHONY: help setup ros demo test lint typecheck imports unit bench clean
+.PHONY: help setup ros demo test lint typecheck imports unit bench attack clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,15 @@ unit: $(STAMP) ros  ## pytest only
 test: $(STAMP) ros lint typecheck imports  ## Everything: ROS 2 build, lint, types, dependency rule, all tests
 	bash scripts/postgres.sh install
 	$(BIN)/python -m pytest -q
+
+ATTACKS := tests/bridge/test_hardening.py tests/bridge/test_token_flood.py \
+  tests/bridge/test_ledger_tamper.py tests/bridge/test_holds.py tests/bridge/test_authz.py \
+  tests/bridge/test_bad_input.py tests/bridge/test_schemathesis.py \
+  tests/orchestrator/test_hold_authority.py tests/cli/test_custody_against.py
+
+attack: $(STAMP)  ## The attack suite on loopback: issue-13 regressions, authz matrix, bounded schemathesis
+	bash scripts/postgres.sh install
+	$(BIN)/python -m pytest -q $(ATTACKS)
 
 bench: $(STAMP)  ## Benchmarks in bench/; figures go to docs/benchmarks.md
 	$(BIN)/python -m bench

@@ -230,7 +230,8 @@ def run(quick: bool) -> list[Figure]:
 
     tmp = Path(tempfile.mkdtemp(prefix="borderflow-bench-custody-", dir=ROOT / "bench"))
     try:
-        key, pub_path, _ = generate_keypair(tmp / "ledger.key")
+        # The key lives apart from the databases (a key beside the store is refused).
+        key, pub_path, _ = generate_keypair(tmp / "keys" / "ledger.key")
         pub = load_public_key(pub_path)
 
         rate, cpu = _append_rate(f"sqlite:///{tmp / 'append.db'}", key, n_append, 1000)

@@ -25,6 +25,10 @@ app = typer.Typer(
         "  borderflow custody show CSQU3054383 --db sqlite:///run/ledger.db\n\n"
         "  borderflow custody export --db sqlite:///run/ledger.db --out ledger.jsonl\n\n"
         "  borderflow custody verify --export ledger.jsonl --public-key keys/ledger.pub\n\n"
+        "  borderflow custody witness --db sqlite:///run/ledger.db --dir heads/ "
+        "--public-key keys/ledger.pub\n\n"
+        "  borderflow custody verify --db sqlite:///run/ledger.db --public-key keys/ledger.pub "
+        "--against heads/\n\n"
         "  borderflow custody prove CSQU3054383 --db sqlite:///run/ledger.db --out proof.json\n\n"
         "  borderflow custody verify-proof proof.json --public-key keys/ledger.pub\n\n"
         "--db takes sqlite:///path/to/file.db or postgresql://user@host:port/dbname "
@@ -146,22 +150,35 @@ def show(
 
 
 @app.command()
-def head(db: DbOption) -> None:
-    """Print the latest signed tree head as JSON (keep it to check consistency later).
+def head(
+    db: DbOption,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Save it to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print or save the latest signed tree head as JSON.
 
-    Example: borderflow custody head --db sqlite:///run/ledger.db > head.json
+    Keep it away from the ledger's machine: `verify --against FILE` later
+    proves the ledger still holds, unchanged, every entry this head covers
+    (a ledger cut below it or rewritten before it fails).
+
+    Example: borderflow custody head --db sqlite:///l.db --out heads/monday.json
     """
     from orchestrator.custody.errors import CustodyError
     from risk_bridge.ledger import open_ledger
+    from risk_bridge.ledger.witness import write_head_file
 
     try:
         with open_ledger(db, readonly=True) as ledger:
             sth = ledger.tree_head()
-    except CustodyError as exc:
+        if sth is not None and out is not None:
+            write_head_file(sth, out)
+    except (CustodyError, OSError) as exc:
         _fail(exc)
     if sth is None:
         _fail(f"ledger {db} is empty")
-    typer.echo(json.dumps(sth.to_obj(), indent=1))
+    saved = f"saved the signed tree head of {sth.tree_size} entries (root {sth.root_hash.hex()})"
+    typer.echo(json.dumps(sth.to_obj(), indent=1) if out is None else f"{saved} to {out}")
 
 
 @app.command()
@@ -203,21 +220,37 @@ def verify(
             "order and signature only, about 3x faster).",
         ),
     ] = True,
+    against: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--against",
+            help="A signed tree head saved earlier (custody head --out), or a witness folder "
+            "of them; repeatable. The ledger must still hold exactly the entries each covers.",
+        ),
+    ] = None,
 ) -> None:
     """Verify a whole ledger or export; exit 1 naming the first bad entry and why.
 
-    Checks entry order, the hash chain, each event's legality for its container, the Merkle
-    root and the Ed25519 signature on the tree head. Exit 0 when all of it holds.
+    Checks entry order, the hash chain, each event's legality for its
+    container, the store's columns against the signed entries, and every
+    stored tree head: its Ed25519 signature and its Merkle root over the
+    entries it covers. With --against, each saved head too: signed by the key
+    and the root of the ledger's first entries as they are now, so a ledger
+    cut below it or rewritten before it fails. Exit 0 when all of it holds.
 
     Examples:
 
-      borderflow custody verify --db sqlite:///run/ledger.db --public-key ledger.key.pub
+      borderflow custody verify --db sqlite:///l.db --public-key l.key.pub
 
-      borderflow custody verify --export ledger.jsonl --public-key ledger.key.pub
+      borderflow custody verify --export ledger.jsonl --public-key l.key.pub
+
+      borderflow custody verify --db sqlite:///l.db --public-key l.key.pub
+      --against heads/
     """
     from orchestrator.custody.errors import CustodyError
     from risk_bridge.ledger import load_public_key, open_ledger
     from risk_bridge.ledger.files import verify_export
+    from risk_bridge.ledger.witness import consistency_note, saved_heads
 
     if export_file is not None and db is not None:
         _fail("give either --db or --export, not both")
@@ -226,18 +259,53 @@ def verify(
     what = str(export_file) if export_file is not None else str(db)
     try:
         key = load_public_key(public_key)
+        saved = saved_heads(against or [])
         if export_file is not None:
-            report = verify_export(export_file, key, check_events=rules)
+            report = verify_export(export_file, key, check_events=rules, against=saved)
         else:
             with open_ledger(str(db), readonly=True) as ledger:
-                report = ledger.verify(key, check_events=rules)
+                report = ledger.verify(key, check_events=rules, against=saved)
     except CustodyError as exc:
         typer.secho(f"INVALID {what}: {exc}", fg="red", err=True)
         raise typer.Exit(1) from None
     typer.echo(
         f"VALID {what}: {report.entries} entries, {report.containers} containers, "
-        f"root {report.root_hash.hex()} signed by key {report.tree_head.key_id}"
+        f"{report.heads} signed tree heads checked, root {report.root_hash.hex()} signed by "
+        f"key {report.tree_head.key_id}{consistency_note(saved)}"
     )
+
+
+@app.command()
+def witness(
+    db: DbOption,
+    folder: Annotated[Path, typer.Option("--dir", help="The witness's folder of heads seen.")],
+    public_key: PublicKeyOption,
+) -> None:
+    """Add the ledger's newest signed tree head to a folder of heads seen, once
+    it extends every head already there; exit 1 (INCONSISTENT) if not.
+
+    Run it regularly, from a machine or account other than the ledger's: a
+    ledger whose tail was cut, or that was rewritten, no longer extends the
+    heads the witness holds. verify --against DIR checks the entries too.
+
+    Example: borderflow custody witness --db sqlite:///l.db --dir heads/
+    --public-key l.key.pub
+    """
+    from orchestrator.custody.errors import CustodyError
+    from risk_bridge.ledger import load_public_key, open_ledger
+    from risk_bridge.ledger.witness import InconsistentHead
+    from risk_bridge.ledger.witness import witness as witness_head
+
+    try:
+        key = load_public_key(public_key)
+        with open_ledger(db, readonly=True) as ledger:
+            report = witness_head(ledger, key, folder)
+    except InconsistentHead as exc:
+        typer.secho(f"INCONSISTENT {db}: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    except (CustodyError, OSError) as exc:
+        _fail(exc)
+    typer.echo(report.describe())
 
 
 @app.command()

@@ -18,6 +18,11 @@ Given a ``rule_bodies`` source (a SQLite ledger's file), that process reads the 
 (:class:`~orchestrator.custody.rulesink.RuleReader`) and the two sides only meet at the end: the
 earliest bad entry wins, and on a tie the integrity failure's message (the rules never replay an
 entry the verifier has not cleared).
+
+Checkpoints: every other signed tree head to hold the ledger to (each stored head, a head saved
+earlier outside the database), in order of size. When the stream reaches a checkpoint's size the
+Merkle root of the entries so far must be its root, and its signature must be the public key's;
+a checkpoint larger than the ledger means entries were cut from its end.
 """
 
 from __future__ import annotations
@@ -35,11 +40,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from orchestrator.custody.encoding import GENESIS_PREV, split_tail
 from orchestrator.custody.errors import LedgerIntegrityError
-from orchestrator.custody.merkle import Frontier
+from orchestrator.custody.merkle import EMPTY_ROOT, Frontier
 from orchestrator.custody.rulesink import BodySource, RuleSink, rule_reader, rule_sink
 from orchestrator.custody.treehead import SignedTreeHead
 
-__all__ = ["CHUNK", "LedgerRow", "VerifyReport", "verify_ledger"]
+__all__ = ["CHUNK", "Checkpoint", "LedgerRow", "VerifyReport", "verify_ledger"]
 
 _PREV_KEY = b',"prev":"'
 _TAIL = b',"prev":"%s","seq":%d}'
@@ -56,11 +61,28 @@ class VerifyReport:
     containers: int
     root_hash: bytes
     tree_head: SignedTreeHead
+    heads: int = 1  # signed tree heads checked: the one verified against plus the checkpoints
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A signed tree head the ledger must be consistent with; ``source`` names it in messages
+    (``"stored tree head"``, ``"saved tree head head.json"``)."""
+
+    head: SignedTreeHead
+    source: str
 
 
 def _fail(seq: int | None, text: str) -> LedgerIntegrityError:
     where = f"entry {seq}: " if seq is not None else ""
     return LedgerIntegrityError(f"{where}{text}", seq)
+
+
+def _signed(mark: Checkpoint, public_key: Ed25519PublicKey) -> None:
+    try:
+        mark.head.verify(public_key)
+    except LedgerIntegrityError as exc:
+        raise _fail(None, f"{mark.source}: {exc}") from None
 
 
 def _diagnose(
@@ -101,17 +123,73 @@ def _diagnose(
 class _Verifier:
     """The streaming state: entries seen, last leaf hash, Merkle frontier, a broken link."""
 
-    def __init__(self, rules: RuleSink | None) -> None:
+    def __init__(
+        self,
+        rules: RuleSink | None,
+        public_key: Ed25519PublicKey,
+        checkpoints: Iterable[Checkpoint] = (),
+    ) -> None:
         self.rules = rules
         self.count = 0
         self.prev = GENESIS_PREV
         self.edge: list[bytes] = []  # the Merkle frontier, inlined (see merkle.Frontier)
         self.pending: tuple[int, bytes] | None = None  # (i, hash of i): link into i broken
+        self.public_key = public_key
+        self.marks = iter(checkpoints)
+        self.mark: Checkpoint | None = next(self.marks, None)
+        self.heads = 0
 
     def chunk(self, chunk: Sequence[LedgerRow]) -> None:
-        if chunk and not self._fast(chunk):
-            for row in chunk:
+        # A chunk is split where a checkpoint falls inside it, to take the root there.
+        while self.mark is not None and self.mark.head.tree_size <= self.count + len(chunk):
+            cut = self.mark.head.tree_size - self.count
+            self._part(chunk[:cut])
+            chunk = chunk[cut:]
+            self.check_mark()
+        self._part(chunk)
+
+    def _part(self, rows: Sequence[LedgerRow]) -> None:
+        if rows and not self._fast(rows):
+            for row in rows:
                 self._row(row)
+
+    def check_mark(self) -> None:
+        """The checkpoint at the current size: signed by the key, over the root so far."""
+        mark = self.mark
+        assert mark is not None
+        head, self.mark = mark.head, next(self.marks, None)
+        if head.tree_size < self.count:
+            raise _fail(None, f"{mark.source} of size {head.tree_size}: out of order")
+        _signed(mark, self.public_key)
+        self.heads += 1
+        if self.pending is not None:
+            return  # the broken link is named next: the root here is no news
+        root = Frontier(self.count, self.edge).root() if self.count else EMPTY_ROOT
+        if root != head.root_hash:
+            raise _fail(
+                None,
+                f"{mark.source} of size {head.tree_size}: its root {head.root_hash.hex()} is "
+                f"not the Merkle root of the first {head.tree_size} entries ({root.hex()}): "
+                f"entries before {head.tree_size} were rewritten after it was signed; restore "
+                "the ledger from a backup or an export",
+            )
+
+    def beyond(self) -> None:
+        """Checkpoints left when the stream has ended: larger than the ledger."""
+        while self.mark is not None:
+            if self.mark.head.tree_size <= self.count:  # e.g. size 0 of an empty stream
+                self.check_mark()
+                continue
+            mark, self.mark = self.mark, next(self.marks, None)
+            _signed(mark, self.public_key)
+            size = mark.head.tree_size
+            raise _fail(
+                self.count,
+                f"is missing: the {mark.source} of size {size} covers entries "
+                f"{self.count}..{size - 1}, but the ledger holds only {self.count} entries: "
+                "entries were cut from its end (or it is another ledger); restore them from a "
+                "backup or an export",
+            )
 
     def _fast(self, chunk: Sequence[LedgerRow]) -> bool:
         """Check a whole chunk with bulk operations (C loops over the rows); return False,
@@ -228,16 +306,22 @@ def verify_ledger(
     check_events: bool = True,
     rule_bodies: BodySource | None = None,
     chunked: Iterable[Sequence[LedgerRow]] | None = None,
+    checkpoints: Iterable[Checkpoint] = (),
 ) -> VerifyReport:
     """Raise :class:`LedgerIntegrityError` at the first problem; else report what verified.
 
     ``rule_bodies``, if given, reads the bodies of entries ``0 .. tree_size - 1`` afresh (in a
     forked worker, from a snapshot holding the same entries as ``rows``) for the rules.
     ``chunked``, if given, replaces ``rows``: the same rows already in lists, best of 4,096
-    rows each (any sizes are checked correctly; full aligned chunks take the bulk Merkle path)."""
+    rows each (any sizes are checked correctly; full aligned chunks take the bulk Merkle path).
+    ``checkpoints``, in order of tree size, are further signed heads the ledger must be
+    consistent with (see the module's docstring)."""
     tree_head.verify(public_key)
     with _collector_paused():
-        return _verify(rows, tree_head, check_events, rule_bodies, chunked)
+        # The head verified against is checked in full at the end: not again as a checkpoint.
+        marks = (c for c in checkpoints if c.head != tree_head)
+        state = _Verifier(None, public_key, marks)
+        return _verify(rows, tree_head, check_events, rule_bodies, chunked, state)
 
 
 def _verify(
@@ -246,10 +330,11 @@ def _verify(
     check_events: bool,
     rule_bodies: BodySource | None,
     chunked: Iterable[Sequence[LedgerRow]] | None,
+    state: _Verifier,
 ) -> VerifyReport:
     reader = rule_reader(tree_head.tree_size, rule_bodies) if check_events else None
     rules = rule_sink(tree_head.tree_size) if check_events and reader is None else None
-    state = _Verifier(rules)
+    state.rules = rules
     containers = 0
     try:
         try:
@@ -292,4 +377,5 @@ def _verify(
             f"the {count} entries do not hash to the signed root {tree_head.root_hash.hex()}: "
             "entries were altered and re-chained",
         )
-    return VerifyReport(count, containers, root, tree_head)
+    state.beyond()
+    return VerifyReport(count, containers, root, tree_head, state.heads + 1)

@@ -1,4 +1,5 @@
-"""Custody ledger storage: open a ledger by URL, key files, exports and proof files.
+"""Custody ledger storage: open a ledger by URL, key files, exports, proof files, tree-head files
+and the witness (:mod:`risk_bridge.ledger.witness`).
 
 ``open_ledger("sqlite:///run/ledger.db")`` (the default) or
 ``open_ledger("postgresql://user@host/db")`` returns a :class:`Ledger` that implements the core's
@@ -12,12 +13,18 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from orchestrator.custody.errors import CustodyError
 from risk_bridge.ledger.keys import (
+    DEFAULT_KEY_NAME,
     KeyFileError,
+    check_key_location,
+    default_key_dir,
     generate_keypair,
     load_private_key,
     load_public_key,
+    public_key_pem,
 )
 from risk_bridge.ledger.ledger import Ledger
 from risk_bridge.ledger.store import LedgerStore
@@ -26,6 +33,7 @@ __all__ = [
     "KEY_ENV",
     "KeyFileError",
     "Ledger",
+    "default_key_dir",
     "default_key_path",
     "generate_keypair",
     "load_public_key",
@@ -53,14 +61,38 @@ def sqlite_path(url: str) -> str | None:
 
 
 def default_key_path(url: str) -> Path | None:
-    """The signing key used when none is given: $BORDERFLOW_LEDGER_KEY, else ``<db>.key`` next to
-    an SQLite file."""
+    """The signing key used when none is given: ``$BORDERFLOW_LEDGER_KEY``, else, for an
+    SQLite ledger, ``ledger.key`` in :func:`default_key_dir` (never beside the database); a
+    PostgreSQL ledger names its key."""
     if os.environ.get(KEY_ENV):
         return Path(os.environ[KEY_ENV])
     path = sqlite_path(url)
     if path is None or path == ":memory:":
         return None
-    return Path(f"{path}.key")
+    return default_key_dir() / DEFAULT_KEY_NAME
+
+
+def _refuse_legacy_key(db_path: str) -> None:
+    """Earlier versions created the key as ``<db>.key`` beside the database: refuse to go on
+    signing with a key there, and refuse to sign with another one without saying so."""
+    legacy = Path(f"{db_path}.key")
+    if legacy.exists():
+        raise KeyFileError(
+            f"signing key {legacy} lies beside the ledger {db_path} (where earlier versions of "
+            "borderflow created it): whoever can change the database could re-sign it. Move it "
+            f"out of that folder, e.g. `mkdir -p {default_key_dir()} && mv {legacy} "
+            f"{default_key_dir() / DEFAULT_KEY_NAME}` (if no key is there yet), or pass its new "
+            f"path with --key or ${KEY_ENV}"
+        )
+
+
+def _export_public_key(db_path: str, public_key: Ed25519PublicKey) -> None:
+    """Keep ``<db>.key.pub`` beside an SQLite ledger: the public key that verifies it (for
+    local checks; customs keep the copy the operator handed them)."""
+    pub = Path(f"{db_path}.key.pub")
+    pem = public_key_pem(public_key)
+    if not pub.exists() or pub.read_bytes() != pem:
+        pub.write_bytes(pem)
 
 
 def _store(url: str, readonly: bool) -> LedgerStore:
@@ -90,10 +122,13 @@ def open_ledger(
     """Open (creating if needed) the custody ledger at ``url``.
 
     ``key`` is the Ed25519 signing key file for tree heads. When omitted:
-    ``$BORDERFLOW_LEDGER_KEY``, else ``<db file>.key`` next to an SQLite ledger, generated (mode
-    0600, public key in ``<db file>.key.pub``) on first use when ``create_key``. A PostgreSQL
-    ledger needs an explicit key or the environment variable. ``readonly`` opens without a key,
-    for show / export / prove / verify.
+    ``$BORDERFLOW_LEDGER_KEY``, else (SQLite) ``ledger.key`` in the key folder
+    (``$BORDERFLOW_LEDGER_KEY_DIR``, else ``$XDG_CONFIG_HOME/borderflow/keys``, else
+    ``~/.config/borderflow/keys``), generated (mode 0600) on first use when ``create_key``. A
+    PostgreSQL ledger needs an explicit key or the environment variable. A private key in the
+    same folder as an SQLite ledger is refused. Opened for writing, an SQLite ledger gets its
+    public key beside it as ``<db file>.key.pub``. ``readonly`` opens without a key, for show /
+    export / prove / verify.
     """
     if sqlite_path(url) is None and urlsplit(url).scheme not in ("postgresql", "postgres"):
         raise CustodyError(
@@ -102,18 +137,27 @@ def open_ledger(
         )
     if readonly:
         return Ledger(_store(url, readonly=True))
+    path = sqlite_path(url)
+    db_file = path if path is not None and path != ":memory:" else None
+    if key is None and not os.environ.get(KEY_ENV) and db_file is not None:
+        _refuse_legacy_key(db_file)
     key_path = Path(key) if key is not None else default_key_path(url)
     if key_path is None:
         raise CustodyError(
             f"ledger {url} needs a signing key: pass key=... (CLI: --key), or set ${KEY_ENV}; "
             "create one with `borderflow custody keygen --out PATH`"
         )
+    if db_file is not None:
+        check_key_location(key_path, db_file)
     if not key_path.exists() and key is None and create_key:
         generate_keypair(key_path)
     signer = load_private_key(key_path)
     store = _store(url, readonly=False)
     try:
-        return Ledger(store, signer)
+        ledger = Ledger(store, signer)
+        if db_file is not None:
+            _export_public_key(db_file, signer.public_key())
+        return ledger
     except BaseException:
         store.close()
         raise

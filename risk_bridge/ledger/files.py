@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from orchestrator.custody.errors import CustodyError, LedgerIntegrityError, Proo
 from orchestrator.custody.legality import CustodyTracker
 from orchestrator.custody.merkle import leaf_hash, verify_consistency, verify_inclusion
 from orchestrator.custody.treehead import SignedTreeHead
-from orchestrator.custody.verify import LedgerRow, VerifyReport, verify_ledger
+from orchestrator.custody.verify import Checkpoint, LedgerRow, VerifyReport, verify_ledger
 from risk_bridge.ledger.ledger import Ledger
 
 __all__ = [
@@ -114,10 +114,16 @@ def read_export(path: Path) -> tuple[SignedTreeHead, Iterator[LedgerRow]]:
 
 
 def verify_export(
-    path: Path, public_key: Ed25519PublicKey, *, check_events: bool = True
+    path: Path,
+    public_key: Ed25519PublicKey,
+    *,
+    check_events: bool = True,
+    against: Sequence[Checkpoint] = (),
 ) -> VerifyReport:
+    """Verify an export against its own tree head and the heads ``against`` (saved earlier)."""
     head, rows = read_export(path)
-    return verify_ledger(rows, head, public_key, check_events=check_events)
+    marks = sorted(against, key=lambda c: c.head.tree_size)
+    return verify_ledger(rows, head, public_key, check_events=check_events, checkpoints=marks)
 
 
 def write_inclusion_proof(ledger: Ledger, container_id: str, out: Path) -> dict[str, Any]:

@@ -4,6 +4,12 @@ The private key is PKCS#8 PEM, created with ``O_EXCL`` and mode 0600 (never worl
 group-readable, refused on load if it is); the public key is SubjectPublicKeyInfo PEM in
 ``PREFIX.pub`` and is what customs needs to verify a ledger, an export or a proof. A passphrase in
 ``$BORDERFLOW_LEDGER_KEY_PASSPHRASE`` encrypts the private key when set.
+
+Where the signing key lives: never in the folder of the ledger it signs (whoever could change
+the database could otherwise re-sign it, and a cut or rewritten ledger would verify). The
+default is ``ledger.key`` in :func:`default_key_dir` — ``$BORDERFLOW_LEDGER_KEY_DIR``, else
+``$XDG_CONFIG_HOME/borderflow/keys``, else ``~/.config/borderflow/keys`` — and
+:func:`check_key_location` refuses a private key beside an SQLite ledger.
 """
 
 from __future__ import annotations
@@ -19,8 +25,12 @@ from orchestrator.custody.errors import CustodyError
 from orchestrator.custody.treehead import key_id
 
 __all__ = [
+    "DEFAULT_KEY_NAME",
+    "KEY_DIR_ENV",
     "PASSPHRASE_ENV",
     "KeyFileError",
+    "check_key_location",
+    "default_key_dir",
     "generate_keypair",
     "load_private_key",
     "load_public_key",
@@ -28,10 +38,33 @@ __all__ = [
 ]
 
 PASSPHRASE_ENV = "BORDERFLOW_LEDGER_KEY_PASSPHRASE"
+KEY_DIR_ENV = "BORDERFLOW_LEDGER_KEY_DIR"
+DEFAULT_KEY_NAME = "ledger.key"
 
 
 class KeyFileError(CustodyError):
     """A key file is missing, unreadable, too permissive or not an Ed25519 key."""
+
+
+def default_key_dir() -> Path:
+    """The folder of the default signing key: ``$BORDERFLOW_LEDGER_KEY_DIR``, else
+    ``$XDG_CONFIG_HOME/borderflow/keys``, else ``~/.config/borderflow/keys``."""
+    if os.environ.get(KEY_DIR_ENV):
+        return Path(os.environ[KEY_DIR_ENV])
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "borderflow" / "keys"
+
+
+def check_key_location(key_path: Path, db_path: str) -> None:
+    """Refuse a private signing key in the same folder as the SQLite ledger it signs."""
+    if Path(key_path).resolve().parent != Path(db_path).resolve().parent:
+        return
+    raise KeyFileError(
+        f"signing key {key_path} is in the same folder as the ledger {db_path}: whoever can "
+        "change the database could re-sign it, so a cut or rewritten ledger would verify. "
+        f"Keep the private key elsewhere: move it (e.g. to {default_key_dir()}/) and pass its "
+        "new path with --key or $BORDERFLOW_LEDGER_KEY (a public key beside the ledger is fine)"
+    )
 
 
 def _passphrase() -> bytes | None:

@@ -7,10 +7,16 @@ transaction (one fsync, one signature) and acknowledge them together once it is 
 Bad events raise before anything is written; a batch is all-or-nothing.
 
 Single writer per ledger: the store refuses a commit if another process appended meanwhile.
+
+Reads take nothing outside the hashed entry on trust: a container's entries are looked up by the
+container number inside each entry, and each is checked to name it. ``verify`` holds the ledger
+to every stored tree head and to any heads saved elsewhere (``against``), and reports a derived
+column of the store that no longer matches its entry.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -35,10 +41,17 @@ from orchestrator.custody.merkle import (
 )
 from orchestrator.custody.treehead import SignedTreeHead, key_id, sign_tree_head
 from orchestrator.custody.verify import CHUNK as VERIFY_CHUNK
-from orchestrator.custody.verify import VerifyReport, verify_ledger
+from orchestrator.custody.verify import Checkpoint, VerifyReport, verify_ledger
 from risk_bridge.ledger.store import EntryRow, LedgerStore
 
 __all__ = ["Ledger"]
+
+
+_HEAD_PAGE = 4096  # stored tree heads read per query while verifying
+
+
+def _size(mark: Checkpoint) -> int:
+    return mark.head.tree_size
 
 
 class _Recorder:
@@ -115,14 +128,36 @@ class Ledger:
         return self._store.iter_rows(start)
 
     def container_events(self, container_id: str) -> list[tuple[int, CustodyEvent]]:
-        out = []
-        for seq, body in self._store.container_rows(container_id):
-            _, _, event = decode_entry(body)
-            out.append((seq, event))
-        return out
+        """The container's ``(seq, event)`` in order, as the hashed entries state them."""
+        return [(seq, event) for seq, _, event in self._container(container_id)]
 
     def container_entries(self, container_id: str) -> list[tuple[int, bytes]]:
-        return self._store.container_rows(container_id)
+        """The container's ``(seq, entry bytes)`` in order."""
+        return [(seq, body) for seq, body, _ in self._container(container_id)]
+
+    def _container(self, container_id: str) -> list[tuple[int, bytes, CustodyEvent]]:
+        out = []
+        for seq, body in self._store.container_rows(container_id):
+            inner, _, event = decode_entry(body)
+            if inner != seq or event.container_id != container_id:
+                raise LedgerIntegrityError(
+                    f"ledger {self.url}: the row stored as entry {seq} of {container_id} holds "
+                    f"entry {inner} of {event.container_id}; the database was changed outside "
+                    "borderflow. Run `borderflow custody verify`",
+                    seq,
+                )
+            out.append((seq, body, event))
+        return out
+
+    def tree_heads(self, up_to: int | None = None) -> Iterator[SignedTreeHead]:
+        """Every stored signed tree head (of size <= ``up_to``), smallest first."""
+        after = -1
+        while page := self._store.tree_heads(after, _HEAD_PAGE):
+            for head in page:
+                if up_to is not None and head.tree_size > up_to:
+                    return
+                yield head
+            after = page[-1].tree_size
 
     def inclusion_proof(self, seq: int, tree_size: int | None = None) -> list[bytes]:
         size = self.size if tree_size is None else tree_size
@@ -132,18 +167,50 @@ class Ledger:
         size = self.size if new_size is None else new_size
         return self._proof(lambda lookup: consistency_proof(lookup, old_size, size))
 
-    def verify(self, public_key: Ed25519PublicKey, *, check_events: bool = True) -> VerifyReport:
+    def verify(
+        self,
+        public_key: Ed25519PublicKey,
+        *,
+        check_events: bool = True,
+        against: Sequence[Checkpoint] = (),
+    ) -> VerifyReport:
+        """Verify every entry against the latest signed tree head, every other stored head
+        against the entries it covers, the ledger against the heads ``against`` (saved
+        elsewhere earlier), and the store's derived columns against the entries."""
         head = self._store.latest_tree_head()
         if head is None:
             raise LedgerIntegrityError(f"ledger {self.url} has no signed tree head (empty?)")
-        return verify_ledger(
-            (),
-            head,
-            public_key,
-            check_events=check_events,
-            rule_bodies=self._store.body_source(head.tree_size) if check_events else None,
-            chunked=self._store.iter_chunks(VERIFY_CHUNK),
-        )
+        stored = (Checkpoint(h, "stored tree head") for h in self.tree_heads(head.tree_size))
+        saved = sorted(against, key=_size)
+        try:
+            report = verify_ledger(
+                (),
+                head,
+                public_key,
+                check_events=check_events,
+                rule_bodies=self._store.body_source(head.tree_size) if check_events else None,
+                chunked=self._store.iter_chunks(VERIFY_CHUNK),
+                checkpoints=heapq.merge(stored, saved, key=_size),
+            )
+        except LedgerIntegrityError as exc:
+            # A column changed before the first bad entry found is the first bad entry.
+            if exc.seq is not None:
+                self._check_derived(exc.seq)
+            raise
+        self._check_derived(report.entries)
+        return report
+
+    def _check_derived(self, before: int) -> None:
+        found = self._store.derived_mismatch(before)
+        if found is not None:
+            seq, column, stored, stated = found
+            raise LedgerIntegrityError(
+                f"entry {seq}: the database's {column} says {stored!r}, but the signed entry "
+                f"says {stated!r}: a column outside the hash was changed in the database (the "
+                "signed entry is intact and is what borderflow reads; restore the column from a "
+                "backup)",
+                seq,
+            )
 
     # ------------------------------------------------------------------ writing
 

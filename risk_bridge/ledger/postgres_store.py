@@ -4,6 +4,11 @@ Durability: each commit is one transaction with the server's default ``synchrono
 (the session forces it on), so COMMIT returns after the WAL is flushed. Large batches go in with
 COPY. A transaction-scoped advisory lock serialises writers, and the commit is refused if the
 ledger grew since this process read it. Triggers refuse UPDATE / DELETE / TRUNCATE.
+
+As in the SQLite store, reads by container go by the container number inside the hashed entry
+(an index on ``custody_entry_container(body)``), never by the ``container_id`` column, and
+:meth:`PostgresStore.derived_mismatch` compares the derived columns with the entries for
+``verify`` (and that function with the entries, should someone have replaced it).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import psycopg
 
 from orchestrator.custody.errors import CustodyError
 from orchestrator.custody.treehead import SignedTreeHead
-from risk_bridge.ledger.store import EntryRow, StoreConflict
+from risk_bridge.ledger.store import DERIVED_COLUMNS, EntryRow, StoreConflict, first_difference
 
 __all__ = ["PostgresStore"]
 
@@ -29,7 +34,6 @@ CREATE TABLE IF NOT EXISTS custody_entries (
     leaf_hash BYTEA NOT NULL,
     body BYTEA NOT NULL
 );
-CREATE INDEX IF NOT EXISTS custody_entries_container ON custody_entries (container_id, seq);
 CREATE TABLE IF NOT EXISTS custody_merkle_nodes (
     level SMALLINT NOT NULL,
     idx BIGINT NOT NULL,
@@ -45,7 +49,18 @@ CREATE TABLE IF NOT EXISTS custody_tree_heads (
 CREATE TABLE IF NOT EXISTS custody_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE OR REPLACE FUNCTION custody_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'the custody ledger is append-only'; END $$;
+CREATE OR REPLACE FUNCTION custody_entry_container(body bytea) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT %s $$;
+DROP INDEX IF EXISTS custody_entries_container;
+CREATE INDEX IF NOT EXISTS custody_entries_body_container
+    ON custody_entries (custody_entry_container(body), seq);
 """
+# The entry's event, parsed from its bytes (valid UTF-8 JSON: the canonical encoding).
+_EVENT = "(convert_from(body, 'UTF8')::jsonb -> 'event')"
+# The container number as the entry states it. convert_from is only STABLE (it depends on the
+# database's encoding, which never changes under a database), so the index goes through an
+# IMMUTABLE wrapper, custody_entry_container(body).
+_SCHEMA = _SCHEMA.replace("%s", f"{_EVENT} ->> 'container_id'")
 _TABLES = ("custody_entries", "custody_merkle_nodes", "custody_tree_heads")
 _COPY_FROM = 64  # rows: below this, one pipelined INSERT ... unnest is as fast as COPY
 
@@ -192,13 +207,45 @@ class PostgresStore:
             yield chunk
 
     def container_rows(self, container_id: str) -> list[tuple[int, bytes]]:
-        return [
-            (int(seq), bytes(body))
-            for seq, body in self._db.execute(
-                "SELECT seq, body FROM custody_entries WHERE container_id = %s ORDER BY seq",
-                (container_id,),
-            )
-        ]
+        # A ledger made before the index existed and opened read-only has no function: the
+        # same expression inline (a full scan).
+        for where in ("custody_entry_container(body)", f"({_EVENT} ->> 'container_id')"):
+            try:
+                rows = self._db.execute(
+                    f"SELECT seq, body FROM custody_entries WHERE {where} = %s ORDER BY seq",
+                    (container_id,),
+                ).fetchall()
+            except psycopg.errors.UndefinedFunction:
+                continue
+            except psycopg.Error as exc:  # e.g. a body that is no longer JSON
+                raise CustodyError(
+                    f"cannot read the entries of {container_id} from {self.url} ({exc}); run "
+                    "`borderflow custody verify` to find the damaged entry"
+                ) from None
+            return [(int(seq), bytes(body)) for seq, body in rows]
+        raise AssertionError("unreachable")
+
+    def derived_mismatch(self, before: int) -> tuple[int, str, object, object] | None:
+        """As :meth:`SqliteStore.derived_mismatch`; the read index's function is compared too
+        (as the ``container_id`` it yields), when it exists."""
+        columns = [*DERIVED_COLUMNS]
+        if self._one("SELECT to_regprocedure('custody_entry_container(bytea)')") != (None,):
+            columns.append("custody_entry_container(body)")
+        stated = [f"e ->> '{c}'" for c in DERIVED_COLUMNS]
+        stated += stated[:1] * (len(columns) - len(stated))
+        try:
+            row = self._db.execute(
+                f"SELECT seq, {', '.join(columns)}, {', '.join(stated)} FROM ("
+                f"SELECT *, {_EVENT} AS e FROM custody_entries WHERE seq < %s) AS t "
+                f"WHERE ({', '.join(columns)}) IS DISTINCT FROM ({', '.join(stated)}) "
+                "ORDER BY seq LIMIT 1",
+                (before,),
+            ).fetchone()
+        except psycopg.Error as exc:
+            raise CustodyError(f"cannot compare the columns of {self.url} ({exc})") from None
+        if row is None:
+            return None
+        return first_difference(row, columns)
 
     def body_source(self, tree_size: int) -> Callable[[], Iterator[list[bytes]]] | None:
         """None: the rules get the entries from the verifier (a second connection would also
@@ -220,6 +267,16 @@ class PostgresStore:
         return self._head(
             self._one("SELECT * FROM custody_tree_heads WHERE tree_size = %s", (tree_size,))
         )
+
+    def tree_heads(self, after: int, limit: int) -> list[SignedTreeHead]:
+        try:
+            rows = self._db.execute(
+                "SELECT * FROM custody_tree_heads WHERE tree_size > %s ORDER BY tree_size LIMIT %s",
+                (after, limit),
+            ).fetchall()
+        except psycopg.errors.UndefinedTable:
+            raise CustodyError(f"{self.url} holds no custody ledger (no tables)") from None
+        return [h for h in map(self._head, rows) if h is not None]
 
     def close(self) -> None:
         self._db.close()

@@ -4,6 +4,11 @@ Durability: a commit is one ``BEGIN IMMEDIATE ... COMMIT``; with WAL and synchro
 fsyncs the write-ahead log before COMMIT returns, so an acknowledged entry survives kill -9 and
 power loss. Triggers refuse UPDATE and DELETE on every table (append-only in the database too;
 someone with file access can still drop them, which ``verify`` then detects).
+
+Nothing outside the hashed entry is trusted on read: a container's entries are found through an
+index on the container number *inside* the entry bytes (``json_extract`` of ``body``), not on the
+``container_id`` column, and :meth:`SqliteStore.derived_mismatch` lets ``verify`` report a
+``container_id``, ``kind`` or ``seal_number`` column that no longer matches its entry.
 """
 
 from __future__ import annotations
@@ -15,13 +20,17 @@ from pathlib import Path
 
 from orchestrator.custody.errors import CustodyError
 from orchestrator.custody.treehead import SignedTreeHead
-from risk_bridge.ledger.store import EntryRow, StoreConflict
+from risk_bridge.ledger.store import DERIVED_COLUMNS, EntryRow, StoreConflict, first_difference
 
 __all__ = ["SqliteStore"]
 
 _first = itemgetter(0)
 
-_SCHEMA = """
+# The container number as the hashed entry states it; reads by container use exactly this
+# expression, so they go through its index (a ledger opened only read-only before this index
+# existed is scanned instead, with the same result).
+_BODY_CONTAINER = "json_extract(CAST(body AS TEXT), '$.event.container_id')"
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY,
     container_id TEXT NOT NULL,
@@ -30,7 +39,6 @@ CREATE TABLE IF NOT EXISTS entries (
     leaf_hash BLOB NOT NULL,
     body BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS entries_container ON entries (container_id, seq);
 CREATE TABLE IF NOT EXISTS merkle_nodes (
     level INTEGER NOT NULL,
     idx INTEGER NOT NULL,
@@ -44,6 +52,8 @@ CREATE TABLE IF NOT EXISTS tree_heads (
     signature BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+DROP INDEX IF EXISTS entries_container;
+CREATE INDEX IF NOT EXISTS entries_body_container ON entries ({_BODY_CONTAINER}, seq);
 """
 _TRIGGERS = "".join(
     f"""
@@ -166,13 +176,36 @@ class SqliteStore:
         return read
 
     def container_rows(self, container_id: str) -> list[tuple[int, bytes]]:
-        return [
-            (int(seq), bytes(body))
-            for seq, body in self._db.execute(
-                "SELECT seq, body FROM entries WHERE container_id = ? ORDER BY seq",
+        try:
+            rows = self._db.execute(
+                f"SELECT seq, body FROM entries WHERE {_BODY_CONTAINER} = ? ORDER BY seq",
                 (container_id,),
-            )
-        ]
+            ).fetchall()
+        except sqlite3.OperationalError as exc:  # e.g. "malformed JSON": a body was changed
+            raise CustodyError(
+                f"cannot read the entries of {container_id} from {self._path} ({exc}); run "
+                "`borderflow custody verify` to find the damaged entry"
+            ) from None
+        return [(int(seq), bytes(body)) for seq, body in rows]
+
+    def derived_mismatch(self, before: int) -> tuple[int, str, object, object] | None:
+        """The first entry below ``before`` whose ``container_id``, ``kind`` or
+        ``seal_number`` column differs from its entry: (seq, column, column value, entry's)."""
+        stated = [f"json_extract(CAST(body AS TEXT), '$.event.{c}')" for c in DERIVED_COLUMNS]
+        differs = " OR ".join(
+            f"{c} IS NOT {e}" for c, e in zip(DERIVED_COLUMNS, stated, strict=True)
+        )
+        try:
+            row = self._db.execute(
+                f"SELECT seq, {', '.join(DERIVED_COLUMNS)}, {', '.join(stated)} FROM entries "
+                f"WHERE seq < ? AND ({differs}) ORDER BY seq LIMIT 1",
+                (before,),
+            ).fetchone()
+        except sqlite3.OperationalError as exc:
+            raise CustodyError(f"cannot compare the columns of {self._path} ({exc})") from None
+        if row is None:
+            return None
+        return first_difference(row)
 
     def _head(self, sql: str, args: tuple[int, ...] = ()) -> SignedTreeHead | None:
         try:
@@ -188,6 +221,16 @@ class SqliteStore:
 
     def tree_head_at(self, tree_size: int) -> SignedTreeHead | None:
         return self._head("SELECT * FROM tree_heads WHERE tree_size = ?", (tree_size,))
+
+    def tree_heads(self, after: int, limit: int) -> list[SignedTreeHead]:
+        try:
+            rows = self._db.execute(
+                "SELECT * FROM tree_heads WHERE tree_size > ? ORDER BY tree_size LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise CustodyError(f"{self._path} is not a custody ledger ({exc})") from None
+        return [SignedTreeHead(int(r[0]), bytes(r[1]), str(r[2]), bytes(r[3])) for r in rows]
 
     def close(self) -> None:
         self._db.close()

@@ -6,6 +6,12 @@ row per custody event: seq, container, kind, seal, leaf hash, canonical bytes), 
 (every complete perfect subtree of level >= 1, so proofs are O(log n) look-ups) and
 ``tree_heads`` (every signed tree head, one per commit). Level-0 nodes are the entries' leaf
 hashes. A commit writes all three in one transaction and returns only once it is durable.
+
+Only ``seq``, ``body`` and the hashes are covered by the signed tree; ``container_id``, ``kind``
+and ``seal_number`` (:data:`DERIVED_COLUMNS`) are copies of fields of the entry, kept for
+people querying the database. No read trusts them: a store finds a container's entries by the
+container number inside ``body``, and :meth:`LedgerStore.derived_mismatch` lets ``verify``
+report a copy that no longer matches its entry.
 """
 
 from __future__ import annotations
@@ -17,7 +23,20 @@ from typing import Protocol
 from orchestrator.custody.errors import CustodyError
 from orchestrator.custody.treehead import SignedTreeHead
 
-__all__ = ["EntryRow", "LedgerStore", "StoreConflict"]
+__all__ = ["DERIVED_COLUMNS", "EntryRow", "LedgerStore", "StoreConflict", "first_difference"]
+
+DERIVED_COLUMNS = ("container_id", "kind", "seal_number")  # copies of the entry's event fields
+
+
+def first_difference(
+    row: Sequence[object], columns: Sequence[str] = DERIVED_COLUMNS
+) -> tuple[int, str, object, object]:
+    """``(seq, column, column value, entry's value)`` of a row ``seq, values..., stated...``
+    (values and stated values in the order of ``columns``)."""
+    n = len(columns)
+    pairs = zip(columns, row[1 : 1 + n], row[1 + n :], strict=True)
+    column, stored, stated = next((c, a, b) for c, a, b in pairs if a != b)
+    return int(str(row[0])), column, stored, stated
 
 
 class StoreConflict(CustodyError):
@@ -57,7 +76,12 @@ class LedgerStore(Protocol):
     def iter_chunks(self, size: int) -> Iterator[list[tuple[int, bytes, bytes]]]:
         """All rows of :meth:`iter_rows`, in lists of ``size`` (the last may be shorter)."""
 
-    def container_rows(self, container_id: str) -> list[tuple[int, bytes]]: ...
+    def container_rows(self, container_id: str) -> list[tuple[int, bytes]]:
+        """``(seq, body)`` of the entries whose *body* names ``container_id``, in order."""
+
+    def derived_mismatch(self, before: int) -> tuple[int, str, object, object] | None:
+        """The first entry below ``before`` whose derived column differs from the entry:
+        ``(seq, column, column value, value in the entry)``; None when all match."""
 
     def body_source(self, tree_size: int) -> Callable[[], Iterator[list[bytes]]] | None:
         """A reader of entries ``0 .. tree_size - 1``'s bodies for a forked process, or None."""
@@ -65,5 +89,8 @@ class LedgerStore(Protocol):
     def latest_tree_head(self) -> SignedTreeHead | None: ...
 
     def tree_head_at(self, tree_size: int) -> SignedTreeHead | None: ...
+
+    def tree_heads(self, after: int, limit: int) -> list[SignedTreeHead]:
+        """Up to ``limit`` stored tree heads of size > ``after``, smallest first."""
 
     def close(self) -> None: ...

@@ -90,10 +90,13 @@ def make_bridge(tmp: Path, made: list[TestClient], *, ledger: bool = False, **kw
     keys.init()
     ledger_obj = None
     if ledger:
-        from risk_bridge.ledger import open_ledger
+        from risk_bridge.ledger import generate_keypair, open_ledger
 
         n = sum(1 for _ in tmp.glob("custody-*.db"))
-        ledger_obj = open_ledger(f"sqlite:///{tmp / f'custody-{n}.db'}")
+        key = tmp / "signing" / "ledger.key"  # the default would be in $HOME
+        if not key.exists():
+            generate_keypair(key)
+        ledger_obj = open_ledger(f"sqlite:///{tmp / f'custody-{n}.db'}", key=key)
     fleet = SimFleet(load_scenario("test_small"), realtime=False, ledger=ledger_obj)
     app = create_app(settings, fleet=fleet)
     client = TestClient(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli import app
@@ -61,8 +62,10 @@ def test_help_teaches_with_examples() -> None:
         assert word in result.output
 
 
-def test_db_writes_the_custody_ledger(tmp_path: Path) -> None:
+def test_db_writes_the_custody_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from risk_bridge.ledger import open_ledger
+
+    monkeypatch.setenv("BORDERFLOW_LEDGER_KEY_DIR", str(tmp_path / "keys"))  # not in $HOME
 
     db, ev, kpis = tmp_path / "custody.sqlite", tmp_path / "e.jsonl", tmp_path / "k.json"
     args = ["simulate", "test_small", "--hours", "2", "--db", str(db), "--events", str(ev)]

@@ -147,7 +147,7 @@ def _run(url: str, sql: str) -> None:
 def test_another_signing_key_is_refused(url: str, key: Path, tmp_path: Path) -> None:
     with open_ledger(url, key=key) as ledger:
         ledger.append(crossing(C, "EZ-0001")[0])
-    other, _, _ = generate_keypair(tmp_path / "other")
+    other, _, _ = generate_keypair(tmp_path / "keys" / "other")  # not beside the database
     with pytest.raises(CustodyError, match="signed with key"):
         open_ledger(url, key=other)
 
@@ -176,11 +176,18 @@ def test_tampering_in_the_database_is_refused_by_the_appender_too(url: str, key:
         open_ledger(url, key=key).append(crossing(container_id(9), "EZ-0009", t0_s=50)[0])
 
 
-def test_sqlite_default_key_is_created_next_to_the_database(tmp_path: Path) -> None:
+def test_sqlite_default_key_is_created_in_the_key_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not beside the database (tests/bridge/test_ledger_tamper.py has the details); the public
+    # key is exported there.
+    monkeypatch.delenv("BORDERFLOW_LEDGER_KEY", raising=False)
+    monkeypatch.setenv("BORDERFLOW_LEDGER_KEY_DIR", str(tmp_path / "keys"))
     db = tmp_path / "run" / "ledger.db"
     with open_ledger(f"sqlite:///{db}") as ledger:
         ledger.append(crossing(C, "EZ-0001")[0])
-    assert (db.parent / "ledger.db.key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "keys" / "ledger.key").stat().st_mode & 0o777 == 0o600
+    assert not (db.parent / "ledger.db.key").exists()
     pub = load_public_key(db.parent / "ledger.db.key.pub")
     with open_ledger(str(db), readonly=True) as ledger:
         assert ledger.verify(pub).entries == 1
