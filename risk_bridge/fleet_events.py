@@ -37,6 +37,7 @@ OutKind = Literal[
     "release.recorded",
     "recognition.recorded",
     "core.refused",  # the core refused an acknowledged event (risk_bridge.core_link)
+    "ledger.tree_head",  # a signed custody tree head, for witnesses (docs/custody.md)
 ]
 OUT_KINDS: tuple[str, ...] = get_args(OutKind)
 

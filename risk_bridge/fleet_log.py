@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.messages import Event, HoldReleased, VerdictIssued
 from risk_bridge.domain import Role, Treatment, VerdictInput
@@ -31,7 +32,15 @@ from risk_bridge.security import Principal
 from risk_bridge.state import BridgeState
 from risk_bridge.threads import assert_writer_thread
 
-__all__ = ["Notice", "notice", "pump", "record_notice", "sim_release", "sim_verdict"]
+__all__ = [
+    "Notice",
+    "notice",
+    "pump",
+    "record_notice",
+    "record_tree_head",
+    "sim_release",
+    "sim_verdict",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,16 +98,34 @@ def sim_release(ev: HoldReleased) -> tuple[Write, str, str]:
     return Write(p, key, key), ev.container_id, ev.reason
 
 
+def record_tree_head(head: SignedTreeHead, out: Outbox) -> Outcome[None]:
+    """A custody tree head the fleet's ledger signed goes out as ``ledger.tree_head`` (SSE,
+    webhooks), so a witness outside the port holds it: the JSON ``custody head`` writes and
+    ``custody verify --against`` reads."""
+    assert_writer_thread()
+    out.event("ledger.tree_head", None, head.to_obj())
+    return out.done(None)
+
+
 def pump(
     fleet: FleetPort,
     stop: threading.Event,
     on_log: Callable[[CustomsNotice], None],
     on_customs: Callable[[Event], None],
+    on_head: Callable[[SignedTreeHead], None] | None = None,
 ) -> None:
-    """Moves fleet log entries and simulated customs decisions into the service."""
+    """Moves fleet log entries, simulated customs decisions and signed tree heads into the
+    service."""
     while not stop.is_set():
         with contextlib.suppress(queue.Empty):
             on_log(fleet.notices.get(timeout=0.05))
+        if on_head is not None:
+            while True:
+                try:
+                    head = fleet.tree_heads.get_nowait()
+                except queue.Empty:
+                    break
+                on_head(head)
         while True:
             try:
                 ev = fleet.customs_queue.get_nowait()

@@ -18,6 +18,7 @@ from collections.abc import Sequence, Set
 from typing import Protocol
 
 from orchestrator.custody.events import CustodyEvent
+from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract
 from orchestrator.messages import Command, Event
@@ -42,6 +43,11 @@ class FleetPort(Protocol):
     @property
     def customs_queue(self) -> queue.Queue[Event]:
         """Simulated customs decisions (auto-customs mode), to be stored like any client's."""
+        ...
+
+    @property
+    def tree_heads(self) -> queue.Queue[SignedTreeHead]:
+        """Custody tree heads as the fleet's ledger signs them (pushed to customs)."""
         ...
 
     @property

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.records import Cargo
 from orchestrator.messages import Event, HoldReleased, VerdictIssued
@@ -113,7 +114,12 @@ class BridgeService:
         loops: list[tuple[Callable[[], None], str]] = [(self._ticker, "ticker")]
         if self.fleet is not None:
             pump = partial(
-                fleet_log.pump, self.fleet, self._stop, self.on_fleet_log, self.on_sim_customs
+                fleet_log.pump,
+                self.fleet,
+                self._stop,
+                self.on_fleet_log,
+                self.on_sim_customs,
+                self.on_tree_head,
             )
             loops.append((pump, "fleet-pump"))
         for target, name in loops:
@@ -236,6 +242,10 @@ class BridgeService:
         n = fleet_log.notice(entry)
         if n is not None:
             self._job(lambda out: fleet_log.record_notice(self.state, n, out))
+
+    def on_tree_head(self, head: SignedTreeHead) -> None:
+        """A tree head the fleet's ledger signed (pump thread): pushed to customs once stored."""
+        self._job(lambda out: fleet_log.record_tree_head(head, out))
 
     def on_sim_customs(self, ev: Event) -> None:
         """Auto-customs mode: the simulated authorities submit through the bridge like others."""

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from orchestrator.custody.events import CustodyEvent, LedgerPort
+from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CUSTOMS_NOTICE_TYPES, CustomsNotice, DomainEvent
 from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract
 from orchestrator.ids import VehicleId
@@ -79,7 +80,12 @@ class SimFleet:
         self.lock = threading.RLock()
         self.notices: queue.Queue[CustomsNotice] = queue.Queue()
         self.customs_queue: queue.Queue[Event] = queue.Queue()
+        # Tree heads as the ledger signs them: the bridge pushes them to customs (witnesses).
+        self.tree_heads: queue.Queue[SignedTreeHead] = queue.Queue()
         self._ledger = ledger
+        subscribe = getattr(ledger, "on_tree_head", None)
+        if subscribe is not None:
+            subscribe(self.tree_heads.put)
         self.sim = Simulation(
             scenario,
             ledger=ledger,

@@ -71,6 +71,8 @@ class Ledger:
         self._signer = signer
         self._tracker: CustodyTracker | None = None  # built on first append (replays the log)
         self._staged: list[CustodyEvent] | None = None
+        # Told of every head once it is durable (the bridge pushes heads to customs).
+        self._head_listeners: list[Callable[[SignedTreeHead], None]] = []
         size = store.size()
         if signer is not None:
             stored = store.get_meta("key_id")
@@ -323,3 +325,9 @@ class Ledger:
             self._tracker = None
             raise
         self._frontier, self._prev = frontier, prev
+        for listener in self._head_listeners:
+            listener(head)
+
+    def on_tree_head(self, listener: Callable[[SignedTreeHead], None]) -> None:
+        """Call ``listener`` with each tree head signed from now on, once it is committed."""
+        self._head_listeners.append(listener)

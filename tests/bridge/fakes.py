@@ -13,6 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from orchestrator.custody.events import CustodyEvent
+from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.customs_events import HoldPlaced
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.records import Cargo, ContainerView
@@ -38,6 +39,7 @@ class FakeFleet:
         self.lane_ids = frozenset({LANE})
         self.zone_ids = frozenset({ZONE})
         self.notices: queue.Queue[CustomsNotice] = queue.Queue()
+        self._heads: queue.Queue[SignedTreeHead] = queue.Queue()
         self.customs_queue: queue.Queue[Event] = queue.Queue()
         self.commands_sent = 0
         self.has_ledger = False
@@ -98,6 +100,10 @@ class FakeFleet:
 
     def failure(self) -> str | None:
         return None
+
+    @property
+    def tree_heads(self) -> queue.Queue[SignedTreeHead]:
+        return self._heads
 
     def append_custody(self, event: CustodyEvent) -> int | None:
         return None

@@ -38,6 +38,8 @@ class RosBridgeFleet:
         self._manifest = list(manifest)
         self.notices: queue.Queue[CustomsNotice] = queue.Queue()
         self.customs_queue: queue.Queue[Event] = queue.Queue()
+        # The node keeps the ledger; the bridge side signs no tree heads of its own.
+        self.tree_heads: queue.Queue[Any] = queue.Queue()
         self.lane_ids = frozenset(e.lane_id for e in graph.edges.values())
         self.zone_ids = frozenset(str(z) for z in graph.zones)
         self.lock = threading.RLock()
