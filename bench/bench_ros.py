@@ -49,6 +49,20 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, round(q * (len(s) - 1)))] if s else float("nan")
 
 
+def _decision_key(folder: Path) -> tuple[str, Any]:
+    """A fresh bridge decision key: (public PEM path for the node, a signer for the client)."""
+    from borderflow_ros.decision_auth import DecisionSigner
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from risk_bridge.ledger.keys import public_key_pem
+
+    key = Ed25519PrivateKey.generate()
+    folder.mkdir(parents=True, exist_ok=True)
+    public = folder / "decisions.pub"
+    public.write_bytes(public_key_pem(key.public_key()))
+    return str(public), DecisionSigner(key)
+
+
 def _latency(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
     from borderflow_ros.client import RosClient, container_number
 
@@ -57,14 +71,13 @@ def _latency(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
     n_agvs = 8
     ids = [f"agv_{i:02d}" for i in range(1, n_agvs + 1)]
     group = ProcessGroup(env, logs / "latency")
-    group.start(
-        "orchestrator",
-        node_argv("orchestrator_node", {"map": "test_crossing", "dispatch_interval_s": 1.0}),
-    )
+    public, signer = _decision_key(logs / "latency")
+    group.start("orchestrator", node_argv("orchestrator_node", {
+        "map": "test_crossing", "dispatch_interval_s": 1.0, "decision_key": public}))  # fmt: skip
     group.start("agv_sim", node_argv("agv_sim_node", {
         "map": "test_crossing", "vehicles": n_agvs, "time_scale": 20.0,
         "load_time_s": 5.0, "unload_time_s": 5.0}))  # fmt: skip
-    client = RosClient(ids)
+    client = RosClient(ids, signer)
     samples_ms: list[float] = []
     verdict_stamps: set[tuple[int, int]] = set()
     loading: dict[str, str] = {}  # vehicle -> container being loaded
@@ -145,15 +158,14 @@ def _load(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
 
     n_agvs, per_proc = 100, 25
     group = ProcessGroup(env, logs / "load")
-    orch = group.start(
-        "orchestrator",
-        node_argv("orchestrator_node", {"map": "test_crossing", "dispatch_interval_s": 1.0}),
-    )
+    public, signer = _decision_key(logs / "load")
+    orch = group.start("orchestrator", node_argv("orchestrator_node", {
+        "map": "test_crossing", "dispatch_interval_s": 1.0, "decision_key": public}))  # fmt: skip
     for first in range(1, n_agvs + 1, per_proc):
         group.start(f"agv_sim_{first:03d}", node_argv("agv_sim_node", {
             "map": "test_crossing", "vehicles": per_proc, "first_index": first,
             "fleet_size": n_agvs, "odom_rate_hz": 10.0, "time_scale": 5.0}))  # fmt: skip
-    client = RosClient([])
+    client = RosClient([], signer)
     window_s = 10.0 if quick else 30.0
     try:
         client.wait_for("100 vehicles joined",
@@ -196,10 +208,41 @@ def _load(env: dict[str, str], quick: bool, logs: Path) -> list[Figure]:
     ]
 
 
+def _signatures(logs: Path) -> list[Figure]:
+    """What a signed decision costs: the bridge signs, the node verifies (issue 13)."""
+    from borderflow_interfaces.msg import RiskVerdict
+    from borderflow_ros.decision_auth import Channel, DecisionVerifier, verdict_fields
+    from cryptography.hazmat.primitives import serialization
+
+    public, signer = _decision_key(logs / "signatures")
+    key = serialization.load_pem_public_key(Path(public).read_bytes())
+    msg = RiskVerdict(verdict_id="v-000001", container_id="CSQU3054383", level=3,
+                      authority="CN", reason="manifest mismatch; seal 4481 unreadable")  # fmt: skip
+    fields = verdict_fields(msg)
+    n = 2000
+    signed = []
+    t0 = time.perf_counter()
+    for _ in range(n):
+        signed.append(signer.sign(Channel.VERDICT, fields))
+    sign_us = (time.perf_counter() - t0) / n * 1e6
+    verifier = DecisionVerifier(key)  # type: ignore[arg-type]
+    t0 = time.perf_counter()
+    for one in signed:
+        verifier.check(Channel.VERDICT, fields, one)
+    verify_us = (time.perf_counter() - t0) / n * 1e6
+    notes = f"{n} verdicts, Ed25519 (cryptography), canonical JSON included; one core"
+    return [
+        Figure(AREA, "decision signing (bridge side)", round(sign_us, 1), "us/decision",
+               notes=notes),
+        Figure(AREA, "decision check: signature + replay counter (node side)",
+               round(verify_us, 1), "us/decision", notes=notes),
+    ]  # fmt: skip
+
+
 def run(quick: bool) -> list[Figure]:
     env = _setup(60 + os.getpid() % 40)
     logs = Path(tempfile.mkdtemp(prefix="bench_ros_"))
-    figures = _latency(env, quick, logs)
+    figures = _signatures(logs) + _latency(env, quick, logs)
     if "--latency-only" in sys.argv:
         return figures
     return figures + _load(env, quick, logs)

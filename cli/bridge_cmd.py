@@ -68,6 +68,30 @@ def init(state_dir: StateOpt = None) -> None:
     typer.echo(f"state directory {keys.path} ready; active signing key {kid}")
 
 
+@app.command("decision-key")
+def decision_key(state_dir: StateOpt = None) -> None:
+    """The key pair that signs the bridge's verdicts, releases and lane requests to ROS.
+
+    Made in the state directory on first use (decisions.key, mode 0600, and decisions.pub);
+    prints the public key's path, which the orchestrator node needs:
+
+      borderflow bridge decision-key
+
+      ros2 run borderflow_ros orchestrator_node --ros-args -p decision_key:=PATH
+
+    (`borderflow ros up` and `borderflow serve --fleet ros` find it themselves.)
+    """
+    from orchestrator.errors import BorderflowError
+    from risk_bridge.security.decision_key import ensure_decision_key
+
+    try:
+        key = ensure_decision_key(state_dir or default_state_dir())
+    except (BorderflowError, ValueError, OSError) as exc:
+        _fail(exc)
+    typer.echo(str(key.public_path))
+    typer.echo(f"key id {key.key_id}{' (new)' if key.created else ''}", err=True)
+
+
 @app.command("client-add")
 def client_add(
     client_id: str, role: RoleOpt, authority: AuthOpt = None, state_dir: StateOpt = None

@@ -179,10 +179,12 @@ class ProcessGroup:
 
 
 def stack_processes(
-    agvs: int, map_name: str, time_scale: float, per_process: int
+    agvs: int, map_name: str, time_scale: float, per_process: int, decision_key: Path
 ) -> list[tuple[str, list[str]]]:
-    """The nodes of launch/borderflow_sim.launch.py, as (name, argv)."""
-    out = [("orchestrator", node_argv("orchestrator_node", {"map": map_name}))]
+    """The nodes of launch/borderflow_sim.launch.py, as (name, argv); the orchestrator trusts
+    the decisions signed with the private half of ``decision_key`` (a public key PEM)."""
+    params: dict[str, object] = {"map": map_name, "decision_key": str(decision_key)}
+    out = [("orchestrator", node_argv("orchestrator_node", params))]
     first = 1
     while first <= agvs:
         n = min(per_process, agvs - first + 1)
@@ -209,11 +211,32 @@ def up(
     domain_id: Annotated[
         int | None, typer.Option(help="ROS_DOMAIN_ID (default: $ROS_DOMAIN_ID or pid-based).")
     ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir",
+            help="The risk bridge's state directory: the orchestrator acts only on decisions "
+            "signed with its decision key (made there if absent; default as `borderflow "
+            "serve`).",
+        ),
+    ] = None,
 ) -> None:
     """Start orchestrator + N simulated AGVs + markers; Ctrl-C stops them all cleanly.
 
     Example: borderflow ros up --agvs 4 --time-scale 5
+
+    Verdicts, releases and lane requests reach the orchestrator from `borderflow serve
+    --fleet ros` with the same --state-dir (signed with its decision key), nobody else.
     """
+    from cli.bridge_cmd import default_state_dir
+    from orchestrator.errors import BorderflowError
+    from risk_bridge.security.decision_key import ensure_decision_key
+
+    try:
+        key = ensure_decision_key(state_dir or default_state_dir())
+    except (BorderflowError, ValueError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     ensure_built()
     default_domain = os.environ.get("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
     dom = domain_id if domain_id is not None else int(default_domain)
@@ -226,9 +249,10 @@ def up(
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    for name, argv in stack_processes(agvs, map_name, time_scale, per_process):
+    for name, argv in stack_processes(agvs, map_name, time_scale, per_process, key.public_path):
         group.start(name, argv)
-    typer.echo(f"ROS_DOMAIN_ID={dom}: {len(group.procs)} processes up; Ctrl-C stops them")
+    typer.echo(f"ROS_DOMAIN_ID={dom}: {len(group.procs)} processes up (decisions signed by "
+               f"key {key.key_id}); Ctrl-C stops them")  # fmt: skip
     try:
         while not stopping:
             dead = [n for n, p in group.procs.items() if p.poll() is not None]

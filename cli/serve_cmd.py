@@ -119,11 +119,14 @@ def serve(
 
       borderflow serve --fleet ros --domain-id 42 --manifest cargo.csv
 
-    and verdicts, releases and lane closures posted here reach the node over DDS.
+    and verdicts, releases and lane closures posted here reach the node over DDS, signed
+    with the decision key of the state directory (the node acts on nothing else; see
+    `borderflow bridge decision-key`).
     """
     import uvicorn
 
     from cli.bridge_cmd import default_state_dir
+    from orchestrator.errors import BorderflowError
     from risk_bridge.app import create_app, tune_gc_for_serving
     from risk_bridge.errors import BridgeError
     from risk_bridge.security import StateDir
@@ -188,7 +191,7 @@ def serve(
         store.commit(batch)
         store.close()
         if ros is not None:
-            fleet, what = _ros_fleet(*ros, manifest)
+            fleet, what = _ros_fleet(*ros, manifest, sdir)
         else:
             fleet = SimFleet(sc, speed=speed, ledger=ledger_obj, auto_customs=auto_customs)
             what = f"scenario {sc.name} at {speed:g}x; fleet run {epoch}; ledger {ledger}"
@@ -196,7 +199,7 @@ def serve(
             db_url=db_url, state_dir=sdir, webhook_allow=tuple(webhook_allow or ())
         )
         app = create_app(settings, fleet=fleet)
-    except (BridgeError, SimError, ValueError, OSError, RuntimeError) as exc:
+    except (BorderflowError, BridgeError, SimError, ValueError, OSError, RuntimeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(
@@ -250,16 +253,29 @@ def _ros_inputs(
     return cargo, graph, dom
 
 
-def _ros_fleet(cargo: list[Any], graph: Any, dom: int, manifest: Path | None) -> tuple[Any, str]:
-    """The bridge's fleet port over DDS to the orchestrator node (builds ros_ws/ if needed)."""
+def _ros_fleet(
+    cargo: list[Any], graph: Any, dom: int, manifest: Path | None, state_dir: Path
+) -> tuple[Any, str]:
+    """The bridge's fleet port over DDS to the orchestrator node (builds ros_ws/ if needed);
+    what it sends is signed with the decision key of the state directory (made if absent)."""
     from cli.ros_cmd import activate_in_process
+    from risk_bridge.security.decision_key import ensure_decision_key
+
+    key = ensure_decision_key(state_dir)
+    typer.echo(
+        f"decision key {key.key_id} ({'new, ' if key.created else ''}{key.private_path}): the "
+        f"orchestrator node acts on this bridge's decisions when started with "
+        f"decision_key:={key.public_path}",
+        err=True,
+    )
 
     # The first run installs the ROS 2 wheels and builds ros_ws/ (minutes); later ones ~1 s.
     typer.echo("preparing ROS 2 (scripts/ros_setup.sh; the first run builds ros_ws/) ...", err=True)
     activate_in_process(dom)
     from borderflow_ros.bridge_fleet import RosBridgeFleet
+    from borderflow_ros.decision_auth import DecisionSigner
 
-    fleet = RosBridgeFleet(graph, cargo)
+    fleet = RosBridgeFleet(graph, cargo, signer=DecisionSigner(key.private_key))
     return fleet, (
         f"ROS fleet on ROS_DOMAIN_ID={dom} (map {graph.name}); manifest {manifest} "
         f"({len(cargo)} containers)"

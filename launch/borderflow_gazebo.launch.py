@@ -47,6 +47,11 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument("world", description="Gazebo SDF world of the crossing"),
         DeclareLaunchArgument("agvs", default_value="3"),
         DeclareLaunchArgument("map", default_value="test_crossing"),
+        DeclareLaunchArgument(
+            "decision_key",
+            description="the risk bridge's public decision key, decisions.pub "
+                        "(`borderflow bridge decision-key` prints its path)",
+        ),
         SetEnvironmentVariable("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST"),
         SetEnvironmentVariable("FASTDDS_DEFAULT_PROFILES_FILE",
                                os.path.join(ROOT, "ros_ws", "fastdds_localhost.xml")),
@@ -58,6 +63,7 @@ def generate_launch_description() -> LaunchDescription:
             name="borderflow_orchestrator",
             parameters=[{
                 "map": LaunchConfiguration("map"),
+                "decision_key": LaunchConfiguration("decision_key"),
                 "use_sim_time": True,  # Gazebo's /clock drives the core's clock
                 "vehicle_ids": [f"agv_{i:02d}" for i in range(1, 4)],
                 "diff_drive_vehicles": [f"agv_{i:02d}" for i in range(1, 4)],

@@ -10,6 +10,7 @@ DDS stays on this machine unless you override ROS_AUTOMATIC_DISCOVERY_RANGE (doc
 from __future__ import annotations
 
 import os
+import subprocess
 
 from launch.actions import (
     DeclareLaunchArgument,
@@ -24,6 +25,30 @@ from launch import LaunchDescription
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 PER_PROCESS = 10  # AGVs hosted by one simulator process
+STATE_DIR = os.environ.get("BORDERFLOW_STATE_DIR") or os.path.expanduser(
+    "~/.local/share/borderflow/bridge"
+)  # as `borderflow serve`
+
+
+def _orchestrator(context, *_args, **_kwargs):  # type: ignore[no-untyped-def]
+    # The node trusts the bridge's decision key: made (if absent) before either starts.
+    state = LaunchConfiguration("state_dir").perform(context)
+    public = subprocess.run(
+        ["borderflow", "bridge", "decision-key", "--state-dir", state],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return [
+        Node(
+            package="borderflow_ros",
+            executable="orchestrator_node",
+            name="borderflow_orchestrator",
+            parameters=[{"map": LaunchConfiguration("map"), "decision_key": public,
+                         "use_sim_time": LaunchConfiguration("use_sim_time")}],
+            output="screen",
+        )
+    ]  # fmt: skip
 
 
 def _agv_processes(context, *_args, **_kwargs):  # type: ignore[no-untyped-def]
@@ -64,13 +89,9 @@ def generate_launch_description() -> LaunchDescription:
         SetEnvironmentVariable("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST"),
         SetEnvironmentVariable("FASTDDS_DEFAULT_PROFILES_FILE",
                                os.path.join(ROOT, "ros_ws", "fastdds_localhost.xml")),
-        Node(
-            package="borderflow_ros",
-            executable="orchestrator_node",
-            name="borderflow_orchestrator",
-            parameters=[{"map": LaunchConfiguration("map"), "use_sim_time": use_sim_time}],
-            output="screen",
-        ),
+        DeclareLaunchArgument("state_dir", default_value=STATE_DIR,
+                              description="the risk bridge's state directory (its keys)"),
+        OpaqueFunction(function=_orchestrator),
         OpaqueFunction(function=_agv_processes),
         Node(
             package="borderflow_ros",
@@ -84,6 +105,7 @@ def generate_launch_description() -> LaunchDescription:
         ExecuteProcess(
             cmd=["borderflow", "serve", "--fleet", "ros", "--map", LaunchConfiguration("map"),
                  "--manifest", LaunchConfiguration("manifest"),
+                 "--state-dir", LaunchConfiguration("state_dir"),
                  "--port", LaunchConfiguration("bridge_port")],
             output="screen",
         ),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,3 +28,27 @@ def ros_env() -> Iterator[dict[str, str]]:
     except RuntimeError as exc:
         pytest.fail(str(exc))
     yield env
+
+
+class DecisionKeys:
+    """A test bridge's decision key: the public PEM for the node's decision_key parameter and
+    signers of its decisions (one per sender; the node keeps one counter per channel)."""
+
+    def __init__(self, folder: Path) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from risk_bridge.ledger.keys import public_key_pem
+
+        self.private_key = Ed25519PrivateKey.generate()
+        self.public_path = folder / "decisions.pub"
+        self.public_path.write_bytes(public_key_pem(self.private_key.public_key()))
+
+    def signer(self) -> Any:
+        from borderflow_ros.decision_auth import DecisionSigner
+
+        return DecisionSigner(self.private_key)
+
+
+@pytest.fixture(scope="session")
+def decision_keys(ros_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return DecisionKeys(tmp_path_factory.mktemp("decision-key"))

@@ -37,16 +37,19 @@ LOW, HIGH = 1, 3
 
 
 @pytest.fixture()
-def stack(ros_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[ProcessGroup, Any]]:
-    """The node processes and a connect(vehicle_ids) -> RosClient; all stopped afterwards, and
-    every process not killed on purpose must have exited 0 (a clean stop)."""
+def stack(
+    ros_env: dict[str, str], tmp_path: Path, decision_keys: Any
+) -> Iterator[tuple[ProcessGroup, Any]]:
+    """The node processes and a connect(vehicle_ids) -> RosClient (signing as the bridge); all
+    stopped afterwards, and every process not killed on purpose must have exited 0."""
     group = ProcessGroup(ros_env, tmp_path / "logs")
+    group.decision_keys = decision_keys  # type: ignore[attr-defined]
     helpers: list[Any] = []
 
     def connect(ids: list[str]) -> RosClient:
         from borderflow_ros.client import RosClient
 
-        client = RosClient(ids)
+        client = RosClient(ids, decision_keys.signer())
         helpers.append(client.close)
         return client
 
@@ -63,10 +66,10 @@ def stack(ros_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[ProcessGrou
                 assert code == 0, f"{name} exited {code}; its log ends:\n{log}"
 
 
-def BridgeLink() -> Any:  # imported late: it needs the built packages
+def BridgeLink(keys: Any) -> Any:  # imported late: it needs the built packages
     from borderflow_ros.bridge_link import BridgeLink as Link
 
-    return Link()
+    return Link(keys.signer())
 
 
 # Dispatch rounds every second (a deployment's default is every 10 s): the tests run in wall time.
@@ -74,10 +77,12 @@ FAST_ROUNDS = {"dispatch_interval_s": 1.0}
 
 
 def _orchestrator(group: ProcessGroup, **params: object) -> None:
+    key = str(group.decision_keys.public_path)  # type: ignore[attr-defined]
     group.start(
         "orchestrator",
-        node_argv("orchestrator_node", {"map": "test_crossing", **FAST_ROUNDS, **params}),
-    )
+        node_argv("orchestrator_node", {"map": "test_crossing", "decision_key": key,
+                                        **FAST_ROUNDS, **params}),
+    )  # fmt: skip
 
 
 def _sim(group: ProcessGroup, name: str, **params: object) -> None:
@@ -133,7 +138,7 @@ def test_containers_cross_and_a_high_verdict_is_held_until_release(
                lambda: _state(c, "orders_picked_up") + _state(c, "orders_delivered") >= 2,
                40)  # fmt: skip
     # ... then HIGH, posted to the risk bridge's HTTP API; the bridge's ROS fleet forwards it.
-    link = BridgeLink()
+    link = BridgeLink(group.decision_keys)
     group.helpers.append(link.stop)
     http, token = _bridge(tmp_path, [clean, risky], link, group.helpers)
     body = {"verdict_id": "v-risky-high", "container_id": risky, "authority": "CN",

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -33,12 +34,14 @@ def test_unknown_start_node_is_refused(ros_env: dict[str, str]) -> None:
     assert done.returncode == 2 and "start node 'nowhere' is not on the map" in done.stderr
 
 
-def test_ros_up_starts_the_stack_and_stops_it_on_ctrl_c(ros_env: dict[str, str]) -> None:
+def test_ros_up_starts_the_stack_and_stops_it_on_ctrl_c(
+    ros_env: dict[str, str], tmp_path: Path
+) -> None:
     env = dict(ros_env)
     env["ROS_DOMAIN_ID"] = str((int(env["ROS_DOMAIN_ID"]) + 1) % 100)
     proc = subprocess.Popen(
         [sys.executable, "-c", "from cli import app; app()", "ros", "up", "--agvs", "2",
-         "--domain-id", env["ROS_DOMAIN_ID"]],
+         "--domain-id", env["ROS_DOMAIN_ID"], "--state-dir", str(tmp_path / "bridge")],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )  # fmt: skip
@@ -53,6 +56,9 @@ def test_ros_up_starts_the_stack_and_stops_it_on_ctrl_c(ros_env: dict[str, str])
     assert proc.returncode == 0, out
     assert "3 processes up" in out or "4 processes up" in out
     assert "orchestrator=0" in out and "agv_sim_01=0" in out and "markers=0" in out
+    # It made the bridge's decision key in the state directory and gave the node its public half.
+    assert (tmp_path / "bridge" / "decisions.key.pub").is_file()
+    assert "decisions signed by key" in out
 
 
 def test_ros_mirror_publishes_a_simpy_runs_vehicles(ros_env: dict[str, str]) -> None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the built package is importable once the ros_env fixture ra
 from cli.ros_cmd import ProcessGroup, node_argv
 from risk_bridge.domain import Role
 from risk_bridge.security import StateDir
+from risk_bridge.security.decision_key import ensure_decision_key
 from risk_bridge.store import open_store
 
 pytestmark = pytest.mark.timeout(180)
@@ -68,11 +69,16 @@ def test_verdicts_and_releases_posted_to_serve_reach_the_orchestrator_node(
     logs = tmp_path / "logs"
     group = ProcessGroup(ros_env, logs)
     client: RosClient | None = None
+    # The bridge's decision key, made in its state directory before the node starts: the node
+    # trusts it, and `serve` must sign with that same key (it finds it there).
+    state = tmp_path / "state"
+    key = ensure_decision_key(state)
     try:
         group.start(
             "orchestrator",
-            node_argv("orchestrator_node", {"map": "test_crossing", "dispatch_interval_s": 1.0}),
-        )
+            node_argv("orchestrator_node", {"map": "test_crossing", "dispatch_interval_s": 1.0,
+                                            "decision_key": str(key.public_path)}),
+        )  # fmt: skip
         group.start("agv_sim", node_argv("agv_sim_node", {"map": "test_crossing", "vehicles": 1,
                     "time_scale": 12.0, "load_time_s": 20.0, "unload_time_s": 20.0}))  # fmt: skip
         from borderflow_ros.client import RosClient
@@ -86,7 +92,6 @@ def test_verdicts_and_releases_posted_to_serve_reach_the_orchestrator_node(
             f"container_id,consignor,hs_code,origin_country\n{cid},Erlian Trading Co,8429,CN\n"
         )
         port = _free_port()
-        state = tmp_path / "state"
         argv = ["borderflow", "serve", "--fleet", "ros", "--map", "test_crossing",
                 "--domain-id", ros_env["ROS_DOMAIN_ID"], "--manifest", str(manifest),
                 "--port", str(port), "--state-dir", str(state),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
 
-def test_core_clock_follows_clock_topic_with_use_sim_time(ros_env: dict[str, str]) -> None:
+def test_core_clock_follows_clock_topic_with_use_sim_time(
+    ros_env: dict[str, str], decision_keys: Any
+) -> None:
     import rclpy
     from borderflow_ros.orchestrator_node import OrchestratorNode
     from builtin_interfaces.msg import Time
@@ -18,7 +21,11 @@ def test_core_clock_follows_clock_topic_with_use_sim_time(ros_env: dict[str, str
     ctx = rclpy.Context()
     rclpy.init(context=ctx)
     node = OrchestratorNode(
-        context=ctx, parameter_overrides=[Parameter("use_sim_time", value=True)]
+        context=ctx,
+        parameter_overrides=[
+            Parameter("use_sim_time", value=True),
+            Parameter("decision_key", value=str(decision_keys.public_path)),
+        ],
     )
     pub_node = rclpy.create_node("clock_pub", context=ctx)
     clock_pub = pub_node.create_publisher(Clock, "/clock", 10)
@@ -40,7 +47,9 @@ def test_core_clock_follows_clock_topic_with_use_sim_time(ros_env: dict[str, str
         ctx.try_shutdown()
 
 
-def test_bad_core_config_parameter_is_a_clear_error(ros_env: dict[str, str]) -> None:
+def test_bad_core_config_parameter_is_a_clear_error(
+    ros_env: dict[str, str], decision_keys: Any
+) -> None:
     import rclpy
     from borderflow_ros.errors import ParameterError
     from borderflow_ros.orchestrator_node import OrchestratorNode
@@ -50,6 +59,9 @@ def test_bad_core_config_parameter_is_a_clear_error(ros_env: dict[str, str]) -> 
     rclpy.init(context=ctx)
     try:
         with pytest.raises(ParameterError, match="headway_m must be >= 0"):
-            OrchestratorNode(context=ctx, parameter_overrides=[Parameter("headway_m", value=-1.0)])
+            OrchestratorNode(context=ctx, parameter_overrides=[
+                Parameter("headway_m", value=-1.0),
+                Parameter("decision_key", value=str(decision_keys.public_path)),
+            ])  # fmt: skip
     finally:
         ctx.try_shutdown()

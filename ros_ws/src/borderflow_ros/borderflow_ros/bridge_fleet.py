@@ -8,6 +8,7 @@ holds). The core lives in the orchestrator node: :meth:`RosBridgeFleet.container
 what the notices say (held, by which side; crossed; delivered) and, from the vehicles' state
 topics, which vehicle carries the container and where; the core's risk status is not known
 here (``core_level`` and ``cleared`` are None). The custody ledger is kept by the node's side.
+What goes to the node is signed with the bridge's decision key (the ``signer``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from typing import Any
 
 from borderflow_ros.bridge_link import BridgeLink
+from borderflow_ros.decision_auth import DecisionSigner
 from orchestrator.custody.events import CustodyEvent
 from orchestrator.domain.customs_events import BorderCrossed, HoldLifted, HoldPlaced
 from orchestrator.domain.eventlog import CustomsNotice
@@ -31,9 +33,18 @@ __all__ = ["RosBridgeFleet"]
 
 class RosBridgeFleet:
     def __init__(
-        self, graph: LaneGraph, manifest: list[Cargo], link: BridgeLink | None = None
+        self,
+        graph: LaneGraph,
+        manifest: list[Cargo],
+        link: BridgeLink | None = None,
+        *,
+        signer: DecisionSigner | None = None,
     ) -> None:
-        self.link = link or BridgeLink()
+        if link is None:
+            if signer is None:
+                raise ValueError("RosBridgeFleet needs a BridgeLink or the signer of a new one")
+            link = BridgeLink(signer)
+        self.link = link
         self.graph = graph
         self._manifest = list(manifest)
         self.notices: queue.Queue[CustomsNotice] = queue.Queue()

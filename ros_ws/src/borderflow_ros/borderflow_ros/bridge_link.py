@@ -4,9 +4,11 @@ The customs risk bridge (``risk_bridge``, FastAPI) decides verdicts and officers
 a ROS fleet it hands them to :meth:`BridgeLink.deliver`, which publishes a verdict on
 ``/borderflow/verdicts`` (reliable + transient-local, so an orchestrator that starts later still
 gets it), calls the ``release_hold`` service for a release, and requests lane closures on
-``/borderflow/lane_requests``. The link runs its own rclpy context and executor thread, so it can
+``/borderflow/lanes_requests``. The link runs its own rclpy context and executor thread, so it can
 live inside the bridge's process next to uvicorn. ``deliver`` returns no commands: they go to the
-vehicles from the orchestrator node.
+vehicles from the orchestrator node. Every verdict, release and lane request is signed with the
+bridge's decision key (:class:`~borderflow_ros.decision_auth.DecisionSigner`), signed and sent
+under one lock so the counters reach the node in the order they were taken.
 
 Back from the node: its core's customs notices (``/borderflow/notices``, transient-local, so a
 bridge that starts later also hears the recent ones), decoded into the same typed records the
@@ -23,6 +25,14 @@ from collections.abc import Callable
 from typing import Any
 
 from borderflow_ros.convert import verdict_to_msg
+from borderflow_ros.decision_auth import (
+    Channel,
+    DecisionSigner,
+    lane_fields,
+    release_fields,
+    verdict_fields,
+    write_signature,
+)
 from borderflow_ros.errors import NodeRefusedError
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.notice_codec import NoticeDecodeError, decode
@@ -32,7 +42,7 @@ __all__ = ["BridgeLink"]
 
 
 class BridgeLink:
-    def __init__(self, node_name: str = "borderflow_bridge_link") -> None:
+    def __init__(self, signer: DecisionSigner, node_name: str = "borderflow_bridge_link") -> None:
         import rclpy
         from borderflow_interfaces.msg import CustomsNotice as NoticeMsg
         from borderflow_interfaces.msg import LaneStatus, RiskVerdict
@@ -41,6 +51,8 @@ class BridgeLink:
 
         from borderflow_ros import qos
 
+        self._signer = signer
+        self._send_lock = threading.Lock()
         self._ctx = rclpy.Context()
         rclpy.init(context=self._ctx, signal_handler_options=rclpy.SignalHandlerOptions.NO)  # type: ignore[attr-defined]
         self.node = rclpy.create_node(node_name, context=self._ctx)
@@ -123,21 +135,26 @@ class BridgeLink:
 
         from orchestrator.messages import HoldReleased, LaneClosed, LaneOpened, VerdictIssued
 
-        stamp = self.node.get_clock().now().to_msg()
-        if isinstance(event, VerdictIssued):
-            self._verdicts.publish(verdict_to_msg(event, stamp))
-        elif isinstance(event, HoldReleased):
-            self._call_release(event, timeout_s)
-        elif isinstance(event, LaneClosed | LaneOpened):
-            msg = LaneStatus(lane_id=event.lane_id, is_zone=event.is_zone,
-                             closed=isinstance(event, LaneClosed),
-                             reason=getattr(event, "reason", ""))  # fmt: skip
-            msg.header.stamp = stamp
-            self._lanes.publish(msg)
-        else:
+        if not isinstance(event, VerdictIssued | HoldReleased | LaneClosed | LaneOpened):
             raise TypeError(
                 f"{type(event).__name__} is not a bridge event (verdict, release, lane)"
             )
+        with self._send_lock:
+            stamp = self.node.get_clock().now().to_msg()
+            if isinstance(event, VerdictIssued):
+                msg = verdict_to_msg(event, stamp)
+                write_signature(msg.signature, self._signer.sign(Channel.VERDICT,
+                                                                 verdict_fields(msg)))  # fmt: skip
+                self._verdicts.publish(msg)
+            elif isinstance(event, HoldReleased):
+                self._call_release(event, timeout_s)
+            else:
+                lane = LaneStatus(lane_id=event.lane_id, is_zone=event.is_zone,
+                                  closed=isinstance(event, LaneClosed),
+                                  reason=getattr(event, "reason", ""))  # fmt: skip
+                lane.header.stamp = stamp
+                write_signature(lane.signature, self._signer.sign(Channel.LANE, lane_fields(lane)))
+                self._lanes.publish(lane)
         return []
 
     def _call_release(self, event: Any, timeout_s: float) -> None:
@@ -151,6 +168,9 @@ class BridgeLink:
         )
         if not self._release.wait_for_service(timeout_sec=timeout_s):
             raise TimeoutError("the orchestrator node's release_hold service is not up")
+        # Signed once the service is up: a counter taken and never sent would be harmless, but
+        # this keeps the node's last-accepted counter close to the signer's.
+        write_signature(req.signature, self._signer.sign(Channel.RELEASE, release_fields(req)))
         fut = self._release.call_async(req)
         deadline = time.monotonic() + timeout_s
         while not fut.done():

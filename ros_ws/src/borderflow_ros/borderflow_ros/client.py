@@ -1,7 +1,9 @@
 """A client of the orchestrator node, for scripts, tests and benchmarks: publishes orders and
 verdicts, calls the release / status services, listens to commands, holds, lane status and
 odometry. Runs its own rclpy context and spins in a background thread, so it lives beside
-anything else in a process."""
+anything else in a process. Verdicts and releases are signed with ``signer`` when given (the
+node acts only on those signed with the key it trusts); without one they go unsigned, as an
+outsider's would."""
 
 from __future__ import annotations
 
@@ -12,13 +14,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from borderflow_ros.decision_auth import (
+    Channel,
+    DecisionSigner,
+    release_fields,
+    verdict_fields,
+    write_signature,
+)
 from orchestrator.domain.iso6346 import container_number
 
 __all__ = ["RosClient", "container_number"]
 
 
 class RosClient:
-    def __init__(self, vehicle_ids: list[str]) -> None:
+    def __init__(self, vehicle_ids: list[str], signer: DecisionSigner | None = None) -> None:
         import rclpy
         from borderflow_interfaces.msg import (
             Hold,
@@ -33,6 +42,7 @@ class RosClient:
 
         from borderflow_ros import qos
 
+        self.signer = signer
         self.ctx = rclpy.Context()
         rclpy.init(context=self.ctx)
         self.node = rclpy.create_node("borderflow_test_client", context=self.ctx)
@@ -107,6 +117,8 @@ class RosClient:
         m.header.stamp = self.node.get_clock().now().to_msg()
         m.verdict_id, m.container_id, m.level, m.authority, m.reason = (
             verdict_id, container_id, level, authority, reason)  # fmt: skip
+        if self.signer is not None:
+            write_signature(m.signature, self.signer.sign(Channel.VERDICT, verdict_fields(m)))
         self.verdicts.publish(m)
         return (m.header.stamp.sec, m.header.stamp.nanosec)
 
@@ -131,6 +143,8 @@ class RosClient:
             authority,
             reason,
         )
+        if self.signer is not None:
+            write_signature(req.signature, self.signer.sign(Channel.RELEASE, release_fields(req)))
         return self._call(self.release_cli, req)
 
     def status(self) -> dict[str, Any]:

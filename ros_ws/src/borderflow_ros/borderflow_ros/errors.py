@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["BorderflowRosError", "ConversionError", "NodeRefusedError", "ParameterError"]
+__all__ = [
+    "BorderflowRosError",
+    "ConversionError",
+    "DecisionRefusedError",
+    "NodeRefusedError",
+    "ParameterError",
+]
 
 
 class BorderflowRosError(Exception):
@@ -19,3 +25,8 @@ class ConversionError(BorderflowRosError, ValueError):
 
 class NodeRefusedError(BorderflowRosError, ValueError):
     """The orchestrator node refused a request (its core's reason is the message)."""
+
+
+class DecisionRefusedError(BorderflowRosError, ValueError):
+    """A verdict, release or lane request is unsigned, signed by another key, altered or
+    replayed: the orchestrator node does not act on it (the message says which)."""

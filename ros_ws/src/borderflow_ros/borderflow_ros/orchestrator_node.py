@@ -2,7 +2,7 @@
 
 In: verdicts (``/borderflow/verdicts``), transport orders (``/borderflow/orders`` or the
 ``transport_container`` action), vehicle events (``/borderflow/vehicle_events``), lane requests
-(``/borderflow/lane_requests``), officer releases (``release_hold`` service). Out: per-vehicle
+(``/borderflow/lanes_requests``), officer releases (``release_hold`` service). Out: per-vehicle
 commands through the :class:`~borderflow_ros.fleet_adapter.FleetAdapter`, holds, lane status and
 custody events. Every input becomes one core event (:mod:`borderflow_ros.convert`), handled on the
 executor thread, so the single-threaded core is never entered twice at once. A vehicle whose
@@ -10,6 +10,11 @@ heartbeat stops is faulted: the core gets ``VehicleFaulted`` (its unloaded order
 vehicle), its commands are dropped and the lanes it blocks are closed, so the core reroutes the
 others. When its heartbeats come back at a node the core accepts, the core gets
 ``VehicleRecovered`` and those lanes are opened again (:mod:`borderflow_ros.fault_isolation`).
+
+Verdicts, releases and lane requests count only when signed by the risk bridge's decision key
+(the ``decision_key`` parameter; :mod:`borderflow_ros.decision_auth`): an unsigned, forged,
+altered or replayed one is refused, logged and counted (``decisions_refused`` in get_status),
+and changes nothing. The node does not start without the key.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 from borderflow_interfaces.action import TransportContainer
 from borderflow_interfaces.msg import (
     CustodyEvent,
+    DecisionSignature,
     Hold,
     LaneStatus,
     RiskVerdict,
@@ -32,7 +38,6 @@ from borderflow_interfaces.srv import GetStatus, ReleaseHold
 from builtin_interfaces.msg import Time
 from rclpy.action import ActionServer  # type: ignore[attr-defined]
 from rclpy.node import Node
-from rclpy.task import Future
 
 from borderflow_ros import qos
 from borderflow_ros.arrival import node_positions
@@ -44,14 +49,23 @@ from borderflow_ros.convert import (
     release_from_request,
     verdict_from_msg,
 )
-from borderflow_ros.errors import BorderflowRosError, ParameterError
+from borderflow_ros.decision_auth import (
+    Channel,
+    DecisionVerifier,
+    lane_fields,
+    load_decision_key,
+    read_signature,
+    release_fields,
+    verdict_fields,
+)
+from borderflow_ros.errors import BorderflowRosError, DecisionRefusedError, ParameterError
 from borderflow_ros.fault_isolation import FaultIsolation
 from borderflow_ros.fleet_adapter import FleetAdapter
 from borderflow_ros.frame import map_origin
 from borderflow_ros.params import Param, load, non_negative, not_empty, positive
 from borderflow_ros.ros_ports import RosClock, RosLedger, RosSink
+from borderflow_ros.transport_action import TransportGoals
 from orchestrator.config import RUNTIME_DISPATCH_INTERVAL_S
-from orchestrator.domain.states import OrderState
 from orchestrator.errors import BorderflowError, StaleReportError
 from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import NodeId
@@ -61,6 +75,12 @@ __all__ = ["OrchestratorNode", "main"]
 
 PARAMS = (
     Param("map", "test_crossing", "bundled map name or GeoJSON path", not_empty),
+    Param(
+        "decision_key",
+        "",
+        "the risk bridge's public decision key (PEM, decisions.pub in its state directory): "
+        "only verdicts, releases and lane requests it signed are acted on",
+    ),
     Param("tick_period_s", 1.0, "period of the core's Tick (retries waiting admissions)", positive),
     Param("heartbeat_timeout_s", 2.0, "silence after which a vehicle is faulted", positive),
     Param("vehicle_ids", [""], "vehicles to watch from the start ([''] = discover /agv/*/state)"),
@@ -104,6 +124,7 @@ class OrchestratorNode(Node):
         from orchestrator.config import OrchestratorConfig
         from orchestrator.core import Orchestrator
 
+        self.verifier = DecisionVerifier(load_decision_key(str(p["decision_key"])))
         self.graph = load_map(p["map"])
         self.origin = map_origin(self.graph)
         try:
@@ -140,8 +161,11 @@ class OrchestratorNode(Node):
             info=self.get_logger().info,
         )
         self.seen_verdicts: set[str] = set()
-        self.goals: dict[str, tuple[Any, Future[Any], float]] = {}
+        self.goals = TransportGoals(self.core.views, self.feed, self._t)
         self.errors = 0
+        self.decisions_refused = 0  # unsigned, forged, altered or replayed decisions
+        self.verdicts_accepted = 0  # signed verdicts the core took
+        self.last_refusal = ""
         self.stale_reports = 0  # late, duplicated or replayed vehicle reports the core refused
         self.commands_sent = 0
         self.fleet = FleetAdapter(
@@ -170,10 +194,13 @@ class OrchestratorNode(Node):
         self.create_service(ReleaseHold, qos.RELEASE_SERVICE, self._on_release)
         self.create_service(GetStatus, qos.STATUS_SERVICE, self._on_status)
         ActionServer(
-            self, TransportContainer, qos.TRANSPORT_ACTION, execute_callback=self._execute_transport
+            self, TransportContainer, qos.TRANSPORT_ACTION, execute_callback=self.goals.execute
         )
         self.create_timer(float(p["tick_period_s"]), self._on_tick)
-        self.get_logger().info(f"orchestrating {self.graph.name} ({len(self.graph.nodes)} nodes)")
+        self.get_logger().info(
+            f"orchestrating {self.graph.name} ({len(self.graph.nodes)} nodes); decisions "
+            f"signed by key {self.verifier.key_id} only"
+        )
 
     # ------------------------------------------------------------------ core access
 
@@ -205,7 +232,19 @@ class OrchestratorNode(Node):
             if self.fleet.send(msg):
                 self.commands_sent += 1
         if self.goals:
-            self._update_goals()
+            self.goals.update()
+        return ""
+
+    def _refusal(self, channel: Channel, fields: dict[str, Any], sig: DecisionSignature) -> str:
+        """ "" when the bridge signed this decision and it is no replay; else why not (logged,
+        counted; the verifier remembers nothing of a refused one)."""
+        try:
+            self.verifier.check(channel, fields, read_signature(sig))
+        except DecisionRefusedError as exc:
+            self.decisions_refused += 1
+            self.last_refusal = str(exc)
+            self.get_logger().error(str(exc))
+            return str(exc)
         return ""
 
     # ------------------------------------------------------------------ inputs
@@ -213,13 +252,17 @@ class OrchestratorNode(Node):
     def _on_verdict(self, msg: RiskVerdict) -> None:
         if msg.verdict_id in self.seen_verdicts:
             return  # transient-local replay
+        # Checked before the id is remembered: a forged copy must not shadow the real one.
+        if self._refusal(Channel.VERDICT, verdict_fields(msg), msg.signature):
+            return
         self.seen_verdicts.add(msg.verdict_id)
         try:
             event = verdict_from_msg(msg, self._t())
         except BorderflowRosError as exc:
             self.get_logger().error(str(exc))
             return
-        self.feed(event, cause=msg.header.stamp)
+        if not self.feed(event, cause=msg.header.stamp):
+            self.verdicts_accepted += 1
 
     def _on_order(self, msg: TransportOrder) -> None:
         if self.core.views.has_order(msg.order_id):
@@ -232,6 +275,8 @@ class OrchestratorNode(Node):
         self.feed(event, cause=msg.header.stamp)
 
     def _on_lane(self, msg: LaneStatus) -> None:
+        if self._refusal(Channel.LANE, lane_fields(msg), msg.signature):
+            return
         try:
             event = lane_event_from_msg(msg, self._t())
         except BorderflowRosError as exc:
@@ -291,6 +336,11 @@ class OrchestratorNode(Node):
     # ------------------------------------------------------------------ services
 
     def _on_release(self, req: ReleaseHold.Request, res: ReleaseHold.Response) -> Any:
+        # Only the bridge signs releases, after its authorisation, release record and audit.
+        refused = self._refusal(Channel.RELEASE, release_fields(req), req.signature)
+        if refused:
+            res.accepted, res.message = False, refused
+            return res
         try:
             event = release_from_request(
                 req.container_id, req.officer_id, req.authority, req.reason, self._t()
@@ -319,62 +369,15 @@ class OrchestratorNode(Node):
         counts["commands_sent"] = self.commands_sent
         counts["errors"] = self.errors
         counts["stale_reports"] = self.stale_reports
+        counts["decisions_refused"] = self.decisions_refused
+        counts["verdicts_accepted"] = self.verdicts_accepted
+        counts["last_refusal"] = self.last_refusal
+        counts["decision_key_id"] = self.verifier.key_id
         counts["core_healthy"] = self.core.healthy
         counts["odometry_received"] = self.fleet.received_odometry
         counts["closed_lanes"] = sorted(views.closed_lanes())
         res.counts_json = json.dumps(counts, sort_keys=True)
         return res
-
-    # ------------------------------------------------------------------ action
-
-    async def _execute_transport(self, goal_handle: Any) -> Any:
-        g = goal_handle.request
-        result = TransportContainer.Result()
-        try:
-            event = order_from_msg(_order_msg(g), self._t())
-        except BorderflowRosError as exc:
-            goal_handle.abort()
-            result.message = str(exc)
-            return result
-        problem = self.feed(event)
-        if problem:
-            goal_handle.abort()
-            result.message = problem
-            return result
-        done: Future[Any] = Future()
-        self.goals[g.order_id] = (goal_handle, done, self._t())
-        self._update_goals()
-        await done
-        goal_handle.succeed()
-        return done.result()
-
-    def _update_goals(self) -> None:
-        for order_id in sorted(self.goals):
-            handle, done, t0 = self.goals[order_id]
-            views = self.core.views
-            state = views.order_state(order_id)
-            cid = views.order_container(order_id)
-            fb = TransportContainer.Feedback()
-            fb.state = state.value
-            fb.container_state = views.container_state(cid).value
-            fb.vehicle_id = views.carrier(cid) or ""
-            fb.progress = {OrderState.OPEN: 0.0, OrderState.ASSIGNED: 0.1,
-                           OrderState.PICKED_UP: 0.5, OrderState.DELIVERED: 1.0}[state]  # fmt: skip
-            handle.publish_feedback(fb)
-            if state is OrderState.DELIVERED and not done.done():
-                result = TransportContainer.Result()
-                result.delivered, result.final_state = True, state.value
-                result.duration_s = self._t() - t0
-                result.message = f"{cid} delivered"
-                del self.goals[order_id]
-                done.set_result(result)
-
-
-def _order_msg(goal: Any) -> TransportOrder:
-    msg = TransportOrder()
-    msg.order_id, msg.container_id, msg.direction = goal.order_id, goal.container_id, goal.direction
-    msg.origin_station, msg.seal_numbers = goal.origin_station, list(goal.seal_numbers)
-    return msg
 
 
 def main(argv: list[str] | None = None) -> None:
