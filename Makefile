@@ -55,9 +55,10 @@ test: $(STAMP) ros lint typecheck imports  ## Everything: ROS 2 build, lint, typ
 ATTACKS := tests/bridge/test_hardening.py tests/bridge/test_token_flood.py \
   tests/bridge/test_ledger_tamper.py tests/bridge/test_holds.py tests/bridge/test_authz.py \
   tests/bridge/test_bad_input.py tests/bridge/test_schemathesis.py \
-  tests/orchestrator/test_hold_authority.py tests/cli/test_custody_against.py
+  tests/orchestrator/test_hold_authority.py tests/cli/test_custody_against.py \
+  tests/ros/test_open_doors.py tests/ros/test_decision_auth.py tests/cli/test_decision_key_cmd.py
 
-attack: $(STAMP)  ## The attack suite on loopback: issue-13 regressions, authz matrix, bounded schemathesis
+attack: $(STAMP) ros  ## The attack suite on loopback: issue-13 regressions, authz matrix, bounded schemathesis
 	bash scripts/postgres.sh install
 	$(BIN)/python -m pytest -q $(ATTACKS)
 

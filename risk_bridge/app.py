@@ -51,7 +51,7 @@ def create_app(
     settings: BridgeSettings, *, fleet: FleetPort | None = None, start: bool = True
 ) -> FastAPI:
     from risk_bridge.events_out import WebhookDispatcher
-    from risk_bridge.routers import auth, containers, events, health, holds, lanes, verdicts
+    from risk_bridge.routers import auth, containers, events, health, holds, lanes, ledger, verdicts
     from risk_bridge.routers import warnings as warnings_router
     from risk_bridge.routers.common import status_of
     from risk_bridge.service import BridgeService
@@ -101,7 +101,7 @@ def create_app(
     app.state.service = service
     app.state.store = store
     app.state.dispatcher = dispatcher
-    for r in (auth, verdicts, warnings_router, holds, containers, lanes, events, health):
+    for r in (auth, verdicts, warnings_router, holds, containers, lanes, ledger, events, health):
         app.include_router(r.router)
 
     from risk_bridge.fastpath import VerdictFastPath

@@ -7,8 +7,8 @@ past it: no fleet locks, no ledger internals, no core attributes.
 Threads (see :mod:`risk_bridge.threads`): ``deliver``, ``container_view``, ``container_node``,
 ``crossed_or_delivered``, ``append_custody`` and ``now_s`` are called from the writer thread;
 ``container_view``, ``custody_extract``, ``lane_ids`` and ``zone_ids`` also from the event loop
-(GET routes); the queues are read by the fleet pump. An implementation serialises access to
-its core itself.
+(GET routes), ``ledger_proof`` from the thread pool; the queues are read by the fleet pump.
+An implementation serialises access to its core itself.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from typing import Protocol
 from orchestrator.custody.events import CustodyEvent
 from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CustomsNotice
-from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract
+from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract, LedgerProof
 from orchestrator.messages import Command, Event
 
-__all__ = ["CustodyExtract", "FleetPort"]
+__all__ = ["CustodyExtract", "FleetPort", "LedgerProof"]
 
 
 class FleetPort(Protocol):
@@ -84,6 +84,11 @@ class FleetPort(Protocol):
 
     def custody_extract(self, container_id: str) -> CustodyExtract | None:
         """The container's custody events and the ledger's head (None without a ledger)."""
+        ...
+
+    def ledger_proof(self, from_size: int) -> LedgerProof | None:
+        """The ledger's newest signed head and the consistency proof from ``from_size`` to it
+        (None without a ledger kept here)."""
         ...
 
     def start(self) -> None:

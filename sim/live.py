@@ -25,7 +25,7 @@ from typing import Protocol
 from orchestrator.custody.events import CustodyEvent, LedgerPort
 from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CUSTOMS_NOTICE_TYPES, CustomsNotice, DomainEvent
-from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract
+from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract, LedgerProof
 from orchestrator.ids import VehicleId
 from orchestrator.messages import Command, Event, Stop
 from orchestrator.views import Views
@@ -48,11 +48,6 @@ _HS = ("8429", "2603", "1001", "5102", "8471", "7208", "2701", "6110")
 _ORIGINS = ("CN", "MN", "RU", "KZ", "DE")
 
 
-class _TreeHead(Protocol):
-    @property
-    def tree_size(self) -> int: ...
-
-
 class LiveLedger(LedgerPort, Protocol):
     """What the live fleet needs of a custody ledger store (SQLite or PostgreSQL)."""
 
@@ -61,7 +56,9 @@ class LiveLedger(LedgerPort, Protocol):
 
     def container_events(self, container_id: str) -> Sequence[tuple[int, CustodyEvent]]: ...
 
-    def tree_head(self) -> _TreeHead | None: ...
+    def tree_head(self) -> SignedTreeHead | None: ...
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]: ...
 
 
 class SimFleet:
@@ -182,6 +179,15 @@ class SimFleet:
             events = tuple(self._ledger.container_events(container_id))
             head = self._ledger.tree_head()
         return CustodyExtract(self._ledger.url, events, None if head is None else head.tree_size)
+
+    def ledger_proof(self, from_size: int) -> LedgerProof | None:
+        if self._ledger is None:
+            return None
+        with self.lock:
+            head = self._ledger.tree_head()
+            size = 0 if head is None else head.tree_size
+            proof = self._ledger.consistency_proof(from_size, size) if 0 < from_size < size else []
+        return LedgerProof(self._ledger.url, head, from_size, tuple(proof))
 
     # ------------------------------------------------------------------------------ real time
 

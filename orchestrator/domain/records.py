@@ -6,13 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orchestrator.custody.events import CustodyEvent
+from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.iso6346 import ContainerId
 from orchestrator.domain.seals import Seal
 from orchestrator.ids import OrderId
 from orchestrator.lanegraph import StationId
 from orchestrator.messages import Direction
 
-__all__ = ["Cargo", "ContainerView", "CustodyExtract", "TransportOrder", "VehicleSnapshot"]
+__all__ = [
+    "Cargo",
+    "ContainerView",
+    "CustodyExtract",
+    "LedgerProof",
+    "TransportOrder",
+    "VehicleSnapshot",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +95,14 @@ class CustodyExtract:
     ledger_url: str
     events: tuple[tuple[int, CustodyEvent], ...]  # (ledger sequence number, event), in order
     tree_size: int | None  # of the ledger's last signed tree head (None: nothing signed yet)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerProof:
+    """A fleet ledger's newest signed tree head and, for an earlier size, the consistency proof
+    from that size to it (RFC 6962 style; empty when the size is 0, equal or larger)."""
+
+    ledger_url: str
+    tree_head: SignedTreeHead | None  # None: nothing signed yet
+    from_size: int
+    proof: tuple[bytes, ...]

@@ -22,7 +22,7 @@ from orchestrator.ids import ContainerId, VehicleId
 from orchestrator.lanegraph import Side
 from orchestrator.messages import Command, Event, HoldReleased, VerdictIssued
 from risk_bridge.app import create_app
-from risk_bridge.fleet_port import CustodyExtract, FleetPort
+from risk_bridge.fleet_port import CustodyExtract, FleetPort, LedgerProof
 from risk_bridge.security import StateDir
 from tests.bridge.conftest import Bridge, make_settings
 from tests.orchestrator.helpers import container
@@ -109,6 +109,9 @@ class FakeFleet:
         return None
 
     def custody_extract(self, container_id: str) -> CustodyExtract | None:
+        return None
+
+    def ledger_proof(self, from_size: int) -> LedgerProof | None:
         return None
 
     def start(self) -> None:

@@ -96,6 +96,13 @@ ENDPOINTS = {
     "lanes": ("GET", "/v1/lanes", None, set(ROLES)),
     "metrics": ("GET", "/metrics", None, set(ROLES)),
     "stream": ("GET", "/v1/events/stream?max_events=1", None, set(ROLES)),
+    "ledger head": ("GET", "/v1/ledger/head", None, set(ROLES)),
+    "ledger consistency": (
+        "GET",
+        f"/v1/ledger/consistency?tree_size=1&root_hash={'00' * 32}",
+        None,
+        set(ROLES),
+    ),
 }
 
 CASES = [(name, role, auth) for name in ENDPOINTS for role, auth in ROLES]

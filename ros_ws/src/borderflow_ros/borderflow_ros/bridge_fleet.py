@@ -24,7 +24,7 @@ from orchestrator.custody.events import CustodyEvent
 from orchestrator.domain.customs_events import BorderCrossed, HoldLifted, HoldPlaced
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.events import OrderDelivered
-from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract
+from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract, LedgerProof
 from orchestrator.lanegraph import LaneGraph
 from orchestrator.messages import Event
 
@@ -126,6 +126,9 @@ class RosBridgeFleet:
 
     def custody_extract(self, container_id: str) -> CustodyExtract | None:
         return None
+
+    def ledger_proof(self, from_size: int) -> LedgerProof | None:
+        return None  # the node's custody events go to its own ledger
 
     def start(self) -> None:
         return None
