@@ -50,8 +50,21 @@ _JSON_WRITES = (
 def create_app(
     settings: BridgeSettings, *, fleet: FleetPort | None = None, start: bool = True
 ) -> FastAPI:
+    from risk_bridge.console.web import mount_console
     from risk_bridge.events_out import WebhookDispatcher
-    from risk_bridge.routers import auth, containers, events, health, holds, lanes, ledger, verdicts
+    from risk_bridge.routers import (
+        alerts,
+        auth,
+        containers,
+        events,
+        health,
+        holds,
+        lanes,
+        ledger,
+        session,
+        vehicles,
+        verdicts,
+    )
     from risk_bridge.routers import warnings as warnings_router
     from risk_bridge.routers.common import status_of
     from risk_bridge.service import BridgeService
@@ -101,8 +114,10 @@ def create_app(
     app.state.service = service
     app.state.store = store
     app.state.dispatcher = dispatcher
-    for r in (auth, verdicts, warnings_router, holds, containers, lanes, ledger, events, health):
+    routers = (auth, session, verdicts, warnings_router, holds, containers, lanes, ledger)
+    for r in (*routers, vehicles, alerts, events, health):
         app.include_router(r.router)
+    mount_console(app)
 
     from risk_bridge.fastpath import VerdictFastPath
     from risk_bridge.guard import BodyGuard
