@@ -106,6 +106,8 @@ def create_app(
         version="1.0.0",
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by mount_console
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.keys = keys
