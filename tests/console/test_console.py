@@ -91,6 +91,15 @@ def test_a_high_verdict_shows_held_within_a_second(browser: Any, server: Server)
     row = page.locator(f'#holds li[data-container="{cid}"]')
     assert row.locator("button.release").is_disabled()
     assert row.locator("button.release").get_attribute("title")
+    # Forced from the page anyway: the server refuses it.
+    forced = page.evaluate(
+        """cid => fetch(`/v1/holds/${cid}/release`, {method: "POST",
+             headers: {"Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID()},
+             body: JSON.stringify({reason: "forced"})}).then(r => r.status)""",
+        cid,
+    )
+    assert forced == 403
+    assert any(h["container_id"] == cid for h in server.get("/v1/holds?active=true"))
     page.context.close()
 
 

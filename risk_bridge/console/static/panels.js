@@ -84,6 +84,7 @@ export function wireSearch() {
   const out = document.getElementById("container-result");
   q.addEventListener("input", async () => {
     q.value = q.value.toUpperCase().replace(/[^A-Z0-9]/g, "");
+    out.replaceChildren();
     if (q.value.length < 11) { valid.textContent = ""; valid.className = "valid"; return; }
     const v = validateIso6346(q.value);
     valid.textContent = v.ok ? t("valid_number") : v.why;
