@@ -137,6 +137,13 @@ def open_console(
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # GET /v1/session answers 401 when no person is signed in (Chromium logs that): expected.
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and "(Unauthorized)" not in m.text else None
+        ),
+    )
     page.errors = errors
     page.goto(server.url + "/")
     page.wait_for_function("() => window.bfConsole && window.bfConsole.ready", timeout=15000)

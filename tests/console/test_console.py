@@ -164,6 +164,30 @@ def test_docs_render_offline(browser: Any, server: Server) -> None:
     ctx.close()
 
 
+def test_redoc_renders_offline(browser: Any, server: Server) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    outside: list[str] = []
+    csp: list[str] = []
+    page.on("console", lambda m: csp.append(m.text) if "Content Security" in m.text else None)
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(server.url):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(server.url + "/redoc")
+    page.wait_for_selector("h1", timeout=20000)
+    assert "borderflow" in page.inner_text("h1")
+    assert outside == []
+    # ReDoc's footer logo is on its CDN: the CSP blocks it before any request is made.
+    assert all("https://" in m and "blocked" in m for m in csp), csp
+    ctx.close()
+
+
 def test_console_routes_carry_security_headers(server: Server) -> None:
     for path in ("/", "/docs", "/console/app.js"):
         r = httpx.get(server.url + path, timeout=10)
