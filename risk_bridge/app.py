@@ -129,7 +129,10 @@ def create_app(
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes, json_prefixes=_JSON_WRITES)
     # Outermost: a flooding source is refused before anything else looks at its request.
     app.add_middleware(
-        TokenGuard, gate=gate, path="/v1/oauth/token", tarpit_s=settings.token_tarpit_s
+        TokenGuard,
+        gate=gate,
+        path=("/v1/oauth/token", "/v1/session"),
+        tarpit_s=settings.token_tarpit_s,
     )
 
     _map_errors(app)

@@ -2,7 +2,10 @@
 
 Dependencies are ``async`` on purpose: FastAPI runs sync dependencies in a worker thread, a
 thread hop per dependency per request. Authentication is a bearer JWT (see
-:mod:`risk_bridge.security.state`); a request without a valid token gets 401 and nothing else.
+:mod:`risk_bridge.security.state`) or, without an Authorization header, a person's session
+cookie (``bf_session``, :mod:`risk_bridge.routers.session`); a cookie-authenticated request that
+is not GET/HEAD/OPTIONS must also send ``X-CSRF-Token``. A request without a valid token gets
+401 and nothing else.
 ``Auth(...)`` / ``Allow(...)`` check the role; jurisdiction checks (which authority) need the
 stored record and happen in the service. The rules themselves (bearer parsing, roles, the
 Idempotency-Key pattern, the request digest) are :mod:`risk_bridge.request_rules`, which the
@@ -11,12 +14,13 @@ fast path uses too.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from risk_bridge.domain import Role
-from risk_bridge.errors import AuthError
+from risk_bridge.errors import AuthError, Forbidden
 from risk_bridge.idempotency import Write
 from risk_bridge.request_rules import (
     IDEMPOTENCY_KEY_MAX,
@@ -27,6 +31,7 @@ from risk_bridge.request_rules import (
     require_role,
 )
 from risk_bridge.security import Principal, StateDir
+from risk_bridge.security.users import SESSION_COOKIE, csrf_token
 from risk_bridge.service import BridgeService
 
 __all__ = ["Allow", "Auth", "Caller", "Ctx", "IdemKey", "Service", "make_write"]
@@ -40,14 +45,36 @@ async def _service(request: Request) -> BridgeService:
 Service = Annotated[BridgeService, Depends(_service)]
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_REFUSED = "CSRF token missing or wrong: send X-CSRF-Token from POST/GET /v1/session"
+
+
 def _verify(request: Request) -> Principal:
     # The header is parsed here rather than through fastapi.security.HTTPBearer: one dependency
     # level less per request (the scheme is declared for OpenAPI in create_app).
-    token = bearer_token(request.headers.get("authorization", ""))
-    if token is None:
-        raise AuthError("not authenticated: send Authorization: Bearer <token>")
     keys: StateDir = request.app.state.keys
+    authorization = request.headers.get("authorization")
+    if authorization is None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            return _verify_session(request, keys, cookie)
+    token = bearer_token(authorization or "")
+    if token is None:
+        raise AuthError(
+            "not authenticated: send Authorization: Bearer <token> or sign in at /v1/session"
+        )
     return keys.verify(token)
+
+
+def _verify_session(request: Request, keys: StateDir, cookie: str) -> Principal:
+    caller = keys.verify(cookie)  # a user session token: refused once the account is gone
+    # Browsers send the cookie with cross-site form posts too; a page of ours can read the
+    # CSRF token from /v1/session, another site cannot.
+    if request.method not in _SAFE_METHODS:
+        sent = request.headers.get("x-csrf-token", "")
+        if not hmac.compare_digest(sent.encode(), csrf_token(cookie).encode()):
+            raise Forbidden(CSRF_REFUSED)
+    return caller
 
 
 async def _caller(request: Request) -> Principal:

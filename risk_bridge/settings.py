@@ -33,6 +33,10 @@ class BridgeSettings:
     token_per_source_per_min: float = 60.0
     token_per_client_per_min: float = 30.0
     token_tarpit_s: float = 1.0  # an over-limit source waits this long for its 429
+    # People's console sessions (cookie bf_session): lifetime, and Secure cookies even over
+    # plain http (behind a TLS-terminating proxy); an https request always gets Secure.
+    session_ttl_s: float = 8 * 3600.0
+    secure_cookies: bool = False
     # Mutual recognition: authority -> authorities whose inspection results it accepts.
     recognises: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: {"CN": ("MN",), "MN": ("CN",)}
@@ -49,6 +53,8 @@ class BridgeSettings:
             raise ValueError(f"max_batch must be >= 1, got {self.max_batch}")
         if self.token_ttl_s <= 0:
             raise ValueError(f"token_ttl_s must be > 0, got {self.token_ttl_s}")
+        if self.session_ttl_s <= 0:
+            raise ValueError(f"session_ttl_s must be > 0, got {self.session_ttl_s}")
         for who, others in self.recognises.items():
             if who not in _SIDES or any(o not in _SIDES for o in others):
                 raise ValueError(f"recognises: unknown authority in {who}: {others}")

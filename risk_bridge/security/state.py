@@ -5,6 +5,7 @@ Layout (created by ``borderflow bridge init``, mode 0700, never inside the repos
     keys/<kid>.pem      Ed25519 private keys (0600); the newest is ``active_kid``
     active_kid          kid that signs new tokens; older keys still verify until retired
     clients.json        client_id -> {scrypt hash, salt, role, authority}
+    users.json          username -> {argon2id hash, role, authority} (risk_bridge.security.users)
 
 Rotation: ``rotate_key()`` adds a key and makes it active; tokens signed by the old key stay
 valid until it is retired with ``retire_key(kid)``. The verifier re-reads the directory when
@@ -62,6 +63,10 @@ class StateDir:
         self._keys: dict[str, Ed25519PrivateKey] = {}
         self._active = ""
         self._clients: dict[str, _Client] = {}
+        self._users: frozenset[str] = frozenset()
+        # Signed-out sessions' jti -> exp: refused until they expire anyway (in memory only, so
+        # a restart forgets them; sessions are short-lived).
+        self._revoked: dict[str, float] = {}
         self._verified: dict[str, tuple[float, Principal]] = {}
         self._checked_at = -1.0  # monotonic time of the last look at the directory
 
@@ -146,7 +151,12 @@ class StateDir:
             return
         self._checked_at = now
         keys_dir = self.path / "keys"
-        paths = [keys_dir, self.path / "active_kid", self.path / "clients.json"]
+        paths = [
+            keys_dir,
+            self.path / "active_kid",
+            self.path / "clients.json",
+            self.path / "users.json",
+        ]
         stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0.0 for p in paths)
         if stamp == self._stamp:
             return
@@ -173,6 +183,10 @@ class StateDir:
             self._keys = keys
             self._active = (self.path / "active_kid").read_text().strip()
             self._clients = clients
+            users = self.path / "users.json"
+            self._users = (
+                frozenset(json.loads(users.read_text())) if users.exists() else frozenset()
+            )
             self._verified.clear()
             self._stamp = stamp
 
@@ -184,6 +198,7 @@ class StateDir:
         ttl_s: float | None = None,
         *,
         client: bool = False,
+        user: bool = False,
     ) -> tuple[str, float]:
         _check_role(role, authority)
         self._load(fresh=True)
@@ -203,6 +218,9 @@ class StateDir:
         if client:
             # A machine client's token: valid only while the client is registered.
             claims["client"] = True
+        if user:
+            # A person's console session: valid only while the account exists.
+            claims["user"] = True
         token = jwt.encode(
             claims, self._keys[self._active], algorithm="EdDSA", headers={"kid": self._active}
         )
@@ -242,12 +260,25 @@ class StateDir:
             _check_role(principal.role, principal.authority)
             if claims.get("client") is True and principal.subject not in self._clients:
                 raise AuthError("invalid token")  # the client was removed since
+            if claims.get("user") is True and principal.subject not in self._users:
+                raise AuthError("invalid token")  # the account was removed since
+            if str(claims.get("jti")) in self._revoked:
+                raise AuthError("invalid token")  # signed out
         except (jwt.PyJWTError, KeyError, ValueError, BadInput) as exc:
             raise AuthError("invalid token") from exc
         if len(self._verified) > 10_000:
             self._verified.clear()
         self._verified[token] = (float(claims["exp"]), principal)
         return principal
+
+    def revoke(self, token: str) -> None:
+        """Refuse ``token`` from now until it expires (sign-out; this process only)."""
+        claims = jwt.decode(token, options={"verify_signature": False})
+        now = time.time()
+        with self._lock:
+            self._revoked = {j: e for j, e in self._revoked.items() if e > now}
+            self._revoked[str(claims.get("jti"))] = float(claims.get("exp", now))
+            self._verified.pop(token, None)
 
 
 def _check_role(role: Role, authority: str | None) -> None:

@@ -1,5 +1,8 @@
 """The token endpoint's gate: client-secret hashing off the event loop, bounded and rate-limited.
 
+The same gate guards people's sign-in (``POST /v1/session``, an argon2id check per attempt):
+per source address and per username, the check in the same pool.
+
 Checking a client secret costs a scrypt hash (~30 ms of CPU, on purpose: a stolen
 ``clients.json`` must be slow to brute-force). Run on the event loop, a handful of clients
 posting made-up ids stalled every other request of the bridge. :class:`TokenGate` owns that
@@ -136,16 +139,19 @@ class TokenGate:
 
 
 class TokenGuard:
-    """Pure ASGI: ``POST /v1/oauth/token`` from a source over its rate gets a delayed 429."""
+    """Pure ASGI: a POST to ``path`` (the token endpoint, people's sign-in) from a source over
+    its rate gets a delayed 429. Both paths share the source's bucket."""
 
-    def __init__(self, app: Any, *, gate: TokenGate, path: str, tarpit_s: float = 1.0) -> None:
+    def __init__(
+        self, app: Any, *, gate: TokenGate, path: str | tuple[str, ...], tarpit_s: float = 1.0
+    ) -> None:
         self.app = app
         self.gate = gate
-        self.path = path
+        self.paths = (path,) if isinstance(path, str) else path
         self.tarpit_s = tarpit_s
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["path"] not in self.paths or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
