@@ -51,6 +51,7 @@ def create_app(
     settings: BridgeSettings, *, fleet: FleetPort | None = None, start: bool = True
 ) -> FastAPI:
     from risk_bridge.console.web import mount_console
+    from risk_bridge.control_room import ControlRoom
     from risk_bridge.events_out import WebhookDispatcher
     from risk_bridge.routers import (
         alerts,
@@ -82,6 +83,7 @@ def create_app(
     )
     store = open_store(settings.db_url)
     service = BridgeService(settings, store, fleet, code_of=status_of)
+    room = ControlRoom(service, fleet)
     targets = TargetPolicy(settings.webhook_allow)
     dispatcher = WebhookDispatcher(
         store,
@@ -94,6 +96,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        await room.aclose()
         dispatcher.stop()
         gate.close()
         service.close()
@@ -114,6 +117,7 @@ def create_app(
     app.state.token_gate = gate
     app.state.webhook_targets = targets
     app.state.service = service
+    app.state.control_room = room
     app.state.store = store
     app.state.dispatcher = dispatcher
     routers = (auth, session, verdicts, warnings_router, holds, containers, lanes, ledger)
@@ -140,6 +144,7 @@ def create_app(
     if start:
         service.start(fleet.manifest() if fleet is not None else [])
         dispatcher.start()
+        room.start()
         # A fleet that paces itself starts now; one its caller advances ignores start().
         if fleet is not None:
             fleet.start()

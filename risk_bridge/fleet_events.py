@@ -38,6 +38,9 @@ OutKind = Literal[
     "recognition.recorded",
     "core.refused",  # the core refused an acknowledged event (risk_bridge.core_link)
     "ledger.tree_head",  # a signed custody tree head, for witnesses (docs/custody.md)
+    "alert.raised",  # control-room alerts (risk_bridge.alerts)
+    "alert.cleared",
+    "alert.acked",
 ]
 OUT_KINDS: tuple[str, ...] = get_args(OutKind)
 

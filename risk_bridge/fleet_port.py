@@ -6,9 +6,11 @@ past it: no fleet locks, no ledger internals, no core attributes.
 
 Threads (see :mod:`risk_bridge.threads`): ``deliver``, ``container_view``, ``container_node``,
 ``crossed_or_delivered``, ``append_custody`` and ``now_s`` are called from the writer thread;
-``container_view``, ``custody_extract``, ``lane_ids`` and ``zone_ids`` also from the event loop
-(GET routes), ``ledger_proof`` from the thread pool; the queues are read by the fleet pump.
-An implementation serialises access to its core itself.
+``container_view``, ``custody_extract``, ``lane_ids``, ``zone_ids``, ``graph`` and ``vehicles``
+also from the event loop (GET routes, the console's stream); ``ledger_proof``,
+``custody_proofs`` and ``vehicles`` from the thread pool, ``vehicles`` and ``container_node``
+also from the control room's watch thread; the queues are read by the fleet pump. An
+implementation serialises access to its core itself.
 """
 
 from __future__ import annotations
@@ -20,8 +22,16 @@ from typing import Protocol
 from orchestrator.custody.events import CustodyEvent
 from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CustomsNotice
-from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract, LedgerProof
+from orchestrator.domain.records import (
+    Cargo,
+    ContainerView,
+    CustodyExtract,
+    CustodyProofs,
+    LedgerProof,
+)
+from orchestrator.lanegraph import LaneGraph
 from orchestrator.messages import Command, Event
+from orchestrator.vehicle_status import VehicleStatus
 
 __all__ = ["CustodyExtract", "FleetPort", "LedgerProof"]
 
@@ -34,6 +44,11 @@ class FleetPort(Protocol):
 
     @property
     def zone_ids(self) -> Set[str]: ...
+
+    @property
+    def graph(self) -> LaneGraph:
+        """The crossing's lane graph (the console draws it; read-only)."""
+        ...
 
     @property
     def notices(self) -> queue.Queue[CustomsNotice]:
@@ -68,6 +83,10 @@ class FleetPort(Protocol):
 
     def manifest(self) -> Sequence[Cargo]: ...
 
+    def vehicles(self) -> Sequence[VehicleStatus]:
+        """Every vehicle now, by id: position, what is on board, what the map shows it as."""
+        ...
+
     def container_view(self, container_id: str) -> ContainerView | None: ...
 
     def container_node(self, container_id: str) -> str | None:
@@ -84,6 +103,11 @@ class FleetPort(Protocol):
 
     def custody_extract(self, container_id: str) -> CustodyExtract | None:
         """The container's custody events and the ledger's head (None without a ledger)."""
+        ...
+
+    def custody_proofs(self, container_id: str) -> CustodyProofs | None:
+        """The container's stored custody entries with inclusion proofs under the newest signed
+        head, and the signing key (None without a ledger kept here)."""
         ...
 
     def ledger_proof(self, from_size: int) -> LedgerProof | None:

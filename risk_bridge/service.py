@@ -99,6 +99,8 @@ class BridgeService:
         self._code_of = code_of
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Who else hears the fleet's notices (the control room's KPIs and alerts; pump thread).
+        self.observers: list[Callable[[CustomsNotice], None]] = []
 
     @property
     def hold_latency_s(self) -> list[float]:
@@ -242,6 +244,18 @@ class BridgeService:
         n = fleet_log.notice(entry)
         if n is not None:
             self._job(lambda out: fleet_log.record_notice(self.state, n, out))
+        for observe in self.observers:
+            observe(entry)
+
+    def publish(self, kind: str, container_id: str | None, data: dict[str, Any]) -> None:
+        """An outgoing event that records no write (the control room's alerts): stored, then
+        out on the stream and to the webhooks subscribed to its kind."""
+
+        def job(out: Outbox) -> Outcome[None]:
+            out.event(kind, container_id, data)
+            return out.done(None)
+
+        self._job(job)
 
     def on_tree_head(self, head: SignedTreeHead) -> None:
         """A tree head the fleet's ledger signed (pump thread): pushed to customs once stored."""

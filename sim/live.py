@@ -25,9 +25,16 @@ from typing import Protocol
 from orchestrator.custody.events import CustodyEvent, LedgerPort
 from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CUSTOMS_NOTICE_TYPES, CustomsNotice, DomainEvent
-from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract, LedgerProof
+from orchestrator.domain.records import (
+    Cargo,
+    ContainerView,
+    CustodyExtract,
+    CustodyProofs,
+    LedgerProof,
+)
 from orchestrator.ids import VehicleId
 from orchestrator.messages import Command, Event, Stop
+from orchestrator.vehicle_status import VehicleStatus, vehicle_status
 from orchestrator.views import Views
 from sim.runner import Simulation
 from sim.scenario import Scenario
@@ -59,6 +66,13 @@ class LiveLedger(LedgerPort, Protocol):
     def tree_head(self) -> SignedTreeHead | None: ...
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]: ...
+
+    def container_entries(self, container_id: str) -> Sequence[tuple[int, bytes]]: ...
+
+    def inclusion_proof(self, seq: int, tree_size: int | None = None) -> list[bytes]: ...
+
+    @property
+    def public_key_raw(self) -> bytes | None: ...
 
 
 class SimFleet:
@@ -147,6 +161,30 @@ class SimFleet:
         """The core's read-only views (take :attr:`lock` around several reads)."""
         return self._views
 
+    def vehicles(self) -> list[VehicleStatus]:
+        """Every vehicle now: the runtime's position joined with the core's summary."""
+        views = self._views
+        with self.lock:
+            snaps = self.sim.vehicle_snapshots()
+            summaries = {v.vehicle_id: v for v in views.vehicles()}
+            out = []
+            for snap in snaps:
+                s = summaries[VehicleId(snap.vehicle_id)]
+                out.append(
+                    vehicle_status(
+                        snap,
+                        state=s.state,
+                        route=[str(n) for n in s.path],
+                        purpose=s.purpose,
+                        target_node=s.target_node,
+                        waiting_for=s.waiting_for,
+                        fault=s.fault,
+                        risk_of=views.risk_level,
+                        held=views.is_held,
+                    )
+                )
+        return out
+
     def container_view(self, container_id: str) -> ContainerView | None:
         with self.lock:
             return self._views.container_view(container_id)
@@ -179,6 +217,19 @@ class SimFleet:
             events = tuple(self._ledger.container_events(container_id))
             head = self._ledger.tree_head()
         return CustodyExtract(self._ledger.url, events, None if head is None else head.tree_size)
+
+    def custody_proofs(self, container_id: str) -> CustodyProofs | None:
+        if self._ledger is None:
+            return None
+        with self.lock:
+            head = self._ledger.tree_head()
+            size = 0 if head is None else head.tree_size
+            entries = tuple(
+                (seq, body, tuple(self._ledger.inclusion_proof(seq, size)) if seq < size else ())
+                for seq, body in self._ledger.container_entries(container_id)
+            )
+            key = self._ledger.public_key_raw
+        return CustodyProofs(self._ledger.url, head, key, entries)
 
     def ledger_proof(self, from_size: int) -> LedgerProof | None:
         if self._ledger is None:

@@ -17,6 +17,7 @@ __all__ = [
     "Cargo",
     "ContainerView",
     "CustodyExtract",
+    "CustodyProofs",
     "LedgerProof",
     "TransportOrder",
     "VehicleSnapshot",
@@ -95,6 +96,18 @@ class CustodyExtract:
     ledger_url: str
     events: tuple[tuple[int, CustodyEvent], ...]  # (ledger sequence number, event), in order
     tree_size: int | None  # of the ledger's last signed tree head (None: nothing signed yet)
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyProofs:
+    """One container's custody entries as stored, each with its inclusion proof under the
+    ledger's newest signed tree head, and the key that signs the heads: what anyone needs to
+    check the timeline on their own (entries past the head have no proof yet)."""
+
+    ledger_url: str
+    head: SignedTreeHead | None
+    public_key_raw: bytes | None  # Ed25519, raw 32 bytes
+    entries: tuple[tuple[int, bytes, tuple[bytes, ...]], ...]  # (seq, entry bytes, proof)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,17 @@ class Ledger:
         return self._store.url
 
     @property
+    def public_key_raw(self) -> bytes | None:
+        """The raw Ed25519 public key that signs this ledger's tree heads (None: unsigned)."""
+        if self._signer is None:
+            return None
+        from cryptography.hazmat.primitives import serialization
+
+        return self._signer.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+
+    @property
     def size(self) -> int:
         """Entries committed (staged entries of an open batch not included)."""
         return self._frontier.size

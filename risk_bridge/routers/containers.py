@@ -1,15 +1,18 @@
-"""GET /v1/containers/{id}: position, vehicle, risk history, custody summary, verification."""
+"""Containers: the listing with filters; one container (position, vehicle, risk history, custody
+summary); its custody timeline checked against the signed tree head."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query, Request
 
 from orchestrator.custody.errors import CustodyError
 from orchestrator.custody.legality import CustodyTracker
+from risk_bridge.custody_timeline import timeline
 from risk_bridge.deps import Caller, Service
 from risk_bridge.domain import effective_level
 from risk_bridge.errors import NotFound
@@ -19,6 +22,83 @@ from risk_bridge.schemas import ContainerPublic
 
 router = APIRouter(prefix="/v1/containers", tags=["containers"], responses=ERRORS)
 ContainerNo = Annotated[str, Path(max_length=20, description="ISO 6346 container number")]
+
+
+Level = Literal["LOW", "MEDIUM", "HIGH", "UNKNOWN"]
+
+
+@router.get("")
+async def list_containers(
+    svc: Service,
+    caller: Caller,
+    risk: Level | None = None,
+    held: bool | None = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=11, pattern=r"^[A-Za-z0-9]*$", description="container number prefix"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> list[dict[str, Any]]:
+    """The crossing's containers (manifest order by number), filtered by effective risk level,
+    held or not, and number prefix; with where they are."""
+    st = svc.state
+    now = datetime.now(UTC)
+    warnings = list(st.warnings.values())
+    active = {str(h["container_id"]) for h in list(st.holds.values()) if h["status"] == "active"}
+    prefix = (q or "").upper()
+    out: list[dict[str, Any]] = []
+    for cid in sorted(st.cargo):
+        if prefix and not cid.startswith(prefix):
+            continue
+        if held is not None and (cid in active) != held:
+            continue
+        level, who = effective_level(st.latest.get(cid, {}), warnings, st.cargo[cid], now)
+        if risk is not None and level != risk:
+            continue
+        view = svc.fleet.container_view(cid) if svc.fleet is not None else None
+        out.append(
+            {
+                "container_id": cid,
+                "effective_level": level,
+                "deciding_authority": who,
+                "held": cid in active,
+                "state": None if view is None else view.state,
+                "node": None if view is None else view.node,
+                "vehicle_id": None if view is None else view.vehicle_id,
+                "crossed": None if view is None else view.crossed,
+            }
+        )
+        if len(out) >= limit:
+            break
+    return out
+
+
+@router.get("/{container_id}/custody")
+async def custody_timeline(
+    container_id: ContainerNo, svc: Service, caller: Caller, request: Request
+) -> dict[str, Any]:
+    """The container's custody events, each checked here against the ledger's signed tree head
+    (inclusion proof over the entry's own bytes, the head's signature, the custody rules):
+    ``status`` is ``verified`` or ``failed`` with ``why``."""
+    cid = container_or_422(container_id)
+    if cid not in svc.state.cargo:
+        raise NotFound(f"container {cid} is not on the manifest of this crossing")
+    fleet = svc.fleet
+
+    def check() -> dict[str, Any]:
+        try:
+            proofs = fleet.custody_proofs(cid) if fleet is not None else None
+        except CustodyError as exc:  # the store itself no longer adds up
+            return {"container_id": cid, "ledger": None, "status": "failed", "why": str(exc),
+                    "events": [], "tree_size": None, "head_verified": None}  # fmt: skip
+        return timeline(cid, proofs)
+
+    result = await asyncio.to_thread(check)
+    if result["status"] == "failed":
+        room = getattr(request.app.state, "control_room", None)
+        if room is not None:
+            room.ledger_failed(cid, f"fails verification: {result['why']}")
+    return result
 
 
 @router.get("/{container_id}", response_model=ContainerPublic)

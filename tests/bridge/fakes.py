@@ -16,11 +16,12 @@ from orchestrator.custody.events import CustodyEvent
 from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.customs_events import HoldPlaced
 from orchestrator.domain.eventlog import CustomsNotice
-from orchestrator.domain.records import Cargo, ContainerView
+from orchestrator.domain.records import Cargo, ContainerView, CustodyProofs
 from orchestrator.errors import BorderflowError
 from orchestrator.ids import ContainerId, VehicleId
-from orchestrator.lanegraph import Side
+from orchestrator.lanegraph import LaneGraph, Side
 from orchestrator.messages import Command, Event, HoldReleased, VerdictIssued
+from orchestrator.vehicle_status import VehicleStatus
 from risk_bridge.app import create_app
 from risk_bridge.fleet_port import CustodyExtract, FleetPort, LedgerProof
 from risk_bridge.security import StateDir
@@ -92,6 +93,16 @@ class FakeFleet:
             state="held", vehicle_id="AGV-1", node=None, crossed=False, held=True, hold_side=side
         )
 
+    @property
+    def graph(self) -> LaneGraph:
+        """A small real map (the fake has no vehicles on it)."""
+        import maps
+
+        return maps.load_map(maps.bundled_map_path("test_crossing"))
+
+    def vehicles(self) -> Sequence[VehicleStatus]:
+        return []
+
     def container_node(self, container_id: str) -> str | None:
         return None
 
@@ -109,6 +120,9 @@ class FakeFleet:
         return None
 
     def custody_extract(self, container_id: str) -> CustodyExtract | None:
+        return None
+
+    def custody_proofs(self, container_id: str) -> CustodyProofs | None:
         return None
 
     def ledger_proof(self, from_size: int) -> LedgerProof | None:

@@ -24,11 +24,30 @@ from orchestrator.custody.events import CustodyEvent
 from orchestrator.domain.customs_events import BorderCrossed, HoldLifted, HoldPlaced
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.events import OrderDelivered
-from orchestrator.domain.records import Cargo, ContainerView, CustodyExtract, LedgerProof
+from orchestrator.domain.records import (
+    Cargo,
+    ContainerView,
+    CustodyExtract,
+    CustodyProofs,
+    LedgerProof,
+)
+from orchestrator.domain.states import VehicleState
 from orchestrator.lanegraph import LaneGraph
-from orchestrator.messages import Event
+from orchestrator.messages import Event, RiskLevel
+from orchestrator.vehicle_status import VehicleStatus, vehicle_status
 
-__all__ = ["RosBridgeFleet"]
+__all__ = ["SILENT_AFTER_S", "RosBridgeFleet"]
+
+# A vehicle publishes its state at >= 1 Hz: three missed beats and the console shows it silent.
+SILENT_AFTER_S = 3.0
+# VehicleState.MODE_* -> (the nearest core state, the name shown)
+_MODES: dict[int, tuple[VehicleState | None, str]] = {
+    0: (VehicleState.IDLE, "idle"),
+    1: (VehicleState.EN_ROUTE, "driving"),
+    2: (VehicleState.LOADING, "working"),
+    3: (VehicleState.CHARGING, "charging"),
+    4: (None, "faulted"),
+}
 
 
 class RosBridgeFleet:
@@ -84,6 +103,28 @@ class RosBridgeFleet:
                 self._delivered.add(notice.container_id)
         self.notices.put(notice)
 
+    def vehicles(self) -> list[VehicleStatus]:
+        """Every vehicle heard on its state topic, in the console's shape. The core's view of
+        the vehicle lives in the node: the state is the robot's own mode, the route and risk
+        are not known here; held comes from the node's notices, silence from the topic."""
+        with self.lock:
+            held = set(self._holds)
+        out = []
+        for age_s, snap, mode in self.link.states():
+            state, name = _MODES.get(mode, (None, "unknown"))
+            out.append(
+                vehicle_status(
+                    snap,
+                    state=state,
+                    state_name=name,
+                    fault="faulted (robot's own report)" if name == "faulted" else None,
+                    reporting=age_s <= SILENT_AFTER_S,
+                    risk_of=lambda _c: RiskLevel.UNKNOWN,
+                    held=held.__contains__,
+                )
+            )
+        return out
+
     def container_view(self, container_id: str) -> ContainerView | None:
         """What the node's notices say of the container (None if nothing yet)."""
         with self.lock:
@@ -126,6 +167,9 @@ class RosBridgeFleet:
 
     def custody_extract(self, container_id: str) -> CustodyExtract | None:
         return None
+
+    def custody_proofs(self, container_id: str) -> CustodyProofs | None:
+        return None  # the node's ledger; verify it with `borderflow custody verify`
 
     def ledger_proof(self, from_size: int) -> LedgerProof | None:
         return None  # the node's custody events go to its own ledger

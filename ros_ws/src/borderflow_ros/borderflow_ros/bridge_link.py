@@ -112,6 +112,21 @@ class BridgeLink:
         with self._state_lock:
             self._states[msg.vehicle_id] = (time.monotonic(), msg)
 
+    def states(self) -> list[tuple[float, VehicleSnapshot, int]]:
+        """Every vehicle's latest state: (seconds since it was heard, where it is, its mode
+        as ``VehicleState.MODE_*``), by vehicle id."""
+        now = time.monotonic()
+        with self._state_lock:
+            states = sorted(self._states.items())
+        return [
+            (now - seen, VehicleSnapshot(
+                st.vehicle_id, st.node, st.next_node or None, round(st.x_m, 2), round(st.y_m, 2),
+                st.yaw_rad, st.speed_mps, st.battery_kwh,
+                (st.container_id,) if st.container_id else (),
+            ), int(st.mode))
+            for _vid, (seen, st) in states
+        ]  # fmt: skip
+
     def carrier(self, container_id: str, fresh_s: float = 5.0) -> VehicleSnapshot | None:
         """The vehicle whose latest state (at most ``fresh_s`` old) has the container on board,
         where it is (position in the map frame)."""
