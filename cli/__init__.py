@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from cli import users_cmd as _users_cmd  # noqa: F401  (registers the bridge's user-* commands)
 from cli.bridge_cmd import app as bridge_app
 from cli.custody_cmd import app as custody_app
 from cli.map_cmd import app as map_app
