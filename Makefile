@@ -71,7 +71,7 @@ attack: $(STAMP) ros  ## The attack suite on loopback: issue-13 regressions, aut
 	bash scripts/postgres.sh install
 	$(BIN)/python -m pytest -q $(ATTACKS)
 
-bench: $(STAMP)  ## Benchmarks in bench/; figures go to docs/benchmarks.md
+bench: $(STAMP) console browser  ## Benchmarks in bench/; figures go to docs/benchmarks.md
 	$(BIN)/python -m bench
 
 clean:  ## Remove the venv and build output
