@@ -90,6 +90,15 @@ def serve(
             help="With --fleet ros: ROS_DOMAIN_ID of the nodes (default: $ROS_DOMAIN_ID, else 0)."
         ),
     ] = None,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--secure-cookies",
+            help="Mark the console's session cookies Secure, so browsers send them over HTTPS "
+            "only: set it when a TLS proxy fronts the bridge (a request that arrives over "
+            "https gets Secure cookies anyway).",
+        ),
+    ] = False,
     webhook_allow: Annotated[
         list[str] | None,
         typer.Option(
@@ -196,7 +205,10 @@ def serve(
             fleet = SimFleet(sc, speed=speed, ledger=ledger_obj, auto_customs=auto_customs)
             what = f"scenario {sc.name} at {speed:g}x; fleet run {epoch}; ledger {ledger}"
         settings = BridgeSettings(
-            db_url=db_url, state_dir=sdir, webhook_allow=tuple(webhook_allow or ())
+            db_url=db_url,
+            state_dir=sdir,
+            webhook_allow=tuple(webhook_allow or ()),
+            secure_cookies=secure_cookies,
         )
         app = create_app(settings, fleet=fleet)
     except (BorderflowError, BridgeError, SimError, ValueError, OSError, RuntimeError) as exc:

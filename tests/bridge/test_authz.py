@@ -103,12 +103,35 @@ ENDPOINTS = {
         None,
         set(ROLES),
     ),
+    # The control-room console's API (docs/console.md).
+    "console map": ("GET", "/v1/console/map", None, set(ROLES)),
+    "vehicles": ("GET", "/v1/vehicles", None, set(ROLES)),
+    "vehicle": ("GET", "/v1/vehicles/AGV-01", None, set(ROLES)),
+    "vehicle stream": ("GET", "/v1/vehicles/stream?max_frames=1", None, set(ROLES)),
+    "kpis": ("GET", "/v1/kpis", None, set(ROLES)),
+    "alerts": ("GET", "/v1/alerts", None, set(ROLES)),
+    "ack alert": (
+        "POST",
+        "/v1/alerts/fail_safe:nobody/ack",
+        {},
+        {("officer", "CN"), ("officer", "MN"), ("operator", None)},
+    ),
+    "containers": ("GET", "/v1/containers", None, set(ROLES)),
+    "custody": ("GET", f"/v1/containers/{CID}/custody", None, set(ROLES)),
+}
+# A person's session (GET / DELETE /v1/session) belongs to people only: machine tokens and bad
+# tokens alike get 401 there (tests below); signing in needs no token at all.
+SESSION_ENDPOINTS = {
+    "who am i": ("GET", "/v1/session"),
+    "sign out": ("DELETE", "/v1/session"),
 }
 
 CASES = [(name, role, auth) for name in ENDPOINTS for role, auth in ROLES]
 
 
 def _call(bridge, name, headers):
+    if name in SESSION_ENDPOINTS:
+        return bridge.client.request(*SESSION_ENDPOINTS[name], headers=headers)
     method, path, body, _ = ENDPOINTS[name]
     if name == "stream":  # do not wait for events: authorisation is decided before streaming
         headers = {**headers, "Last-Event-ID": "0"}
@@ -137,7 +160,56 @@ def test_matrix(shared_bridge, name, role, authority):
         assert r.status_code == 403, (name, role, authority, r.status_code, r.text)
 
 
-@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+PASSWORD = "matrix password 1"
+
+
+def _person(bridge, role, authority):
+    """Cookie headers (CSRF included) of a person signed in with this role."""
+    from risk_bridge.domain import Role
+    from risk_bridge.security.users import UserBook
+
+    name = f"{role}.{authority or 'x'}".replace("_", "-")
+    book = UserBook(bridge.keys.path)
+    if name not in {u.username for u in book.list()}:
+        book.add(name, PASSWORD, Role(role), authority)
+    r = bridge.client.post("/v1/session", json={"username": name, "password": PASSWORD})
+    bridge.client.cookies.clear()
+    assert r.status_code == 200, r.text
+    return {
+        "Cookie": f"bf_session={r.cookies['bf_session']}",
+        "X-CSRF-Token": r.json()["csrf_token"],
+        "Idempotency-Key": f"k-person-{name}",
+    }
+
+
+PEOPLE = [(role, auth) for role, auth in ROLES if role != "authority_system"]
+
+
+@pytest.mark.parametrize(("role", "authority"), PEOPLE)
+def test_matrix_for_people_signed_in_by_cookie(shared_bridge, role, authority):
+    """The same rules for a person's session: every endpoint, the role decides."""
+    bridge = shared_bridge
+    headers = _person(bridge, role, authority)
+    for name, (_m, _p, _b, who) in ENDPOINTS.items():
+        r = _call(
+            bridge, name, {**headers, "Idempotency-Key": f"k-{role}-{name}".replace(" ", "-")}
+        )
+        if (role, authority) in who:
+            assert r.status_code not in (401, 403), (name, role, r.status_code, r.text)
+        else:
+            assert r.status_code == 403, (name, role, r.status_code, r.text)
+    me = bridge.client.get("/v1/session", headers=headers)
+    assert me.status_code == 200 and me.json()["role"] == role
+
+
+@pytest.mark.parametrize(("role", "authority"), ROLES)
+def test_a_machine_token_has_no_session(shared_bridge, role, authority):
+    for name in SESSION_ENDPOINTS:
+        r = _call(shared_bridge, name, shared_bridge.headers(role, authority))
+        assert r.status_code == 401, (name, role, r.status_code, r.text)
+
+
+@pytest.mark.parametrize("name", sorted(ENDPOINTS) + sorted(SESSION_ENDPOINTS))
 @pytest.mark.parametrize("token", ["none", "garbage", "forged", "expired", "wrong-audience"])
 def test_unauthenticated_sees_nothing(shared_bridge, name, token):
     bridge = shared_bridge

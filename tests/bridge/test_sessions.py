@@ -160,3 +160,27 @@ def test_sign_in_is_rate_limited_per_source(bridge_factory):
     bridge = bridge_factory(token_per_source_per_min=5.0, token_tarpit_s=0.0)
     codes = [_sign_in(bridge, "nobody", "wrong password!").status_code for _ in range(3)]
     assert codes[0] == 401 and codes[-1] == 429
+
+
+def test_event_stream_by_cookie_resumes_after_the_last_event_id(bridge):
+    """The console's SSE stream of domain events, for a person signed in by cookie: the events
+    after Last-Event-ID, in order, then the stream ends at max_events."""
+    cookie, write = _session(bridge, "ops.watch", "operator")
+    lanes = list(bridge.client.get("/v1/lanes", headers=cookie).json()["lanes"])[:2]
+    for lane in lanes:
+        h = {**write, "Idempotency-Key": uuid.uuid4().hex}
+        r = bridge.client.post(f"/v1/lanes/{lane}/close", json={"reason": "snow"}, headers=h)
+        assert r.status_code in (200, 201), r.text
+    r = bridge.client.get(
+        "/v1/events/stream?max_events=2", headers={**cookie, "Last-Event-ID": "0"}
+    )
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    ids = [int(x.split(":", 1)[1]) for x in r.text.splitlines() if x.startswith("id:")]
+    assert len(ids) == 2 and ids[0] < ids[1]
+    assert r.text.count("event: lane.closed") == 2
+    r = bridge.client.get(
+        "/v1/events/stream?max_events=1", headers={**cookie, "Last-Event-ID": str(ids[0])}
+    )
+    assert [int(x.split(":", 1)[1]) for x in r.text.splitlines() if x.startswith("id:")] == [ids[1]]
+    bad = {"Cookie": "bf_session=forged", "Last-Event-ID": "0"}
+    assert bridge.client.get("/v1/events/stream?max_events=1", headers=bad).status_code == 401

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jwt
+import pytest
 from typer.testing import CliRunner
 
 from cli import app
@@ -91,3 +93,41 @@ def test_serve_ros_fleet_options_are_checked_before_anything_is_written(tmp_path
     # Refused before the store, the keys or a ledger were touched.
     assert not state.exists()
     assert not (tmp_path / "b.db").exists()
+
+
+def _served_app(monkeypatch: Any, args: list[str]) -> Any:
+    """The app ``serve`` would run, captured at uvicorn.run (nothing binds a port)."""
+    import uvicorn
+
+    seen: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.append(app))
+    r = runner.invoke(app, ["serve", *args])
+    assert r.exit_code == 0, r.output
+    return seen[0]
+
+
+@pytest.mark.parametrize("flag", [[], ["--secure-cookies"]])
+def test_secure_cookies_flag_marks_the_session_cookie_secure(
+    tmp_path: Path, monkeypatch: Any, flag: list[str]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from risk_bridge.domain import Role
+    from risk_bridge.security.users import UserBook
+
+    state = tmp_path / "state"
+    _keys(state).init()
+    UserBook(state).add("op-1", "a long enough password", Role.OPERATOR, None)
+    served = _served_app(
+        monkeypatch,
+        ["--state-dir", str(state), "--db", f"sqlite:///{tmp_path / 'b.db'}",
+         "--scenario", "test_small", "--ledger", "none", *flag],
+    )  # fmt: skip
+    with TestClient(served, base_url="http://127.0.0.1") as client:
+        r = client.post(
+            "/v1/session", json={"username": "op-1", "password": "a long enough password"}
+        )
+        assert r.status_code == 200, r.text
+        cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert ("Secure" in cookie) is bool(flag)
