@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from risk_bridge.errors import AuthError, BridgeError
 from risk_bridge.fleet_port import FleetPort
+from risk_bridge.query_rules import reject_unknown_query
 from risk_bridge.security import StateDir
 from risk_bridge.security.token_gate import RateLimited, TokenGate, TokenGuard
 from risk_bridge.settings import BridgeSettings
@@ -111,6 +112,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served from local assets by mount_console
         redoc_url=None,
+        dependencies=[Depends(reject_unknown_query)],
     )
     app.state.settings = settings
     app.state.keys = keys

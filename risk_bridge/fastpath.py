@@ -48,7 +48,13 @@ class VerdictFastPath:
         self.keys = keys
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"] != _PATH or scope["method"] != "POST":
+        # A query string (which this endpoint does not take) goes to the full stack's 422.
+        if (
+            scope["type"] != "http"
+            or scope["path"] != _PATH
+            or scope["method"] != "POST"
+            or scope.get("query_string")
+        ):
             await self.app(scope, receive, send)
             return
         body, more = await _read_body(receive)
