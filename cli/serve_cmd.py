@@ -10,6 +10,9 @@ Heavy imports (FastAPI, uvicorn, SimPy, rclpy, the core) happen inside the comma
 
 from __future__ import annotations
 
+import errno
+import socket
+import sys
 import uuid
 from enum import StrEnum
 from pathlib import Path
@@ -27,6 +30,12 @@ _BUNDLED = ", ".join(bundled_scenarios())  # sim/scenarios/*.toml, listed at imp
 class FleetKind(StrEnum):
     SIM = "sim"
     ROS = "ros"
+
+
+class LogChoice(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    NONE = "none"
 
 
 def serve(
@@ -99,6 +108,14 @@ def serve(
             "https gets Secure cookies anyway).",
         ),
     ] = False,
+    log_format: Annotated[
+        LogChoice,
+        typer.Option(
+            help="What happens (holds, releases, crossings, deliveries, lane closures, alerts) "
+            "printed on stdout: text, one readable line per event; json, one JSON object per "
+            "line for a log shipper; none.",
+        ),
+    ] = LogChoice.TEXT,
     webhook_allow: Annotated[
         list[str] | None,
         typer.Option(
@@ -132,8 +149,6 @@ def serve(
     with the decision key of the state directory (the node acts on nothing else; see
     `borderflow bridge decision-key`).
     """
-    import uvicorn
-
     from cli.bridge_cmd import default_state_dir
     from orchestrator.errors import BorderflowError
     from risk_bridge.app import create_app, tune_gc_for_serving
@@ -147,6 +162,7 @@ def serve(
 
     sdir = state_dir or default_state_dir()
     db_url = db or f"sqlite:///{sdir / 'bridge.db'}"
+    sock: socket.socket | None = None
     try:
         # Everything the options name is checked before anything is written (the store's
         # fleet-run counter, the ledger): a bad option or file changes nothing.
@@ -165,6 +181,8 @@ def serve(
             raise ValueError("--manifest and --domain-id go with --fleet ros")
         else:
             sc = load_scenario(scenario)
+        # The port before anything is written or started: a busy one is the first error.
+        sock = _bind(host, port)
         StateDir(sdir, issuer="borderflow-bridge", audience="borderflow", ttl_s=900).init()
         store = open_store(db_url)
         meta = store.snapshot().meta
@@ -212,14 +230,57 @@ def serve(
         )
         app = create_app(settings, fleet=fleet)
     except (BorderflowError, BridgeError, SimError, ValueError, OSError, RuntimeError) as exc:
+        if sock is not None:
+            sock.close()
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(
-        f"borderflow bridge on http://{host}:{port} (docs /docs); store {db_url}; {what}",
+        f"borderflow bridge on http://{host}:{port} (console /, docs /docs); store {db_url}; "
+        f"{what}",
         err=True,
     )
+    events = None
+    if log_format is not LogChoice.NONE:
+        from risk_bridge.serve_log import EventLog
+
+        events = EventLog(sys.stdout, "json" if log_format is LogChoice.JSON else "text")
+        app.state.service.broker.taps.append(events.tap)
+        events.start()
     tune_gc_for_serving()
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    try:
+        run_server(app, sock)
+    finally:
+        if events is not None:
+            events.stop()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening-ready socket on host:port, or a clear error (busy port, unknown host)."""
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ValueError(f"--host {host}: not an address of this machine ({exc})") from exc
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(addr)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ValueError(
+                f"port {port} on {host} is in use (another borderflow serve?): stop that "
+                f"process or pick another with --port"
+            ) from exc
+        raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
+def run_server(app: Any, sock: socket.socket) -> None:
+    """uvicorn on the already bound socket (tests replace this)."""
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _ros_inputs(

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,6 +51,9 @@ class EventBroker:
     def __init__(self) -> None:
         self._subs: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Any]]] = set()
         self._lock = threading.Lock()
+        # Synchronous listeners on the writer thread (the server's event log): they must only
+        # hand the row on, never block.
+        self.taps: list[Callable[[tuple[int, str, str, str, str]], None]] = []
 
     def subscribe(self) -> asyncio.Queue[Any]:
         q: asyncio.Queue[Any] = asyncio.Queue(maxsize=10_000)
@@ -66,6 +70,8 @@ class EventBroker:
             self._subs = {s for s in self._subs if s[1] is not q}
 
     def publish(self, event: tuple[int, str, str, str, str]) -> None:
+        for tap in self.taps:
+            tap(event)
         with self._lock:
             subs = list(self._subs)
         for loop, q in subs:

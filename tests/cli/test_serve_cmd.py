@@ -97,10 +97,10 @@ def test_serve_ros_fleet_options_are_checked_before_anything_is_written(tmp_path
 
 def _served_app(monkeypatch: Any, args: list[str]) -> Any:
     """The app ``serve`` would run, captured at uvicorn.run (nothing binds a port)."""
-    import uvicorn
+    import cli.serve_cmd
 
     seen: list[Any] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.append(app))
+    monkeypatch.setattr(cli.serve_cmd, "run_server", lambda app, sock: seen.append(app))
     r = runner.invoke(app, ["serve", *args])
     assert r.exit_code == 0, r.output
     return seen[0]
@@ -131,3 +131,27 @@ def test_secure_cookies_flag_marks_the_session_cookie_secure(
         cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
     assert ("Secure" in cookie) is bool(flag)
+
+
+def test_a_busy_port_is_the_first_error_and_nothing_is_written(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        db = tmp_path / "b.db"
+        r = runner.invoke(
+            app,
+            ["serve", "--port", str(port), "--state-dir", str(tmp_path / "state"),
+             "--db", f"sqlite:///{db}", "--scenario", "test_small"],
+        )  # fmt: skip
+    assert r.exit_code == 2
+    assert f"port {port} on 127.0.0.1 is in use" in r.output and "--port" in r.output
+    assert "borderflow bridge on" not in r.output  # no banner before the error
+    assert not db.exists() and not (tmp_path / "state").exists()
+
+
+def test_serve_help_names_the_log_formats() -> None:
+    r = runner.invoke(app, ["serve", "--help"])
+    assert "--log-format" in r.output and "json" in r.output
