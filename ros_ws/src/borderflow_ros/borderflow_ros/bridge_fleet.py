@@ -9,6 +9,10 @@ what the notices say (held, by which side; crossed; delivered) and, from the veh
 topics, which vehicle carries the container and where; the core's risk status is not known
 here (``core_level`` and ``cleared`` are None). The custody ledger is kept by the node's side.
 What goes to the node is signed with the bridge's decision key (the ``signer``).
+
+Positions: the vehicles report them in ROS's ``map`` frame (metres from the map's south-west
+corner, :mod:`borderflow_ros.frame`); the bridge's records (``VehicleSnapshot``, the console's
+map) are in the lane graph's frame, so they are shifted back by the map's origin here.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from borderflow_ros.bridge_link import BridgeLink
 from borderflow_ros.decision_auth import DecisionSigner
+from borderflow_ros.frame import map_origin
 from orchestrator.custody.events import CustodyEvent
 from orchestrator.domain.customs_events import BorderCrossed, HoldLifted, HoldPlaced
 from orchestrator.domain.eventlog import CustomsNotice
@@ -30,6 +36,7 @@ from orchestrator.domain.records import (
     CustodyExtract,
     CustodyProofs,
     LedgerProof,
+    VehicleSnapshot,
 )
 from orchestrator.domain.states import VehicleState
 from orchestrator.lanegraph import LaneGraph
@@ -65,6 +72,7 @@ class RosBridgeFleet:
             link = BridgeLink(signer)
         self.link = link
         self.graph = graph
+        self._origin = map_origin(graph)
         self._manifest = list(manifest)
         self.notices: queue.Queue[CustomsNotice] = queue.Queue()
         self.customs_queue: queue.Queue[Event] = queue.Queue()
@@ -90,6 +98,11 @@ class RosBridgeFleet:
     def deliver(self, event: Event) -> list[Any]:
         return self.link.deliver(event)
 
+    def _in_graph_frame(self, snap: VehicleSnapshot) -> VehicleSnapshot:
+        """``snap`` (as reported, in ROS's ``map`` frame) in the lane graph's frame."""
+        ox, oy = self._origin
+        return replace(snap, x_m=round(snap.x_m + ox, 2), y_m=round(snap.y_m + oy, 2))
+
     def _on_notice(self, notice: CustomsNotice) -> None:
         """What the node reported (from the link's thread): noted, then passed on."""
         with self.lock:
@@ -114,7 +127,7 @@ class RosBridgeFleet:
             state, name = _MODES.get(mode, (None, "unknown"))
             out.append(
                 vehicle_status(
-                    snap,
+                    self._in_graph_frame(snap),
                     state=state,
                     state_name=name,
                     fault="faulted (robot's own report)" if name == "faulted" else None,
@@ -131,7 +144,8 @@ class RosBridgeFleet:
             hold = self._holds.get(container_id)
             crossed = container_id in self._crossed
             delivered = container_id in self._delivered
-        on_board = None if delivered else self.link.carrier(container_id)
+        carrier = None if delivered else self.link.carrier(container_id)
+        on_board = None if carrier is None else self._in_graph_frame(carrier)
         if hold is None and not crossed and not delivered and on_board is None:
             return None
         return ContainerView(

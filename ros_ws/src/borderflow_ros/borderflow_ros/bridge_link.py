@@ -114,7 +114,8 @@ class BridgeLink:
 
     def states(self) -> list[tuple[float, VehicleSnapshot, int]]:
         """Every vehicle's latest state: (seconds since it was heard, where it is, its mode
-        as ``VehicleState.MODE_*``), by vehicle id."""
+        as ``VehicleState.MODE_*``), by vehicle id. Positions as reported, in ROS's ``map``
+        frame (:mod:`borderflow_ros.frame`), not the lane graph's."""
         now = time.monotonic()
         with self._state_lock:
             states = sorted(self._states.items())
@@ -129,7 +130,7 @@ class BridgeLink:
 
     def carrier(self, container_id: str, fresh_s: float = 5.0) -> VehicleSnapshot | None:
         """The vehicle whose latest state (at most ``fresh_s`` old) has the container on board,
-        where it is (position in the map frame)."""
+        where it is (position in ROS's ``map`` frame, as reported)."""
         now = time.monotonic()
         with self._state_lock:
             states = list(self._states.values())
