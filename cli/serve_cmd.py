@@ -10,6 +10,7 @@ Heavy imports (FastAPI, uvicorn, SimPy, rclpy, the core) happen inside the comma
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import socket
 import sys
@@ -280,7 +281,10 @@ def run_server(app: Any, sock: socket.socket) -> None:
     import uvicorn
 
     config = uvicorn.Config(app, log_level="warning", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    # Server.run re-raises the SIGINT it shut down on, after a clean shutdown (as uvicorn.run
+    # does not): Ctrl-C is the normal way to stop serving, exit 0.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def _ros_inputs(
