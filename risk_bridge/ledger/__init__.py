@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from orchestrator.custody.errors import CustodyError
 from risk_bridge.ledger.keys import (
     DEFAULT_KEY_NAME,
+    KEY_DIR_ENV,
     KeyFileError,
     check_key_location,
     default_key_dir,
@@ -26,18 +27,21 @@ from risk_bridge.ledger.keys import (
     load_public_key,
     public_key_pem,
 )
-from risk_bridge.ledger.ledger import Ledger
-from risk_bridge.ledger.store import LedgerStore
+from risk_bridge.ledger.ledger import ContainerSummary, Ledger
+from risk_bridge.ledger.store import LedgerStore, StoreUnavailable, redact_url
 
 __all__ = [
     "KEY_ENV",
+    "ContainerSummary",
     "KeyFileError",
     "Ledger",
+    "StoreUnavailable",
     "default_key_dir",
     "default_key_path",
     "generate_keypair",
     "load_public_key",
     "open_ledger",
+    "redact_url",
     "sqlite_path",
 ]
 
@@ -95,6 +99,15 @@ def _export_public_key(db_path: str, public_key: Ed25519PublicKey) -> None:
         pub.write_bytes(pem)
 
 
+def _unsupported(url: str) -> StoreUnavailable:
+    scheme = urlsplit(url).scheme
+    return StoreUnavailable(
+        f"unsupported ledger URL {redact_url(url)!r}: a custody ledger is SQLite "
+        "(sqlite:///path/to/ledger.db, or a bare file path) or PostgreSQL "
+        f"(postgresql://user@host:port/dbname), not {scheme or 'this'}"
+    )
+
+
 def _store(url: str, readonly: bool) -> LedgerStore:
     path = sqlite_path(url)
     if path is not None:
@@ -106,10 +119,7 @@ def _store(url: str, readonly: bool) -> LedgerStore:
         from risk_bridge.ledger.postgres_store import PostgresStore
 
         return PostgresStore(url, readonly=readonly)
-    raise CustodyError(
-        f"unsupported ledger URL {url!r}: use sqlite:///path/to/ledger.db or "
-        "postgresql://user@host:port/dbname"
-    )
+    raise _unsupported(url)
 
 
 def open_ledger(
@@ -131,10 +141,7 @@ def open_ledger(
     export / prove / verify.
     """
     if sqlite_path(url) is None and urlsplit(url).scheme not in ("postgresql", "postgres"):
-        raise CustodyError(
-            f"unsupported ledger URL {url!r}: use sqlite:///path/to/ledger.db or "
-            "postgresql://user@host:port/dbname"
-        )
+        raise _unsupported(url)
     if readonly:
         return Ledger(_store(url, readonly=True))
     path = sqlite_path(url)
@@ -143,14 +150,21 @@ def open_ledger(
         _refuse_legacy_key(db_file)
     key_path = Path(key) if key is not None else default_key_path(url)
     if key_path is None:
-        raise CustodyError(
-            f"ledger {url} needs a signing key: pass key=... (CLI: --key), or set ${KEY_ENV}; "
-            "create one with `borderflow custody keygen --out PATH`"
+        raise KeyFileError(
+            f"ledger {redact_url(url)} needs a signing key: pass --key PATH (from code: "
+            f"key=...), or set ${KEY_ENV}; `borderflow custody keygen` creates one (in "
+            f"{default_key_dir() / DEFAULT_KEY_NAME})"
         )
     if db_file is not None:
         check_key_location(key_path, db_file)
     if not key_path.exists() and key is None and create_key:
-        generate_keypair(key_path)
+        try:
+            generate_keypair(key_path)
+        except OSError as exc:
+            raise KeyFileError(
+                f"cannot create the signing key {key_path}: {exc.strerror}; choose a folder you "
+                f"can write with ${KEY_DIR_ENV}, or pass --key PATH"
+            ) from None
     signer = load_private_key(key_path)
     store = _store(url, readonly=False)
     try:

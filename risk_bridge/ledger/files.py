@@ -43,6 +43,7 @@ PROOF_FORMAT = "borderflow-custody-proof/1"
 
 def _write_atomic(path: Path, chunks: Iterator[bytes]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(tmp, "wb") as fh:
         for chunk in chunks:
             fh.write(chunk)
@@ -131,8 +132,8 @@ def write_inclusion_proof(ledger: Ledger, container_id: str, out: Path) -> dict[
     entries = [(s, b) for s, b in ledger.container_entries(container_id)]
     if head is None or not entries:
         raise CustodyError(
-            f"container {container_id} has no entries in ledger {ledger.url}; check the "
-            "container number (`borderflow custody show`)"
+            f"container {container_id} has no entries in ledger {ledger.url}; `borderflow "
+            "custody containers --db ...` lists the containers it holds"
         )
     entries = [(s, b) for s, b in entries if s < head.tree_size]
     doc = {

@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -44,7 +45,7 @@ from orchestrator.custody.verify import CHUNK as VERIFY_CHUNK
 from orchestrator.custody.verify import Checkpoint, VerifyReport, verify_ledger
 from risk_bridge.ledger.store import EntryRow, LedgerStore
 
-__all__ = ["Ledger"]
+__all__ = ["ContainerSummary", "Ledger"]
 
 
 _HEAD_PAGE = 4096  # stored tree heads read per query while verifying
@@ -63,6 +64,16 @@ class _Recorder:
     def __call__(self, level: int, index: int) -> bytes:
         self.keys.append((level, index))
         return b"\x00" * 32
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerSummary:
+    """A container's entries in a ledger: how many, and its first and last ``(seq, event)``."""
+
+    container_id: str
+    entries: int
+    first: tuple[int, CustodyEvent]
+    last: tuple[int, CustodyEvent]
 
 
 class Ledger:
@@ -147,6 +158,22 @@ class Ledger:
     def container_entries(self, container_id: str) -> list[tuple[int, bytes]]:
         """The container's ``(seq, entry bytes)`` in order."""
         return [(seq, body) for seq, body, _ in self._container(container_id)]
+
+    def containers(self) -> list[ContainerSummary]:
+        """Every container the entries name, sorted by number, with its count of entries and
+        its first and last event, as the entries state them (``verify`` checks the ledger)."""
+        out = []
+        for cid, count, *ends in self._store.container_counts():
+            try:
+                (s1, _, first), (s2, _, last) = (decode_entry(body) for body in ends)
+            except LedgerIntegrityError as exc:
+                raise LedgerIntegrityError(
+                    f"ledger {self.url}: an entry of {cid} is damaged ({exc}); run `borderflow "
+                    "custody verify` to find it",
+                    exc.seq,
+                ) from None
+            out.append(ContainerSummary(first.container_id, count, (s1, first), (s2, last)))
+        return sorted(out, key=lambda s: s.container_id)
 
     def _container(self, container_id: str) -> list[tuple[int, bytes, CustodyEvent]]:
         out = []

@@ -20,7 +20,14 @@ import psycopg
 
 from orchestrator.custody.errors import CustodyError
 from orchestrator.custody.treehead import SignedTreeHead
-from risk_bridge.ledger.store import DERIVED_COLUMNS, EntryRow, StoreConflict, first_difference
+from risk_bridge.ledger.pg_errors import connect_error, schema_error
+from risk_bridge.ledger.store import (
+    DERIVED_COLUMNS,
+    EntryRow,
+    StoreConflict,
+    first_difference,
+    redact_url,
+)
 
 __all__ = ["PostgresStore"]
 
@@ -71,22 +78,29 @@ def _entry_tuples(rows: Sequence[EntryRow]) -> list[tuple[object, ...]]:
 
 class PostgresStore:
     def __init__(self, url: str, *, readonly: bool = False) -> None:
-        self.url = url
+        self.url = redact_url(url)  # for messages and the API: never the password
         try:
             self._db = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
-            raise CustodyError(f"cannot connect to PostgreSQL ledger {url}: {exc}") from None
-        self._db.execute("SET synchronous_commit = on")
-        if not readonly:
-            with self._db.transaction():
-                self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                self._db.execute(_SCHEMA)
-                for table in _TABLES:
-                    self._db.execute(
-                        f"CREATE OR REPLACE TRIGGER {table}_append_only "
-                        f"BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
-                        "FOR EACH STATEMENT EXECUTE FUNCTION custody_append_only()"
-                    )
+            raise connect_error(url, exc) from None
+        try:
+            self._db.execute("SET synchronous_commit = on")
+            if not readonly:
+                self._create_schema()
+        except psycopg.Error as exc:
+            self._db.close()
+            raise schema_error(url, exc) from None
+
+    def _create_schema(self) -> None:
+        with self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+            self._db.execute(_SCHEMA)
+            for table in _TABLES:
+                self._db.execute(
+                    f"CREATE OR REPLACE TRIGGER {table}_append_only "
+                    f"BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION custody_append_only()"
+                )
 
     def _one(self, sql: str, args: tuple[object, ...] = ()) -> tuple[object, ...] | None:
         try:
@@ -223,6 +237,27 @@ class PostgresStore:
                     "`borderflow custody verify` to find the damaged entry"
                 ) from None
             return [(int(seq), bytes(body)) for seq, body in rows]
+        raise AssertionError("unreachable")
+
+    def container_counts(self) -> list[tuple[str | None, int, bytes, bytes]]:
+        for where in ("custody_entry_container(body)", f"({_EVENT} ->> 'container_id')"):
+            try:
+                rows = self._db.execute(
+                    "SELECT c, n, (SELECT body FROM custody_entries WHERE seq = f), "
+                    "(SELECT body FROM custody_entries WHERE seq = l) FROM ("
+                    f"SELECT {where} AS c, count(*) AS n, min(seq) AS f, max(seq) AS l "
+                    "FROM custody_entries GROUP BY 1) AS per_container"
+                ).fetchall()
+            except psycopg.errors.UndefinedFunction:
+                continue  # a ledger made before the index and opened read-only: inline
+            except psycopg.errors.UndefinedTable:
+                raise CustodyError(f"{self.url} holds no custody ledger (no tables)") from None
+            except psycopg.Error as exc:  # e.g. a body that is no longer JSON
+                raise CustodyError(
+                    f"cannot list the containers of {self.url} ({exc}); run `borderflow "
+                    "custody verify` to find the damaged entry"
+                ) from None
+            return [(c, int(n), bytes(first), bytes(last)) for c, n, first, last in rows]
         raise AssertionError("unreachable")
 
     def derived_mismatch(self, before: int) -> tuple[int, str, object, object] | None:

@@ -20,7 +20,13 @@ from pathlib import Path
 
 from orchestrator.custody.errors import CustodyError
 from orchestrator.custody.treehead import SignedTreeHead
-from risk_bridge.ledger.store import DERIVED_COLUMNS, EntryRow, StoreConflict, first_difference
+from risk_bridge.ledger.store import (
+    DERIVED_COLUMNS,
+    EntryRow,
+    StoreConflict,
+    StoreUnavailable,
+    first_difference,
+)
 
 __all__ = ["SqliteStore"]
 
@@ -64,23 +70,60 @@ BEGIN SELECT RAISE(ABORT, 'the custody ledger is append-only'); END;"""
 )
 
 
+def _prepare(path: str, readonly: bool) -> None:
+    """Refuse, saying how to fix it, a path that is no ledger file or whose folder cannot be
+    made; make the folder of a new ledger."""
+    file = Path(path)
+    if file.is_dir():
+        raise StoreUnavailable(
+            f"the SQLite ledger path {path} is a folder: name a file in it, e.g. "
+            f"{file / 'custody.db'}"
+        )
+    if readonly and not file.exists():
+        raise CustodyError(f"no ledger at {path}; check --db (sqlite:///path/to/file)")
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in file.parents if p.exists() and not p.is_dir()), None)
+        why = f"{blocker} is a file, not a folder" if blocker else f"{exc.strerror}"
+        raise StoreUnavailable(
+            f"cannot create the folder {file.parent} of the SQLite ledger {path}: {why}. Give "
+            "--db a path in a folder you can write to"
+        ) from None
+
+
+def _open_error(path: str, exc: sqlite3.DatabaseError) -> StoreUnavailable:
+    if "not a database" in str(exc):
+        why = "it is not an SQLite database. Point --db at a custody ledger or at a new file"
+    elif "readonly" in str(exc) or "unable to open" in str(exc):
+        why = (
+            "the file or its folder cannot be written. Give --db a path you can write to, or "
+            f"fix the permissions (`ls -ld {Path(path).resolve().parent}`)"
+        )
+    else:
+        why = "the file may be damaged or locked"
+    return StoreUnavailable(f"cannot open the SQLite ledger {path} ({exc}): {why}")
+
+
 class SqliteStore:
     def __init__(self, path: str, *, readonly: bool = False) -> None:
         self.url = f"sqlite:///{path}"
         self._path = path
         if path != ":memory:":
-            if readonly and not Path(path).exists():
-                raise CustodyError(f"no ledger at {path}; check --db (sqlite:///path/to/file)")
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _prepare(path, readonly)
         try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.DatabaseError as exc:
+            raise _open_error(path, exc) from None
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=10000")
             if not readonly:
                 self._db.executescript(_SCHEMA + _TRIGGERS)
         except sqlite3.DatabaseError as exc:
-            raise CustodyError(f"cannot open SQLite ledger {path}: {exc}") from None
+            self._db.close()
+            raise _open_error(path, exc) from None
 
     def size(self) -> int:
         try:
@@ -187,6 +230,21 @@ class SqliteStore:
                 "`borderflow custody verify` to find the damaged entry"
             ) from None
         return [(int(seq), bytes(body)) for seq, body in rows]
+
+    def container_counts(self) -> list[tuple[str | None, int, bytes, bytes]]:
+        try:
+            rows = self._db.execute(
+                "SELECT c, n, (SELECT body FROM entries WHERE seq = f), "
+                "(SELECT body FROM entries WHERE seq = l) FROM ("
+                f"SELECT {_BODY_CONTAINER} AS c, count(*) AS n, min(seq) AS f, max(seq) AS l "
+                "FROM entries GROUP BY c)"
+            ).fetchall()
+        except sqlite3.OperationalError as exc:  # "malformed JSON", or not a ledger at all
+            raise CustodyError(
+                f"cannot list the containers of {self._path} ({exc}); run `borderflow custody "
+                "verify` to find the damaged entry"
+            ) from None
+        return [(c, int(n), bytes(first), bytes(last)) for c, n, first, last in rows]
 
     def derived_mismatch(self, before: int) -> tuple[int, str, object, object] | None:
         """The first entry below ``before`` whose ``container_id``, ``kind`` or

@@ -19,11 +19,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from orchestrator.custody.errors import CustodyError
 from orchestrator.custody.treehead import SignedTreeHead
 
-__all__ = ["DERIVED_COLUMNS", "EntryRow", "LedgerStore", "StoreConflict", "first_difference"]
+__all__ = [
+    "DERIVED_COLUMNS",
+    "EntryRow",
+    "LedgerStore",
+    "StoreConflict",
+    "StoreUnavailable",
+    "first_difference",
+    "redact_url",
+]
 
 DERIVED_COLUMNS = ("container_id", "kind", "seal_number")  # copies of the entry's event fields
 
@@ -39,8 +48,28 @@ def first_difference(
     return int(str(row[0])), column, stored, stated
 
 
+def redact_url(url: str) -> str:
+    """``url`` with its password (``user:PASSWORD@`` or ``?password=``) replaced by ``***``,
+    for messages and ``Ledger.url``."""
+    parts = urlsplit(url)
+    if parts.query:
+        query = "&".join(
+            "password=***" if q.startswith("password=") else q for q in parts.query.split("&")
+        )
+        parts = parts._replace(query=query)
+    if parts.password is not None:
+        user = parts.netloc.rpartition("@")[0].partition(":")[0]
+        parts = parts._replace(netloc=f"{user}:***@{parts.netloc.rpartition('@')[2]}")
+    return urlunsplit(parts) if parts != urlsplit(url) else url
+
+
 class StoreConflict(CustodyError):
     """Another process appended to the ledger since this one read its size."""
+
+
+class StoreUnavailable(CustodyError):
+    """The ledger's database cannot be opened: the message says what failed and how to fix it
+    (a path that cannot be written, a server that does not answer or refuses us)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +107,10 @@ class LedgerStore(Protocol):
 
     def container_rows(self, container_id: str) -> list[tuple[int, bytes]]:
         """``(seq, body)`` of the entries whose *body* names ``container_id``, in order."""
+
+    def container_counts(self) -> list[tuple[str | None, int, bytes, bytes]]:
+        """Per container number named inside the entries' *bodies*: ``(number, entries, body of
+        its first entry, body of its last entry)``, in any order."""
 
     def derived_mismatch(self, before: int) -> tuple[int, str, object, object] | None:
         """The first entry below ``before`` whose derived column differs from the entry:
