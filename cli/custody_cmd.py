@@ -2,17 +2,23 @@
 ledger.
 
 Heavy imports (cryptography, database drivers) happen inside the commands so ``--help`` is
-instant. Every failure is one line on stderr and exit code 1; ``verify`` names the first bad
-entry and why.
+instant. Every failure is one line on stderr: exit code 2 for what was typed wrong (a malformed
+container number), 1 for what the ledger or a file says; ``verify`` names the first bad entry
+and why. ``containers`` and ``show`` live in :mod:`cli.custody_show`, the shared options in
+:mod:`cli.custody_common`.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
+
+from cli.custody_common import ContainerArg, DbOption, PublicKeyOption, container_number
+from cli.custody_common import fail as _fail
+from cli.custody_show import containers, show
 
 __all__ = ["app"]
 
@@ -21,62 +27,75 @@ app = typer.Typer(
     help=(
         "Chain of custody: a tamper-evident, signed ledger of every seal event.\n\n"
         "Typical use:\n\n"
-        "  borderflow custody keygen --out keys/ledger\n\n"
+        "  borderflow custody keygen\n\n"
+        "  borderflow custody containers --db sqlite:///run/ledger.db\n\n"
         "  borderflow custody show CSQU3054383 --db sqlite:///run/ledger.db\n\n"
         "  borderflow custody export --db sqlite:///run/ledger.db --out ledger.jsonl\n\n"
-        "  borderflow custody verify --export ledger.jsonl --public-key keys/ledger.pub\n\n"
+        "  borderflow custody verify --export ledger.jsonl --public-key ledger.pub\n\n"
         "  borderflow custody witness --db sqlite:///run/ledger.db --dir heads/ "
-        "--public-key keys/ledger.pub\n\n"
-        "  borderflow custody verify --db sqlite:///run/ledger.db --public-key keys/ledger.pub "
+        "--public-key ledger.pub\n\n"
+        "  borderflow custody verify --db sqlite:///run/ledger.db --public-key ledger.pub "
         "--against heads/\n\n"
         "  borderflow custody prove CSQU3054383 --db sqlite:///run/ledger.db --out proof.json\n\n"
-        "  borderflow custody verify-proof proof.json --public-key keys/ledger.pub\n\n"
-        "--db takes sqlite:///path/to/file.db or postgresql://user@host:port/dbname "
-        "(or $BORDERFLOW_DB)."
+        "  borderflow custody verify-proof proof.json --public-key ledger.pub\n\n"
+        "--db takes sqlite:///path/to/file.db (or a bare path) or "
+        "postgresql://user@host:port/dbname (or $BORDERFLOW_DB). The signing key lives outside "
+        "any work tree: ~/.config/borderflow/keys/ledger.key ($BORDERFLOW_LEDGER_KEY_DIR or "
+        "$BORDERFLOW_LEDGER_KEY to choose)."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
 
-DbOption = Annotated[
-    str,
-    typer.Option(
-        "--db",
-        envvar="BORDERFLOW_DB",
-        help="Ledger URL: sqlite:///path/to/ledger.db or postgresql://user@host:port/db.",
-    ),
-]
-PublicKeyOption = Annotated[
-    Path,
-    typer.Option("--public-key", help="The ledger's Ed25519 public key (PEM, from keygen)."),
-]
-
-
-def _fail(message: object) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
 
 @app.command()
 def keygen(
     out: Annotated[
-        Path, typer.Option("--out", help="Private key path; the public key goes to OUT.pub.")
-    ],
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Private key path; the public key goes to OUT.pub. Default: ledger.key in "
+            "the key folder ($BORDERFLOW_LEDGER_KEY_DIR, else ~/.config/borderflow/keys), the "
+            "key simulate and serve sign with; kept if it is already there.",
+            show_default=False,
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing key pair.")] = False,
 ) -> None:
     """Create the Ed25519 key pair that signs tree heads (private key mode 0600).
 
     Give OUT.pub to customs: it is all they need to verify exports and proofs. Set
-    $BORDERFLOW_LEDGER_KEY_PASSPHRASE to encrypt the private key.
+    $BORDERFLOW_LEDGER_KEY_PASSPHRASE to encrypt the private key. Keep private keys out of
+    any work tree and away from the ledger's folder (a key beside the ledger is refused).
 
-    Example: borderflow custody keygen --out /etc/borderflow/ledger.key
+    Examples:
+
+      borderflow custody keygen
+
+      borderflow custody keygen --out /etc/borderflow/ledger.key
     """
     from orchestrator.custody.errors import CustodyError
-    from risk_bridge.ledger import generate_keypair
+    from orchestrator.custody.treehead import key_id
+    from risk_bridge.ledger import default_key_dir, generate_keypair, load_public_key
+    from risk_bridge.ledger.keys import DEFAULT_KEY_NAME
 
+    path = out if out is not None else default_key_dir() / DEFAULT_KEY_NAME
+    public = Path(f"{path}.pub")
+    if out is None and not force and path.exists() and public.exists():
+        # The default key already signs this account's ledgers: keeping it is the safe answer.
+        try:
+            kid = key_id(load_public_key(public))
+        except CustodyError as exc:
+            _fail(exc)
+        typer.echo(
+            f"kept the signing key that is already there (pass --force to replace it, which "
+            f"makes earlier tree heads unverifiable with the new key)\nprivate key {path}\n"
+            f"public key  {public}\nkey id      {kid}"
+        )
+        return
     try:
-        private, public, kid = generate_keypair(out, force=force)
+        private, public, kid = generate_keypair(path, force=force)
     except (CustodyError, OSError) as exc:
         _fail(exc)
     typer.echo(f"private key {private} (mode 600)\npublic key  {public}\nkey id      {kid}")
@@ -109,44 +128,8 @@ def public_key_cmd(
         typer.echo(f"public key {out} (key id {key_id(public)})")
 
 
-@app.command()
-def show(
-    container: Annotated[str, typer.Argument(help="ISO 6346 container number.")],
-    db: DbOption,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per entry.")] = False,
-) -> None:
-    """List a container's custody events in ledger order.
-
-    Example: borderflow custody show CSQU3054383 --db sqlite:///run/ledger.db
-    """
-    from orchestrator.custody.errors import CustodyError
-    from risk_bridge.ledger import open_ledger
-
-    try:
-        with open_ledger(db, readonly=True) as ledger:
-            events = ledger.container_events(container)
-    except CustodyError as exc:
-        _fail(exc)
-    if not events:
-        _fail(f"container {container} has no entries in {db}; check the container number")
-    for seq, ev in events:
-        if as_json:
-            record: dict[str, object] = {
-                "seq": seq,
-                "kind": ev.kind.value,
-                "t_s": ev.t_s,
-                "seal": ev.seal_number,
-            }
-            record |= {"vehicle": ev.vehicle_id, "node": ev.node, "zone": ev.zone}
-            record |= {"side": ev.side, "actor": ev.actor, "details": dict(ev.details)}
-            typer.echo(json.dumps(record, sort_keys=True))
-            continue
-        where = ev.node or ev.zone or "-"
-        extra = " ".join(f"{k}={v}" for k, v in sorted(ev.details.items()))
-        typer.echo(
-            f"#{seq:<8} t={ev.t_s:>10.3f}s  {ev.kind.name:<21} seal={ev.seal_number or '-':<14} "
-            f"vehicle={ev.vehicle_id or '-':<8} at {where} ({ev.side}) by {ev.actor}  {extra}"
-        )
+app.command()(containers)
+app.command()(show)
 
 
 @app.command()
@@ -310,7 +293,7 @@ def witness(
 
 @app.command()
 def prove(
-    container: Annotated[str, typer.Argument(help="ISO 6346 container number.")],
+    container: ContainerArg,
     db: DbOption,
     out: Annotated[Path, typer.Option("--out", help="Proof file (JSON) to write.")],
 ) -> None:
@@ -325,6 +308,7 @@ def prove(
     from risk_bridge.ledger import open_ledger
     from risk_bridge.ledger.files import write_inclusion_proof
 
+    container = container_number(container, db)
     try:
         with open_ledger(db, readonly=True) as ledger:
             doc = write_inclusion_proof(ledger, container, out)

@@ -48,14 +48,19 @@ def _fails(*args: str) -> str:
 
 
 def test_show_lists_a_containers_events(setup: tuple[str, Path, Path]) -> None:
-    url, _, _ = setup
-    lines = _ok("show", C, "--db", url).splitlines()
-    assert len(lines) == 7
+    url, _, pub = setup
+    lines = _ok("show", C, "--db", url, "--public-key", str(pub)).splitlines()
+    assert len(lines) == 8
     assert "SEAL_AFFIXED" in lines[0] and "seal=EZ-00000002" in lines[0]
     assert "BORDER_HANDOFF" in lines[4] and "(MN)" in lines[4]
-    records = [json.loads(x) for x in _ok("show", C, "--db", url, "--json").splitlines()]
+    assert lines[7].startswith(f"verified: the 7 entries of {C} are in the signed tree head")
+    result = runner.invoke(app, ["show", C, "--db", url, "--json", "--public-key", str(pub)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(x) for x in result.stdout.splitlines()]
     assert [r["kind"] for r in records][-1] == "delivered"
-    assert "no entries" in _fails("show", container_id(99), "--db", url)
+    assert all(r["verified"] and r["problem"] is None for r in records)
+    assert "verified: the 7 entries" in result.stderr
+    assert "custody containers" in _fails("show", container_id(99), "--db", url)
 
 
 def test_export_then_verify_both_ways(setup: tuple[str, Path, Path], tmp_path: Path) -> None:
