@@ -42,7 +42,18 @@ def simulate(
     db: Annotated[
         str | None,
         typer.Option(
-            help="Custody ledger: a SQLite file path or a postgresql:// URL (default: none)."
+            help="Custody ledger: an SQLite file path (or sqlite:///path) or a "
+            "postgresql://user@host:port/dbname URL (default: none)."
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="The ledger's signing key (from `borderflow custody keygen`). Default: "
+            "$BORDERFLOW_LEDGER_KEY, else (SQLite) ~/.config/borderflow/keys/ledger.key, made "
+            "on first use; a PostgreSQL ledger needs one of the two.",
+            show_default=False,
         ),
     ] = None,
     realtime: Annotated[
@@ -65,12 +76,18 @@ def simulate(
 
       borderflow simulate my_study.toml --seed 42 --realtime 60
 
+      borderflow simulate test_small --hours 2 --db out/custody.db
+
+      borderflow simulate test_small --db postgresql://bf@db/bf --key ~/keys/ledger.key
+
     (--realtime 60 runs one simulated minute per wall second.) Exit code: 0 when
     every safety invariant stayed 0 (collisions, deadlocks, uncleared crossings),
-    3 when one was violated, 2 for bad input, 130 when interrupted (Ctrl-C keeps
-    the partial results: the files are written up to the simulated hour reached).
+    3 when one was violated, 2 for bad input (a scenario, a ledger that cannot be
+    opened, a signing key), 130 when interrupted (Ctrl-C keeps the partial results:
+    the files are written up to the simulated hour reached).
     """
     from rich.console import Console
+    from rich.markup import escape
 
     from sim.errors import SimError
     from sim.eventlog import dumps
@@ -79,16 +96,19 @@ def simulate(
 
     console = Console(stderr=False)
     err = Console(stderr=True)
+    if key is not None and db is None:
+        err.print("[red]error:[/red] --key signs the custody ledger: give --db too")
+        raise typer.Exit(2)
+    ledger = None
     try:
         sc = load_scenario(scenario).with_overrides(seed=seed, hours=hours, agvs=agvs)
-        ledger = _open_ledger(db) if db else None
+        ledger = _open_ledger(db, key) if db else None
         sim = Simulation(sc, realtime_factor=realtime, ledger=ledger)
-    except SimError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    except ValueError as exc:  # map and config errors name the file/field themselves
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    except (SimError, ValueError) as exc:  # map and config errors name the file/field
+        if ledger is not None:
+            ledger.close()
+        err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
 
     interrupted = False
     try:
@@ -156,14 +176,23 @@ def _run_with_progress(sim: Any, err: Any) -> Any:
         return sim.run(progress=tick, chunk_s=360.0)
 
 
-def _open_ledger(url: str) -> Any:
-    try:
-        from risk_bridge.ledger import open_ledger
-    except ImportError as exc:
-        from sim.errors import SimError
+def _open_ledger(url: str, key: Path | None) -> Any:
+    """The run's custody ledger; every way opening it fails is a :class:`SimError` saying
+    what failed and how to fix it (the ledger's own messages do), never a traceback."""
+    from sim.errors import SimError
 
+    try:
+        from orchestrator.custody.errors import CustodyError
+        from risk_bridge.ledger import open_ledger, redact_url
+    except ImportError as exc:
         raise SimError(f"--db {url}: the custody ledger package is not available") from exc
-    return open_ledger(url)
+    try:
+        return open_ledger(url, key=key)
+    except CustodyError as exc:
+        raise SimError(f"--db: {exc}") from None
+    except OSError as exc:  # e.g. the public key copy beside the ledger cannot be written
+        where = exc.filename or redact_url(url)
+        raise SimError(f"--db {redact_url(url)}: {where}: {exc.strerror}") from None
 
 
 def _print_table(console: Any, doc: dict[str, Any]) -> None:
