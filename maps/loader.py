@@ -3,12 +3,16 @@
 This module owns the all-or-nothing rule: every problem in the file is collected first, and a
 map with any error raises one :class:`MapError` listing them all (with the warnings that explain
 them); nothing half-built escapes. It also owns the second look at a refused map: when the map
-would be valid with longitude and latitude swapped, it says so.
+would be valid with longitude and latitude swapped, that is its one error (every other one was
+an echo of it). A name that is neither a file nor a bundled map is answered with the bundled
+names and the closest one.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from maps.build import build_lane_graph
-from maps.errors import MAP_ID, MapError, MapProblem, Severity, errors_of
+from maps.errors import MAP_ID, MapError, MapProblem, errors_of
 from maps.projection import choose_crs
 from maps.schema import ParsedMap, parse_map
 from orchestrator.lanegraph import LaneGraph
@@ -26,6 +30,7 @@ __all__ = [
     "DEFAULT_SNAP_TOLERANCE_M",
     "MapSource",
     "bundled_map_path",
+    "closest_bundled_map",
     "load_map",
     "validate_map",
 ]
@@ -44,13 +49,34 @@ MapSource = str | Path | Mapping[str, Any]
 _SWAP_SYMPTOMS = {"not-wgs84", "zone-side", "no-border", "wrong-crs", "no-yard", "no-crossing"}
 
 
+def closest_bundled_map(name: str) -> str | None:
+    """The bundled map a mistyped name most likely means: one whose name contains it (or the
+    file name's stem, ``erenhot`` -> ``erenhot_zamyn_uud``), else the most similar name."""
+    stem = Path(name).name.removesuffix(".geojson").lower()
+    if not stem:
+        return None
+    names = sorted(BUNDLED_MAPS)
+    within = [n for n in names if stem in n or n in stem]
+    if within:
+        return within[0]
+    close = difflib.get_close_matches(stem, names, n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def _did_you_mean(name: str) -> str:
+    guess = closest_bundled_map(name)
+    return f" (did you mean {guess}?)" if guess else ""
+
+
 def bundled_map_path(name: str) -> Path:
     """Path of a map shipped with borderflow (a key of :data:`BUNDLED_MAPS`)."""
     try:
         return BUNDLED_MAPS[name]
     except KeyError:
         known = ", ".join(sorted(BUNDLED_MAPS))
-        raise ValueError(f"no bundled map named {name!r}; known: {known}") from None
+        raise ValueError(
+            f"no bundled map named {name!r}{_did_you_mean(name)}; known: {known}"
+        ) from None
 
 
 def _read(source: MapSource, problems: list[MapProblem]) -> tuple[Any, str]:
@@ -61,6 +87,15 @@ def _read(source: MapSource, problems: list[MapProblem]) -> tuple[Any, str]:
         path = BUNDLED_MAPS[str(source)]
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        known = ", ".join(sorted(BUNDLED_MAPS))
+        message = (
+            f"cannot read {source}: no such file, and no bundled map has that name"
+            f"{_did_you_mean(str(source))}. Bundled maps: {known}; or give the path of a "
+            ".geojson file"
+        )
+        problems.append(MapProblem(MAP_ID, "unreadable", message))
+        return None, str(path)
     except OSError as exc:
         problems.append(MapProblem(MAP_ID, "unreadable", f"cannot read {path}: {exc.strerror}"))
         return None, str(path)
@@ -114,8 +149,10 @@ def _swapped(raw: Any) -> Any:
     return raw
 
 
-def _swap_hint(doc: Any, crs: str | None, snap_tolerance_m: float) -> MapProblem | None:
-    """The warning for a refused map that is valid once every position is swapped."""
+def _swap_error(
+    doc: Any, crs: str | None, snap_tolerance_m: float, problems: list[MapProblem]
+) -> MapProblem | None:
+    """The one error of a refused map that is valid once every position is swapped."""
     if not isinstance(doc, Mapping) or not isinstance(doc.get("features"), list):
         return None
     features = []
@@ -129,12 +166,22 @@ def _swap_hint(doc: Any, crs: str | None, snap_tolerance_m: float) -> MapProblem
     graph = _build({**doc, "features": features}, crs, snap_tolerance_m, trial)
     if graph is None or errors_of(trial):
         return None
+    beyond = [p for p in problems if p.code == "not-wgs84"]
+    found = re.search(r"position \(([^,]+), ([^)]+)\)", beyond[0].message) if beyond else None
+    if found:
+        a, b = found.groups()
+        why = (
+            f"{len(beyond)} positions have a latitude beyond ±90°, e.g. {beyond[0].feature_id} "
+            f"at [{a}, {b}], which is [{b}, {a}] the right way round"
+        )
+    else:
+        why = "as written the map lies elsewhere, mirrored: every zone on the wrong side"
     return MapProblem(
         MAP_ID,
         "swapped-lonlat",
-        "longitude and latitude look swapped: GeoJSON is [lon, lat]; with the two numbers of "
-        "every position exchanged the map is valid, so swap them in every feature",
-        Severity.WARNING,
+        f"longitude and latitude look swapped: GeoJSON is [lon, lat], and {why}; with the two "
+        "numbers of every position exchanged the map is valid. Fix: swap the two numbers of "
+        "every position, in every feature (the border too)",
     )
 
 
@@ -147,10 +194,13 @@ def _load(
         return None, problems, label
     graph = _build(doc, crs, snap_tolerance_m, problems)
     if errors_of(problems) and {p.code for p in problems} & _SWAP_SYMPTOMS:
-        hint = _swap_hint(doc, crs, snap_tolerance_m)
-        if hint is not None:
-            # The swap explains the zones on the wrong side too: the border is not reversed.
-            problems = [p for p in problems if p.code != "border-reversed"] + [hint]
+        swap = _swap_error(doc, crs, snap_tolerance_m, problems)
+        if swap is not None:
+            # Swapped back the map is valid, so every error was an echo of the swap (a position
+            # beyond 90° latitude, a zone on the wrong side, ...) and the border is not reversed:
+            # one error says it all, instead of one per position.
+            keep = [p for p in problems if not p.is_error and p.code != "border-reversed"]
+            problems = [*keep, swap]
     return graph, problems, label
 
 

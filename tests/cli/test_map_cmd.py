@@ -124,8 +124,20 @@ def test_validate_shows_the_hint_for_swapped_coordinates(tmp_path):
         f["geometry"]["coordinates"] = swap(f["geometry"]["coordinates"])
     result = runner.invoke(app, ["map", "validate", _write(tmp_path, doc)], terminal_width=250)
     assert result.exit_code == 1
-    assert "Warnings" in result.output and "swapped-lonlat" in result.output
-    assert "1 warning(s)" in result.output
+    assert "longitude and latitude look swapped" in result.output
+    assert "swapped-lonlat" in result.output and "looks projected" not in result.output
+    assert "invalid: 1 problem(s) in" in result.output  # one line, not one per position
+    assert "Fix: swap the two numbers of every position" in result.output
+
+
+def test_info_of_an_unknown_name_lists_the_bundled_maps():
+    result = runner.invoke(app, ["map", "info", "erenhot"], terminal_width=250)
+    assert result.exit_code == 1
+    assert "No such file or directory" not in result.output
+    assert "did you mean erenhot_zamyn_uud?" in result.output
+    assert "Bundled maps: erenhot_zamyn_uud, ganqimaodu_gashuunsukhait, test_crossing" in (
+        result.output
+    )
 
 
 def test_info_shows_gate_types_and_distances_to_the_line():

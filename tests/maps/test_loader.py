@@ -8,7 +8,8 @@ from collections import Counter
 import pytest
 import shapely
 
-from maps import BUNDLED_MAPS, MapError, bundled_map_path, load_map
+from maps import BUNDLED_MAPS, MapError, bundled_map_path, load_map, validate_map
+from maps.loader import closest_bundled_map
 from maps.projection import Projector
 from orchestrator.lanegraph import LaneGraph, Side, StationRole, ZoneKind
 from tests.maps.conftest import feature
@@ -30,6 +31,29 @@ def test_bundled_maps_are_listed_and_named():
     assert all(path.is_file() for path in BUNDLED_MAPS.values())
     with pytest.raises(ValueError, match="known: erenhot_zamyn_uud, ganqimaodu_gashuunsukhait"):
         bundled_map_path("nowhere")
+    with pytest.raises(ValueError, match=r"'zamyn' \(did you mean erenhot_zamyn_uud\?\)"):
+        bundled_map_path("zamyn")
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("erenhot", "erenhot_zamyn_uud"),
+        ("Ganqimaodu", "ganqimaodu_gashuunsukhait"),
+        ("erenhot_zamyn_uud.geojson", "erenhot_zamyn_uud"),  # the file name, without maps/
+        ("test_crosing", "test_crossing"),
+        ("gashuunsuhait", "ganqimaodu_gashuunsukhait"),
+        ("my_port.geojson", None),
+    ],
+)
+def test_an_unknown_map_is_answered_with_the_bundled_names(typed, meant):
+    assert closest_bundled_map(typed) == meant
+    problems = validate_map(typed)
+    assert [(p.feature_id, p.code) for p in problems] == [("(map)", "unreadable")]
+    message = problems[0].message
+    assert message.startswith(f"cannot read {typed}: no such file, and no bundled map has")
+    assert "Bundled maps: erenhot_zamyn_uud, ganqimaodu_gashuunsukhait, test_crossing" in message
+    assert (f"(did you mean {meant}?)" in message) == (meant is not None)
 
 
 def test_file_path_bundled_name_and_dict_give_the_same_graph(small, small_graph):
