@@ -100,7 +100,7 @@ async function start() {
 }
 
 async function main() {
-  window.bfConsole = { ready: false, map: null, refresh: refreshPanels };
+  window.bfConsole = { ready: false, map: null, refresh: refreshPanels, kpiChart: panels.kpiChart };
   $("lang").value = currentLang();
   applyLabels(document);
   $("lang").addEventListener("change", (e) => setLang(e.target.value));

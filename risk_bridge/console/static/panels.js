@@ -161,6 +161,12 @@ export async function refreshLanes(map) {
   }
 }
 
+// Operators and officers acknowledge; viewers look only (the server refuses them anyway).
+function ackRefusal() {
+  if (!session) return t("sign_in_first");
+  return session.role === "operator" || session.role === "officer" ? null : t("need_acker");
+}
+
 export async function refreshAlerts() {
   const alerts = await get("/v1/alerts");
   document.getElementById("alerts-empty").hidden = alerts.length > 0;
@@ -171,7 +177,8 @@ export async function refreshAlerts() {
       li.append(el("span", { className: "acked", text: t("acked", { who: a.acked_by, when: "" }) }), timeEl(a.acked_at));
     } else {
       const b = el("button", { className: "ack" }, label("acknowledge"));
-      b.disabled = !session;
+      const refusal = ackRefusal();
+      if (refusal) { b.disabled = true; b.title = refusal; }
       b.addEventListener("click", async () => {
         try { await post(`/v1/alerts/${encodeURIComponent(a.alert_id)}/ack`, {}); await refreshAlerts(); }
         catch (e) { li.append(document.createTextNode(` ${t("refused")}: ${e.message}`)); }
@@ -203,5 +210,8 @@ export async function refreshKpis() {
     chart.setData(data);
   }
 }
+
+// The throughput chart (a uPlot instance, or null before the first KPIs): for tests.
+export const kpiChart = () => chart;
 
 export function resetChart() { if (chart) { chart.destroy(); chart = null; } }
