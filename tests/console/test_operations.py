@@ -247,7 +247,7 @@ def test_an_operator_acknowledges_an_alert_a_viewer_may_not(
         listed = next(a for a in ops.get("/v1/alerts") if a["alert_id"] == aid)
         assert listed["acked_by"] == "op-chen" and listed["open"] is False
         assert "op-chen" in row.locator(".acked").inner_text()
-        when = row.locator(".acked + time").get_attribute("datetime") or ""
+        when = row.locator(".acked time").get_attribute("datetime") or ""
         assert _instant(when) == _instant(listed["acked_at"])
         (entry,) = audit(ops, "alert.ack")
         assert (entry["actor"], entry["role"], entry["subject"]) == ("op-chen", "operator", aid)

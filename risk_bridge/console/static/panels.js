@@ -174,7 +174,11 @@ export async function refreshAlerts() {
     const li = el("li", { className: `alert ${a.severity}`, "data-alert": a.alert_id },
       el("b", { text: a.kind }), ` ${a.subject} · ${a.message} · `, timeEl(a.raised_at), " ");
     if (a.acked_at) {
-      li.append(el("span", { className: "acked", text: t("acked", { who: a.acked_by, when: "" }) }), timeEl(a.acked_at));
+      // The time goes where the language puts {when} ("by op at 12:00" / "op 于 12:00 确认").
+      const [before, after] = t("acked", { who: a.acked_by }).split("{when}");
+      const acked = el("span", { className: "acked", text: before });
+      acked.append(timeEl(a.acked_at), after ?? "");
+      li.append(acked);
     } else {
       const b = el("button", { className: "ack" }, label("acknowledge"));
       const refusal = ackRefusal();
