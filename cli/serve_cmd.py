@@ -280,7 +280,8 @@ def run_server(app: Any, sock: socket.socket) -> None:
     """uvicorn on the already bound socket (tests replace this)."""
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    # Open event streams (the console, SSE clients) end at shutdown after 5 s at most.
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
     # Server.run re-raises the SIGINT it shut down on, after a clean shutdown (as uvicorn.run
     # does not): Ctrl-C is the normal way to stop serving, exit 0.
     with contextlib.suppress(KeyboardInterrupt):

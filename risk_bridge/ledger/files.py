@@ -23,6 +23,7 @@ from orchestrator.custody.legality import CustodyTracker
 from orchestrator.custody.merkle import leaf_hash, verify_consistency, verify_inclusion
 from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.custody.verify import Checkpoint, LedgerRow, VerifyReport, verify_ledger
+from orchestrator.domain.records import CustodyProofs
 from risk_bridge.ledger.ledger import Ledger
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "PROOF_FORMAT",
     "ProofSummary",
     "export_ledger",
+    "inclusion_proof_document",
     "read_export",
     "verify_export",
     "verify_proof_file",
@@ -152,6 +154,31 @@ def write_inclusion_proof(ledger: Ledger, container_id: str, out: Path) -> dict[
     }
     _write_atomic(Path(out), iter([json.dumps(doc, indent=1).encode() + b"\n"]))
     return doc
+
+
+def inclusion_proof_document(proofs: CustodyProofs, container_id: str) -> dict[str, Any]:
+    """The proof file of :func:`write_inclusion_proof`, from a fleet's :class:`CustodyProofs`
+    (what the bridge serves at ``GET /v1/containers/{id}/proof``): the entries under the newest
+    signed tree head, each with its audit path."""
+    if proofs.head is None or not any(
+        seq < proofs.head.tree_size for seq, _b, _p in proofs.entries
+    ):
+        raise CustodyError(
+            f"container {container_id} has no signed entries in ledger {proofs.ledger_url} yet "
+            "(tree heads are signed at every commit: retry in a moment)"
+        )
+    head = proofs.head
+    return {
+        "format": PROOF_FORMAT,
+        "kind": "inclusion",
+        "container_id": container_id,
+        "tree_head": head.to_obj(),
+        "entries": [
+            {"seq": seq, "entry": body.decode("utf-8"), "audit_path": [h.hex() for h in path]}
+            for seq, body, path in proofs.entries
+            if seq < head.tree_size
+        ],
+    }
 
 
 def write_consistency_proof(
