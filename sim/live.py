@@ -20,6 +20,7 @@ import random
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from orchestrator.custody.events import CustodyEvent, LedgerPort
@@ -186,8 +187,16 @@ class SimFleet:
         return out
 
     def container_view(self, container_id: str) -> ContainerView | None:
+        """The core's view, with the carrier's position from the runtime (the same fields the
+        ROS fleet fills from its vehicle states: one shape whatever the fleet)."""
         with self.lock:
-            return self._views.container_view(container_id)
+            view = self._views.container_view(container_id)
+            if view is None or view.vehicle_id is None:
+                return view
+            snap = self.sim.vehicle_snapshot(view.vehicle_id)
+        if snap is None:
+            return view
+        return replace(view, node=snap.node, next_node=snap.next_node, x_m=snap.x_m, y_m=snap.y_m)
 
     def container_node(self, container_id: str) -> str | None:
         with self.lock:

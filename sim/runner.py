@@ -343,6 +343,11 @@ class Simulation:
         """Every vehicle's position now, by id (for mirrors and consoles; read-only)."""
         return [self.vehicles[vid].snapshot() for vid in sorted(self.vehicles)]
 
+    def vehicle_snapshot(self, vehicle_id: str) -> VehicleSnapshot | None:
+        """One vehicle's position now (None: no such vehicle)."""
+        v = self.vehicles.get(VehicleId(vehicle_id))
+        return None if v is None else v.snapshot()
+
     @property
     def done(self) -> bool:
         return self.env.now >= self.duration_s

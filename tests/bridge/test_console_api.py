@@ -175,3 +175,23 @@ def test_alerts_acknowledged_by_name_into_the_audit_trail(ledger_bridge: Any) ->
     room.alerts._acks.clear()
     room._acks_from_audit()
     assert room.alerts._acks[aid][0] == "op-li"
+
+
+def test_a_carried_container_is_where_its_vehicle_is(bridge: Any) -> None:
+    """The container's position has the vehicle's coordinates and the core's state value: the
+    same fields the ROS fleet fills from its vehicle states (one shape whatever the fleet)."""
+
+    def carried() -> tuple[str, dict[str, Any]] | None:
+        for v in _get(bridge, "/v1/vehicles")["vehicles"]:
+            if v["container_ids"]:
+                return str(v["container_ids"][0]), v
+        return None
+
+    drive_until(bridge, lambda: carried() is not None)
+    found = carried()
+    assert found is not None
+    cid, vehicle = found
+    pos = _get(bridge, f"/v1/containers/{cid}")["position"]
+    assert pos["state"] == "on_vehicle" and pos["vehicle_id"] == vehicle["vehicle_id"]
+    assert (pos["x_m"], pos["y_m"]) == pytest.approx((vehicle["x_m"], vehicle["y_m"]))
+    assert pos["node"] == vehicle["node"] and pos["next_node"] == vehicle["next_node"]

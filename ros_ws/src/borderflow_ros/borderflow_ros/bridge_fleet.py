@@ -149,7 +149,8 @@ class RosBridgeFleet:
         if hold is None and not crossed and not delivered and on_board is None:
             return None
         return ContainerView(
-            state="delivered" if delivered else ("on vehicle" if on_board else None),
+            # The core's ContainerState values, as the SimPy fleet reports them.
+            state="delivered" if delivered else ("on_vehicle" if on_board else None),
             vehicle_id=on_board.vehicle_id if on_board else (hold[1] if hold else None),
             node=on_board.node if on_board else None,
             next_node=on_board.next_node if on_board else None,
