@@ -16,11 +16,13 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bench.figures import Figure
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
+RECORD = ROOT / "docs" / "benchmarks.json"
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -58,26 +60,37 @@ def _modules() -> list[str]:
     return sorted(p.stem.removeprefix("bench_") for p in (ROOT / "bench").glob("bench_*.py"))
 
 
-def _write_doc(figures: list[Figure], when: str) -> None:
+def _load_record() -> dict[str, dict[str, Any]]:
+    """The committed figures per area (docs/benchmarks.json): what a partial run keeps."""
+    if not RECORD.exists():
+        return {}
+    areas: dict[str, dict[str, Any]] = json.loads(RECORD.read_text())["areas"]
+    return areas
+
+
+def _write_doc(record: dict[str, dict[str, Any]]) -> None:
+    RECORD.write_text(json.dumps({"areas": record}, indent=1, sort_keys=True) + "\n")
     lines = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (`python -m bench`); do not edit by hand — the notes per area",
+        "Written by `make bench` (`python -m bench`, or `python -m bench AREA ...` for some",
+        "areas: the others keep their figures, from docs/benchmarks.json); do not edit by hand.",
+        "Each area says when, on which commit and machine it was measured. The notes per area",
         "live next to the code in `bench/` and in the docs each area links to.",
         "",
-        f"- Date: {when}",
-        f"- Machine: {_machine()}",
-        f"- Commit: {_commit()}",
-        "",
     ]
-    for area in sorted({f.area for f in figures}):
+    for area in sorted(record):
+        run = record[area]
         lines += [
             f"## {area}",
+            "",
+            f"Measured {run['date']}, commit {run['commit']}; {run['machine']}.",
             "",
             "| measured | value | goal | met | notes |",
             "|---|---|---|---|---|",
         ]
-        for f in (f for f in figures if f.area == area):
+        for v in run["figures"]:
+            f = Figure(**v)
             met = "" if f.ok is None else ("yes" if f.ok else "**no**")
             value = f"{f.value:,.4g} {f.unit}"
             lines.append(f"| {f.name} | {value} | {f.target} | {met} | {f.notes} |")
@@ -117,22 +130,17 @@ def main(argv: list[str] | None = None) -> int:
             indent=2,
         )
     )
-    if not args.quick and not args.areas:
-        _write_doc(figures, when)
-        print(f"wrote {DOC.relative_to(ROOT)}")
-    elif not args.quick:
-        # A partial run merges into the doc: keep the other areas' latest figures.
-        previous = RESULTS / "all.json"
-        earlier = json.loads(previous.read_text())["figures"] if previous.exists() else []
-        kept = [v for v in earlier if v["area"] not in set(areas)]
-        all_figs = [Figure(**v) for v in kept] + figures
-        _write_doc(all_figs, when)
-        print(f"updated {DOC.relative_to(ROOT)} for {', '.join(areas)}")
-        figures = all_figs
     if not args.quick:
-        (RESULTS / "all.json").write_text(
-            json.dumps({"date": when, "figures": [f.as_dict() for f in figures]}, indent=2)
-        )
+        record = _load_record()
+        for area in areas:
+            record[area] = {
+                "date": when,
+                "commit": _commit(),
+                "machine": _machine(),
+                "figures": [f.as_dict() for f in figures if f.area == area],
+            }
+        _write_doc(record)
+        print(f"updated {DOC.name} for {', '.join(areas)}")
     missed = [f for f in figures if f.ok is False]
     return 1 if missed and os.environ.get("BENCH_STRICT") else 0
 
