@@ -196,16 +196,34 @@ def _open_ledger(url: str, key: Path | None) -> Any:
 
 
 def _print_table(console: Any, doc: dict[str, Any]) -> None:
+    """The KPIs for people: grouped, labelled, in minutes / % / km / kWh, each with its meaning
+    (sim/kpi_labels.py); the JSON keeps the machine keys. The meanings need a terminal of
+    at least 110 columns; a narrower one gets the table without them and says so."""
     from rich.table import Table
 
-    from sim.report import flatten_kpis
+    from sim.kpi_labels import kpi_rows
 
-    k = doc["kpis"]
+    explain = console.width >= _EXPLAIN_WIDTH
     table = Table(title=f"{doc['scenario']}: {doc['agvs']} AGVs, {doc['simulated_h']:.1f} h")
-    table.add_column("KPI")
-    table.add_column("value", justify="right")
-    skip = ("log_kinds",)
-    for name, value in flatten_kpis({key: v for key, v in k.items() if key not in skip}):
-        shown = f"{value:,.3f}" if isinstance(value, float) else str(value)
-        table.add_row(name, shown)
+    table.add_column("KPI", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("unit", no_wrap=True)
+    if explain:
+        table.add_column("what it means", style="dim")
+    section = None
+    for row in kpi_rows(doc["kpis"]):
+        if row.section != section:
+            if section is not None:
+                table.add_section()
+            section = row.section
+            table.add_row(f"[bold]{section}[/bold]")
+        cells = [f"  {row.label}", row.shown, row.unit]
+        table.add_row(*cells, row.meaning) if explain else table.add_row(*cells)
     console.print(table)
+    if not explain:
+        console.print(
+            f"(what each KPI means: in a terminal of {_EXPLAIN_WIDTH}+ columns, or the --report)"
+        )
+
+
+_EXPLAIN_WIDTH = 110

@@ -28,7 +28,10 @@ def test_small_scenario_writes_json_report_and_events(tmp_path: Path) -> None:
         "uncleared_crossings": 0,
         "short_commitments": 0,
     }
-    assert "invariants.collisions" in result.output  # the KPI table
+    # the KPI table for people: sections, labels, units; no machine keys
+    for text in ("Safety invariants", "collisions", "95th percentile", "utilisation"):
+        assert text in result.output
+    assert "invariants.collisions" not in result.output and "crossing_time_s" not in result.output
     html = (out / "r.html").read_text()
     assert html.count("data:image/png;base64,") == 5
     assert "Congestion map" in html and "all invariants hold" in html
@@ -40,6 +43,19 @@ def test_small_scenario_writes_json_report_and_events(tmp_path: Path) -> None:
     assert runner.invoke(app, [*args, "--quiet", *files2]).exit_code == 0
     assert (again / "k.json").read_bytes() == (out / "k.json").read_bytes()
     assert (again / "e.jsonl").read_bytes() == (out / "e.jsonl").read_bytes()
+
+
+def test_kpi_table_explains_each_kpi_in_a_wide_terminal(tmp_path: Path) -> None:
+    args = ["simulate", "test_small", "--hours", "1", "--json", str(tmp_path / "k.json")]
+    wide = runner.invoke(app, args, env={"COLUMNS": "140"})
+    assert wide.exit_code == 0, wide.output
+    assert "what it means" in wide.output and "the slowest delivered container" in wide.output
+    narrow = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert "what it means" not in narrow.output and "110+ columns" in narrow.output
+    # the JSON keeps its machine keys, seconds and fractions
+    doc = json.loads((tmp_path / "k.json").read_text())
+    assert set(doc["kpis"]["crossing_time_s"]) == {"p50", "p95", "mean", "max"}
+    assert 0 <= doc["kpis"]["fleet"]["utilisation"] <= 1
 
 
 def test_bad_scenario_is_a_clear_error_with_exit_code_2(tmp_path: Path) -> None:
