@@ -1,4 +1,5 @@
-"""The self-contained HTML report of a run: KPI tables and matplotlib plots as inline PNGs.
+"""The self-contained HTML report of a run: the scenario's inputs, the KPI table with what each
+KPI means (sim/report_tables.py) and matplotlib plots as inline PNGs.
 
 Plots: throughput over time per direction, crossing-time histogram, per-AGV state timeline
 (out-of-service periods in red),
@@ -20,7 +21,7 @@ from sim.simtypes import AgvState
 if TYPE_CHECKING:
     from sim.runner import RunResult, Simulation
 
-__all__ = ["flatten_kpis", "write_report"]
+__all__ = ["write_report"]
 
 _STATE_COLOURS = {
     AgvState.IDLE: "#d9d9d9",
@@ -31,19 +32,6 @@ _STATE_COLOURS = {
     AgvState.FAULTED: "#de2d26",
 }
 _MAX_TIMELINE_ROWS = 60
-
-
-def flatten_kpis(doc: dict[str, Any], prefix: str = "") -> list[tuple[str, object]]:
-    """``[("kpis.fleet.utilisation", 0.42), ...]`` in key order, for tables."""
-    out: list[tuple[str, object]] = []
-    for key in sorted(doc):
-        value = doc[key]
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.extend(flatten_kpis(value, name + "."))
-        else:
-            out.append((name, value))
-    return out
 
 
 def _png(fig: Any) -> str:
@@ -171,12 +159,10 @@ def write_report(sim: Simulation, result: RunResult, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sim.report_tables import inputs_html, kpis_html
+
     doc = result.kpis
-    rows = "\n".join(
-        f"<tr><td>{html.escape(k)}</td><td>{html.escape(_fmt(v))}</td></tr>"
-        for k, v in flatten_kpis(doc)
-        if not k.startswith("kpis.log_kinds")
-    )
+    kpis: Any = doc["kpis"]
     plots = [
         ("Throughput", _throughput(sim, plt)),
         ("Crossing times", _histogram(sim, plt)),
@@ -188,7 +174,7 @@ def write_report(sim: Simulation, result: RunResult, path: Path) -> None:
         f'<h2>{html.escape(t)}</h2><img alt="{html.escape(t)}" src="data:image/png;base64,{b}">'
         for t, b in plots
     )
-    inv = doc["kpis"]["invariants"]  # type: ignore[index]
+    inv = kpis["invariants"]
     ok = all(v == 0 for v in inv.values())
     badge = "all invariants hold" if ok else "INVARIANT VIOLATIONS: see the event log"
     page = f"""<!doctype html>
@@ -197,25 +183,26 @@ def write_report(sim: Simulation, result: RunResult, path: Path) -> None:
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 980px; color: #222; }}
 table {{ border-collapse: collapse; font-size: 0.9em; }}
-td {{ border-bottom: 1px solid #ddd; padding: 2px 12px; }}
-td:last-child {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td, th {{ border-bottom: 1px solid #ddd; padding: 2px 12px; text-align: left; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td.meaning {{ color: #555; }}
+tr.section th {{ background: #f0f0f0; padding-top: 8px; }}
+table.inputs th {{ font-weight: normal; color: #555; }}
 .badge {{ padding: 4px 10px; border-radius: 4px; color: #fff;
           background: {"#2ca25f" if ok else "#de2d26"}; }}
 img {{ max-width: 100%; }}
 </style></head><body>
 <h1>borderflow simulation: {html.escape(str(doc["scenario"]))}</h1>
 <p>Map <b>{html.escape(str(doc["map"]))}</b>, seed {doc["seed"]}, {doc["agvs"]} AGVs,
-{_fmt(doc["simulated_h"])} simulated hours. <span class="badge">{badge}</span></p>
+{sim.now_s / 3600.0:g} simulated hours. <span class="badge">{badge}</span></p>
+<h2>Scenario inputs</h2>
+{inputs_html(sim.scenario, str(doc["map"]))}
 <h2>KPIs</h2>
-<table>{rows}</table>
+<p>Times in minutes, shares in %. The KPI JSON (<code>--json</code>) holds the same figures
+under machine keys, in seconds and fractions.</p>
+{kpis_html(kpis)}
 {figures}
 </body></html>
 """
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
-
-
-def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.1f}"
-    return str(value)
