@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from cli import app
 
+ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
@@ -90,3 +93,19 @@ def test_files_that_are_missing_or_no_kpi_json_are_clear_errors(tmp_path: Path) 
 def test_help_has_an_example() -> None:
     result = runner.invoke(app, ["report", "compare", "--help"])
     assert result.exit_code == 0 and "borderflow report compare out/a.json" in result.output
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/simulation.md"])
+def test_the_documented_compare_example_runs_as_written(
+    doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    lines = [line.strip() for line in text.splitlines()]
+    at = next(i for i, line in enumerate(lines) if line.startswith("borderflow report compare"))
+    example = [x for x in lines[at - 2 : at + 1] if not x.startswith("#")]
+    assert [x.split()[1] for x in example] == ["simulate", "simulate", "report"], example
+    monkeypatch.chdir(tmp_path)  # out/ of the example lands here
+    for line in example:
+        result = runner.invoke(app, shlex.split(line, comments=True)[1:])
+        assert result.exit_code == 0, (line, result.output)
+    assert (tmp_path / "out" / "compare" / "compare.png").is_file()
