@@ -1,7 +1,7 @@
 """A pure ASGI middleware refusing oversized bodies (413), non-JSON writes (415) and JSON with
-duplicate keys (422) before any routing, parsing or authentication work is done. (Pure ASGI
-rather than Starlette's BaseHTTPMiddleware, which costs a task group and memory streams per
-request.)
+duplicate keys, bytes that are not UTF-8 or nesting too deep (422) before any routing, parsing
+or authentication work is done. (Pure ASGI rather than Starlette's BaseHTTPMiddleware, which
+costs a task group and memory streams per request.)
 
 A JSON write's body is read here in full, whatever its framing: a chunked body (no
 Content-Length) past the limit is refused with 413 like a declared one. JSON objects with a
@@ -48,11 +48,9 @@ class BodyGuard:
             if body is None:
                 await _reply(send, 413, too_big)
                 return
-            dup = _duplicate_key(body)
-            if dup is not None:
-                await _reply(
-                    send, 422, f"JSON object has the key {dup!r} twice; give each key once"
-                )
+            problem = _json_problem(body)
+            if problem is not None:
+                await _reply(send, 422, problem)
                 return
             await self.app(scope, _Replay(body, receive), send)
             return
@@ -92,14 +90,20 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _duplicate_key(body: bytes) -> str | None:
-    """The first key given twice in one JSON object of ``body`` (None: none, or not JSON: the
-    route answers malformed JSON itself)."""
+def _json_problem(body: bytes) -> str | None:
+    """Why ``body`` is refused here: a key given twice in one JSON object, bytes that are not
+    UTF-8 text, or nesting too deep to parse (None: fine, or malformed JSON, which the route
+    answers itself with where it broke). The last two used to reach FastAPI's body parser,
+    which answers them with a bare 400 "There was an error parsing the body"."""
     try:
         json.loads(body, object_pairs_hook=_pairs)
     except _DuplicateKey as exc:
-        return str(exc.args[0])
-    except (ValueError, RecursionError):
+        return f"JSON object has the key {exc.args[0]!r} twice; give each key once"
+    except UnicodeDecodeError as exc:
+        return f"body: Invalid JSON: not UTF-8 text ({exc.reason} at byte {exc.start}); send UTF-8"
+    except RecursionError:
+        return "body: Invalid JSON: nested too deeply to parse"
+    except ValueError:
         return None
     return None
 

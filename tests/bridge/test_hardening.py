@@ -253,6 +253,29 @@ def test_duplicate_json_keys_are_refused(shared_bridge: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b'{"reason": "snow \xff"}', "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_unreadable_json_is_422_on_every_json_write(
+    shared_bridge: Any, raw: bytes, words: str
+) -> None:
+    # FastAPI's own body parser answered these with a bare 400 on the routes it parses (lanes,
+    # warnings, releases, ...) while the verdict routes said 422: the guard refuses them first.
+    b = shared_bridge
+    lane = sorted(b.fleet.lane_ids)[0]
+    for path, role, authority in (
+        (f"/v1/lanes/{lane}/close", "operator", None),
+        ("/v1/verdicts", "authority_system", "CN"),
+    ):
+        h = {**b.headers(role, authority), "Content-Type": "application/json"}
+        r = b.client.post(path, content=raw, headers=h)
+        assert r.status_code == 422 and words in r.json()["detail"], (path, r.text[:200])
+
+
+@pytest.mark.parametrize(
     ("sequence", "vid"), [("5", "seq-str"), (True, "seq-bool"), (1.0, "seq-f")]
 )
 def test_sequence_must_be_an_integer(shared_bridge: Any, sequence: object, vid: str) -> None:
