@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -26,6 +26,15 @@ from orchestrator.errors import InvalidContainerNumberError
 from risk_bridge.api_enums import Authority, Level
 from risk_bridge.domain import Channel, Treatment, VerdictInput, WarningInput
 from risk_bridge.fleet_events import OutKind
+from risk_bridge.schemas_out import (
+    CargoPublic,
+    ContainerPosition,
+    CustodySummary,
+    EffectiveLevel,
+    HoldRecord,
+    ReleaseRecord,
+    VerdictInForce,
+)
 
 __all__ = [
     "ContainerPublic",
@@ -254,29 +263,22 @@ class LaneChange(_In):
     is_zone: bool = False
 
 
-class HoldPublic(BaseModel):
-    hold_id: str
-    container_id: str
-    authority: str
-    reason: str
-    placed_at: str
-    status: str
-    closed_at: str | None
-    vehicle_id: str | None
-    station: str | None
-    position: dict[str, Any] | None = None
+class HoldPublic(HoldRecord):
+    position: ContainerPosition | None = Field(
+        None, description="where the container is now (null: the fleet does not know it)"
+    )
 
 
 class ContainerPublic(BaseModel):
     container_id: str
-    cargo: dict[str, str]
-    effective_level: str
-    deciding_authority: str | None
-    verdicts: list[dict[str, Any]]
-    holds: list[dict[str, Any]]
-    releases: list[dict[str, Any]]
-    position: dict[str, Any] | None
-    custody: dict[str, Any]
+    cargo: CargoPublic
+    effective_level: EffectiveLevel
+    deciding_authority: str | None = Field(description="the authority whose verdict decides")
+    verdicts: list[VerdictInForce] = Field(description="the risk history, oldest first")
+    holds: list[HoldRecord]
+    releases: list[ReleaseRecord] = Field(description="releases and recognitions")
+    position: ContainerPosition | None
+    custody: CustodySummary
 
 
 class WebhookCreate(_In):

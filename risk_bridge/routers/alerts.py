@@ -14,29 +14,56 @@ from risk_bridge.deps import Auth, Caller, Ctx, IdemKey, make_write
 from risk_bridge.domain import Role
 from risk_bridge.errors import NotFound
 from risk_bridge.outbox import Outbox, Outcome, WriteKind, Written
-from risk_bridge.routers.common import ERRORS, reply_status
+from risk_bridge.routers.common import errors, reply_status
+from risk_bridge.schemas_console import AlertPublic
 from risk_bridge.state import BridgeState
 
-router = APIRouter(prefix="/v1/alerts", tags=["alerts"], responses=ERRORS)
+router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 Acker = Annotated[Ctx, Depends(Auth(Role.OPERATOR, Role.OFFICER))]
 AlertNo = Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z_]+:[A-Za-z0-9._:>-]+$")]
 
 
-@router.get("")
+@router.get("", summary="List alerts", response_model=list[AlertPublic], responses=errors(401, 422))
 async def list_alerts(
     request: Request,
     caller: Caller,
     open: Annotated[bool, Query(description="only the ones nobody acknowledged")] = False,
 ) -> list[dict[str, Any]]:
-    """Tamper and seal mismatches, silent vehicles, overdue verdicts, the scanner queue, the
-    fail-safe: newest conditions first among the open ones."""
+    """What needs a person's eyes: tampered ledger entries and seal mismatches (critical),
+    silent vehicles and overdue verdicts (warning), the NII scanner queue (info), the
+    fail-safe (critical). Open ones first, then by when they were raised. A cleared condition
+    stays listed until someone acknowledges it.
+
+    **Who may call:** every signed-in role.
+    """
     room: ControlRoom = request.app.state.control_room
     return [a.to_json() for a in room.alerts.listing(open)]
 
 
-@router.post("/{alert_id}/ack")
+@router.post(
+    "/{alert_id}/ack",
+    summary="Acknowledge an alert",
+    response_model=AlertPublic,
+    responses=errors(
+        401,
+        (403, "viewers and machine clients do not acknowledge alerts"),
+        (404, "no alert with this id"),
+        409,
+        413,
+        (
+            422,
+            "the alert id is malformed, the Idempotency-Key is missing or malformed, or an "
+            "unknown query parameter",
+        ),
+        503,
+    ),
+)
 async def ack_alert(alert_id: AlertNo, ctx: Acker, key: IdemKey) -> JSONResponse:
-    """Acknowledge an alert (operators and officers); recorded with who and when."""
+    """Acknowledge an alert: who (the caller's subject) and when go into the audit trail, and
+    the alert is no longer open. Acknowledging it again records it again. No body.
+
+    **Who may call:** an `operator` or an `officer`.
+    """
     room: ControlRoom = ctx.request.app.state.control_room
     alert = room.alerts.get(alert_id)
     if alert is None:

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Header, Request
 
 from risk_bridge.errors import AuthError, BadInput
+from risk_bridge.routers.common import errors
 from risk_bridge.schemas import TokenPublic
 from risk_bridge.security import StateDir
 from risk_bridge.security.token_gate import TokenGate
@@ -20,11 +21,15 @@ router = APIRouter(prefix="/v1/oauth", tags=["auth"])
 
 @router.post(
     "/token",
+    summary="Get an access token (OAuth2 client credentials)",
     response_model=TokenPublic,
-    responses={
-        401: {"description": "invalid client credentials"},
-        429: {"description": "too many attempts from this source or for this client"},
-    },
+    responses=errors(
+        (400, "the form body cannot be parsed (e.g. multipart without its boundary)"),
+        (401, "invalid client credentials"),
+        413,
+        (422, "grant_type is not client_credentials, or a field is missing or too long"),
+        (429, "too many attempts from this source address or for this client id"),
+    ),
 )
 async def token(
     request: Request,
@@ -33,6 +38,17 @@ async def token(
     client_secret: Annotated[str | None, Form(max_length=256)] = None,
     authorization: Annotated[str | None, Header(max_length=1024)] = None,
 ) -> dict[str, object]:
+    """Exchange a machine client's id and secret for a bearer JWT (EdDSA) that lasts 15
+    minutes. Send them as the form fields `client_id` / `client_secret` or as HTTP Basic;
+    `grant_type` must be `client_credentials`.
+
+    **Who may call:** anyone; a client is made on the bridge's host with
+    `borderflow bridge client-add NAME --role authority_system --authority CN`.
+
+    Rate-limited per source address (60 a minute, checked before the form is read) and per
+    client id (30 a minute); an over-limit source's 429 is held back for a second. A removed
+    client's tokens stop working within a second.
+    """
     if grant_type != "client_credentials":
         raise BadInput(f"grant_type {grant_type!r} is not supported; use client_credentials")
     if authorization and authorization.lower().startswith("basic "):

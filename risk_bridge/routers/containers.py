@@ -17,30 +17,45 @@ from risk_bridge.deps import Caller, Service
 from risk_bridge.domain import effective_level
 from risk_bridge.errors import NotFound
 from risk_bridge.fleet_port import FleetPort
-from risk_bridge.routers.common import ERRORS, container_or_422
+from risk_bridge.routers.common import container_or_422, errors
 from risk_bridge.schemas import ContainerPublic
+from risk_bridge.schemas_out import ContainerRow, CustodyTimeline
 
-router = APIRouter(prefix="/v1/containers", tags=["containers"], responses=ERRORS)
+router = APIRouter(prefix="/v1/containers", tags=["containers"])
 ContainerNo = Annotated[str, Path(max_length=20, description="ISO 6346 container number")]
 
 
 Level = Literal["LOW", "MEDIUM", "HIGH", "UNKNOWN"]
 
 
-@router.get("")
+_NO_CONTAINER = (404, "the container is not on this crossing's manifest")
+_BAD_NUMBER = (422, "not an ISO 6346 container number (the message names the expected check "
+               "digit), or an unknown query parameter")  # fmt: skip
+
+
+@router.get(
+    "",
+    summary="List the crossing's containers",
+    response_model=list[ContainerRow],
+    responses=errors(401, 422),
+)
 async def list_containers(
     svc: Service,
     caller: Caller,
-    risk: Level | None = None,
-    held: bool | None = None,
+    risk: Annotated[Level | None, Query(description="only this effective level")] = None,
+    held: Annotated[bool | None, Query(description="only held (true) or not held (false)")] = None,
     q: Annotated[
         str | None,
         Query(max_length=11, pattern=r"^[A-Za-z0-9]*$", description="container number prefix"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> list[dict[str, Any]]:
-    """The crossing's containers (manifest order by number), filtered by effective risk level,
-    held or not, and number prefix; with where they are."""
+    """The containers on the crossing's manifest, by number: each one's effective risk level
+    and the authority deciding it, whether it is held, and where it is (state, node, vehicle,
+    crossed; null without a fleet). Filters combine; at most `limit` rows.
+
+    **Who may call:** every signed-in role.
+    """
     st = svc.state
     now = datetime.now(UTC)
     warnings = list(st.warnings.values())
@@ -73,13 +88,25 @@ async def list_containers(
     return out
 
 
-@router.get("/{container_id}/custody")
+@router.get(
+    "/{container_id}/custody",
+    summary="Read a container's verified custody timeline",
+    response_model=CustodyTimeline,
+    response_model_exclude_unset=True,
+    responses=errors(401, _NO_CONTAINER, _BAD_NUMBER),
+)
 async def custody_timeline(
     container_id: ContainerNo, svc: Service, caller: Caller, request: Request
 ) -> dict[str, Any]:
-    """The container's custody events, each checked here against the ledger's signed tree head
-    (inclusion proof over the entry's own bytes, the head's signature, the custody rules):
-    ``status`` is ``verified`` or ``failed`` with ``why``."""
+    """The container's custody events from the ledger, each checked here against the
+    ledger's signed tree head: the entry's own bytes, its inclusion proof (RFC 6962), the
+    head's Ed25519 signature and the custody rules. `status` is `verified`, `failed` (with
+    `why`, naming the entry; a tamper alert is raised) or `no ledger`.
+
+    **Who may call:** every signed-in role.
+
+    Entries appended after the newest signed head have `included: null`.
+    """
     cid = container_or_422(container_id)
     if cid not in svc.state.cargo:
         raise NotFound(f"container {cid} is not on the manifest of this crossing")
@@ -101,10 +128,22 @@ async def custody_timeline(
     return result
 
 
-@router.get("/{container_id}", response_model=ContainerPublic)
+@router.get(
+    "/{container_id}",
+    summary="Read one container",
+    response_model=ContainerPublic,
+    response_model_exclude_unset=True,
+    responses=errors(401, _NO_CONTAINER, _BAD_NUMBER),
+)
 async def container_status(
     container_id: ContainerNo, svc: Service, caller: Caller
 ) -> dict[str, Any]:
+    """Everything the bridge knows of a container: its cargo, effective level and who decides
+    it, every verdict (which are in force), its holds and releases, where it is now
+    (`position`, from the fleet; null if the fleet does not know it) and a custody summary.
+
+    **Who may call:** every signed-in role.
+    """
     cid = container_or_422(container_id)
     st = svc.state
     cargo = st.cargo.get(cid)

@@ -16,12 +16,35 @@ from fastapi.responses import JSONResponse
 
 from risk_bridge.deps import Caller, Service
 from risk_bridge.failsafe import Cause
+from risk_bridge.routers.common import errors
+from risk_bridge.schemas_out import Health
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get(
+    "/healthz",
+    summary="Check the bridge's health",
+    response_model=Health,
+    responses={
+        200: {"description": "ok: the store answers and every part of the bridge works"},
+        503: {
+            "model": Health,
+            "description": "degraded: the store is unavailable (writes answer 503, nothing "
+            "crosses), or `cause` says what failed",
+        },
+        **errors(422),
+    },
+)
 async def healthz(svc: Service) -> JSONResponse:
+    """For load balancers and monitors: `ok`, or `degraded` while the bridge-wide fail-safe
+    is engaged — the store is unavailable (it recovers by itself when the store answers
+    again), the fleet's core refused even the fail-safe (`cause: core`), the fleet stopped
+    (`cause: fleet`, with the `reason`) or the store's writer thread is gone
+    (`cause: committer`); those last three need a restart. Counts only, no ids.
+
+    **Who may call:** anyone, without a token.
+    """
     committer = svc.committer.alive
     ok = not svc.degraded and committer and svc.store.ping()
     body: dict[str, Any] = {"status": "ok" if ok else "degraded"}
@@ -38,8 +61,25 @@ async def healthz(svc: Service) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Read the Prometheus metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text format 0.0.4",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        **errors(401, 422),
+    },
+)
 async def metrics(svc: Service, caller: Caller) -> Response:
+    """Counters and gauges in the Prometheus text format: verdicts accepted, group commits,
+    writes, active holds and warnings, the fail-safe, core refusals, containers held back,
+    open event streams.
+
+    **Who may call:** every signed-in role (scrapers use a viewer token).
+    """
     from risk_bridge.metrics import render
 
     return Response(render(svc), media_type="text/plain; version=0.0.4")

@@ -22,10 +22,12 @@ from orchestrator.custody.merkle import verify_consistency
 from orchestrator.domain.records import LedgerProof
 from risk_bridge.deps import Caller, Service
 from risk_bridge.errors import NotFound
-from risk_bridge.routers.common import ERRORS
+from risk_bridge.routers.common import errors
+from risk_bridge.schemas_out import LedgerConsistency, LedgerHead
 from risk_bridge.service import BridgeService
 
-router = APIRouter(prefix="/v1/ledger", tags=["custody ledger"], responses=ERRORS)
+router = APIRouter(prefix="/v1/ledger", tags=["custody ledger"])
+_NO_HEAD = (404, "this fleet keeps no custody ledger here, or it has no signed tree head yet")
 
 TreeSize = Annotated[
     int, Query(ge=1, le=2**62, description="size of the saved tree head (its tree_size)")
@@ -55,21 +57,49 @@ async def _proof(svc: BridgeService, from_size: int) -> LedgerProof:
     return proof
 
 
-@router.get("/head")
+@router.get(
+    "/head",
+    summary="Read the ledger's newest signed tree head",
+    response_model=LedgerHead,
+    responses=errors(401, _NO_HEAD, 422),
+)
 async def ledger_head(svc: Service, caller: Caller) -> dict[str, Any]:
-    """The ledger's newest signed tree head, in the form ``custody verify --against`` reads;
-    save it to check the ledger against it later."""
+    """The custody ledger's newest signed tree head (size, Merkle root, signer key id,
+    Ed25519 signature), in the form `borderflow custody verify --against` reads. Save it, and
+    later ask `GET /v1/ledger/consistency` whether the ledger still extends it.
+
+    **Who may call:** every signed-in role.
+    """
     proof = await _proof(svc, 0)
     assert proof.tree_head is not None
     return {"ledger": proof.ledger_url, "tree_head": proof.tree_head.to_obj()}
 
 
-@router.get("/consistency", responses={409: {"description": "the ledger does not extend it"}})
+@router.get(
+    "/consistency",
+    summary="Check the ledger against a saved tree head",
+    response_model=LedgerConsistency,
+    response_model_exclude_unset=True,
+    responses={
+        200: {"description": "consistent: the ledger extends the saved head (with the proof)"},
+        **errors(401, _NO_HEAD, 422),
+        409: {
+            "model": LedgerConsistency,
+            "description": "the ledger does not extend the saved head: `detail` says why (a "
+            "cut tail or a rewritten prefix)",
+        },
+    },
+)
 async def ledger_consistency(
     svc: Service, caller: Caller, tree_size: TreeSize, root_hash: RootHash
 ) -> Any:
-    """Does the ledger still extend the tree head of ``tree_size`` / ``root_hash`` saved
-    earlier? 200 ``consistent`` with the proof, else 409 with the reason (and the proof)."""
+    """Does the ledger still extend the tree head of `tree_size` / `root_hash` saved earlier?
+    The answer carries the newest signed head and the consistency proof (RFC 6962), so the
+    caller can check it with the ledger's public key itself
+    (`orchestrator.custody.merkle.verify_consistency`) rather than trust the bridge's word.
+
+    **Who may call:** every signed-in role.
+    """
     proof = await _proof(svc, tree_size)
     head = proof.tree_head
     assert head is not None

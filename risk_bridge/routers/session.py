@@ -20,12 +20,13 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from risk_bridge.errors import AuthError
+from risk_bridge.routers.common import errors
 from risk_bridge.security import Principal, StateDir
 from risk_bridge.security.token_gate import TokenGate
 from risk_bridge.security.users import SESSION_COOKIE, UserBook, csrf_token
 from risk_bridge.settings import BridgeSettings
 
-router = APIRouter(prefix="/v1/session", tags=["session"])
+router = APIRouter(prefix="/v1/session", tags=["auth"])
 
 _NOBODY = "not signed in: POST /v1/session with {username, password}"
 
@@ -66,13 +67,27 @@ def _current(request: Request) -> tuple[Principal, str]:
 
 @router.post(
     "",
+    summary="Sign a person in (session cookie)",
     response_model=SessionPublic,
-    responses={
-        401: {"description": "invalid username or password"},
-        429: {"description": "too many attempts from this source or for this username"},
-    },
+    responses=errors(
+        (400, "the body cannot be read as JSON (not UTF-8 text, or nested too deeply)"),
+        (401, "invalid username or password"),
+        413,
+        (422, "username or password missing, empty or too long"),
+        (429, "too many attempts from this source address or for this username"),
+    ),
 )
 async def sign_in(body: SessionCreate, request: Request, response: Response) -> SessionPublic:
+    """Check a person's username and password and set the `bf_session` cookie (HttpOnly,
+    SameSite=Strict; Secure over https or with `serve --secure-cookies`). The answer carries
+    the CSRF token that cookie-authenticated writes must send as `X-CSRF-Token`.
+
+    **Who may call:** anyone; accounts are made on the bridge's host with
+    `borderflow bridge user-add NAME --role officer --authority CN --password-stdin`.
+
+    Rate-limited per source address and per username, like the token endpoint. The session
+    lasts 8 hours by default and stops working within a second of the account's removal.
+    """
     keys: StateDir = request.app.state.keys
     gate: TokenGate = request.app.state.token_gate
     settings: BridgeSettings = request.app.state.settings
@@ -95,15 +110,41 @@ async def sign_in(body: SessionCreate, request: Request, response: Response) -> 
     return _body(keys.verify(token), token, ttl)
 
 
-@router.get("", response_model=SessionPublic, responses={401: {"description": _NOBODY}})
+@router.get(
+    "",
+    summary="Show who is signed in",
+    response_model=SessionPublic,
+    responses=errors((401, _NOBODY), 422),
+)
 async def who_am_i(request: Request) -> SessionPublic:
+    """The signed-in person (from the session cookie), the CSRF token again (a reloaded page
+    gets it here) and the seconds the session has left.
+
+    **Who may call:** a browser with a session cookie; bearer tokens are not sessions.
+    """
     who, token = _current(request)
     exp = jwt.decode(token, options={"verify_signature": False}).get("exp", 0)
     return _body(who, token, float(exp) - time.time())
 
 
-@router.delete("", status_code=204, responses={401: {"description": _NOBODY}})
+@router.delete(
+    "",
+    status_code=204,
+    summary="Sign out",
+    responses={
+        204: {"description": "signed out; the cookie is deleted"},
+        **errors((401, _NOBODY), 422),
+    },
+)
 async def sign_out(request: Request) -> Response:
+    """Revoke the session's token (refused from now on, until it would have expired) and
+    delete the cookie.
+
+    **Who may call:** a browser with a session cookie.
+
+    Revocations live in the bridge process's memory: a restart forgets them, so sessions are
+    also bounded by their lifetime.
+    """
     _, token = _current(request)
     keys: StateDir = request.app.state.keys
     keys.revoke(token)

@@ -15,10 +15,12 @@ from fastapi.responses import Response, StreamingResponse
 from risk_bridge.control_room import ControlRoom
 from risk_bridge.deps import Caller
 from risk_bridge.errors import NotFound
-from risk_bridge.routers.common import ERRORS
+from risk_bridge.routers.common import errors, sse
+from risk_bridge.schemas_console import Kpis, MapDocument, Vehicle, VehicleListing
 from risk_bridge.vehicle_feed import vehicle_json
 
-router = APIRouter(prefix="/v1", tags=["console"], responses=ERRORS)
+router = APIRouter(prefix="/v1", tags=["live view"])
+_READ = errors(401, 422)
 VehicleNo = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
@@ -27,10 +29,21 @@ def _room(request: Request) -> ControlRoom:
     return room
 
 
-@router.get("/console/map", response_class=Response)
+@router.get(
+    "/console/map",
+    summary="Read the crossing's map",
+    response_model=MapDocument | None,
+    responses=_READ,
+)
 async def console_map(request: Request, caller: Caller) -> Response:
-    """The crossing's map in the lane graph's metres (zones, lanes, stations, gates, border,
-    node positions); see docs/console.md."""
+    """The crossing's map as the console draws it, in the lane graph's metres: zones with
+    their outlines, lanes as polylines with direction, stations, gates, the border line and
+    every node's position (vehicle routes are lists of node ids). Null without a fleet.
+
+    **Who may call:** every signed-in role.
+
+    Built once per fleet; cacheable for 5 minutes (docs/console.md).
+    """
     room = _room(request)
     body = await asyncio.to_thread(lambda: room.map_json)
     return Response(
@@ -38,21 +51,50 @@ async def console_map(request: Request, caller: Caller) -> Response:
     )
 
 
-@router.get("/vehicles")
+@router.get(
+    "/vehicles",
+    summary="List the vehicles now",
+    response_model=VehicleListing,
+    responses=_READ,
+)
 async def list_vehicles(request: Request, caller: Caller) -> dict[str, Any]:
-    """Every vehicle now: position, state and what the map shows it as, what it carries."""
+    """Every vehicle of the fleet now, by id: position and heading in the map's metres,
+    speed, battery, state and what the map colours it by (`display`), its route, what it
+    carries and the highest risk level on board.
+
+    **Who may call:** every signed-in role.
+    """
     room = _room(request)
     t_s, vehicles = await asyncio.to_thread(room.read_vehicles)
     return {"t_s": t_s, "vehicles": [vehicle_json(v) for v in vehicles]}
 
 
-@router.get("/vehicles/stream", response_class=StreamingResponse)
+@router.get(
+    "/vehicles/stream",
+    summary="Stream the vehicles (server-sent events)",
+    response_class=StreamingResponse,
+    responses={
+        **sse(
+            "`event: vehicles`, `data:` a complete VehicleListing (with `sent_at_ms`), "
+            "twice a second; `: keep-alive` comments while the fleet is quiet"
+        ),
+        **_READ,
+    },
+)
 async def vehicle_stream(
     request: Request,
     caller: Caller,
-    max_frames: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    max_frames: Annotated[
+        int | None, Query(ge=1, le=1_000_000, description="end the stream after this many")
+    ] = None,
 ) -> StreamingResponse:
-    """Server-sent events: ``event: vehicles`` with every vehicle, twice a second."""
+    """Server-sent events (`text/event-stream`) with every vehicle twice a second. Each frame
+    is complete, so a reconnecting screen needs no resume (`retry: 2000`); `sent_at_ms` is the
+    wall clock when the fleet was read, to measure the lag against.
+
+    **Who may call:** every signed-in role (a browser's `EventSource` sends the session
+    cookie).
+    """
     feed = _room(request).feed
 
     async def gen() -> AsyncIterator[str]:
@@ -72,8 +114,25 @@ async def vehicle_stream(
     )
 
 
-@router.get("/vehicles/{vehicle_id}")
+@router.get(
+    "/vehicles/{vehicle_id}",
+    summary="Read one vehicle",
+    response_model=Vehicle,
+    responses=errors(
+        401,
+        (404, "no vehicle with this id in this fleet"),
+        (
+            422,
+            "the vehicle id has characters outside A-Z a-z 0-9 . _ : -, or an unknown query "
+            "parameter",
+        ),
+    ),
+)
 async def one_vehicle(vehicle_id: VehicleNo, request: Request, caller: Caller) -> dict[str, Any]:
+    """One vehicle now, as in the listing.
+
+    **Who may call:** every signed-in role.
+    """
     room = _room(request)
     _t, vehicles = await asyncio.to_thread(room.read_vehicles)
     for v in vehicles:
@@ -82,8 +141,13 @@ async def one_vehicle(vehicle_id: VehicleNo, request: Request, caller: Caller) -
     raise NotFound(f"no vehicle {vehicle_id!r} in this fleet; GET /v1/vehicles lists them")
 
 
-@router.get("/kpis")
+@router.get("/kpis", summary="Read the key figures", response_model=Kpis, responses=_READ)
 async def kpis(request: Request, caller: Caller) -> dict[str, Any]:
-    """Throughput per simulated hour and direction, crossing time p50/p95, holds, utilisation."""
+    """The control room's key figures, tallied from the fleet as it runs: deliveries per
+    fleet hour and direction, crossing time p50 / p95 (seconds), crossings of the line, seal
+    mismatches, vehicles by display and utilisation (busy / all), active holds.
+
+    **Who may call:** every signed-in role.
+    """
     room = _room(request)
     return await asyncio.to_thread(room.kpi_snapshot)
