@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from risk_bridge.errors import AuthError, BridgeError
 from risk_bridge.fleet_port import FleetPort
 from risk_bridge.query_rules import reject_unknown_query
+from risk_bridge.routers.common import OPENAPI_TAGS
 from risk_bridge.security import StateDir
 from risk_bridge.security.token_gate import RateLimited, TokenGate, TokenGuard
 from risk_bridge.settings import BridgeSettings
@@ -45,6 +46,7 @@ _JSON_WRITES = (
     "/v1/containers",
     "/v1/lanes",
     "/v1/webhooks",
+    "/v1/session",
 )
 
 
@@ -63,6 +65,7 @@ def create_app(
         holds,
         lanes,
         ledger,
+        proofs,
         session,
         vehicles,
         verdicts,
@@ -113,6 +116,7 @@ def create_app(
         docs_url=None,  # served from local assets by mount_console
         redoc_url=None,
         dependencies=[Depends(reject_unknown_query)],
+        openapi_tags=OPENAPI_TAGS,
     )
     app.state.settings = settings
     app.state.keys = keys
@@ -123,7 +127,7 @@ def create_app(
     app.state.store = store
     app.state.dispatcher = dispatcher
     routers = (auth, session, verdicts, warnings_router, holds, containers, lanes, ledger)
-    for r in (*routers, vehicles, alerts, events, health):
+    for r in (*routers, proofs, vehicles, alerts, events, health):
         app.include_router(r.router)
     mount_console(app)
 
@@ -206,7 +210,11 @@ def _declare_bearer(app: FastAPI) -> None:
         if app.openapi_schema is not None:
             return app.openapi_schema
         doc = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
         )
         from risk_bridge.schemas import VerdictBatch, VerdictCreate
 

@@ -32,10 +32,12 @@ __all__ = [
     "FieldError",
     "Health",
     "HoldRecord",
+    "InclusionProof",
     "LaneChangeResult",
     "LaneListing",
     "LedgerConsistency",
     "LedgerHead",
+    "ProofEntry",
     "ReleasePublic",
     "ReleaseRecord",
     "SavedHead",
@@ -265,6 +267,22 @@ class TreeHeadPublic(_Out):
     root_hash: str = Field(description="64 hex digits")
     key_id: str
     signature: str = Field(description="Ed25519, hex")
+
+
+class ProofEntry(_Out):
+    seq: int = Field(description="the entry's position in the ledger")
+    entry: str = Field(description="the entry's canonical bytes, as stored (UTF-8 JSON)")
+    audit_path: list[str] = Field(description="RFC 6962 inclusion proof, hashes in hex")
+
+
+class InclusionProof(_Out):
+    """``borderflow-custody-proof/1``, kind ``inclusion`` (docs/custody.md)."""
+
+    format: str
+    kind: str
+    container_id: str
+    tree_head: TreeHeadPublic
+    entries: list[ProofEntry]
 
 
 class LedgerHead(_Out):

@@ -70,10 +70,10 @@ def _current(request: Request) -> tuple[Principal, str]:
     summary="Sign a person in (session cookie)",
     response_model=SessionPublic,
     responses=errors(
-        (400, "the body cannot be read as JSON (not UTF-8 text, or nested too deeply)"),
         (401, "invalid username or password"),
         413,
-        (422, "username or password missing, empty or too long"),
+        415,
+        (422, "username or password missing, empty or too long; or a body that is not JSON"),
         (429, "too many attempts from this source address or for this username"),
     ),
 )

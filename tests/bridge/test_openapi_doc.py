@@ -221,9 +221,9 @@ _TABLE: dict[tuple[str, str], dict[int, Trigger]] = {
     },
     ("post", "/v1/session"): {
         200: ok(_sign_in),
-        400: ok(lambda w: _sign_in(w).but(content=b"\xff", content_type="application/json")),
         401: ok(lambda w: _sign_in(w, password="wrong password")),
         413: huge_body(_sign_in),
+        415: wrong_type(_sign_in),
         422: ok(lambda w: _sign_in(w).but(json={"username": "x"})),
         429: _repeat_until_429(lambda w: _sign_in(w, password="wrong password")),
     },
@@ -279,6 +279,11 @@ _TABLE: dict[tuple[str, str], dict[int, Trigger]] = {
         409: ok(lambda w: _recognition(w).but(authority=w.inspected_by)),  # its own inspection
     },
     ("get", "/v1/containers"): _reads(_get("/v1/containers", risk="HIGH", limit=5)),
+    ("get", "/v1/containers/{container_id}/proof"): {
+        **_reads(_get("/v1/containers/{w.held}/proof")),
+        404: _at("bare", _get("/v1/containers/{w.held}/proof")),
+        422: ok(_get("/v1/containers/CSQU3054384/proof")),
+    },
     ("get", "/v1/containers/{container_id}/custody"): {
         **_reads(_get("/v1/containers/{w.held}/custody")),
         404: ok(_get(f"/v1/containers/{UNKNOWN_CONTAINER}/custody")),
