@@ -39,12 +39,30 @@ def test_markers_move_in_place(browser: Any, server: Server) -> None:
 
 
 def _container_to_hold(server: Server) -> str:
-    """A container on a vehicle now, or else the next one to arrive."""
-    for v in server.get("/v1/vehicles")["vehicles"]:
-        if v["container_ids"] and v["display"] not in ("held", "faulted"):
-            return str(v["container_ids"][0])
+    """A CN -> MN container a CN HIGH verdict holds for sure: on a vehicle short of the line
+    and already decided by the simulated CN customs (so no later simulated verdict supersedes
+    the test's), else the next such container to arrive."""
+    from orchestrator.messages import Direction
+
+    cn_to_mn = {
+        a.container_id
+        for a in server.fleet.sim.arrivals
+        if a.direction is Direction.CN_TO_MN and not a.empty
+    }
+    rows = server.get("/v1/containers?held=false&limit=5000")
+    for row in rows:
+        if (
+            row["container_id"] in cn_to_mn
+            and row["state"] == "on_vehicle"
+            and row["crossed"] is False
+            and row["deciding_authority"] == "CN"
+        ):
+            return str(row["container_id"])
     now = server.fleet.now_s()
-    later = sorted((a for a in server.fleet.sim.arrivals if a.t_s > now + 30), key=lambda a: a.t_s)
+    later = sorted(
+        (a for a in server.fleet.sim.arrivals if a.t_s > now + 30 and a.container_id in cn_to_mn),
+        key=lambda a: a.t_s,
+    )
     return str(later[0].container_id)
 
 
