@@ -2,16 +2,18 @@
 
 This module owns map rendering with matplotlib's object API on the Agg canvas (no pyplot global
 state, no display needed). One-way lanes get arrows, exclusive single-vehicle sections are
-highlighted, and every picture has a scale bar and a north arrow. Coordinates are the graph's
-projected metres, shifted so the map's south-west corner is (0, 0).
+highlighted, and every picture has a scale bar and a north arrow; gate names are moved off
+each other, and a schematic map says so on the picture (its ``schematic`` note). Coordinates
+are the graph's projected metres, shifted so the map's south-west corner is (0, 0).
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -22,7 +24,7 @@ from matplotlib.patches import Patch, Polygon
 
 from orchestrator.lanegraph import Edge, LaneGraph, StationRole, ZoneId, ZoneKind
 
-__all__ = ["render_map"]
+__all__ = ["draw_map", "render_map", "schematic_note"]
 
 ZONE_COLOURS = {
     ZoneKind.YARD: "#9ecae1",
@@ -84,6 +86,26 @@ def render_map(
     labels: bool = True,
 ) -> Path:
     """Draw ``graph`` to a PNG (or any format matplotlib knows by the suffix)."""
+    fig = draw_map(graph, size_in=size_in, labels=labels)
+    out = Path(out_path)
+    fig.savefig(out, dpi=dpi)
+    return out
+
+
+def schematic_note(graph: LaneGraph) -> str | None:
+    """The line every picture of a schematic map carries (None for a surveyed one)."""
+    raw = graph.metadata.get("schematic") or ""
+    texts = [raw] if isinstance(raw, str) else [str(t) for t in cast(Iterable[object], raw)]
+    texts = [t for t in texts if t.strip()]
+    if not texts:
+        return None
+    return "Schematic map, not for geofencing or navigation: " + textwrap.shorten(
+        " ".join(texts), width=300, placeholder=" ... (map info for the rest)"
+    )
+
+
+def draw_map(graph: LaneGraph, *, size_in: float = 11.0, labels: bool = True) -> Figure:
+    """The picture of ``graph`` as a matplotlib Figure (Agg canvas, not saved)."""
     meta = graph.metadata
     x0, y0, x1, y1 = cast(tuple[float, float, float, float], meta["bbox_m"])
     w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
@@ -97,6 +119,7 @@ def render_map(
         return [(x - x0, y - y0) for x, y in points]
 
     zones_m = cast(dict[ZoneId, tuple[tuple[tuple[float, float], ...], ...]], meta["zones_m"])
+    zone_labels: list[Any] = []
     for zid in sorted(zones_m, key=lambda z: -graph.zones[z].area_m2):  # big ones first
         zone = graph.zones[zid]
         colour = ZONE_COLOURS[zone.kind]
@@ -105,15 +128,17 @@ def render_map(
         )
         if labels and zone.area_m2 >= LABEL_MIN_AREA_SHARE * w * h:
             xs, ys = zip(*sh(zones_m[zid][0]), strict=True)
-            ax.text(
-                (min(xs) + max(xs)) / 2,
-                max(ys),
-                zone.name,
-                fontsize=5,
-                ha="center",
-                va="bottom",
-                color="#333333",
-                clip_on=True,
+            zone_labels.append(
+                ax.text(
+                    (min(xs) + max(xs)) / 2,
+                    max(ys),
+                    zone.name,
+                    fontsize=5,
+                    ha="center",
+                    va="bottom",
+                    color="#333333",
+                    clip_on=True,
+                )
             )
     normal: list[list[tuple[float, float]]] = []
     exclusive: list[list[tuple[float, float]]] = []
@@ -156,17 +181,21 @@ def render_map(
                 edgecolors="white",
                 linewidths=0.4,
             )
+    gate_labels = []
     if labels:
         for gate in sorted(graph.gates.values(), key=lambda g: g.id):
             n = graph.nodes[gate.node]
-            ax.annotate(
-                gate.name,
-                (n.x_m - x0, n.y_m - y0),
-                xytext=(6, 6),
-                textcoords="offset points",
-                fontsize=6,
-                color="#54278f",
-                zorder=6,
+            gate_labels.append(
+                ax.annotate(
+                    gate.name,
+                    (n.x_m - x0, n.y_m - y0),
+                    xytext=_LABEL_OFFSETS[0],
+                    textcoords="offset points",
+                    fontsize=6,
+                    color="#54278f",
+                    zorder=6,
+                    bbox={"fc": "white", "ec": "none", "alpha": 0.7, "pad": 0.5},
+                )
             )
     border = sh(cast(tuple[tuple[float, float], ...], meta["border_m"]))
     bx, by = zip(*border, strict=True)
@@ -187,10 +216,35 @@ def render_map(
         bbox_to_anchor=(1.01, 1.0),
         frameon=False,
     )
-    fig.tight_layout()
-    out = Path(out_path)
-    fig.savefig(out, dpi=dpi)
-    return out
+    note = schematic_note(graph)
+    if note is not None:
+        fig.text(0.01, 0.005, textwrap.fill(note, 160), fontsize=5.5, color="#7f0000",
+                 ha="left", va="bottom")  # fmt: skip
+    fig.tight_layout(rect=(0.0, 0.04 if note else 0.0, 1.0, 1.0))
+    _spread_labels(fig, gate_labels, zone_labels)
+    return fig
+
+
+# Where a gate's name may go, in points from its marker: tried in order until it overlaps
+# no other gate's name (gates of one crossing sit close together).
+_LABEL_OFFSETS = ((6, 6), (6, -12), (-6, 6), (-6, -12), (6, 18), (6, -24), (-6, 18), (-6, -24))
+
+
+def _spread_labels(fig: Figure, texts: list[Any], fixed: list[Any]) -> None:
+    """Move each label to the first offset where it overlaps no label placed before it nor a
+    zone's name."""
+    if not texts:
+        return
+    renderer = cast(Any, fig.canvas).get_renderer()
+    placed: list[Any] = [t.get_window_extent(renderer) for t in fixed]
+    for t in texts:
+        for dx, dy in _LABEL_OFFSETS:
+            t.set_position((dx, dy))
+            t.set_horizontalalignment("left" if dx > 0 else "right")
+            box = t.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+        placed.append(t.get_window_extent(renderer))
 
 
 def _scale_bar(ax: object, w: float, h: float, pad: float) -> None:

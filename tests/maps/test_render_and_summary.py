@@ -46,3 +46,33 @@ def test_the_benchmark_grid_is_a_valid_map():
     graph = load_map(synthetic_grid_map(9))
     assert len(graph.gates) == 9  # one per row crossing the border
     assert len([e for e in graph.edges.values() if e.lane_id.startswith(("r", "c"))]) == 144
+
+
+def test_a_schematic_map_says_so_on_every_picture():
+    from maps.render import draw_map, schematic_note
+
+    graph = load_map("erenhot_zamyn_uud")
+    note = schematic_note(graph)
+    assert note is not None and note.startswith("Schematic map, not for geofencing")
+    assert "SCHEMATIC LAYOUT" in note
+    fig = draw_map(graph, size_in=8)
+    shown = " ".join(t.get_text() for t in fig.texts).replace("\n", " ")
+    assert "Schematic map, not for geofencing" in shown
+
+
+def test_gate_names_do_not_overlap():
+    from maps.render import draw_map
+
+    for name in ("erenhot_zamyn_uud", "ganqimaodu_gashuunsukhait", "test_crossing"):
+        fig = draw_map(load_map(name), size_in=8)
+        ax = fig.axes[0]
+        renderer = fig.canvas.get_renderer()
+        gates = load_map(name).gates
+        names = {g.name for g in gates.values()}
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text() in names]
+        assert len(boxes) == len(gates), name
+        zones = {z.name for z in load_map(name).zones.values()}
+        others = [t.get_window_extent(renderer) for t in ax.texts if t.get_text() in zones]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :] + others:
+                assert not a.overlaps(b), name
