@@ -1,7 +1,7 @@
 // The side panels: holds (with the release workflow), container search (ISO 6346 checked as
 // typed), lanes and zones (close / reopen), alerts (acknowledge) and the KPIs with small charts.
 import { get, post, session } from "./api.js";
-import { t, label, place, timeEl } from "./i18n.js";
+import { t, label, place, timeEl, currentLang } from "./i18n.js";
 
 const el = (tag, attrs = {}, ...kids) => {
   const e = document.createElement(tag);
@@ -39,7 +39,15 @@ export async function refreshHolds() {
   const list = document.getElementById("holds");
   const holds = await get("/v1/holds?active=true");
   document.getElementById("holds-empty").hidden = holds.length > 0;
-  list.replaceChildren(...holds.map(holdRow));
+  // Rows of holds still active stay as they are: a refresh must not wipe a reason being typed
+  // or a release waiting for its confirmation.
+  // (A row drawn in another language, or before a sign-in change, is drawn again.)
+  const key = (id) => `${id}|${currentLang()}|${session ? session.subject : ""}`;
+  const ids = holds.map((h) => key(h.hold_id));
+  const shown = [...list.children].map((li) => li.dataset.hold);
+  if (ids.length === shown.length && ids.every((id, i) => id === shown[i])) return;
+  const rows = new Map([...list.children].map((li) => [li.dataset.hold, li]));
+  list.replaceChildren(...holds.map((h) => rows.get(key(h.hold_id)) || holdRow(h, key(h.hold_id))));
 }
 
 function releaseRefusal(h) {
@@ -48,7 +56,7 @@ function releaseRefusal(h) {
   return null;
 }
 
-function holdRow(h) {
+function holdRow(h, rowKey) {
   const where = h.station || (h.position && (h.position.node || h.position.vehicle_id)) || "–";
   const reason = el("input", { className: "release-reason", placeholder: t("reason"), "data-i18n-placeholder": "reason" });
   const btn = el("button", { className: "release" }, label("release"));
@@ -72,7 +80,7 @@ function holdRow(h) {
       }
     });
   });
-  return el("li", { className: "hold", "data-container": h.container_id, "data-authority": h.authority },
+  return el("li", { className: "hold", "data-container": h.container_id, "data-authority": h.authority, "data-hold": rowKey },
     el("b", { text: h.container_id }), " ", el("span", { className: "badge", text: place(h.authority) }), " ",
     label("at"), ` ${where} · `, label("held_since"), " ", timeEl(h.placed_at), el("br"),
     label("why"), `: ${h.reason}`, el("br"), reason, btn, result);
