@@ -25,6 +25,7 @@ from cli.map_report import (
     print_problems,
 )
 from cli.map_report import console as _console
+from cli.outputs import cannot_write, ready_to_write
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -240,7 +241,13 @@ def render(
 
     console = _console()
     graph = _load_or_exit(console, path, crs, tolerance_m)
-    out = render_map(graph, output, dpi=dpi, labels=labels)
+    try:
+        out = render_map(graph, ready_to_write(output), dpi=dpi, labels=labels)
+    except OSError as exc:
+        raise cannot_write(output, exc) from None
+    except ValueError as exc:  # matplotlib: an extension it cannot write
+        console.print(f"[red]error[/red]: {exc} (use .png, .svg or .pdf)")
+        raise typer.Exit(2) from None
     console.print(f"wrote {out}")
 
 

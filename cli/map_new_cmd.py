@@ -22,6 +22,7 @@ from cli.map_report import (
     fleet_profile,
     print_fleet_checks,
 )
+from cli.outputs import cannot_write, ready_to_write
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -200,7 +201,10 @@ def new(
             "(distance_to_line_m, type) in the spec, or give the AGV you mean (see --help)"
         )
         raise typer.Exit(1)
-    output.write_text(map_json(result.doc), encoding="utf-8")
+    try:
+        ready_to_write(output).write_text(map_json(result.doc), encoding="utf-8")
+    except OSError as exc:
+        raise cannot_write(output, exc) from None
     _print_summary(out, result, graph, output)
     if warnings:
         out.print(f"[yellow]{warnings} warning(s)[/yellow] (the map is valid)")

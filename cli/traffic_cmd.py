@@ -15,6 +15,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from cli.outputs import ready_to_write
+
 __all__ = ["app"]
 
 app = typer.Typer(
@@ -139,7 +141,7 @@ def bench(
     _print(figures)
     if json_out is not None:
         try:
-            json_out.write_text(json.dumps(figures, indent=2) + "\n")
+            ready_to_write(json_out).write_text(json.dumps(figures, indent=2) + "\n")
         except OSError as exc:
             _fail(f"cannot write {json_out}: {exc.strerror}; pick a writable path")
     if not ok:

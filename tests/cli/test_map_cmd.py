@@ -145,3 +145,26 @@ def test_info_shows_gate_types_and_distances_to_the_line():
     assert result.exit_code == 0, result.output
     assert "EPSG:32648 (the map's projected_crs)" in result.output
     assert "smart" in result.output and "to line (m)" in result.output
+
+
+def test_render_and_new_make_the_output_folder(tmp_path):
+    # `-o out/map.png` on a fresh clone: there is no out/ yet (it was a traceback).
+    out = tmp_path / "out" / "deep" / "map.png"
+    result = runner.invoke(app, ["map", "render", "test_crossing", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    spec = bundled_map_path("test_crossing").parents[0] / "specs" / "ganqimaodu_gashuunsukhait.toml"
+    made = tmp_path / "new" / "my.geojson"
+    result = runner.invoke(app, ["map", "new", str(spec), "-o", str(made)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(made.read_text())["type"] == "FeatureCollection"
+
+
+def test_render_to_an_unwritable_place_is_one_clear_error(tmp_path):
+    (tmp_path / "a_file").write_text("")
+    for bad in (tmp_path / "a_file" / "map.png", tmp_path):  # under a file; a folder itself
+        result = runner.invoke(app, ["map", "render", "test_crossing", "-o", str(bad)])
+        assert result.exit_code == 2, result.output
+        assert f"cannot write {bad}" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["map", "render", "test_crossing", "-o", str(tmp_path / "m.bmpx")])
+    assert result.exit_code == 2 and "use .png, .svg or .pdf" in result.output
