@@ -101,7 +101,7 @@ def blocks(doc: Path) -> list[Block]:
 
 def problems_of_marker(b: Block) -> str | None:
     if b.kind == "":
-        return f"{b.where}: a fenced block with no <!-- run: ... --> or <!-- not-run: why --> marker"
+        return f"{b.where}: a fenced block without <!-- run: ... --> or <!-- not-run: why -->"
     if b.kind == "not-run" and not b.args:
         return f"{b.where}: <!-- not-run: --> needs a reason"
     if b.kind == "run" and b.mode not in MODES:
@@ -244,7 +244,8 @@ def _logs(work: Path) -> dict[str, str]:
 
 
 def substituted(b: Block, text: str, subs: dict[str, str]) -> str:
-    for old, new in b.substitutions():
+    for old, template in b.substitutions():
+        new = template
         for k, v in subs.items():
             new = new.replace("{" + k + "}", v)
         text = text.replace(old, new)
