@@ -1,8 +1,8 @@
 """``make demo`` as the README gives it, in a copy of a fresh clone: the map picture, the
 simulated day's KPIs, report and event log in out/, then the live console on the printed port,
-where the printed demo password signs the operator in; Ctrl-C stops it without a traceback. (The venv
-and the console's npm assets are the ones ``make test`` already set up: ``-o`` tells make not to
-redo them.)"""
+where the printed demo password signs the operator in; Ctrl-C stops it without a traceback.
+(The venv and the console's npm assets are the ones ``make test`` already set up: ``-o`` tells
+make not to redo them.)"""
 
 from __future__ import annotations
 
