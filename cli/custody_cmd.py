@@ -16,7 +16,13 @@ from typing import Annotated
 
 import typer
 
-from cli.custody_common import ContainerArg, DbOption, PublicKeyOption, container_number
+from cli.custody_common import (
+    ContainerArg,
+    DbOption,
+    PublicKeyOption,
+    container_number,
+    head_time,
+)
 from cli.custody_common import fail as _fail
 from cli.custody_show import containers, show
 
@@ -160,7 +166,10 @@ def head(
         _fail(exc)
     if sth is None:
         _fail(f"ledger {db} is empty")
-    saved = f"saved the signed tree head of {sth.tree_size} entries (root {sth.root_hash.hex()})"
+    saved = (
+        f"saved the signed tree head of {sth.tree_size} entries (root {sth.root_hash.hex()}, "
+        f"{head_time(sth)})"
+    )
     typer.echo(json.dumps(sth.to_obj(), indent=1) if out is None else f"{saved} to {out}")
 
 
@@ -182,7 +191,9 @@ def export(
             sth = export_ledger(ledger, out)
     except (CustodyError, OSError) as exc:
         _fail(exc)
-    typer.echo(f"exported {sth.tree_size} entries to {out} (root {sth.root_hash.hex()})")
+    typer.echo(
+        f"exported {sth.tree_size} entries to {out} (root {sth.root_hash.hex()}, {head_time(sth)})"
+    )
 
 
 @app.command()
@@ -254,7 +265,8 @@ def verify(
     typer.echo(
         f"VALID {what}: {report.entries} entries, {report.containers} containers, "
         f"{report.heads} signed tree heads checked, root {report.root_hash.hex()} signed by "
-        f"key {report.tree_head.key_id}{consistency_note(saved)}"
+        f"key {report.tree_head.key_id} ({head_time(report.tree_head)})"
+        f"{consistency_note(saved)}"
     )
 
 
@@ -305,6 +317,7 @@ def prove(
     Example: borderflow custody prove CSQU3054383 --db sqlite:///run/ledger.db --out proof.json
     """
     from orchestrator.custody.errors import CustodyError
+    from orchestrator.custody.treehead import SignedTreeHead
     from risk_bridge.ledger import open_ledger
     from risk_bridge.ledger.files import write_inclusion_proof
 
@@ -316,7 +329,7 @@ def prove(
         _fail(exc)
     typer.echo(
         f"wrote {out}: {len(doc['entries'])} entries of {container} in a tree of "
-        f"{doc['tree_head']['tree_size']}"
+        f"{doc['tree_head']['tree_size']} ({head_time(SignedTreeHead.from_obj(doc['tree_head']))})"
     )
 
 
@@ -337,6 +350,7 @@ def prove_consistency(
     Example: borderflow custody prove-consistency --db sqlite:///l.db --old-size 1000 --out c.json
     """
     from orchestrator.custody.errors import CustodyError
+    from orchestrator.custody.treehead import SignedTreeHead
     from risk_bridge.ledger import open_ledger
     from risk_bridge.ledger.files import write_consistency_proof
 
@@ -346,6 +360,8 @@ def prove_consistency(
     except (CustodyError, OSError) as exc:
         _fail(exc)
     typer.echo(f"wrote {out}: tree {old_size} -> {doc['tree_head']['tree_size']}")
+    for name, label in (("old_tree_head", "earlier head"), ("tree_head", "later head")):
+        typer.echo(f"  {label}: {head_time(SignedTreeHead.from_obj(doc[name]))}")
 
 
 @app.command("verify-proof")
@@ -369,10 +385,13 @@ def verify_proof(
     if summary["kind"] == "inclusion":
         typer.echo(
             f"VALID {proof}: {summary['entries']} entries of {summary['container_id']} are in "
-            f"the signed tree of {summary['tree_size']} entries"
+            f"the signed tree of {summary['tree_size']} entries ({head_time(summary['head'])})"
         )
+        for seq, when in summary["times"]:
+            typer.echo(f"  #{seq} {when or '(no timestamp)'}")
     else:
         typer.echo(
-            f"VALID {proof}: the signed tree of {summary['tree_size']} entries extends the "
-            f"one of {summary['old_size']}"
+            f"VALID {proof}: the signed tree of {summary['tree_size']} entries "
+            f"({head_time(summary['head'])}) extends the one of {summary['old_size']} "
+            f"({head_time(summary['old_head'])})"
         )

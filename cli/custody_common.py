@@ -1,14 +1,17 @@
 """What the ``borderflow custody`` commands share: the ``--db`` and ``--public-key`` options,
-the container-number argument and the two ways of failing (exit 1: the ledger or a file says
-no; exit 2: what was typed is wrong).
+the container-number argument, how a tree head's time is shown, and the two ways of failing
+(exit 1: the ledger or a file says no; exit 2: what was typed is wrong).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from orchestrator.custody.treehead import SignedTreeHead
 
 __all__ = [
     "ContainerArg",
@@ -16,6 +19,7 @@ __all__ = [
     "PublicKeyOption",
     "container_number",
     "fail",
+    "head_time",
     "usage_error",
 ]
 
@@ -40,6 +44,13 @@ ContainerArg = Annotated[
         show_default=False,
     ),
 ]
+
+
+def head_time(head: SignedTreeHead) -> str:
+    """When a signed tree head says the ledger reached it: its signed timestamp (version /2),
+    or that a head written before timestamps has none."""
+    text = head.time_text()
+    return f"signed timestamp {text}" if text else "no timestamp: a version /1 head"
 
 
 def fail(message: object) -> NoReturn:

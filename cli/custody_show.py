@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.custody_common import ContainerArg, DbOption, container_number, fail
+from cli.custody_common import ContainerArg, DbOption, container_number, fail, head_time
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -42,11 +42,17 @@ def _where(ev: CustodyEvent) -> str:
     return ev.node or ev.zone or "-"
 
 
+def _when(ev: CustodyEvent) -> str:
+    """The entry's timestamp (UTC, as signed); an entry written before timestamps has none."""
+    return ev.timestamp or "(no timestamp)"
+
+
 def _line(seq: int, ev: CustodyEvent) -> str:
     extra = " ".join(f"{k}={v}" for k, v in sorted(ev.details.items()))
     return (
-        f"#{seq:<8} t={ev.t_s:>10.3f}s  {ev.kind.name:<21} seal={ev.seal_number or '-':<14} "
-        f"vehicle={ev.vehicle_id or '-':<8} at {_where(ev)} ({ev.side}) by {ev.actor}  {extra}"
+        f"#{seq:<8} {_when(ev):<27} t={ev.t_s:>10.3f}s  {ev.kind.name:<21} "
+        f"seal={ev.seal_number or '-':<14} vehicle={ev.vehicle_id or '-':<8} at {_where(ev)} "
+        f"({ev.side}) by {ev.actor}  {extra}"
     ).rstrip()
 
 
@@ -89,13 +95,13 @@ def containers(
                 typer.echo(s.container_id)
                 continue
             ends = {
-                name: {"seq": seq, "kind": ev.kind.value, "t_s": ev.t_s}
+                name: {"seq": seq, "kind": ev.kind.value, "t_s": ev.t_s, "timestamp": ev.timestamp}
                 for name, (seq, ev) in (("first", s.first), ("last", s.last))
             }
             typer.echo(json.dumps({"container_id": s.container_id, "entries": s.entries} | ends))
         return
     rows = [
-        (s.container_id, str(s.entries), *(f"#{q} {e.kind.name} t={e.t_s:.3f}s" for q, e in ends))
+        (s.container_id, str(s.entries), *(f"#{q} {e.kind.name} {_brief_time(e)}" for q, e in ends))
         for s in shown
         for ends in [(s.first, s.last)]
     ]
@@ -111,6 +117,12 @@ def containers(
         f"{part} containers, {total} entries in {redact_url(db)}; `borderflow custody show "
         "NUMBER --db ...` lists one's events, each checked against the signed tree head"
     )
+
+
+def _brief_time(ev: CustodyEvent) -> str:
+    # One token either way: the UTC timestamp to the second, or the core's clock for an entry
+    # written before timestamps.
+    return f"{ev.timestamp[:19]}Z" if ev.timestamp else f"t={ev.t_s:.3f}s"
 
 
 def _public_key(
@@ -247,6 +259,7 @@ def show(
         if as_json:
             ev = e.event
             record: dict[str, object] = {"seq": e.seq, "kind": ev.kind.value, "t_s": ev.t_s}
+            record["timestamp"] = ev.timestamp
             record |= {"seal": ev.seal_number, "vehicle": ev.vehicle_id, "node": ev.node}
             record |= {"zone": ev.zone, "side": ev.side, "actor": ev.actor}
             record |= {"details": dict(ev.details), "verified": e.problem is None}
@@ -269,8 +282,8 @@ def show(
     )
     typer.secho(
         f"verified: the {len(entries)} entries of {cid} are in the signed tree head of "
-        f"{head.tree_size} entries (root {head.root_hash.hex()[:16]}...), {signed}; the custody "
-        "rules hold",
+        f"{head.tree_size} entries (root {head.root_hash.hex()[:16]}..., {head_time(head)}), "
+        f"{signed}; the custody rules hold",
         fg="green" if key is not None else "yellow",
         err=as_json,
     )

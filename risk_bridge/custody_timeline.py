@@ -30,6 +30,7 @@ def _event_json(seq: int, ev: CustodyEvent, included: bool | None) -> dict[str, 
         "seq": seq,
         "kind": ev.kind.value,
         "t_s": ev.t_s,
+        "timestamp": ev.timestamp,  # ISO 8601 UTC as signed (None: written before timestamps)
         "actor": ev.actor,
         "side": ev.side,
         "node": ev.node,

@@ -196,6 +196,9 @@ class CargoPublic(_Out):
 class CustodyLast(_Out):
     kind: str
     t_s: float = Field(description="fleet time of the event, seconds")
+    timestamp: str | None = Field(
+        None, description="when it happened, ISO 8601 UTC, as signed in the ledger entry"
+    )
     actor: str | None
     side: str | None
 
@@ -221,7 +224,12 @@ class CustodyEventPublic(_Out):
     included: bool | None = Field(
         description="proven under the signed tree head; null: appended after the newest head"
     )
-    t_s: float | None = None
+    t_s: float | None = Field(None, description="fleet time of the event, seconds")
+    timestamp: str | None = Field(
+        None,
+        description="when it happened, ISO 8601 UTC (YYYY-MM-DDTHH:MM:SS.ffffffZ), as signed "
+        "in the entry; null for entries written before ledgers carried timestamps",
+    )
     actor: str | None = None
     side: str | None = None
     node: str | None = None
@@ -266,6 +274,11 @@ class TreeHeadPublic(_Out):
     tree_size: int
     root_hash: str = Field(description="64 hex digits")
     key_id: str
+    timestamp: int | None = Field(
+        None,
+        description="version borderflow-custody-sth/2: when the ledger reached this head (its "
+        "newest entry's time), ms since 1970-01-01T00:00:00Z, signed; absent in /1 heads",
+    )
     signature: str = Field(description="Ed25519, hex")
 
 

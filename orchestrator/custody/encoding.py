@@ -2,10 +2,13 @@
 
 An entry is ``{"event": {...}, "prev": <hex>, "seq": <n>}`` as canonical JSON: keys sorted, no
 insignificant whitespace, UTF-8, and no floats at all (the event time is stored as whole
-microseconds, ``t_us``), so that any verifier in any language re-derives the same bytes. ``prev``
-is the previous entry's leaf hash (hex), which chains the entries; the first entry's ``prev`` is
-64 zeros. Because ``prev`` and ``seq`` sort last, a verifier can read them from the tail of the
-bytes without parsing the event (:func:`split_tail`).
+microseconds, ``t_us``), so that any verifier in any language re-derives the same bytes. An
+event the runtime stamped carries ``timestamp``, its UTC time in the one canonical ISO 8601 form
+of :mod:`orchestrator.custody.timestamps`; entries written before timestamps existed have no
+such key and keep their exact bytes. ``prev`` is the previous entry's leaf hash (hex), which
+chains the entries; the first entry's ``prev`` is 64 zeros. Because ``prev`` and ``seq`` sort
+last, a verifier can read them from the tail of the bytes without parsing the event
+(:func:`split_tail`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from orchestrator.custody.errors import LedgerIntegrityError, MalformedCustodyEvent
 from orchestrator.custody.events import CustodyEvent, CustodyEventKind
+from orchestrator.custody.timestamps import TIMESTAMP_FORM, is_timestamp
 
 __all__ = [
     "GENESIS_PREV",
@@ -78,6 +82,12 @@ def event_to_obj(event: CustodyEvent) -> dict[str, Any]:
         value = obj[name]
         if value is not None and type(value) is not str:
             raise MalformedCustodyEvent(f"container {cid}: {name} must be a string or None")
+    if event.timestamp is not None:
+        if not is_timestamp(event.timestamp):
+            raise MalformedCustodyEvent(
+                f"container {cid}: timestamp {event.timestamp!r} must be {TIMESTAMP_FORM}"
+            )
+        obj["timestamp"] = event.timestamp
     return obj
 
 
@@ -91,6 +101,9 @@ def event_from_obj(obj: Mapping[str, Any]) -> CustodyEvent:
     details = obj["details"]
     if not isinstance(details, dict):
         raise ValueError("details must be an object")
+    timestamp = obj.get("timestamp")
+    if "timestamp" in obj and not is_timestamp(timestamp):
+        raise ValueError(f"timestamp {timestamp!r} is not of the form {TIMESTAMP_FORM}")
     return CustodyEvent(
         kind=kind,
         t_s=t_us / 1_000_000,
@@ -102,6 +115,7 @@ def event_from_obj(obj: Mapping[str, Any]) -> CustodyEvent:
         side=obj["side"],
         actor=obj["actor"],
         details=details,
+        timestamp=timestamp,
     )
 
 
@@ -115,7 +129,8 @@ def encode_entry(seq: int, prev: bytes, event: CustodyEvent) -> bytes:
         f'"details":{{{",".join(f"{_quote(k)}:{_quote(details[k])}" for k in sorted(details))}}},'
         f'"kind":{_quote(obj["kind"])},"node":{_text(obj["node"])},'
         f'"seal_number":{_text(obj["seal_number"])},"side":{_text(obj["side"])},'
-        f'"t_us":{obj["t_us"]},"vehicle_id":{_text(obj["vehicle_id"])},"zone":{_text(obj["zone"])}'
+        f'"t_us":{obj["t_us"]},{_stamp(obj)}"vehicle_id":{_text(obj["vehicle_id"])},'
+        f'"zone":{_text(obj["zone"])}'
     )
     text = f'{{"event":{{{fields}}},"prev":"{prev.hex()}","seq":{seq}}}'
     return text.encode("utf-8")
@@ -123,6 +138,13 @@ def encode_entry(seq: int, prev: bytes, event: CustodyEvent) -> bytes:
 
 def _text(value: str | None) -> str:
     return "null" if value is None else _quote(value)
+
+
+def _stamp(obj: Mapping[str, Any]) -> str:
+    # Sorts between t_us and vehicle_id; absent (not null) on an unstamped event, so entries
+    # written before timestamps existed re-encode to their exact bytes.
+    timestamp = obj.get("timestamp")
+    return "" if timestamp is None else f'"timestamp":"{timestamp}",'
 
 
 def split_tail(body: bytes) -> tuple[int, bytes]:
@@ -149,7 +171,7 @@ _EVENT_RE = re.compile(
     + _S
     + r',"side":'
     + _S
-    + r',"t_us":(0|[1-9][0-9]*),"vehicle_id":'
+    + r',"t_us":(0|[1-9][0-9]*),(?:"timestamp":"([^"\\]*)",)?"vehicle_id":'
     + _S
     + r',"zone":'
     + _S
@@ -162,16 +184,18 @@ def event_from_body(body: bytes) -> CustodyEvent:
     text = body.decode("utf-8")
     m = _EVENT_RE.match(text)
     if m is not None:
-        actor, cid, details_text, kind, node, seal, side, t_us, vehicle, zone = m.groups()
+        actor, cid, details_text, kind, node, seal, side, t_us, stamp, vehicle, zone = m.groups()
         details: dict[str, str] | None = {}
-        if details_text:
+        if stamp is not None and not is_timestamp(stamp):
+            details = None  # json.loads' path below raises naming the timestamp
+        if details_text and details is not None:
             # No quote can occur inside a key or value here, so the split is unambiguous.
             for pair in details_text[1:-1].split('","'):
                 key_value = pair.split('":"')
                 if len(key_value) != 2:
                     details = None
                     break
-                details[key_value[0]] = key_value[1]  # type: ignore[index]
+                details[key_value[0]] = key_value[1]
         if details is not None and kind in _KINDS:
             return CustodyEvent(
                 kind=_KINDS[kind],
@@ -185,6 +209,7 @@ def event_from_body(body: bytes) -> CustodyEvent:
                 side=None if side == "null" else side[1:-1],  # type: ignore[arg-type]
                 actor=None if actor == "null" else actor[1:-1],  # type: ignore[arg-type]
                 details=details,
+                timestamp=stamp,
             )
     return event_from_obj(json.loads(text)["event"])
 

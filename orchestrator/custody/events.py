@@ -1,7 +1,9 @@
 """Custody events: what happened to a container's seal, where, by whom, when.
 
 The core emits these at the moments they happen in a run, through a :class:`LedgerPort`; the
-ledger stores them append-only in a hash chain committed by a signed Merkle tree.
+ledger stores them append-only in a hash chain committed by a signed Merkle tree. ``t_s`` is
+the core's clock (simulated or fleet seconds); ``timestamp`` the absolute UTC time the runtime
+stamps on the event.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ class CustodyEvent:
     side: str  # "CN" or "MN"
     actor: str  # "system", an officer id, a gate id ...
     details: Mapping[str, str] = field(default_factory=dict)
+    # When it happened in UTC, canonical ISO 8601 (orchestrator.custody.timestamps). The core
+    # leaves it None (it has no wall clock); the runtime stamps it before it is stored: the
+    # wall clock under `serve`, the scenario's epoch + t_s in a simulation. Entries written
+    # before timestamps existed have none.
+    timestamp: str | None = None
 
 
 class LedgerPort(Protocol):

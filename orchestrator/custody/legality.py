@@ -25,6 +25,7 @@ from orchestrator.custody.errors import (
 )
 from orchestrator.custody.events import CustodyEvent, CustodyEventKind
 from orchestrator.custody.seals import check_container_id, check_seal_number, parse_seal_class
+from orchestrator.custody.timestamps import TIMESTAMP_FORM, is_timestamp
 
 __all__ = [
     "ContainerCustody",
@@ -115,6 +116,10 @@ def _check_fields(event: CustodyEvent, known: Container[str]) -> None:
         raise MalformedCustodyEvent(f"container {event.container_id}: unknown event kind")
     if event.container_id not in known:
         check_container_id(event.container_id)
+    if event.timestamp is not None and not is_timestamp(event.timestamp):
+        raise _bad(
+            MalformedCustodyEvent, event, f"timestamp {event.timestamp!r} must be {TIMESTAMP_FORM}"
+        )
     kind, details = event.kind, event.details
     if event.side not in SIDES:
         raise _bad(MalformedCustodyEvent, event, f"side {event.side!r} must be 'CN' or 'MN'")

@@ -41,6 +41,7 @@ from orchestrator.custody.legality import (
     CustodyTracker,
 )
 from orchestrator.custody.seals import SealClass, check_container_id, check_seal_number
+from orchestrator.custody.timestamps import is_timestamp
 
 __all__ = ["FastReplay"]
 
@@ -61,6 +62,10 @@ _ENTRY_RE = re.compile(
     rb'\{"event":\{"actor":(' + _S + rb'),"container_id":"([^"]*+)",'
     rb'("details":\{[^}]*+\},"kind":"[^"]*+","node":' + _S + rb"),"
     rb'"seal_number":(?:null|"([^"]*+)"),"side":(' + _S + rb'),"t_us":(0|[1-9][0-9]*+),'
+    # A timestamp of the canonical form, its date captured (whether that day exists is looked
+    # up per distinct date); any other timestamp fails the match and goes to the tracker.
+    rb'(?:"timestamp":"([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]))'
+    rb'T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z",)?'
     rb'("vehicle_id":' + _S + rb',"zone":' + _S + rb')\},"prev":"[^"]{64}","seq":[0-9]++\}\Z'
 )
 # The groups that do not vary from container to container, taken apart on a cache miss.
@@ -239,6 +244,7 @@ class FastReplay:
         self._containers: dict[bytes, list[Any]] = {}
         self._seal_owner: dict[bytes, bytes] = {}
         self._static: dict[tuple[bytes, ...], _Static | None] = {}
+        self._days: set[bytes] = set()  # dates of timestamps seen, each a real calendar day
 
     def __len__(self) -> int:
         return len(self._containers)
@@ -258,12 +264,15 @@ class FastReplay:
                     bodies = bodies[:n]
                     break
         containers, owners, statics = self._containers, self._seal_owner, self._static
+        days = self._days
         match = _ENTRY_RE.match
         for n, body in enumerate(bodies):
             m = match(body)
             if m is None:
                 return n
-            actor, cid, mid, seal, side, t_us, end = m.groups()
+            actor, cid, mid, seal, side, t_us, day, end = m.groups()
+            if day is not None and day not in days and not _day_ok(day, days):
+                return n
             key = (actor, mid, side, end)
             static = statics.get(key, _UNSEEN)
             if static is _UNSEEN:
@@ -345,6 +354,14 @@ def _utf8(body: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _day_ok(day: bytes, days: set[bytes]) -> bool:
+    """``day`` (YYYY-MM-DD, in range) exists; remembered in ``days`` if so."""
+    if is_timestamp(day.decode("ascii") + "T00:00:00.000000Z"):
+        days.add(day)
+        return True
+    return False
 
 
 def _seal_ok(seal: bytes) -> bool:

@@ -28,6 +28,7 @@ from risk_bridge.ledger.keys import (
     public_key_pem,
 )
 from risk_bridge.ledger.ledger import ContainerSummary, Ledger
+from risk_bridge.ledger.stamps import ClockUs, wall_clock_us
 from risk_bridge.ledger.store import LedgerStore, StoreUnavailable, redact_url
 
 __all__ = [
@@ -128,6 +129,7 @@ def open_ledger(
     key: str | Path | None = None,
     readonly: bool = False,
     create_key: bool = True,
+    clock: ClockUs = wall_clock_us,
 ) -> Ledger:
     """Open (creating if needed) the custody ledger at ``url``.
 
@@ -138,7 +140,8 @@ def open_ledger(
     PostgreSQL ledger needs an explicit key or the environment variable. A private key in the
     same folder as an SQLite ledger is refused. Opened for writing, an SQLite ledger gets its
     public key beside it as ``<db file>.key.pub``. ``readonly`` opens without a key, for show /
-    export / prove / verify.
+    export / prove / verify. ``clock`` (microseconds since 1970 UTC) stamps events appended
+    without a ``timestamp``: the wall clock unless the runtime keeps another time.
     """
     if sqlite_path(url) is None and urlsplit(url).scheme not in ("postgresql", "postgres"):
         raise _unsupported(url)
@@ -168,7 +171,7 @@ def open_ledger(
     signer = load_private_key(key_path)
     store = _store(url, readonly=False)
     try:
-        ledger = Ledger(store, signer)
+        ledger = Ledger(store, signer, clock=clock)
         if db_file is not None:
             _export_public_key(db_file, signer.public_key())
         return ledger

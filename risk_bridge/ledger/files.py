@@ -228,7 +228,9 @@ def verify_proof_file(path: Path, public_key: Ed25519PublicKey) -> ProofSummary:
             old.verify(public_key)
             proof = [bytes.fromhex(h) for h in doc["consistency_path"]]
             verify_consistency(old.tree_size, head.tree_size, old.root_hash, head.root_hash, proof)
-            return ProofSummary(kind=kind, old_size=old.tree_size, tree_size=head.tree_size)
+            return ProofSummary(
+                kind=kind, old_size=old.tree_size, tree_size=head.tree_size, head=head, old_head=old
+            )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProofError(f"{path}: malformed proof ({exc})") from None
     raise ProofError(f"{path}: unknown proof kind {kind!r}")
@@ -238,6 +240,7 @@ def _check_inclusion(doc: dict[str, Any], head: SignedTreeHead) -> ProofSummary:
     container_id = doc["container_id"]
     tracker = CustodyTracker()
     last = -1
+    times: list[tuple[int, str | None]] = []  # (seq, the entry's signed timestamp)
     for item in doc["entries"]:
         seq, body = item["seq"], item["entry"].encode("utf-8")
         path = [bytes.fromhex(h) for h in item["audit_path"]]
@@ -256,6 +259,7 @@ def _check_inclusion(doc: dict[str, Any], head: SignedTreeHead) -> ProofSummary:
         except CustodyError as exc:
             raise ProofError(f"entry {seq}: {exc}") from None
         last = seq
+        times.append((seq, event.timestamp))
     if last < 0:
         raise ProofError(f"the proof for {container_id} holds no entries")
     return ProofSummary(
@@ -263,4 +267,6 @@ def _check_inclusion(doc: dict[str, Any], head: SignedTreeHead) -> ProofSummary:
         container_id=container_id,
         entries=len(doc["entries"]),
         tree_size=head.tree_size,
+        head=head,
+        times=times,
     )

@@ -8,6 +8,10 @@ Bad events raise before anything is written; a batch is all-or-nothing.
 
 Single writer per ledger: the store refuses a commit if another process appended meanwhile.
 
+Time (:mod:`risk_bridge.ledger.stamps`): an event that arrives without a ``timestamp`` is
+stamped on append with the ledger's ``clock`` (default the wall clock, as under ``borderflow
+serve``); each signed tree head carries the time of the newest entry it covers.
+
 Reads take nothing outside the hashed entry on trust: a container's entries are looked up by the
 container number inside each entry, and each is checked to name it. ``verify`` holds the ledger
 to every stored tree head and to any heads saved elsewhere (``against``), and reports a derived
@@ -43,6 +47,7 @@ from orchestrator.custody.merkle import (
 from orchestrator.custody.treehead import SignedTreeHead, key_id, sign_tree_head
 from orchestrator.custody.verify import CHUNK as VERIFY_CHUNK
 from orchestrator.custody.verify import Checkpoint, VerifyReport, verify_ledger
+from risk_bridge.ledger.stamps import ClockUs, head_time_ms, stamp_events, wall_clock_us
 from risk_bridge.ledger.store import EntryRow, LedgerStore
 
 __all__ = ["ContainerSummary", "Ledger"]
@@ -77,9 +82,16 @@ class ContainerSummary:
 
 
 class Ledger:
-    def __init__(self, store: LedgerStore, signer: Ed25519PrivateKey | None = None) -> None:
+    def __init__(
+        self,
+        store: LedgerStore,
+        signer: Ed25519PrivateKey | None = None,
+        *,
+        clock: ClockUs = wall_clock_us,
+    ) -> None:
         self._store = store
         self._signer = signer
+        self._clock_us = clock  # stamps events that arrive without a timestamp
         self._tracker: CustodyTracker | None = None  # built on first append (replays the log)
         self._staged: list[CustodyEvent] | None = None
         # Told of every head once it is durable (the bridge pushes heads to customs).
@@ -96,6 +108,7 @@ class Ledger:
         edge = self._lookup_all(Frontier.edge_keys(size))
         self._frontier = Frontier(size, edge)
         self._prev = self._lookup_all([(0, size - 1)])[0] if size else GENESIS_PREV
+        self._head_ms: int | None = None  # the newest head's timestamp (None: none, or /1)
         if signer is not None:
             self._check_head()
 
@@ -115,6 +128,7 @@ class Ledger:
                 "custody verify` to find the entry; appending is refused",
                 min(size, signed),
             )
+        self._head_ms = None if head is None else head.timestamp_ms
 
     # ------------------------------------------------------------------ reading
 
@@ -328,6 +342,7 @@ class Ledger:
     ) -> list[int]:
         if self._signer is None:
             raise CustodyError(f"ledger {self.url} was opened read-only; pass a signing key")
+        events = stamp_events(events, self._clock_us)
         self._ensure_tracker().apply_all(events)  # validates fields too; all-or-nothing
         target = self._staged if staging is None else staging
         assert target is not None
@@ -357,12 +372,13 @@ class Ledger:
                         seq, event.container_id, event.kind.value, event.seal_number, prev, body
                     )
                 )
-            head = sign_tree_head(self._signer, frontier.size, frontier.root())
+            stamp_ms = head_time_ms(staged, self._clock_us, self._head_ms)
+            head = sign_tree_head(self._signer, frontier.size, frontier.root(), stamp_ms)
             self._store.commit(self._frontier.size, rows, nodes, head, {"key_id": head.key_id})
         except BaseException:
             self._tracker = None
             raise
-        self._frontier, self._prev = frontier, prev
+        self._frontier, self._prev, self._head_ms = frontier, prev, stamp_ms
         for listener in self._head_listeners:
             listener(head)
 

@@ -51,8 +51,11 @@ CREATE TABLE IF NOT EXISTS custody_tree_heads (
     tree_size BIGINT PRIMARY KEY,
     root_hash BYTEA NOT NULL,
     key_id TEXT NOT NULL,
-    signature BYTEA NOT NULL
+    signature BYTEA NOT NULL,
+    timestamp_ms BIGINT
 );
+-- Ledgers made before tree heads carried a time: their /1 heads keep NULL here.
+ALTER TABLE custody_tree_heads ADD COLUMN IF NOT EXISTS timestamp_ms BIGINT;
 CREATE TABLE IF NOT EXISTS custody_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE OR REPLACE FUNCTION custody_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'the custody ledger is append-only'; END $$;
@@ -183,12 +186,14 @@ class PostgresStore:
                             [list(column) for column in zip(*nodes, strict=True)],
                         )
                     cur.execute(
-                        "INSERT INTO custody_tree_heads VALUES (%s, %s, %s, %s)",
+                        "INSERT INTO custody_tree_heads (tree_size, root_hash, key_id, "
+                        "signature, timestamp_ms) VALUES (%s, %s, %s, %s, %s)",
                         (
                             tree_head.tree_size,
                             tree_head.root_hash,
                             tree_head.key_id,
                             tree_head.signature,
+                            tree_head.timestamp_ms,
                         ),
                     )
                     for key, value in meta.items():
@@ -290,8 +295,16 @@ class PostgresStore:
     def _head(self, row: tuple[object, ...] | None) -> SignedTreeHead | None:
         if row is None:
             return None
-        size, root, kid, sig = row
-        return SignedTreeHead(int(str(size)), bytes(root), str(kid), bytes(sig))  # type: ignore[call-overload]
+        # A ledger made before heads carried a time and opened read-only has four columns.
+        size, root, kid, sig = row[:4]
+        stamp = row[4] if len(row) > 4 else None
+        return SignedTreeHead(
+            int(str(size)),
+            bytes(root),  # type: ignore[call-overload]
+            str(kid),
+            bytes(sig),  # type: ignore[call-overload]
+            None if stamp is None else int(str(stamp)),
+        )
 
     def latest_tree_head(self) -> SignedTreeHead | None:
         return self._head(

@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS tree_heads (
     tree_size INTEGER PRIMARY KEY,
     root_hash BLOB NOT NULL,
     key_id TEXT NOT NULL,
-    signature BLOB NOT NULL
+    signature BLOB NOT NULL,
+    timestamp_ms INTEGER
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 DROP INDEX IF EXISTS entries_container;
@@ -105,6 +106,18 @@ def _open_error(path: str, exc: sqlite3.DatabaseError) -> StoreUnavailable:
     return StoreUnavailable(f"cannot open the SQLite ledger {path} ({exc}): {why}")
 
 
+def _tree_head(row: Sequence[object]) -> SignedTreeHead:
+    # A ledger made before heads carried a time and opened read-only has four columns.
+    stamp = row[4] if len(row) > 4 else None
+    return SignedTreeHead(
+        int(str(row[0])),
+        bytes(row[1]),  # type: ignore[call-overload]
+        str(row[2]),
+        bytes(row[3]),  # type: ignore[call-overload]
+        None if stamp is None else int(str(stamp)),
+    )
+
+
 class SqliteStore:
     def __init__(self, path: str, *, readonly: bool = False) -> None:
         self.url = f"sqlite:///{path}"
@@ -121,9 +134,17 @@ class SqliteStore:
             self._db.execute("PRAGMA busy_timeout=10000")
             if not readonly:
                 self._db.executescript(_SCHEMA + _TRIGGERS)
+                self._add_timestamp_column()
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise _open_error(path, exc) from None
+
+    def _add_timestamp_column(self) -> None:
+        # Ledgers made before tree heads carried a time (version /1 heads) get the column; their
+        # old heads keep NULL there and verify as /1.
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(tree_heads)")}
+        if "timestamp_ms" not in columns:
+            self._db.execute("ALTER TABLE tree_heads ADD COLUMN timestamp_ms INTEGER")
 
     def size(self) -> int:
         try:
@@ -174,8 +195,15 @@ class SqliteStore:
             )
             db.executemany("INSERT INTO merkle_nodes VALUES (?, ?, ?)", nodes)
             db.execute(
-                "INSERT INTO tree_heads VALUES (?, ?, ?, ?)",
-                (tree_head.tree_size, tree_head.root_hash, tree_head.key_id, tree_head.signature),
+                "INSERT INTO tree_heads (tree_size, root_hash, key_id, signature, timestamp_ms) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    tree_head.tree_size,
+                    tree_head.root_hash,
+                    tree_head.key_id,
+                    tree_head.signature,
+                    tree_head.timestamp_ms,
+                ),
             )
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
             db.execute("COMMIT")
@@ -270,9 +298,7 @@ class SqliteStore:
             row = self._db.execute(sql, args).fetchone()
         except sqlite3.OperationalError as exc:
             raise CustodyError(f"{self._path} is not a custody ledger ({exc})") from None
-        if row is None:
-            return None
-        return SignedTreeHead(int(row[0]), bytes(row[1]), str(row[2]), bytes(row[3]))
+        return None if row is None else _tree_head(row)
 
     def latest_tree_head(self) -> SignedTreeHead | None:
         return self._head("SELECT * FROM tree_heads ORDER BY tree_size DESC LIMIT 1")
@@ -288,7 +314,7 @@ class SqliteStore:
             ).fetchall()
         except sqlite3.OperationalError as exc:
             raise CustodyError(f"{self._path} is not a custody ledger ({exc})") from None
-        return [SignedTreeHead(int(r[0]), bytes(r[1]), str(r[2]), bytes(r[3])) for r in rows]
+        return [_tree_head(r) for r in rows]
 
     def close(self) -> None:
         self._db.close()

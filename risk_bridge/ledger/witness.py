@@ -69,7 +69,12 @@ class WitnessReport:
             if self.outcome is WitnessOutcome.FIRST
             else f"consistent with {self.held} head{'s' if self.held != 1 else ''} held"
         )
-        return f"witnessed the tree head of size {size} (root {root}), {held}; saved {self.path}"
+        when = self.head.time_text()
+        signed = f"signed timestamp {when}" if when else "no timestamp: a version /1 head"
+        return (
+            f"witnessed the tree head of size {size} (root {root}, {signed}), {held}; saved "
+            f"{self.path}"
+        )
 
 
 def read_head_file(path: Path) -> SignedTreeHead:

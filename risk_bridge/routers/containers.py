@@ -208,6 +208,7 @@ def custody_summary(fleet: FleetPort | None, cid: str) -> dict[str, Any]:
         else {
             "kind": last.kind.value,
             "t_s": last.t_s,
+            "timestamp": last.timestamp,
             "actor": last.actor,
             "side": last.side,
         },

@@ -158,7 +158,10 @@ def test_an_older_head_with_an_altered_root_fails_verify(filled: str, key: Path)
 def test_an_older_head_resigned_over_another_root_fails_verify(filled: str, key: Path) -> None:
     # With the signing key at hand (it used to lie beside the database), a forged older head
     # carries a valid signature: its root must still be that of the first 14 entries.
-    forged = sign_tree_head(load_private_key(key), 14, b"\x07" * 32)
+    with open_ledger(filled, readonly=True) as ledger:
+        stored = ledger.tree_head_at(14)
+    assert stored is not None
+    forged = sign_tree_head(load_private_key(key), 14, b"\x07" * 32, stored.timestamp_ms)
     sql(
         filled,
         (

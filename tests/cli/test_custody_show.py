@@ -24,6 +24,8 @@ HELD = container_id(30)
 WRONG_DIGIT = C[:10] + str((int(C[10]) + 1) % 10)
 C_SEQS = [i for i, e in enumerate(many(4)) if e.container_id == C]  # as the fixture writes
 ROOT = Path(__file__).resolve().parents[2]
+T0_US = 1_796_284_800_000_000  # 2026-12-03T08:00:00Z: the fixture ledger's clock
+STAMP = "2026-12-03T08:00:00.000000Z"
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +47,7 @@ def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Path]:
         if request.param == "sqlite"
         else str(request.getfixturevalue("pg_url"))
     )
-    with open_ledger(url, key=key) as led:
+    with open_ledger(url, key=key, clock=lambda: T0_US) as led:  # stamped at 08:00:00Z
         led.append_many(many(4))
         led.append_many(inspected(HELD, "EZ-3000", "EZ-3001", t0_s=10))
     return url, Path(f"{key}.pub")
@@ -88,8 +90,8 @@ def test_containers_json_ids_and_limit(ledger: tuple[str, Path]) -> None:
     assert records[2] == {
         "container_id": C,
         "entries": 7,
-        "first": {"seq": C_SEQS[0], "kind": "seal_affixed", "t_s": 1.0},
-        "last": {"seq": C_SEQS[-1], "kind": "delivered", "t_s": 7.0},
+        "first": {"seq": C_SEQS[0], "kind": "seal_affixed", "t_s": 1.0, "timestamp": STAMP},
+        "last": {"seq": C_SEQS[-1], "kind": "delivered", "t_s": 7.0, "timestamp": STAMP},
     }
     ids = _run("containers", "--db", url, "--ids").stdout.split()
     assert ids == [r["container_id"] for r in records]

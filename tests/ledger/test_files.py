@@ -33,6 +33,10 @@ def test_inclusion_proof_round_trip(ledger_url: str, key: Path, tmp_path: Path) 
         doc = write_inclusion_proof(ledger, C, out)
     assert [e["seq"] for e in doc["entries"]] == [5, 10, 15, 20, 25, 30, 33]
     summary = verify_proof_file(out, load_public_key(Path(f"{key}.pub")))
+    head = summary.pop("head")
+    assert head.tree_size == 43 and head.to_obj() == doc["tree_head"]
+    times = summary.pop("times")
+    assert [seq for seq, _ in times] == [5, 10, 15, 20, 25, 30, 33] and all(t for _, t in times)
     assert summary == {"kind": "inclusion", "container_id": C, "entries": 7, "tree_size": 43}
 
 
@@ -92,7 +96,9 @@ def test_consistency_proof_round_trip_and_forgery(
         write_consistency_proof(ledger, 35, out)
         with pytest.raises(CustodyError, match="no signed tree head of size 34"):
             write_consistency_proof(ledger, 34, tmp_path / "x.json")
-    assert verify_proof_file(out, pub) == {"kind": "consistency", "old_size": 35, "tree_size": 43}
+    summary = verify_proof_file(out, pub)
+    assert (summary.pop("old_head").tree_size, summary.pop("head").tree_size) == (35, 43)
+    assert summary == {"kind": "consistency", "old_size": 35, "tree_size": 43}
 
     def other_root(doc: dict) -> None:  # type: ignore[type-arg]
         doc["consistency_path"][0] = "00" * 32

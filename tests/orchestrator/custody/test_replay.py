@@ -21,6 +21,7 @@ from orchestrator.custody.merkle import Frontier, leaf_hash
 from orchestrator.custody.replay import FastReplay
 from orchestrator.custody.rulesink import BodySource, RuleReplay, RuleWorker
 from orchestrator.custody.seals import check_container_id, check_seal_number
+from orchestrator.custody.timestamps import format_timestamp
 from orchestrator.custody.treehead import SignedTreeHead, sign_tree_head
 from orchestrator.custody.verify import verify_ledger
 from tests.orchestrator.custody.journeys import K, container_id, crossing, event, inspected, many
@@ -58,6 +59,7 @@ def _mutate(rng: random.Random, e: CustodyEvent) -> CustodyEvent:
             ("actor", rng.choice(["officer-7", 'officer "7"', "back\\slash", ""])),
             ("details", rng.choice(DETAILS)),
             ("t_s", max(0.0, e.t_s - rng.choice([1.5, 4.0, 0.999999]))),
+            ("timestamp", rng.choice([None, "2028-02-29T23:59:59.999999Z"])),
         ]
     )
     return dataclasses.replace(e, **{field: value})
@@ -75,6 +77,12 @@ def _story(seed: int) -> list[CustodyEvent]:
         args = (cid, seal) if make is crossing else (cid, seal, new_seal)
         journeys.append(make(*args, t0_s=t0 + rng.choice([0.0, 0.5, 3.0])))  # type: ignore[operator]
     events = sorted((e for j in journeys for e in j), key=lambda e: e.t_s)
+    if rng.random() < 0.5:  # stamped by a runtime (an epoch near a leap day and a year's end)
+        epoch_us = rng.choice([1_835_395_200_000_000, 1_830_297_599_000_000])
+        events = [
+            dataclasses.replace(e, timestamp=format_timestamp(epoch_us + round(e.t_s * 1e6)))
+            for e in events
+        ]
     out: list[CustodyEvent] = []
     rate = rng.choice([0.0, 0.01, 0.05])
     for e in events:
@@ -338,6 +346,12 @@ def _odd_bodies(seed: int) -> list[bytes]:
         (b'"node":"border"', b'"node":"b\xc3\xb6rder"'),
         (b'"zone":"mn_yard"', b'"zone":"\xff"'),
         (b'"zone":"cn_yard"', b'"zone":"z\xc3"'),
+        # timestamps: canonical, a day that does not exist, other forms (the tracker refuses)
+        (b'"vehicle_id":', b'"timestamp":"2028-02-29T23:59:59.999999Z","vehicle_id":'),
+        (b'"vehicle_id":', b'"timestamp":"2026-02-29T00:00:00.000000Z","vehicle_id":'),
+        (b'"vehicle_id":', b'"timestamp":"2026-12-03T00:00:00Z","vehicle_id":'),
+        (b'"vehicle_id":', b'"timestamp":"0000-01-01T00:00:00.000000Z","vehicle_id":'),
+        (b'"vehicle_id":', b'"timestamp":null,"vehicle_id":'),
     ]
     for _ in range(rng.randint(1, 4)):
         i = rng.randrange(len(bodies))
