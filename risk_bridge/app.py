@@ -45,6 +45,7 @@ _JSON_WRITES = (
     "/v1/holds",
     "/v1/containers",
     "/v1/lanes",
+    "/v1/orders",
     "/v1/webhooks",
     "/v1/session",
 )
@@ -65,6 +66,7 @@ def create_app(
         holds,
         lanes,
         ledger,
+        orders,
         proofs,
         session,
         vehicles,
@@ -127,7 +129,7 @@ def create_app(
     app.state.store = store
     app.state.dispatcher = dispatcher
     routers = (auth, session, verdicts, warnings_router, holds, containers, lanes, ledger)
-    for r in (*routers, proofs, vehicles, alerts, events, health):
+    for r in (*routers, orders, proofs, vehicles, alerts, events, health):
         app.include_router(r.router)
     mount_console(app)
 

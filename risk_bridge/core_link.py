@@ -1,5 +1,6 @@
 """The writer thread's line to the fleet's core: it feeds effective levels, carries out
-releases, lane changes and stored holds, and owns what happens when the core refuses.
+releases, lane changes, stored holds and transport orders, and owns what happens when the
+core refuses.
 
 Feeding follows :mod:`risk_bridge.domain`: the core is told the effective level (and the
 deciding authority) whenever it changes, and a fresh HIGH verdict is always passed on.
@@ -29,6 +30,7 @@ from orchestrator.messages import (
     HoldReleased,
     LaneClosed,
     LaneOpened,
+    OrderArrived,
     RiskLevel,
     VerdictIssued,
 )
@@ -118,6 +120,20 @@ class CoreLink:
             else LaneOpened(self.t_s(), eff.target, eff.is_zone)
         )
         self._deliver(state, event, None)
+
+    def order(self, event: OrderArrived) -> str | None:
+        """Hand a transport order to the fleet: None, or why the fleet refused it. A refused
+        order names a container the core has no order for: there is nothing to fail safe."""
+        fleet = self.fleet
+        if fleet is None:
+            return "this bridge runs without a fleet"
+        try:
+            fleet.deliver(event)
+        except Exception as exc:  # the core's BorderflowError; a fleet's own refusal
+            self.refusals += 1
+            log.error("fleet refused order %s (%s): %s", event.order_id, event.container_id, exc)
+            return str(exc) or type(exc).__name__
+        return None
 
     def enforce_hold(self, state: BridgeState, eff: EnforceHold) -> None:
         vid = f"hold-{eff.hold_id}"

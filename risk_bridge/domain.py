@@ -22,12 +22,14 @@ from typing import Any
 
 from orchestrator.domain.records import Cargo
 from orchestrator.lanegraph import Side
-from orchestrator.messages import RiskLevel
+from orchestrator.messages import Direction, RiskLevel
 
 __all__ = [
     "LEVEL_RANK",
     "Cargo",
     "Channel",
+    "OrderInput",
+    "OrderRecord",
     "Role",
     "Treatment",
     "VerdictInput",
@@ -163,6 +165,57 @@ class WarningRecord:
         if self.hs_prefix is not None and not cargo.hs_code.startswith(self.hs_prefix):
             return False
         return self.origin_country is None or cargo.origin_country == self.origin_country
+
+
+@dataclass(frozen=True, slots=True)
+class OrderInput:
+    """A transport order as an integrator submitted it, validated by the API schema."""
+
+    order_id: str | None  # None: the bridge makes one (risk_bridge.orders.order_id_for)
+    container_id: str  # ISO 6346, checked
+    direction: Direction
+    origin_station: str
+    seals: tuple[str, ...]  # checked seal numbers, no repeats
+    cargo: Cargo | None  # declared with the order (a container not on the manifest needs it)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """A stored transport order: what was submitted, and what became of it at the fleet.
+
+    ``sent_at``: handed to the fleet (``FleetPort.deliver`` returned); ``refusal``: why the
+    fleet refused it (final); ``delivered_at``: the fleet reported it delivered. Times are
+    ISO 8601 UTC, as the store keeps them."""
+
+    order_id: str
+    seq: int  # acceptance order: listing and paging
+    container_id: str
+    direction: str  # Direction value, "CN->MN" / "MN->CN"
+    origin_station: str
+    seals: tuple[str, ...]
+    generated: bool  # the bridge made the id
+    accepted_at: str
+    actor: str  # who submitted it (token or session subject)
+    sent_at: str | None = None
+    refused_at: str | None = None
+    refusal: str | None = None
+    delivered_at: str | None = None
+    delivery_station: str | None = None
+    delivered_by: str | None = None  # the vehicle
+
+    @property
+    def closed(self) -> bool:
+        """Delivered or refused: the container may be ordered again."""
+        return self.delivered_at is not None or self.refusal is not None
+
+    def same_order(self, o: OrderInput) -> bool:
+        """Whether ``o`` asks for exactly this order again (its id aside)."""
+        return (self.container_id, self.direction, self.origin_station, self.seals) == (
+            o.container_id,
+            o.direction.value,
+            o.origin_station,
+            o.seals,
+        )
 
 
 def latest_per_authority(verdicts: Iterable[VerdictRecord]) -> dict[str, VerdictRecord]:

@@ -36,6 +36,7 @@ OutKind = Literal[
     "warning.withdrawn",
     "release.recorded",
     "recognition.recorded",
+    "order.accepted",  # a transport order stored, then handed to the fleet (docs/bridge.md)
     "core.refused",  # the core refused an acknowledged event (risk_bridge.core_link)
     "ledger.tree_head",  # a signed custody tree head, for witnesses (docs/custody.md)
     "alert.raised",  # control-room alerts (risk_bridge.alerts)
@@ -57,6 +58,7 @@ def translate(event: CustomsNotice) -> tuple[str, str | None, dict[str, Any]] | 
     if isinstance(event, BorderCrossed):
         return ("container.crossed", event.container_id, d) if event.container_id else None
     if isinstance(event, OrderDelivered):
+        d["station"] = event.station  # where it was set down (not in the log line's data)
         return "container.delivered", event.container_id, d
     if isinstance(event, TamperAlert):
         return "tamper.alert", event.container_id, d

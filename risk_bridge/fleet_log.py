@@ -3,7 +3,8 @@ tamper alerts) and, in auto-customs mode, the simulated authorities' decisions.
 
 :func:`pump` is the fleet pump thread's body: it moves both queues into the service. A customs
 notice becomes an outgoing one through :func:`notice` (the one call of ``translate``) and a
-writer job, :func:`record_notice`: a hold placed or released opens or closes the hold row, and
+writer job, :func:`record_notice`: a hold placed or released opens or closes the hold row, a
+delivery marks the transport order delivered (:func:`risk_bridge.orders.record_delivered`), and
 the notice goes out as an event. A simulated decision becomes an ordinary write
 (:func:`sim_verdict` / :func:`sim_release`) that the service submits like any client's.
 """
@@ -27,6 +28,7 @@ from risk_bridge.fleet_events import translate
 from risk_bridge.fleet_port import FleetPort
 from risk_bridge.holds import hold_placed, hold_released
 from risk_bridge.idempotency import Write
+from risk_bridge.orders import record_delivered
 from risk_bridge.outbox import Outbox, Outcome
 from risk_bridge.security import Principal
 from risk_bridge.state import BridgeState
@@ -68,6 +70,15 @@ def record_notice(state: BridgeState, n: Notice, out: Outbox) -> Outcome[None]:
         hold_placed(state, out, n.container_id, n.t_s, data)
     elif n.kind == "hold.released" and n.container_id:
         hold_released(state, out, n.container_id, data)
+    elif n.kind == "container.delivered" and data.get("order_id"):
+        station, vehicle = data.get("station"), data.get("vehicle_id")
+        record_delivered(
+            state,
+            out,
+            str(data["order_id"]),
+            None if station is None else str(station),
+            None if vehicle is None else str(vehicle),
+        )
     out.event(n.kind, n.container_id, data)
     return out.done(None)
 

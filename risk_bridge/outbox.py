@@ -27,6 +27,7 @@ from risk_bridge.state import BridgeState
 from risk_bridge.store import WriteBatch
 
 __all__ = [
+    "DeliverOrder",
     "Effect",
     "EnforceHold",
     "EngageFailsafe",
@@ -116,12 +117,26 @@ class RegisterWebhook:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliverOrder:
+    """Hand a stored transport order to the fleet."""
+
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class EngageFailsafe:
     """The store stopped answering: nothing crosses on a verdict the bridge cannot vouch for."""
 
 
 Effect = (
-    Publish | Feed | ReleaseInCore | LaneInCore | EnforceHold | RegisterWebhook | EngageFailsafe
+    Publish
+    | Feed
+    | ReleaseInCore
+    | LaneInCore
+    | EnforceHold
+    | RegisterWebhook
+    | EngageFailsafe
+    | DeliverOrder
 )
 
 

@@ -1,21 +1,25 @@
 """Replay after a restart, and recovery after a store outage: functions over the bridge state.
 
-Replay: the core (a fleet that starts over) learns every stored verdict, warning, hold and
-release: effective levels are fed, active holds enforced as HIGH, lanes closed by warnings in
-force closed again, and a release recorded before the restart is kept pending so the hold the
-core places again is released at once (the container is not inspected twice).
+Replay: the core (a fleet that starts over) learns every stored transport order, verdict,
+warning, hold and release: the orders neither delivered nor refused are handed over again
+(:func:`risk_bridge.orders.replay`), effective levels are fed, active holds enforced as HIGH,
+lanes closed by warnings in force closed again, and a release recorded before the restart is
+kept pending so the hold the core places again is released at once (the container is not
+inspected twice).
 
 Recovery: writes that failed during an outage were applied to memory optimistically, so the
 state is rebuilt from the store (the truth), keeping what the store does not hold (what the
-core was told, lane closers, pending releases, the core-refusal fail-safe), and every effective
-level is fed again.
+core was told, lane closers, pending releases, the core-refusal fail-safe, which orders the
+fleet took), and every effective level is fed again.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from orchestrator.lanegraph import Side
+from risk_bridge import orders
 from risk_bridge.outbox import EnforceHold, Feed, LaneInCore, Outcome
 from risk_bridge.state import BridgeState
 from risk_bridge.store import Snapshot, WriteBatch
@@ -38,6 +42,8 @@ def replay(state: BridgeState, now: datetime) -> Outcome[None]:
             if not closers:
                 out.effects.append(LaneInCore(w.target, w.kind == "close_zone", True, w.reason))
             closers.add(f"warning:{wid}")
+    # Orders before verdicts: the core then knows the container its verdict is for.
+    out.effects.extend(orders.replay(state))
     out.effects.extend(Feed(cid) for cid in sorted(state.latest))
     for hid in sorted(state.holds):
         h = state.holds[hid]
@@ -66,6 +72,11 @@ def reload(old: BridgeState, snap: Snapshot) -> BridgeState:
     new.warning_active = {w: a for w, a in old.warning_active.items() if w in new.warnings}
     new.fed = {c: f for c, f in old.fed.items() if f[2] != "failsafe"}
     new.core_failsafe = old.core_failsafe
+    for oid, r in old.orders.items():
+        # The fleet took the order, but the store may have missed the note saying so.
+        kept = new.orders.get(oid)
+        if kept is not None and kept.sent_at is None and r.sent_at is not None:
+            new.add_order(replace(kept, sent_at=r.sent_at))
     return new
 
 

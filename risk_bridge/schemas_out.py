@@ -37,6 +37,7 @@ __all__ = [
     "LaneListing",
     "LedgerConsistency",
     "LedgerHead",
+    "OrderPublic",
     "ProofEntry",
     "ReleasePublic",
     "ReleaseRecord",
@@ -264,6 +265,40 @@ class LaneChangeResult(_Out):
     target: str = Field(description="the lane or zone id")
     closed: bool = Field(description="closed now (a customs warning may keep it closed)")
     closed_by: list[str] = Field(description="who keeps it closed, if anyone")
+
+
+# ------------------------------------------------------------------------------------- orders
+
+
+class OrderPublic(_Out):
+    """A transport order as submitted, and its status now (risk_bridge.order_view)."""
+
+    order_id: str
+    seq: int = Field(description="acceptance order; page with `after` (the last seq read)")
+    container_id: str
+    direction: Literal["CN->MN", "MN->CN"]
+    origin_station: str
+    seal_numbers: list[str]
+    order_id_generated: bool = Field(description="the bridge made the id (none was given)")
+    accepted_at: str = Field(description="when the bridge stored it, ISO 8601 UTC")
+    accepted_by: str = Field(description="who submitted it (the token's or session's subject)")
+    status: Literal["open", "assigned", "picked_up", "delivered", "refused"] = Field(
+        description="open: waiting in its yard slot; assigned: a vehicle is on its way; "
+        "picked_up: on a vehicle (driving, scanned, held, across); delivered; refused: the "
+        "fleet refused the order (see refusal), final"
+    )
+    vehicle_id: str | None = Field(description="the vehicle carrying it (or that delivered it)")
+    node: str | None = Field(
+        description="where it is on the lane graph: its yard slot's node, the carrier's node, "
+        "or the node it was delivered at (null: not known)"
+    )
+    crossed: bool = Field(description="across the border line")
+    held: bool = Field(description="held by customs now")
+    sent_to_fleet_at: str | None = Field(description="when the fleet took the order")
+    delivered_at: str | None = Field(description="when the fleet reported it delivered")
+    delivery_station: str | None
+    refused_at: str | None
+    refusal: str | None = Field(description="why the fleet refused the order")
 
 
 # ------------------------------------------------------------------------------------- ledger

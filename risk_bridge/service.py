@@ -3,12 +3,13 @@ writer-side functions as committer jobs.
 
 Every write is validated, stored, audited and only then applied: a job runs a function of
 :mod:`risk_bridge.verdicts`, :mod:`~risk_bridge.releases`, :mod:`~risk_bridge.warnings`,
-:mod:`~risk_bridge.lanes`, :mod:`~risk_bridge.webhooks`, :mod:`~risk_bridge.fleet_log` or
-:mod:`~risk_bridge.recovery` on the writer thread; the committer commits its rows, then this
-service runs its effects (:meth:`BridgeService._run`): feed the core through
-:class:`~risk_bridge.core_link.CoreLink`, publish to the SSE broker. API writes are idempotent
-(:mod:`risk_bridge.idempotency`) and answer a :class:`~risk_bridge.outbox.Written`: an outcome
-kind and a body, which the routers turn into a status code. Threads: :mod:`risk_bridge.threads`.
+:mod:`~risk_bridge.lanes`, :mod:`~risk_bridge.orders`, :mod:`~risk_bridge.webhooks`,
+:mod:`~risk_bridge.fleet_log` or :mod:`~risk_bridge.recovery` on the writer thread; the
+committer commits its rows, then this service runs its effects (:meth:`BridgeService._run`):
+feed the core and hand it transport orders through :class:`~risk_bridge.core_link.CoreLink`,
+publish to the SSE broker. API writes are idempotent (:mod:`risk_bridge.idempotency`) and
+answer a :class:`~risk_bridge.outbox.Written`: an outcome kind and a body, which the routers
+turn into a status code. Threads: :mod:`risk_bridge.threads`.
 
 Fail-safe (:mod:`risk_bridge.failsafe`): when the store cannot be written, or the core refuses
 even a container's UNKNOWN, the service is *degraded*: writes answer 503 and every container
@@ -31,16 +32,17 @@ from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.records import Cargo
 from orchestrator.messages import Event, HoldReleased, VerdictIssued
-from risk_bridge import fleet_log, lanes, recovery, releases, verdicts, warnings, webhooks
+from risk_bridge import fleet_log, lanes, orders, recovery, releases, verdicts, warnings, webhooks
 from risk_bridge.committer import Committer
 from risk_bridge.core_link import CoreLink, Refusal, record_refusal
-from risk_bridge.domain import VerdictInput, WarningInput
+from risk_bridge.domain import OrderInput, VerdictInput, WarningInput
 from risk_bridge.errors import StoreUnavailable
 from risk_bridge.events_out import EventBroker
 from risk_bridge.failsafe import Cause, failsafe_targets
 from risk_bridge.fleet_port import FleetPort
 from risk_bridge.idempotency import CodeOf, Job, Write, idempotent
 from risk_bridge.outbox import (
+    DeliverOrder,
     Effect,
     EnforceHold,
     EngageFailsafe,
@@ -219,6 +221,12 @@ class BridgeService:
             ),
         )
 
+    def submit_order(self, w: Write, o: OrderInput) -> Pending:
+        orders.check_order(self.fleet, o)
+        return self.submit(
+            w, lambda st, out: orders.accept_order(st, self.fleet, out, w.principal, o)
+        )
+
     def add_webhook(self, w: Write, url: str, kinds: Sequence[str]) -> Pending:
         return self.submit(
             w, lambda st, out: webhooks.add_webhook(st, w.principal, url, kinds, out)
@@ -294,6 +302,11 @@ class BridgeService:
             self.core.lane(self.state, effect)
         elif isinstance(effect, EnforceHold):
             self.core.enforce_hold(self.state, effect)
+        elif isinstance(effect, DeliverOrder):
+            event = orders.arrival(self.state, effect.order_id, self.core.t_s())
+            why = None if event is None else self.core.order(event)
+            oid = effect.order_id
+            self._job(lambda out: orders.record_handoff(self.state, oid, why, out))
         elif isinstance(effect, RegisterWebhook):
             self.webhook_secrets[effect.webhook_id] = (effect.url, effect.secret)
         elif isinstance(effect, EngageFailsafe):

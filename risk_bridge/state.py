@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from orchestrator.domain.records import Cargo
-from risk_bridge.domain import VerdictRecord, WarningRecord
+from risk_bridge.domain import OrderRecord, VerdictRecord, WarningRecord
 from risk_bridge.store import Snapshot
 
 __all__ = ["BridgeState", "parse_ts"]
@@ -41,6 +41,10 @@ class BridgeState:
     releases_by_container: dict[str, list[str]] = field(default_factory=dict)
     idem: dict[tuple[str, str], tuple[str, int, str]] = field(default_factory=dict)
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    orders: dict[str, OrderRecord] = field(default_factory=dict)  # transport orders, by id
+    orders_by_container: dict[str, list[str]] = field(default_factory=dict)  # oldest first
+    seal_orders: dict[str, list[str]] = field(default_factory=dict)  # seal -> orders naming it
+    order_seq: int = 0  # the last order's seq
     fed: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # what the core was told
     pending_release: dict[str, dict[str, str]] = field(default_factory=dict)
     lanes_closed: dict[str, set[str]] = field(default_factory=dict)  # target -> closers
@@ -57,6 +61,15 @@ class BridgeState:
         old = cur.get(v.authority)
         if old is None or v.order_key > old.order_key:
             cur[v.authority] = v
+
+    def add_order(self, o: OrderRecord) -> None:
+        """A new order (or, with the same id, the same order's newer record)."""
+        if o.order_id not in self.orders:
+            self.orders_by_container.setdefault(o.container_id, []).append(o.order_id)
+            for seal in o.seals:
+                self.seal_orders.setdefault(seal, []).append(o.order_id)
+        self.orders[o.order_id] = o
+        self.order_seq = max(self.order_seq, o.seq)
 
     def add_release(self, row: dict[str, Any]) -> None:
         self.releases[row["release_id"]] = row
@@ -101,6 +114,8 @@ class BridgeState:
                 "kinds": json.loads(str(kinds)),
                 "created_at": created,
             }
+        for r in snap.orders:
+            st.add_order(_order(r))
         st.next_event_seq = snap.last_event_seq + 1
         st.counter = int(snap.meta.get("counter", "0"))
         return st
@@ -132,6 +147,32 @@ def _verdict(r: tuple[object, ...], received_seq: int) -> VerdictRecord:
         int(str(seq)),
         received_seq,
     )
+
+
+def _order(r: tuple[object, ...]) -> OrderRecord:
+    oid, seq, cid, direction, station, seals, generated, accepted, actor, *rest = r
+    sent, refused_at, refusal, delivered, d_station, d_by = (_opt_str(v) for v in rest)
+    return OrderRecord(
+        str(oid),
+        int(str(seq)),
+        str(cid),
+        str(direction),
+        str(station),
+        tuple(json.loads(str(seals))),
+        bool(int(str(generated))),
+        str(accepted),
+        str(actor),
+        sent,
+        refused_at,
+        refusal,
+        delivered,
+        d_station,
+        d_by,
+    )
+
+
+def _opt_str(v: object) -> str | None:
+    return None if v is None else str(v)
 
 
 def _warning(r: tuple[object, ...]) -> WarningRecord:

@@ -8,7 +8,8 @@ event loop        uvicorn (or the tests'      routers, :mod:`~risk_bridge.deps`,
                                               authenticate, the checks that need no state
                                               (``verdicts.check_verdicts``,
                                               ``lanes.check_target``,
-                                              ``warnings.check_warning``), submit a job,
+                                              ``warnings.check_warning``,
+                                              ``orders.check_order``), submit a job,
                                               await it, map its outcome to a status code.
                                               GET routes read ``BridgeState`` (whole
                                               records); they never change it.
@@ -18,6 +19,7 @@ writer            ``Committer``               every job: the writer-side functio
                                               :mod:`~risk_bridge.releases`,
                                               :mod:`~risk_bridge.warnings`,
                                               :mod:`~risk_bridge.lanes`,
+                                              :mod:`~risk_bridge.orders`,
                                               :mod:`~risk_bridge.webhooks`,
                                               :mod:`~risk_bridge.fleet_log`,
                                               :mod:`~risk_bridge.recovery`,

@@ -10,6 +10,14 @@ officers' releases are handed to the bridge (``customs_to``; queued in auto-cust
 dropped), so every verdict the core sees went through the bridge. The core's customs notices
 (holds, crossings, deliveries, tamper alerts) are queued for the bridge and read outside the
 lock.
+
+Transport orders come from the scenario's arrivals and from the bridge (``deliver`` an
+``OrderArrived``: an integrator's order, ``POST /v1/orders``), which go into the same core, so a
+vehicle picks the container up and carries it across once customs clear it. An order from the
+bridge is customs' business through the bridge only: the simulated authorities neither grade
+nor release it, and the gate readers do not read its seals. It may not name a container, an
+order id or a seal of the scenario's own arrivals (those arrive by themselves, maybe later):
+:meth:`deliver` refuses it before the core sees it, so a duplicate never stops the run.
 """
 
 from __future__ import annotations
@@ -33,8 +41,9 @@ from orchestrator.domain.records import (
     CustodyProofs,
     LedgerProof,
 )
+from orchestrator.errors import DuplicateIdError
 from orchestrator.ids import VehicleId
-from orchestrator.messages import Command, Event, Stop
+from orchestrator.messages import Command, Event, OrderArrived, Stop
 from orchestrator.vehicle_status import VehicleStatus, vehicle_status
 from orchestrator.views import Views
 from sim.runner import Simulation
@@ -115,6 +124,11 @@ class SimFleet:
         self._failure: str | None = None
         self.commands_sent = 0
         self.last_stop_t: dict[VehicleId, float] = {}  # vehicle -> perf_counter of last Stop
+        # The scenario's own orders (id -> container) and seals (-> container), which an order
+        # from outside may not name.
+        self._own_orders = {str(a.order_id): a.container_id for a in self.sim.arrivals}
+        self._own_containers = {c: oid for oid, c in self._own_orders.items()}
+        self._own_seals = {s: a.container_id for a in self.sim.arrivals for s in a.seals}
 
     def _on_event(self, event: DomainEvent) -> None:
         # Only what customs hear about crosses threads (a wake-up per event costs the GIL).
@@ -148,6 +162,8 @@ class SimFleet:
 
     def deliver(self, event: Event) -> list[Command]:
         """Hand an event to the core (raises if it refuses); the commands go to the AGVs."""
+        if isinstance(event, OrderArrived):
+            self._check_not_the_scenarios(event)
         with self.lock:
             commands = self.sim.deliver(event)
         self.commands_sent += len(commands)
@@ -156,6 +172,28 @@ class SimFleet:
             if isinstance(c, Stop):
                 self.last_stop_t[c.vehicle_id] = now
         return commands
+
+    def _check_not_the_scenarios(self, order: OrderArrived) -> None:
+        """An order from outside must not collide with one the scenario will send itself (the
+        core would refuse the scenario's, and the run would stop)."""
+        own = self._own_containers.get(order.container_id)
+        if own is not None:
+            raise DuplicateIdError(
+                f"order {order.order_id}: container {order.container_id} is one of the "
+                f"scenario's own arrivals (its order {own}); order a container the scenario "
+                "does not bring"
+            )
+        if str(order.order_id) in self._own_orders:
+            raise DuplicateIdError(
+                f"order id {order.order_id} is one of the scenario's own orders (for "
+                f"{self._own_orders[str(order.order_id)]}); give the order another id"
+            )
+        for seal in order.seal_numbers:
+            if seal in self._own_seals:
+                raise DuplicateIdError(
+                    f"order {order.order_id}: seal {seal} is on the scenario's container "
+                    f"{self._own_seals[seal]}; seals are single-use"
+                )
 
     @property
     def views(self) -> Views:

@@ -59,6 +59,8 @@ OPENAPI_TAGS: list[dict[str, Any]] = [
     {"name": "holds", "description": "Held containers, officers' releases, mutual recognition."},
     {"name": "containers", "description": "The crossing's containers and their custody."},
     {"name": "lanes", "description": "Lanes and zones, closed and reopened by operators."},
+    {"name": "orders", "description": "Transport orders: a container to carry across, from "
+     "its yard slot to the other side, followed to delivery."},
     {"name": "custody ledger", "description": "Hold the custody ledger to a saved tree head."},
     {"name": "live view", "description": "The control room's map, vehicles and KPIs."},
     {"name": "alerts", "description": "What needs a person's eyes, and who acknowledged it."},

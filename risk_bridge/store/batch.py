@@ -25,6 +25,11 @@ class WriteBatch:
     audit: list[Row] = field(default_factory=list)
     idempotency: list[Row] = field(default_factory=list)
     webhooks: list[Row] = field(default_factory=list)
+    orders: list[Row] = field(default_factory=list)
+    order_sent: list[tuple[str, str]] = field(default_factory=list)  # (order_id, at)
+    order_refused: list[tuple[str, str, str]] = field(default_factory=list)  # id, at, why
+    # (order_id, at, station, vehicle)
+    order_delivered: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
     events: list[Row] = field(default_factory=list)
     outbox: list[Row] = field(default_factory=list)
     meta: list[tuple[str, str]] = field(default_factory=list)
@@ -48,5 +53,6 @@ class Snapshot:
     releases: list[Row]
     idempotency: list[Row]
     webhooks: list[Row]
+    orders: list[Row]
     meta: dict[str, str]
     last_event_seq: int

@@ -76,6 +76,23 @@ _TABLES = {
     "audit": ("at", "actor", "role", "authority", "action", "subject", "detail"),
     "idempotency": ("principal", "idem_key", "request_hash", "status", "body", "at"),
     "webhooks": ("webhook_id", "authority", "url", "secret", "kinds", "created_at"),
+    "orders": (
+        "order_id",
+        "seq",
+        "container_id",
+        "direction",
+        "origin_station",
+        "seals",
+        "id_generated",
+        "accepted_at",
+        "actor",
+        "sent_at",
+        "refused_at",
+        "refusal",
+        "delivered_at",
+        "delivery_station",
+        "delivered_by",
+    ),
     "events": ("seq", "at", "kind", "container_id", "body"),
     "outbox": ("webhook_id", "event_seq", "body", "attempts", "next_at", "status", "last_error"),
 }
@@ -87,9 +104,10 @@ _KEYS = {
     "releases": "release_id",
     "idempotency": "principal, idem_key",
     "webhooks": "webhook_id",
+    "orders": "order_id",
 }
 _SERIAL_TABLES = ("audit", "outbox")
-_BIGINT = ("sequence", "attempts", "event_seq", "seq")
+_BIGINT = ("sequence", "attempts", "event_seq", "seq", "id_generated")
 
 
 def _ddl(serial: str) -> list[str]:
@@ -147,6 +165,7 @@ class SqlStore:
                     "audit",
                     "idempotency",
                     "webhooks",
+                    "orders",
                 ):
                     rows: list[Row] = getattr(batch, table)
                     if rows:
@@ -160,6 +179,22 @@ class SqlStore:
                     cur.execute(
                         f"UPDATE holds SET status = {ph}, closed_at = {ph} WHERE hold_id = {ph}",
                         (status, at, hid),
+                    )
+                for oid, at in batch.order_sent:
+                    cur.execute(
+                        f"UPDATE orders SET sent_at = {ph} WHERE order_id = {ph}", (at, oid)
+                    )
+                for oid, at, why in batch.order_refused:
+                    cur.execute(
+                        f"UPDATE orders SET refused_at = {ph}, refusal = {ph} "
+                        f"WHERE order_id = {ph}",
+                        (at, why, oid),
+                    )
+                for oid, at, station, vehicle in batch.order_delivered:
+                    cur.execute(
+                        f"UPDATE orders SET delivered_at = {ph}, delivery_station = {ph}, "
+                        f"delivered_by = {ph} WHERE order_id = {ph}",
+                        (at, station, vehicle, oid),
                     )
                 # One row per key: a group of N requests carries N updates of the same
                 # counter, and only the last one matters.
@@ -213,6 +248,7 @@ class SqlStore:
             releases=rows("releases", "at, release_id"),
             idempotency=rows("idempotency", "at"),
             webhooks=rows("webhooks", "webhook_id"),
+            orders=rows("orders", "seq"),
             meta=meta,
             last_event_seq=int(str(last)),
         )

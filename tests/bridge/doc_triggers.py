@@ -3,7 +3,8 @@ bridges it runs on (``World``: one with a held container, an inspection result a
 ledger; one without a ledger; one whose store is gone), and the generic triggers that turn a
 request an endpoint accepts into each documented error (no token -> 401, a role that may not ->
 403, an unknown query parameter -> 422, a reused Idempotency-Key -> 409, a body over the limit
--> 413, a wrong Content-Type -> 415, the store away -> 503)."""
+-> 413, a wrong Content-Type -> 415, the store away -> 503); and the transport orders' rows of
+the table (``ORDER_TRIGGERS``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pytest
 from orchestrator.domain.iso6346 import container_number
 from tests.bridge.conftest import Bridge, make_bridge
 from tests.bridge.helpers import drive_until, held_by_core, hold_row, iso, verdict
+from tests.bridge.order_helpers import order_body
 
 MAX_BODY = 64 * 1024  # the test bridges' body limit: a 413 needs no 8 MB upload
 SUB = "openapi-doc"  # one subject per role, so a seeded Idempotency-Key is the caller's own
@@ -238,3 +240,54 @@ def _nothing() -> Any:
     from risk_bridge.outbox import Outcome
 
     return Outcome.nothing(None)
+
+
+# ------------------------------------------------------------------------ transport orders
+
+
+def _order(w: World) -> Req:
+    """A new transport order for a container no scenario brings (declared with its cargo)."""
+    return Req("POST", "/v1/orders", "operator", json=order_body())
+
+
+def _order_twice(w: World) -> httpx.Response:
+    r = _order(w)
+    assert send(w.b, r).status_code == 201
+    return send(w.b, r)  # the same order under a new key: the order as it stands
+
+
+def _stored_order(w: World) -> Req:
+    got = send(w.b, _order(w))
+    assert got.status_code == 201, got.text
+    return Req("GET", f"/v1/orders/{got.json()['order_id']}")
+
+
+def _order_list(w: World) -> Req:
+    return Req("GET", "/v1/orders", params={"status": "open", "limit": 5})
+
+
+# (method, path) -> status -> trigger, for tests/bridge/test_openapi_doc.py's table.
+ORDER_TRIGGERS: dict[tuple[str, str], dict[int, Trigger]] = {
+    ("post", "/v1/orders"): {
+        201: ok(_order),
+        200: _order_twice,
+        401: no_token(_order),
+        403: as_role(_order, "viewer"),
+        409: key_reused(_order),
+        413: huge_body(_order),
+        415: wrong_type(_order),
+        422: ok(lambda w: _order(w).but(json=order_body(station="no_such_slot"))),
+        503: store_down(_order),
+    },
+    ("get", "/v1/orders"): {
+        200: ok(_order_list),
+        401: no_token(_order_list),
+        422: unknown_query(_order_list),
+    },
+    ("get", "/v1/orders/{order_id}"): {
+        200: ok(_stored_order),
+        401: no_token(_stored_order),
+        404: ok(lambda w: Req("GET", "/v1/orders/ORD-no-such-order")),
+        422: ok(lambda w: Req("GET", "/v1/orders/no%20such%20id")),
+    },
+}

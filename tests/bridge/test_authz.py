@@ -117,6 +117,20 @@ ENDPOINTS = {
         {("officer", "CN"), ("officer", "MN"), ("operator", None)},
     ),
     "containers": ("GET", "/v1/containers", None, set(ROLES)),
+    # Transport orders: operators (people, or the yard's systems as operator clients) submit.
+    "order": (
+        "POST",
+        "/v1/orders",
+        {
+            "container_id": "ZZZU0070018",
+            "direction": "CN->MN",
+            "origin_station": "cn_slot_01",
+            "cargo": {"consignor": "Gobi Cashmere", "hs_code": "510211", "origin_country": "MN"},
+        },
+        {("operator", None)},
+    ),
+    "orders": ("GET", "/v1/orders", None, set(ROLES)),
+    "order get": ("GET", "/v1/orders/ORD-none", None, set(ROLES)),
     "custody": ("GET", f"/v1/containers/{CID}/custody", None, set(ROLES)),
 }
 # A person's session (GET / DELETE /v1/session) belongs to people only: machine tokens and bad

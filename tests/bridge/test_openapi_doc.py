@@ -29,6 +29,7 @@ from risk_bridge.domain import Role
 from risk_bridge.routers.common import OPENAPI_TAGS
 from risk_bridge.security.users import UserBook
 from tests.bridge.doc_triggers import (
+    ORDER_TRIGGERS,
     UNKNOWN_CONTAINER,
     Ok,
     Req,
@@ -347,6 +348,7 @@ _TABLE: dict[tuple[str, str], dict[int, Trigger]] = {
         503: store_down(_get("/healthz")),
     },
     ("get", "/metrics"): _reads(_get("/metrics")),
+    **ORDER_TRIGGERS,
 }
 
 # (method, path, status) -> how to make the bridge answer it
