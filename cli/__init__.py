@@ -12,6 +12,7 @@ from cli import users_cmd as _users_cmd  # noqa: F401  (registers the bridge's u
 from cli.bridge_cmd import app as bridge_app
 from cli.custody_cmd import app as custody_app
 from cli.map_cmd import app as map_app
+from cli.orders_cmd import app as orders_app
 from cli.report_cmd import app as report_app
 from cli.ros_cmd import app as ros_app
 from cli.serve_cmd import serve
@@ -40,6 +41,7 @@ app.command("simulate")(simulate)
 app.add_typer(report_app, name="report")
 app.add_typer(bridge_app, name="bridge")
 app.command("serve")(serve)
+app.add_typer(orders_app, name="orders")
 app.add_typer(ros_app, name="ros")
 
 
