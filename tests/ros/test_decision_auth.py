@@ -119,3 +119,29 @@ def test_the_node_parameter_names_a_readable_ed25519_public_key(auth: Any, tmp_p
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
     with pytest.raises(ParameterError, match="not an Ed25519 key"):
         auth.load_decision_key(str(ec))
+
+
+def test_an_order_is_signed_over_every_field_and_its_seals_in_order(auth: Any) -> None:
+    from borderflow_interfaces.msg import TransportOrder
+    from borderflow_ros.errors import DecisionRefusedError
+
+    signer, verifier = _pair(auth)
+    order = TransportOrder(order_id="o-7", container_id="CSQU3054383", direction="CN->MN",
+                           origin_station="cn_slot_01", seal_numbers=["CN1", "CN2"])  # fmt: skip
+    signed = signer.sign(auth.Channel.ORDER, auth.order_fields(order))
+    changes: list[tuple[str, Any]] = [("order_id", "o-8"), ("container_id", "MSKU0301587"),
+               ("direction", "MN->CN"), ("origin_station", "cn_slot_02"),
+               ("seal_numbers", ["CN2", "CN1"]), ("seal_numbers", ["CN1"])]  # fmt: skip
+    for field, value in changes:
+        altered = TransportOrder(order_id=order.order_id, container_id=order.container_id,
+                                 direction=order.direction, origin_station=order.origin_station,
+                                 seal_numbers=list(order.seal_numbers))  # fmt: skip
+        setattr(altered, field, value)
+        with pytest.raises(DecisionRefusedError, match="does not match"):
+            verifier.check(auth.Channel.ORDER, auth.order_fields(altered), signed)
+    # An order's signature is no verdict's, and the order itself is taken once.
+    with pytest.raises(DecisionRefusedError, match="does not match"):
+        verifier.check(auth.Channel.VERDICT, auth.order_fields(order), signed)
+    verifier.check(auth.Channel.ORDER, auth.order_fields(order), signed)
+    with pytest.raises(DecisionRefusedError, match="order 'o-7' refused as a replay"):
+        verifier.check(auth.Channel.ORDER, auth.order_fields(order), signed)

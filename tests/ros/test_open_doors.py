@@ -1,8 +1,9 @@
 """Issue 13, ROS without open doors, over real DDS: a process of its own on the domain publishes
-verdicts and lane requests and calls release_hold, as an attacker would. The orchestrator node
-acts only on what the bridge's decision key signed; everything else is refused, counted and
-changes nothing. Reproduces the attack first found: an outsider's HIGH verdict held a vehicle,
-and an outsider's release with a made-up officer sent a container across unrecorded."""
+verdicts, lane requests and transport orders and calls release_hold, as an attacker would. The
+orchestrator node acts only on what the bridge's decision key signed; everything else is
+refused, counted and changes nothing. Reproduces the attack first found: an outsider's HIGH
+verdict held a vehicle, and an outsider's release with a made-up officer sent a container across
+unrecorded. The ``transport_container`` action stays the terminal's unsigned way in."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import pytest
 from cli.ros_cmd import ProcessGroup, node_argv
 from maps import load_map
 from orchestrator.domain.iso6346 import container_number
+from orchestrator.ids import OrderId, StationId
 from orchestrator.lanegraph import Side
-from orchestrator.messages import LaneClosed, RiskLevel, VerdictIssued
+from orchestrator.messages import Direction, LaneClosed, OrderArrived, RiskLevel, VerdictIssued
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -94,21 +96,39 @@ def test_outsiders_cannot_decide_and_replays_are_refused(
     stranger_keys = DecisionKeys(tmp_path)  # a key pair the node was not given
     outsider = _client(node)
     cid = container_number("ODR", 1)
-    outsider.order("o-1", cid, "CN->MN", "cn_slot_01")  # orders are not decisions
+    # A forged copy under the id of a real order that is still to come must not shadow it.
+    outsider.order("o-1", cid, "CN->MN", "cn_slot_01")
+    outsider.wait_for("the unsigned order refused",
+                      lambda: outsider.status()["decisions_refused"] == 1, 20)  # fmt: skip
+    assert "unsigned order 'o-1' refused" in outsider.status()["last_refusal"]
     _outsider_verdict(outsider, "v-forged", cid, HIGH)
     _outsider_verdict(outsider, "v-own-key", cid, HIGH, stranger_keys.signer())
-    # A forged copy under the id of a real verdict that is still to come must not shadow it.
+    # ... nor a verdict's.
     _outsider_verdict(outsider, "v-real", cid, HIGH)
-    outsider.wait_for("three verdicts refused",
-                      lambda: outsider.status()["decisions_refused"] == 3, 20)  # fmt: skip
+    outsider.wait_for("three verdicts refused too",
+                      lambda: outsider.status()["decisions_refused"] == 4, 20)  # fmt: skip
     s = outsider.status()
-    assert s["verdicts_accepted"] == 0
+    assert s["verdicts_accepted"] == 0 and _orders(s) == 0, s
     assert "trusts only" in s["last_refusal"] or "unsigned" in s["last_refusal"]
 
     link = _link(node, decision_keys)  # the bridge's way in: signed
+    link.deliver(OrderArrived(0.0, OrderId("o-1"), cid, Direction.CN_TO_MN,
+                              StationId("cn_slot_01")))  # fmt: skip
     link.deliver(VerdictIssued(0.0, cid, RiskLevel.LOW, Side.CN, "v-real", "cleared"))
-    outsider.wait_for("the bridge's verdict taken",
-                      lambda: outsider.status()["verdicts_accepted"] == 1, 20)  # fmt: skip
+    outsider.wait_for("the bridge's order and verdict taken",
+                      lambda: outsider.status()["verdicts_accepted"] == 1
+                      and _orders(outsider.status()) == 1, 20)  # fmt: skip
+    # The bridge's order, captured and sent again under another order id: refused.
+    from borderflow_interfaces.msg import TransportOrder
+
+    copy = TransportOrder(order_id="o-copy", container_id=cid, direction="CN->MN",
+                          origin_station="cn_slot_01")  # fmt: skip
+    copy.signature = link_signed_order(decision_keys, "o-1", cid).signature
+    outsider.orders.publish(copy)
+    outsider.wait_for("the altered order refused",
+                      lambda: outsider.status()["decisions_refused"] == 5, 20)  # fmt: skip
+    assert "does not match" in outsider.status()["last_refusal"]
+    assert _orders(outsider.status()) == 1
 
     # Releases: an outsider's (made-up officer, 2-character reason) is refused before the core.
     req = ReleaseHold.Request(container_id=cid, officer_id="CN-officer-999", authority="CN",
@@ -138,10 +158,10 @@ def test_outsiders_cannot_decide_and_replays_are_refused(
     pub = outsider.node.create_publisher(LaneStatus, qos.LANES_TOPIC + "_requests",
                                          qos.decision_qos())  # fmt: skip
     deadline = time.monotonic() + 10
-    while outsider.status()["decisions_refused"] < 7 and time.monotonic() < deadline:
+    while outsider.status()["decisions_refused"] < 9 and time.monotonic() < deadline:
         pub.publish(bogus)  # until the node has matched the new publisher and refused it
         time.sleep(0.5)
-    assert outsider.status()["decisions_refused"] >= 7
+    assert outsider.status()["decisions_refused"] >= 9
     assert lane not in outsider.status()["closed_lanes"]
     link.deliver(LaneClosed(0.0, lane, False, "spill"))
     outsider.wait_for("the bridge's lane closure",
@@ -156,7 +176,8 @@ def test_an_outsiders_high_verdict_holds_nobody(node: Any, decision_keys: Any) -
     watcher = _client(node, ids=["agv_01"])
     watcher.wait_for("the AGV joined", lambda: len(watcher.status()["vehicles"]) == 1, 30)
     cid = container_number("ODR", 2)
-    watcher.order("o-2", cid, "CN->MN", "cn_slot_01")
+    # The terminal's own way in: the transport_container action, unsigned as before.
+    result = watcher.transport("o-2", cid, "CN->MN", "cn_slot_01")
     link = _link(node, decision_keys)
     link.deliver(VerdictIssued(0.0, cid, RiskLevel.LOW, Side.CN, "v-low", "cleared"))
     watcher.wait_for("the container picked up",
@@ -169,3 +190,21 @@ def test_an_outsiders_high_verdict_holds_nobody(node: Any, decision_keys: Any) -
     s = watcher.status()
     assert s["verdicts_accepted"] == 1 and s["holds_active"] == 0
     assert not [h for h in watcher.holds if h.container_id == cid and h.active]
+    watcher.wait_for("the action's result", result.done, 10)
+    assert result.result().result.delivered is True
+
+
+def _orders(status: dict[str, Any]) -> int:
+    """Orders the core holds, in any state."""
+    return sum(int(v) for k, v in status.items() if k.startswith("orders_"))
+
+
+def link_signed_order(keys: Any, order_id: str, cid: str) -> Any:
+    """A TransportOrder as the bridge signs it (for a captured-copy attack)."""
+    from borderflow_interfaces.msg import TransportOrder
+    from borderflow_ros.decision_auth import Channel, order_fields, write_signature
+
+    m = TransportOrder(order_id=order_id, container_id=cid, direction="CN->MN",
+                       origin_station="cn_slot_01")  # fmt: skip
+    write_signature(m.signature, keys.signer().sign(Channel.ORDER, order_fields(m)))
+    return m

@@ -84,7 +84,7 @@ def stack(ros_env: dict[str, str], tmp_path: Path, decision_keys: Any) -> Iterat
             group.start(vid, node_argv("agv_sim_node", {
                 "map": MAP, "vehicles": 1, "first_index": i, "start_nodes": [node],
                 "time_scale": 12.0, "load_time_s": 20.0, "unload_time_s": 20.0}))  # fmt: skip
-        client = RosClient(sorted(_STARTS))
+        client = RosClient(sorted(_STARTS), decision_keys.signer())  # its orders signed
         closers.append(client.close)
         link = BridgeLink(decision_keys.signer())
         closers.append(link.stop)

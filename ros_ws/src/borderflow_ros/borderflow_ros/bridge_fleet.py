@@ -8,7 +8,10 @@ holds). The core lives in the orchestrator node: :meth:`RosBridgeFleet.container
 what the notices say (held, by which side; crossed; delivered) and, from the vehicles' state
 topics, which vehicle carries the container and where; the core's risk status is not known
 here (``core_level`` and ``cleared`` are None). The custody ledger is kept by the node's side.
-What goes to the node is signed with the bridge's decision key (the ``signer``).
+What goes to the node (verdicts, releases, lane requests, transport orders) is signed with the
+bridge's decision key (the ``signer``). With ``auto_customs`` the simulated customs authorities
+of :mod:`borderflow_ros.bridge_customs` decide on the declared containers the node's core takes,
+through the bridge's ``customs_queue`` as the SimPy fleet's do.
 
 Positions: the vehicles report them in ROS's ``map`` frame (metres from the map's south-west
 corner, :mod:`borderflow_ros.frame`); the bridge's records (``VehicleSnapshot``, the console's
@@ -23,6 +26,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from borderflow_ros.bridge_customs import SimulatedCustoms
 from borderflow_ros.bridge_link import BridgeLink
 from borderflow_ros.decision_auth import DecisionSigner
 from borderflow_ros.frame import map_origin
@@ -65,6 +69,8 @@ class RosBridgeFleet:
         link: BridgeLink | None = None,
         *,
         signer: DecisionSigner | None = None,
+        auto_customs: bool = False,
+        run_token: str = "",
     ) -> None:
         if link is None:
             if signer is None:
@@ -87,7 +93,15 @@ class RosBridgeFleet:
         self._holds: dict[str, tuple[str, str | None]] = {}  # container -> (side, vehicle)
         self._crossed: set[str] = set()
         self._delivered: set[str] = set()
-        self.link.on_notice = self._on_notice
+        self.customs: SimulatedCustoms | None = None
+        if auto_customs:
+            self.customs = SimulatedCustoms(
+                self.customs_queue.put,
+                self.now_s,
+                {c.container_id for c in self._manifest},
+                run_token=run_token,
+            )
+        self.link.listen(self._on_notice, self.customs.order_taken if self.customs else None)
 
     def manifest(self) -> list[Cargo]:
         return list(self._manifest)
@@ -108,6 +122,8 @@ class RosBridgeFleet:
         with self.lock:
             if isinstance(notice, HoldPlaced):
                 self._holds[notice.container_id] = (notice.side.value, notice.vehicle_id)
+                if self.customs is not None:
+                    self.customs.hold_placed(notice.container_id, notice.side)
             elif isinstance(notice, HoldLifted):
                 self._holds.pop(notice.container_id, None)
             elif isinstance(notice, BorderCrossed) and notice.container_id:
@@ -193,4 +209,6 @@ class RosBridgeFleet:
         return None
 
     def stop(self) -> None:
+        if self.customs is not None:
+            self.customs.stop()
         self.link.stop()

@@ -1,19 +1,22 @@
 """The risk bridge's way into ROS: core events from the bridge become ROS messages.
 
-The customs risk bridge (``risk_bridge``, FastAPI) decides verdicts and officers' releases; with
-a ROS fleet it hands them to :meth:`BridgeLink.deliver`, which publishes a verdict on
-``/borderflow/verdicts`` (reliable + transient-local, so an orchestrator that starts later still
-gets it), calls the ``release_hold`` service for a release, and requests lane closures on
+The customs risk bridge (``risk_bridge``, FastAPI) decides verdicts and officers' releases and
+accepts transport orders; with a ROS fleet it hands them to :meth:`BridgeLink.deliver`, which
+publishes a verdict on ``/borderflow/verdicts`` (reliable + transient-local, so an orchestrator
+that starts later still gets it), an order on ``/borderflow/orders`` (the same), calls the
+``release_hold`` service for a release, and requests lane closures on
 ``/borderflow/lanes_requests``. The link runs its own rclpy context and executor thread, so it can
 live inside the bridge's process next to uvicorn. ``deliver`` returns no commands: they go to the
-vehicles from the orchestrator node. Every verdict, release and lane request is signed with the
-bridge's decision key (:class:`~borderflow_ros.decision_auth.DecisionSigner`), signed and sent
-under one lock so the counters reach the node in the order they were taken.
+vehicles from the orchestrator node. Every verdict, release, lane request and order is signed
+with the bridge's decision key (:class:`~borderflow_ros.decision_auth.DecisionSigner`), signed
+and sent under one lock so the counters reach the node in the order they were taken.
 
-Back from the node: its core's customs notices (``/borderflow/notices``, transient-local, so a
-bridge that starts later also hears the recent ones), decoded into the same typed records the
-in-process core gives the bridge with the SimPy fleet (:mod:`orchestrator.domain.notice_codec`;
-a malformed one is logged and dropped); and where the vehicles are, from their state topics.
+Back from the node: what it runs (``/borderflow/fleet_info``, latched: :meth:`fleet_info` waits
+for it); its core's customs notices (``/borderflow/notices``, transient-local, so a bridge that
+starts later also hears the recent ones), decoded into the same typed records the in-process
+core gives the bridge with the SimPy fleet (:mod:`orchestrator.domain.notice_codec`; a malformed
+one is logged and dropped); every order its core took (``/borderflow/orders_taken``); and where
+the vehicles are, from their state topics.
 :class:`borderflow_ros.bridge_fleet.RosBridgeFleet` builds the bridge's fleet port on it.
 """
 
@@ -24,16 +27,18 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from borderflow_ros.convert import verdict_to_msg
+from borderflow_ros.convert import order_to_msg, verdict_to_msg
 from borderflow_ros.decision_auth import (
     Channel,
     DecisionSigner,
     lane_fields,
+    order_fields,
     release_fields,
     verdict_fields,
     write_signature,
 )
 from borderflow_ros.errors import NodeRefusedError
+from borderflow_ros.fleet_info import FleetAnnouncement, announcement_from_msg
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.notice_codec import NoticeDecodeError, decode
 from orchestrator.domain.records import VehicleSnapshot
@@ -45,7 +50,7 @@ class BridgeLink:
     def __init__(self, signer: DecisionSigner, node_name: str = "borderflow_bridge_link") -> None:
         import rclpy
         from borderflow_interfaces.msg import CustomsNotice as NoticeMsg
-        from borderflow_interfaces.msg import LaneStatus, RiskVerdict
+        from borderflow_interfaces.msg import FleetInfo, LaneStatus, RiskVerdict, TransportOrder
         from borderflow_interfaces.srv import ReleaseHold
         from rclpy.executors import SingleThreadedExecutor
 
@@ -62,10 +67,27 @@ class BridgeLink:
         self._lanes = self.node.create_publisher(
             LaneStatus, qos.LANES_TOPIC + "_requests", qos.decision_qos()
         )
+        self._orders = self.node.create_publisher(
+            TransportOrder, qos.ORDERS_TOPIC, qos.decision_qos()
+        )
         self._release: Any = self.node.create_client(ReleaseHold, qos.RELEASE_SERVICE)
-        self.on_notice: Callable[[CustomsNotice], None] | None = None
+        # Set by listen(); what arrives before (transient-local history) is kept until then.
+        self._on_notice_cb: Callable[[CustomsNotice], None] | None = None
+        # (order id, container id, direction) of every order the node's core took.
+        self._on_taken_cb: Callable[[str, str, str], None] | None = None
+        self._listen_lock = threading.Lock()
+        self._early_notices: list[CustomsNotice] = []
+        self._early_taken: list[tuple[str, str, str]] = []
         self.node.create_subscription(
             NoticeMsg, qos.NOTICES_TOPIC, self._on_notice, qos.decision_qos(1000)
+        )
+        self.node.create_subscription(
+            TransportOrder, qos.ORDERS_TAKEN_TOPIC, self._on_taken, qos.decision_qos(1000)
+        )
+        self._info: FleetAnnouncement | None = None
+        self._info_seen = threading.Event()
+        self.node.create_subscription(
+            FleetInfo, qos.FLEET_INFO_TOPIC, self._on_info, qos.decision_qos(1)
         )
         # Where the vehicles are: their state topics (/agv/<id>/state), found as they appear.
         self._states: dict[str, tuple[float, Any]] = {}  # vehicle -> (monotonic, VehicleState)
@@ -91,8 +113,49 @@ class BridgeLink:
         except NoticeDecodeError as exc:
             self.node.get_logger().error(f"customs notice dropped: {exc}")
             return
-        if self.on_notice is not None:
-            self.on_notice(notice)
+        with self._listen_lock:
+            cb = self._on_notice_cb
+            if cb is None:
+                self._early_notices.append(notice)
+                return
+        cb(notice)
+
+    def listen(
+        self,
+        on_notice: Callable[[CustomsNotice], None],
+        on_order_taken: Callable[[str, str, str], None] | None = None,
+    ) -> None:
+        """Where the node's notices and taken orders go from now on; those heard before (the
+        topics' transient-local history, read while the bridge was still starting) first, in
+        the order they came."""
+        with self._listen_lock:
+            for notice in self._early_notices:
+                on_notice(notice)
+            if on_order_taken is not None:
+                for taken in self._early_taken:
+                    on_order_taken(*taken)
+            self._early_notices, self._early_taken = [], []
+            self._on_notice_cb, self._on_taken_cb = on_notice, on_order_taken
+
+    def _on_taken(self, msg: Any) -> None:
+        taken = (msg.order_id, msg.container_id, msg.direction)
+        with self._listen_lock:
+            cb = self._on_taken_cb
+            if cb is None and self._on_notice_cb is None:
+                self._early_taken.append(taken)
+                return
+        if cb is not None:
+            cb(*taken)
+
+    def _on_info(self, msg: Any) -> None:
+        self._info = announcement_from_msg(msg)
+        self._info_seen.set()
+
+    def fleet_info(self, timeout_s: float) -> FleetAnnouncement | None:
+        """What the orchestrator node announced (the latest, e.g. after a restart of it); waits
+        up to ``timeout_s`` for the first announcement, None when no node answered."""
+        self._info_seen.wait(timeout_s)
+        return self._info
 
     def _discover(self) -> None:
         from borderflow_interfaces.msg import VehicleState
@@ -146,14 +209,22 @@ class BridgeLink:
 
     def deliver(self, event: Any, timeout_s: float = 5.0) -> list[Any]:
         """Forward one core event; a refused release raises :class:`NodeRefusedError` with the
-        node's reason."""
+        node's reason. An order is published and not waited for: the node's core checks it
+        (station, container number) and the order shows on ``orders_taken`` once taken."""
         from borderflow_interfaces.msg import LaneStatus
 
-        from orchestrator.messages import HoldReleased, LaneClosed, LaneOpened, VerdictIssued
+        from orchestrator.messages import (
+            HoldReleased,
+            LaneClosed,
+            LaneOpened,
+            OrderArrived,
+            VerdictIssued,
+        )
 
-        if not isinstance(event, VerdictIssued | HoldReleased | LaneClosed | LaneOpened):
+        bridge_events = VerdictIssued | HoldReleased | LaneClosed | LaneOpened | OrderArrived
+        if not isinstance(event, bridge_events):
             raise TypeError(
-                f"{type(event).__name__} is not a bridge event (verdict, release, lane)"
+                f"{type(event).__name__} is not a bridge event (verdict, release, lane, order)"
             )
         with self._send_lock:
             stamp = self.node.get_clock().now().to_msg()
@@ -162,6 +233,12 @@ class BridgeLink:
                 write_signature(msg.signature, self._signer.sign(Channel.VERDICT,
                                                                  verdict_fields(msg)))  # fmt: skip
                 self._verdicts.publish(msg)
+            elif isinstance(event, OrderArrived):
+                order = order_to_msg(event)
+                order.header.stamp = stamp
+                signed = self._signer.sign(Channel.ORDER, order_fields(order))
+                write_signature(order.signature, signed)
+                self._orders.publish(order)
             elif isinstance(event, HoldReleased):
                 self._call_release(event, timeout_s)
             else:

@@ -1,9 +1,10 @@
 """A client of the orchestrator node, for scripts, tests and benchmarks: publishes orders and
 verdicts, calls the release / status services, listens to commands, holds, lane status and
 odometry. Runs its own rclpy context and spins in a background thread, so it lives beside
-anything else in a process. Verdicts and releases are signed with ``signer`` when given (the
-node acts only on those signed with the key it trusts); without one they go unsigned, as an
-outsider's would."""
+anything else in a process. Orders, verdicts and releases are signed with ``signer`` when given
+(the node acts only on those signed with the key it trusts); without one they go unsigned, as an
+outsider's would. :meth:`RosClient.transport` sends an order as a ``transport_container`` action
+goal instead, which needs no signature."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 from borderflow_ros.decision_auth import (
     Channel,
     DecisionSigner,
+    order_fields,
     release_fields,
     verdict_fields,
     write_signature,
@@ -29,6 +31,7 @@ __all__ = ["RosClient", "container_number"]
 class RosClient:
     def __init__(self, vehicle_ids: list[str], signer: DecisionSigner | None = None) -> None:
         import rclpy
+        from borderflow_interfaces.action import TransportContainer
         from borderflow_interfaces.msg import (
             Hold,
             LaneStatus,
@@ -38,6 +41,7 @@ class RosClient:
         )
         from borderflow_interfaces.srv import GetStatus, ReleaseHold
         from nav_msgs.msg import Odometry
+        from rclpy.action import ActionClient  # type: ignore[attr-defined]
         from rclpy.executors import SingleThreadedExecutor
 
         from borderflow_ros import qos
@@ -57,6 +61,7 @@ class RosClient:
         self.orders = n.create_publisher(TransportOrder, qos.ORDERS_TOPIC, qos.decision_qos())
         self.release_cli: Any = n.create_client(ReleaseHold, qos.RELEASE_SERVICE)
         self.status_cli: Any = n.create_client(GetStatus, qos.STATUS_SERVICE)
+        self.action_cli: Any = ActionClient(n, TransportContainer, qos.TRANSPORT_ACTION)
         n.create_subscription(Hold, qos.HOLDS_TOPIC, self._hold, qos.decision_qos())
         n.create_subscription(LaneStatus, qos.LANES_TOPIC, self._lane, qos.decision_qos())
         for vid in vehicle_ids:
@@ -105,7 +110,29 @@ class RosClient:
             direction,
             station,
         )
+        if self.signer is not None:
+            write_signature(m.signature, self.signer.sign(Channel.ORDER, order_fields(m)))
         self.orders.publish(m)
+
+    def transport(self, order_id: str, container_id: str, direction: str, station: str) -> Any:
+        """Send the order as a ``transport_container`` goal (unsigned: the action is the
+        terminal's own way in); returns the goal's result future once the goal is accepted."""
+        from borderflow_interfaces.action import TransportContainer
+
+        if not self.action_cli.wait_for_server(timeout_sec=10.0):
+            raise TimeoutError("the transport_container action server is not up")
+        goal = TransportContainer.Goal(order_id=order_id, container_id=container_id,
+                                       direction=direction, origin_station=station)  # fmt: skip
+        sent = self.action_cli.send_goal_async(goal)
+        deadline = time.monotonic() + 10.0
+        while not sent.done():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"goal {order_id} got no answer")
+            time.sleep(0.01)
+        handle = sent.result()
+        if handle is None or not handle.accepted:
+            raise AssertionError(f"goal {order_id} was not accepted")
+        return handle.get_result_async()
 
     def verdict(
         self, verdict_id: str, container_id: str, level: int, authority: str, reason: str = ""

@@ -1,24 +1,26 @@
-"""Signed customs decisions: who may tell the orchestrator node to hold, release or close.
+"""Signed customs decisions: who may tell the orchestrator node to hold, release, close or move.
 
-Owns the signed form of the three decisions that travel over DDS from the risk bridge to the
-orchestrator node — a verdict (``/borderflow/verdicts``), an officer's release (the
-``release_hold`` service) and a lane request (``/borderflow/lane_requests``) — and the two ends
-of it: :class:`DecisionSigner` (the bridge's side, holding its Ed25519 private key) and
-:class:`DecisionVerifier` (the node's side, holding the bridge's public key).
+Owns the signed form of what travels over DDS from the risk bridge to the orchestrator node — a
+verdict (``/borderflow/verdicts``), an officer's release (the ``release_hold`` service), a lane
+request (``/borderflow/lanes_requests``) and a transport order the bridge accepted
+(``/borderflow/orders``) — and the two ends of it: :class:`DecisionSigner` (the bridge's side,
+holding its Ed25519 private key) and :class:`DecisionVerifier` (the node's side, holding the
+bridge's public key).
 
 Why: anyone on a DDS domain can publish on any topic and call any service, so without this a
-process of its own could send a HIGH verdict or release a hold with a made-up officer, and the
-release would bypass the bridge's release records and audit trail. Signed, a decision reaches
-the core only if the bridge (which authenticated the officer or customs system, checked its
-authority and recorded it) signed it.
+process of its own could send a HIGH verdict, release a hold with a made-up officer (bypassing
+the bridge's release records and audit trail) or send vehicles after containers nobody ordered.
+Signed, a decision or order reaches the core only if the bridge (which authenticated the
+officer, customs system or terminal, checked its authority and recorded it) signed it.
 
 What is signed: ``borderflow/decision/v1`` + newline + the canonical JSON (keys sorted, no
 whitespace, UTF-8) of ``{"channel", "counter", "key_id", **fields}`` with the decision's fields
-(:func:`verdict_fields`, :func:`release_fields`, :func:`lane_fields`). The channel name keeps a
-signature of one kind from being used as another. Replays: the counter of each channel must
-rise strictly; the signer takes ``max(last + 1, wall clock in ns)`` so that a restarted bridge
-keeps counting up. The verifier keeps the last accepted counter per channel (after a restart of
-the node the transient-local history arrives in order, so it is accepted again, in order).
+(:func:`verdict_fields`, :func:`release_fields`, :func:`lane_fields`, :func:`order_fields`).
+The channel name keeps a signature of one kind from being used as another. Replays: the counter
+of each channel must rise strictly; the signer takes ``max(last + 1, wall clock in ns)`` so that
+a restarted bridge keeps counting up. The verifier keeps the last accepted counter per channel
+(after a restart of the node the transient-local history arrives in order, so it is accepted
+again, in order).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ __all__ = [
     "Signed",
     "lane_fields",
     "load_decision_key",
+    "order_fields",
     "read_signature",
     "release_fields",
     "signed_bytes",
@@ -55,13 +58,14 @@ __all__ = [
 
 _DOMAIN = b"borderflow/decision/v1\n"
 _UINT64_MAX = 2**64 - 1
-Fields = Mapping[str, str | int | bool]
+Fields = Mapping[str, str | int | bool | list[str]]
 
 
 class Channel(StrEnum):
     VERDICT = "verdict"
     RELEASE = "release"
     LANE = "lane"
+    ORDER = "order"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,22 +82,29 @@ def signed_bytes(channel: Channel, counter: int, key_id: str, fields: Fields) ->
     return _DOMAIN + canonical_json(body)
 
 
-def verdict_fields(msg: Any) -> dict[str, str | int | bool]:
+def verdict_fields(msg: Any) -> dict[str, str | int | bool | list[str]]:
     """The signed fields of a ``RiskVerdict`` (its header is not: the counter dates it)."""
     return {"verdict_id": msg.verdict_id, "container_id": msg.container_id,
             "level": int(msg.level), "authority": msg.authority, "reason": msg.reason}  # fmt: skip
 
 
-def release_fields(req: Any) -> dict[str, str | int | bool]:
+def release_fields(req: Any) -> dict[str, str | int | bool | list[str]]:
     """The signed fields of a ``ReleaseHold`` request."""
     return {"container_id": req.container_id, "officer_id": req.officer_id,
             "authority": req.authority, "reason": req.reason}  # fmt: skip
 
 
-def lane_fields(msg: Any) -> dict[str, str | int | bool]:
+def lane_fields(msg: Any) -> dict[str, str | int | bool | list[str]]:
     """The signed fields of a ``LaneStatus`` lane request."""
     return {"lane_id": msg.lane_id, "is_zone": bool(msg.is_zone), "closed": bool(msg.closed),
             "reason": msg.reason}  # fmt: skip
+
+
+def order_fields(msg: Any) -> dict[str, str | int | bool | list[str]]:
+    """The signed fields of a ``TransportOrder`` (the seals in their order)."""
+    return {"order_id": msg.order_id, "container_id": msg.container_id,
+            "direction": msg.direction, "origin_station": msg.origin_station,
+            "seal_numbers": [str(s) for s in msg.seal_numbers]}  # fmt: skip
 
 
 def write_signature(target: Any, signed: Signed) -> None:
@@ -171,7 +182,8 @@ class DecisionVerifier:
 
 
 def _name(channel: Channel, fields: Fields) -> str:
-    key = {"verdict": "verdict_id", "release": "container_id", "lane": "lane_id"}[channel.value]
+    key = {"verdict": "verdict_id", "release": "container_id", "lane": "lane_id",
+           "order": "order_id"}[channel.value]  # fmt: skip
     return repr(fields.get(key, ""))
 
 

@@ -1,20 +1,24 @@
 """The orchestrator node: a thin ROS host around the SAME ``orchestrator.core.Orchestrator``.
 
-In: verdicts (``/borderflow/verdicts``), transport orders (``/borderflow/orders`` or the
-``transport_container`` action), vehicle events (``/borderflow/vehicle_events``), lane requests
-(``/borderflow/lanes_requests``), officer releases (``release_hold`` service). Out: per-vehicle
-commands through the :class:`~borderflow_ros.fleet_adapter.FleetAdapter`, holds, lane status and
-custody events. Every input becomes one core event (:mod:`borderflow_ros.convert`), handled on the
-executor thread, so the single-threaded core is never entered twice at once. A vehicle whose
-heartbeat stops is faulted: the core gets ``VehicleFaulted`` (its unloaded order goes to another
-vehicle), its commands are dropped and the lanes it blocks are closed, so the core reroutes the
-others. When its heartbeats come back at a node the core accepts, the core gets
-``VehicleRecovered`` and those lanes are opened again (:mod:`borderflow_ros.fault_isolation`).
+In: verdicts (``/borderflow/verdicts``), transport orders (``/borderflow/orders``, the
+``transport_container`` action, or its own arrivals file at their times,
+:mod:`borderflow_ros.arrivals_feed`), vehicle events (``/borderflow/vehicle_events``), lane
+requests (``/borderflow/lanes_requests``), officer releases (``release_hold`` service). Out:
+per-vehicle commands through the :class:`~borderflow_ros.fleet_adapter.FleetAdapter`, holds, lane
+status, custody events, every order the core took (``/borderflow/orders_taken``) and, latched,
+what it runs (``/borderflow/fleet_info``: map id and hash, trusted key, declared arrivals;
+:mod:`borderflow_ros.fleet_info`). Every input becomes one core event
+(:mod:`borderflow_ros.convert`), handled on the executor thread, so the single-threaded core is
+never entered twice at once. A vehicle whose heartbeat stops is faulted: the core gets
+``VehicleFaulted`` (its unloaded order goes to another vehicle), its commands are dropped and the
+lanes it blocks are closed, so the core reroutes the others. When its heartbeats come back at a
+node the core accepts, the core gets ``VehicleRecovered`` and those lanes are opened again
+(:mod:`borderflow_ros.fault_isolation`).
 
-Verdicts, releases and lane requests count only when signed by the risk bridge's decision key
-(the ``decision_key`` parameter; :mod:`borderflow_ros.decision_auth`): an unsigned, forged,
-altered or replayed one is refused, logged and counted (``decisions_refused`` in get_status),
-and changes nothing. The node does not start without the key.
+Verdicts, releases, lane requests and orders on the topic count only when signed by the risk
+bridge's decision key (the ``decision_key`` parameter; :mod:`borderflow_ros.decision_auth`): an
+unsigned, forged, altered or replayed one is refused, logged and counted (``decisions_refused``
+in get_status), and changes nothing. The node does not start without the key.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from borderflow_interfaces.action import TransportContainer
 from borderflow_interfaces.msg import (
     CustodyEvent,
     DecisionSignature,
+    FleetInfo,
     Hold,
     LaneStatus,
     RiskVerdict,
@@ -41,11 +46,13 @@ from rclpy.node import Node
 
 from borderflow_ros import qos
 from borderflow_ros.arrival import node_positions
+from borderflow_ros.arrivals_feed import ArrivalsFeed, ArrivalsFile, read_arrivals
 from borderflow_ros.convert import (
     command_to_msg,
     event_from_msg,
     lane_event_from_msg,
     order_from_msg,
+    order_to_msg,
     release_from_request,
     verdict_from_msg,
 )
@@ -54,6 +61,7 @@ from borderflow_ros.decision_auth import (
     DecisionVerifier,
     lane_fields,
     load_decision_key,
+    order_fields,
     read_signature,
     release_fields,
     verdict_fields,
@@ -61,59 +69,19 @@ from borderflow_ros.decision_auth import (
 from borderflow_ros.errors import BorderflowRosError, DecisionRefusedError, ParameterError
 from borderflow_ros.fault_isolation import FaultIsolation
 from borderflow_ros.fleet_adapter import FleetAdapter
+from borderflow_ros.fleet_info import announcement_to_msg
 from borderflow_ros.frame import map_origin
-from borderflow_ros.params import Param, load, non_negative, not_empty, positive
+from borderflow_ros.orchestrator_params import PARAMS
+from borderflow_ros.params import load
 from borderflow_ros.ros_ports import RosClock, RosLedger, RosSink
+from borderflow_ros.status import status_counts
 from borderflow_ros.transport_action import TransportGoals
-from orchestrator.config import RUNTIME_DISPATCH_INTERVAL_S
 from orchestrator.errors import BorderflowError, StaleReportError
 from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import NodeId
-from orchestrator.messages import Event, VehicleJoined
+from orchestrator.messages import Event, OrderArrived, VehicleJoined
 
 __all__ = ["OrchestratorNode", "main"]
-
-PARAMS = (
-    Param("map", "test_crossing", "bundled map name or GeoJSON path", not_empty),
-    Param(
-        "decision_key",
-        "",
-        "the risk bridge's public decision key (PEM, decisions.pub in its state directory): "
-        "only verdicts, releases and lane requests it signed are acted on",
-    ),
-    Param("tick_period_s", 1.0, "period of the core's Tick (retries waiting admissions)", positive),
-    Param("heartbeat_timeout_s", 2.0, "silence after which a vehicle is faulted", positive),
-    Param("vehicle_ids", [""], "vehicles to watch from the start ([''] = discover /agv/*/state)"),
-    Param("diff_drive_vehicles", [""], "vehicles that get geometry_msgs/Twist on cmd_vel"),
-    Param(
-        "standard_vehicles",
-        [""],
-        "vehicles that speak only standard topics (Path in, Odometry in the map frame out): "
-        "arrivals inferred from odometry, load/unload/scan timed",
-    ),
-    Param(
-        "arrival_tolerance_m",
-        1.5,
-        "distance from a node within which a standard vehicle has reached it",
-        positive,
-    ),
-    Param(
-        "standard_action_time_s",
-        5.0,
-        "duration of a load/unload/scan by a standard vehicle (ROS time)",
-        non_negative,
-    ),
-    Param("vehicle_length_m", 12.0, "vehicle length (core traffic spacing)", positive),
-    Param("headway_m", 8.0, "gap kept between vehicles on a lane"),
-    Param("battery_capacity_kwh", 200.0, "battery capacity of every vehicle", positive),
-    Param("consumption_kwh_per_km", 2.0, "energy a vehicle uses per km driven", positive),
-    Param(
-        "dispatch_interval_s",
-        RUNTIME_DISPATCH_INTERVAL_S,
-        "dispatch rounds at most this often (ROS seconds), as in every runtime",
-        non_negative,
-    ),
-)
 
 
 class OrchestratorNode(Node):
@@ -121,12 +89,20 @@ class OrchestratorNode(Node):
         super().__init__("borderflow_orchestrator", **kwargs)
         p = load(self, PARAMS)
         from maps import load_map
+        from maps.fingerprint import map_identity
         from orchestrator.config import OrchestratorConfig
         from orchestrator.core import Orchestrator
 
         self.verifier = DecisionVerifier(load_decision_key(str(p["decision_key"])))
         self.graph = load_map(p["map"])
+        self.map_identity = map_identity(p["map"])
         self.origin = map_origin(self.graph)
+        arrivals: ArrivalsFile | None = None
+        if p["arrivals_file"]:
+            arrivals = read_arrivals(str(p["arrivals_file"]), set(self.graph.stations))
+        self.arrivals = ArrivalsFeed(
+            arrivals.arrivals if arrivals else (), float(p["arrivals_time_scale"])
+        )
         try:
             config = OrchestratorConfig.for_fleet(
                 vehicle_length_m=float(p["vehicle_length_m"]),
@@ -142,6 +118,9 @@ class OrchestratorNode(Node):
         custody_pub = self.create_publisher(CustodyEvent, qos.CUSTODY_TOPIC, qos.decision_qos(1000))
         notice_pub = self.create_publisher(
             CustomsNoticeMsg, qos.NOTICES_TOPIC, qos.decision_qos(1000)
+        )
+        self.taken_pub = self.create_publisher(
+            TransportOrder, qos.ORDERS_TAKEN_TOPIC, qos.decision_qos(1000)
         )
         self.sink = RosSink(self, self.hold_pub, notice_pub)
         self.clock = RosClock(self)
@@ -197,10 +176,20 @@ class OrchestratorNode(Node):
             self, TransportContainer, qos.TRANSPORT_ACTION, execute_callback=self.goals.execute
         )
         self.create_timer(float(p["tick_period_s"]), self._on_tick)
+        info = self.create_publisher(FleetInfo, qos.FLEET_INFO_TOPIC, qos.decision_qos(1))
+        info.publish(announcement_to_msg(self.map_identity, self.graph.name,
+                                         self.verifier.key_id, arrivals,
+                                         self.get_clock().now().to_msg()))  # fmt: skip
+        if arrivals is not None:
+            self.create_timer(0.1, self._on_arrivals)
+        ident = self.map_identity
         self.get_logger().info(
-            f"orchestrating {self.graph.name} ({len(self.graph.nodes)} nodes); decisions "
-            f"signed by key {self.verifier.key_id} only"
-        )
+            f"orchestrating {ident.map_id} ({self.graph.name}, sha256 {ident.short}, "
+            f"{len(self.graph.nodes)} nodes); decisions and orders signed by key "
+            f"{self.verifier.key_id} only; "
+            + (f"{len(arrivals.arrivals)} arrivals of {arrivals.source or 'its arrivals file'}"
+               if arrivals else "no arrivals of its own")
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ core access
 
@@ -225,6 +214,10 @@ class OrchestratorNode(Node):
             self.get_logger().error(f"{type(event).__name__} rejected: {exc}")
             return str(exc)
         stamp = self.get_clock().now().to_msg()
+        if isinstance(event, OrderArrived):
+            taken = order_to_msg(event)
+            taken.header.stamp = stamp
+            self.taken_pub.publish(taken)
         for c in commands:
             msg = command_to_msg(c, 0, self.graph, stamp, self.origin)
             if cause is not None:
@@ -266,6 +259,8 @@ class OrchestratorNode(Node):
 
     def _on_order(self, msg: TransportOrder) -> None:
         if self.core.views.has_order(msg.order_id):
+            return  # transient-local replay (only a signed order ever reached the core)
+        if self._refusal(Channel.ORDER, order_fields(msg), msg.signature):
             return
         try:
             event = order_from_msg(msg, self._t())
@@ -298,6 +293,16 @@ class OrchestratorNode(Node):
             # Joined again (parked off the lanes): the core has taken it back into service.
             self.isolation.rejoined(msg.vehicle_id, self._t())
             self.fleet.clear_fault(msg.vehicle_id)
+
+    def _on_arrivals(self) -> None:
+        """Hand the core the arrivals that are due (ROS time: a simulated clock holds too)."""
+        now_s = self._t()
+        if self.arrivals.t0_s is None:
+            if now_s <= 0.0:
+                return  # use_sim_time and no /clock yet
+            self.arrivals.start(now_s)
+        for event in self.arrivals.due(now_s):
+            self.feed(event)
 
     def _on_tick(self) -> None:
         from orchestrator.messages import Tick
@@ -362,21 +367,8 @@ class OrchestratorNode(Node):
             res.vehicle_ids.append(vid)
             res.vehicle_states.append(views.vehicle_state(vid).value)
             res.vehicle_nodes.append(str(views.vehicle_node(vid)))
-        faulted = dict(views.faulted_vehicles())
-        res.faulted_vehicle_ids = sorted(faulted)
-        counts: dict[str, Any] = dict(views.counts())
-        counts["faulted_reasons"] = faulted
-        counts["commands_sent"] = self.commands_sent
-        counts["errors"] = self.errors
-        counts["stale_reports"] = self.stale_reports
-        counts["decisions_refused"] = self.decisions_refused
-        counts["verdicts_accepted"] = self.verdicts_accepted
-        counts["last_refusal"] = self.last_refusal
-        counts["decision_key_id"] = self.verifier.key_id
-        counts["core_healthy"] = self.core.healthy
-        counts["odometry_received"] = self.fleet.received_odometry
-        counts["closed_lanes"] = sorted(views.closed_lanes())
-        res.counts_json = json.dumps(counts, sort_keys=True)
+        res.faulted_vehicle_ids = sorted(dict(views.faulted_vehicles()))
+        res.counts_json = json.dumps(status_counts(self), sort_keys=True)
         return res
 
 

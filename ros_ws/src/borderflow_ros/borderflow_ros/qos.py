@@ -1,7 +1,8 @@
 """Topic names and the QoS of each topic, chosen once here (see docs/ros.md for the table).
 
 - Verdicts, holds, lane status, orders and custody events: RELIABLE + TRANSIENT_LOCAL, so a node
-  that starts (or restarts) late still receives the decisions already made.
+  that starts (or restarts) late still receives the decisions already made. The node's
+  announcement (``fleet_info``: map, trusted key, arrivals) is latched the same way, depth 1.
 - Vehicle commands: RELIABLE + TRANSIENT_LOCAL per vehicle topic (depth 20): the first command
   goes out the moment a vehicle is discovered, before the match may be complete; the vehicle
   drops replays by the per-vehicle ``seq``.
@@ -25,11 +26,13 @@ from rclpy.qos import (
 
 __all__ = [
     "CUSTODY_TOPIC",
+    "FLEET_INFO_TOPIC",
     "FLEET_MARKERS_TOPIC",
     "HOLDS_TOPIC",
     "LANES_TOPIC",
     "MAP_MARKERS_TOPIC",
     "NOTICES_TOPIC",
+    "ORDERS_TAKEN_TOPIC",
     "ORDERS_TOPIC",
     "RELEASE_SERVICE",
     "STATUS_SERVICE",
@@ -45,7 +48,9 @@ __all__ = [
 
 NS = "/borderflow"
 VERDICTS_TOPIC = f"{NS}/verdicts"
-ORDERS_TOPIC = f"{NS}/orders"
+ORDERS_TOPIC = f"{NS}/orders"  # in: orders the bridge signed
+ORDERS_TAKEN_TOPIC = f"{NS}/orders_taken"  # out: every order the core took, from any source
+FLEET_INFO_TOPIC = f"{NS}/fleet_info"  # out, latched: what the node runs (FleetInfo)
 HOLDS_TOPIC = f"{NS}/holds"
 LANES_TOPIC = f"{NS}/lanes"
 CUSTODY_TOPIC = f"{NS}/custody"
