@@ -2,7 +2,9 @@
 
 ``borderflow ros up --agvs N`` starts the same set of nodes as ``launch/borderflow_sim.launch.py``
 (orchestrator, AGV simulators, markers) as subprocesses with the project's DDS settings (loopback
-only, a private ROS_DOMAIN_ID) and stops them cleanly on Ctrl-C / SIGTERM. The helpers here
+only, a private ROS_DOMAIN_ID) and stops them cleanly on Ctrl-C / SIGTERM. Containers arrive by
+themselves (``--arrivals``: the map's bundled demo scenario unless told otherwise,
+:mod:`cli.ros_arrivals`), so the fleet moves as soon as customs clear them. The helpers here
 (:func:`ros_environment`, :class:`ProcessGroup`) are also what the tests and benchmarks use, so
 every ROS process of the project starts the same way. No rclpy import happens in this module.
 """
@@ -21,10 +23,13 @@ from typing import Annotated
 
 import typer
 
+from cli.ros_up import arrivals_cmd, up
+
 __all__ = [
     "ProcessGroup",
     "activate_in_process",
     "app",
+    "default_domain_id",
     "ensure_built",
     "node_argv",
     "ros_environment",
@@ -37,6 +42,20 @@ PROFILE = WS / "fastdds_localhost.xml"
 
 app = typer.Typer(help="ROS 2 nodes: orchestrator, fleet adapter, simulated AGVs, markers.",
                   no_args_is_help=True)  # fmt: skip
+app.command("up")(up)
+app.command("arrivals")(arrivals_cmd)
+
+
+def default_domain_id() -> int:
+    """``$ROS_DOMAIN_ID``, else one per user (1..100): ``ros up`` and ``serve --fleet ros``
+    started without it meet on the same domain, and another user's stack on this machine is on
+    another one."""
+    env = os.environ.get("ROS_DOMAIN_ID", "").strip()
+    if env:
+        if not env.isdigit():
+            raise typer.BadParameter(f"ROS_DOMAIN_ID={env!r} is not a number; give --domain-id N")
+        return int(env)
+    return os.getuid() % 100 + 1
 
 
 def ros_environment(domain_id: int, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -179,11 +198,19 @@ class ProcessGroup:
 
 
 def stack_processes(
-    agvs: int, map_name: str, time_scale: float, per_process: int, decision_key: Path
+    agvs: int,
+    map_name: str,
+    time_scale: float,
+    per_process: int,
+    decision_key: Path,
+    arrivals_file: Path | None = None,
 ) -> list[tuple[str, list[str]]]:
     """The nodes of launch/borderflow_sim.launch.py, as (name, argv); the orchestrator trusts
-    the decisions signed with the private half of ``decision_key`` (a public key PEM)."""
+    the decisions signed with the private half of ``decision_key`` (a public key PEM) and feeds
+    the arrivals of ``arrivals_file`` at the vehicles' time scale."""
     params: dict[str, object] = {"map": map_name, "decision_key": str(decision_key)}
+    if arrivals_file is not None:
+        params |= {"arrivals_file": str(arrivals_file), "arrivals_time_scale": time_scale}
     out = [("orchestrator", node_argv("orchestrator_node", params))]
     first = 1
     while first <= agvs:
@@ -196,76 +223,6 @@ def stack_processes(
     return out
 
 
-@app.command("up")
-def up(
-    agvs: Annotated[int, typer.Option(help="Simulated AGVs.", min=1, max=500)] = 3,
-    map_name: Annotated[str, typer.Option("--map", help="Bundled map name or GeoJSON path.")] = (
-        "test_crossing"
-    ),
-    time_scale: Annotated[
-        float, typer.Option(help="Vehicle seconds per wall second.", min=0.01)
-    ] = 1.0,
-    per_process: Annotated[
-        int, typer.Option(help="AGVs hosted per simulator process.", min=1)
-    ] = 10,
-    domain_id: Annotated[
-        int | None, typer.Option(help="ROS_DOMAIN_ID (default: $ROS_DOMAIN_ID or pid-based).")
-    ] = None,
-    state_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--state-dir",
-            help="The risk bridge's state directory: the orchestrator acts only on decisions "
-            "signed with its decision key (made there if absent; default as `borderflow "
-            "serve`).",
-        ),
-    ] = None,
-) -> None:
-    """Start orchestrator + N simulated AGVs + markers; Ctrl-C stops them all cleanly.
-
-    Example: borderflow ros up --agvs 4 --time-scale 5
-
-    Verdicts, releases and lane requests reach the orchestrator from `borderflow serve
-    --fleet ros` with the same --state-dir (signed with its decision key), nobody else.
-    """
-    from cli.bridge_cmd import default_state_dir
-    from orchestrator.errors import BorderflowError
-    from risk_bridge.security.decision_key import ensure_decision_key
-
-    try:
-        key = ensure_decision_key(state_dir or default_state_dir())
-    except (BorderflowError, ValueError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    ensure_built()
-    default_domain = os.environ.get("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
-    dom = domain_id if domain_id is not None else int(default_domain)
-    group = ProcessGroup(ros_environment(dom))
-    stopping = False
-
-    def on_signal(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    for name, argv in stack_processes(agvs, map_name, time_scale, per_process, key.public_path):
-        group.start(name, argv)
-    typer.echo(f"ROS_DOMAIN_ID={dom}: {len(group.procs)} processes up (decisions signed by "
-               f"key {key.key_id}); Ctrl-C stops them")  # fmt: skip
-    try:
-        while not stopping:
-            dead = [n for n, p in group.procs.items() if p.poll() is not None]
-            if dead:
-                typer.echo(f"process {dead[0]} exited ({group.procs[dead[0]].returncode}); "
-                           "stopping the rest", err=True)  # fmt: skip
-                break
-            time.sleep(0.2)
-    finally:
-        codes = group.stop()
-        typer.echo("stopped: " + ", ".join(f"{n}={c}" for n, c in codes.items()))
-
-
 @app.command("mirror")
 def mirror(
     scenario: Annotated[str, typer.Argument(help="Bundled scenario name or TOML path.")] = (
@@ -276,7 +233,8 @@ def mirror(
     ),
     rate_hz: Annotated[float, typer.Option(help="Publishing rate per vehicle.", min=0.1)] = 10.0,
     domain_id: Annotated[
-        int | None, typer.Option(help="ROS_DOMAIN_ID (default: $ROS_DOMAIN_ID or pid-based).")
+        int | None,
+        typer.Option(help="ROS_DOMAIN_ID (default: $ROS_DOMAIN_ID, else one per user)."),
     ] = None,
 ) -> None:
     """Run a SimPy scenario and publish its vehicles on ROS 2 (odom, state) until Ctrl-C.
@@ -286,7 +244,6 @@ def mirror(
     from cli.ros_mirror import run_mirror
 
     ensure_built()
-    default_domain = os.environ.get("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
     run_mirror(
-        scenario, speed, rate_hz, domain_id if domain_id is not None else int(default_domain)
+        scenario, speed, rate_hz, domain_id if domain_id is not None else default_domain_id()
     )
