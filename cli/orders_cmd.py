@@ -9,6 +9,7 @@ nothing of the bridge: any bridge it can reach will do.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Annotated, Any, NoReturn
 
@@ -25,7 +26,7 @@ app = typer.Typer(
         "Transport orders on a running bridge (`borderflow serve`): a container to carry "
         "across, from its yard slot to the other side.\n\n"
         f"  export BORDERFLOW_TOKEN=$({_TOKEN_HINT})\n\n"
-        "  borderflow orders submit MSKU3054380 --direction CN->MN --from cn_slot_01 "
+        "  borderflow orders submit MSKU3054380 --direction CN-MN --from cn_slot_01 "
         "--seal EZ-20260001\n\n"
         "  borderflow orders list --status open\n\n"
         "  borderflow orders show ORD-MSKU3054380-1\n\n"
@@ -49,6 +50,21 @@ TokenOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the bridge's JSON answer.")]
+
+
+# CN-MN, cn2mn, "CN->MN" (quoted: in a shell an unquoted > is a redirection), CN_TO_MN, ...
+_DIRECTION = re.compile(r"^\s*(CN|MN)\s*(?:->|-|>|_TO_|TO|2|:)\s*(CN|MN)\s*$", re.IGNORECASE)
+
+
+def _direction(raw: str) -> str:
+    """The API's spelling of a direction the command line may give more loosely."""
+    m = _DIRECTION.match(raw)
+    if m is None or m.group(1).upper() == m.group(2).upper():
+        _fail(
+            f"--direction {raw!r}: give CN-MN (leaves China) or MN-CN (leaves Mongolia); "
+            "'CN->MN' works too, quoted (an unquoted > is a shell redirection)"
+        )
+    return f"{m.group(1).upper()}->{m.group(2).upper()}"
 
 
 class _Refused(Exception):
@@ -137,7 +153,11 @@ def submit(
         str, typer.Argument(help="ISO 6346 container number, e.g. MSKU3054380.", show_default=False)
     ],
     direction: Annotated[
-        str, typer.Option(help="CN->MN or MN->CN: which way it crosses.", show_default=False)
+        str,
+        typer.Option(
+            help="CN-MN (leaves China) or MN-CN (leaves Mongolia); 'CN->MN', quoted, too.",
+            show_default=False,
+        ),
     ],
     origin: Annotated[
         str,
@@ -175,11 +195,11 @@ def submit(
     The fleet carries the container across once customs clear it (a verdict: `POST
     /v1/verdicts`).
 
-      borderflow orders submit MSKU3054380 --direction CN->MN --from cn_slot_01 --seal EZ-20260001
+      borderflow orders submit MSKU3054380 --direction CN-MN --from cn_slot_01 --seal EZ-20260001
 
     A container not on the crossing's manifest needs its cargo declared:
 
-      borderflow orders submit ZZZU0042422 --direction MN->CN --from mn_slot_02 \\
+      borderflow orders submit ZZZU0042422 --direction MN-CN --from mn_slot_02 \\
         --consignor "Gobi Cashmere" --hs-code 510211 --origin-country MN
 
     Needs an operator's token. Submitting the same order again answers the order as it is.
@@ -192,7 +212,7 @@ def submit(
               f"(missing {missing})")  # fmt: skip
     body: dict[str, Any] = {
         "container_id": container.strip().upper(),
-        "direction": direction,
+        "direction": _direction(direction),
         "origin_station": origin,
         "seal_numbers": list(seal or []),
     }

@@ -70,7 +70,7 @@ def _fresh(n: int) -> str:
 
 def test_an_order_submitted_from_the_command_line_crosses(live: Live) -> None:
     cid = _fresh(1)
-    args = ["submit", cid, "--direction", "CN->MN", "--from", "cn_slot_02",
+    args = ["submit", cid, "--direction", "cn-mn", "--from", "cn_slot_02",
             "--seal", "ZZ-61000001", "--consignor", "Erlian Trading Co", "--hs-code", "842911",
             "--origin-country", "CN"]  # fmt: skip
     r = live.orders(*args)
@@ -142,6 +142,8 @@ def test_refusals_say_what_to_do(live: Live) -> None:
          "--origin-country)"),
         (live.orders("submit", "CSQU3054384", "--direction", "CN->MN", "--from", "cn_slot_01"),
          2, "check digit"),
+        (live.orders(*submit[:2], "--direction", "MN-", "--from", "mn_slot_01"), 2,
+         "--direction 'MN-': give CN-MN (leaves China) or MN-CN"),
         (live.orders("show", "ORD-none"), 2,
          "no order 'ORD-none'; GET /v1/orders lists them (404)"),
     ]  # fmt: skip
