@@ -120,3 +120,44 @@ def test_only_orders_neither_delivered_nor_refused_are_handed_over_again(fake):
     assert get_order(c, "YARD-open")["status"] == "open"
     refusals = [r for r in c.svc.store.events_after(0, 10_000) if r[2] == "core.refused"]
     assert "it stands as it was" in refusals[-1][4]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'orders.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+def test_orders_and_what_became_of_them_are_kept_by_both_stores(tmp_path, db_url):
+    made: list[TestClient] = []
+    fleet = FakeFleet()
+    fleet.refuse = lambda e: isinstance(e, OrderArrived) and e.order_id == "YARD-refused"
+    a = fake_bridge(tmp_path, made, fleet, db_url=db_url)
+    cids = [c.container_id for c in fleet.cargo]
+    for name, cid in zip(("open", "delivered", "refused"), cids, strict=True):
+        assert (
+            post_order(a, order_body(cid, order_id=f"YARD-{name}", cargo=None)).status_code == 201
+        )
+    declared = order_body(seals=("ZZ-77770001", "ZZ-77770002"))
+    assert post_order(a, declared).status_code == 201
+    fleet.notices.put(
+        OrderDelivered(
+            60.0, OrderId("YARD-delivered"), ContainerId(cids[1]), VehicleId("AGV-1"),
+            StationId("mn_slot_02"), Direction.CN_TO_MN, 60.0,
+        )
+    )  # fmt: skip
+    a.wait(lambda: a.svc.state.orders["YARD-delivered"].delivered_at is not None)
+    a.svc.committer.call(_noop)
+    kept = dict(a.svc.state.orders)
+    made.pop().__exit__(None, None, None)
+
+    b = fake_bridge(tmp_path, made, FakeFleet(), db_url=db_url)
+    try:
+        assert b.svc.state.orders == kept
+        assert b.svc.state.order_seq == 4
+        assert b.svc.state.cargo[declared["container_id"]].consignor == "Erlian Trading Co"
+        assert set(b.svc.state.seal_orders) == {s for r in kept.values() for s in r.seals}
+    finally:
+        for c in made:
+            c.__exit__(None, None, None)
