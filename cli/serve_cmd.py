@@ -1,9 +1,10 @@
 """``borderflow serve``: the customs risk bridge with the orchestrator and its fleet.
 
 ``--fleet sim`` (default): the core and a real-time SimPy fleet run in this process.
-``--fleet ros``: the core runs in the ROS orchestrator node; verdicts, releases and lane
-requests accepted over HTTP go to it over DDS (:class:`borderflow_ros.bridge_fleet.
-RosBridgeFleet`), and the manifest comes from a CSV file (:mod:`risk_bridge.manifest_file`).
+``--fleet ros``: the core runs in the ROS orchestrator node; verdicts, releases, lane requests
+and orders accepted over HTTP go to it over DDS (:class:`borderflow_ros.bridge_fleet.
+RosBridgeFleet`), after the node's map and key were checked (:mod:`cli.ros_serve`); the manifest
+comes from a CSV file (:mod:`risk_bridge.manifest_file`) or the node's own arrivals.
 
 Heavy imports (FastAPI, uvicorn, SimPy, rclpy, the core) happen inside the command.
 """
@@ -21,6 +22,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.ros_serve import ros_fleet, ros_options
 from sim.scenario import bundled_scenarios
 
 __all__ = ["FleetKind", "serve"]
@@ -87,19 +89,32 @@ def serve(
         typer.Option(
             help="With --fleet ros: the cargo manifest, a CSV file with the columns "
             "container_id,consignor,hs_code,origin_country (verdicts are accepted only for "
-            "containers on it)."
+            "containers on it); default: the containers of the node's own arrivals."
         ),
     ] = None,
     map_name: Annotated[
-        str,
-        typer.Option("--map", help="With --fleet ros: the map the orchestrator node runs on."),
-    ] = "erenhot_zamyn_uud",
+        str | None,
+        typer.Option(
+            "--map",
+            help="With --fleet ros: the map the orchestrator node runs on, checked against it "
+            "(id and content hash) before the bridge starts; default: the node's map.",
+        ),
+    ] = None,
     domain_id: Annotated[
         int | None,
         typer.Option(
-            help="With --fleet ros: ROS_DOMAIN_ID of the nodes (default: $ROS_DOMAIN_ID, else 0)."
+            help="With --fleet ros: ROS_DOMAIN_ID of the nodes (default: $ROS_DOMAIN_ID, else "
+            "one per user, as `borderflow ros up`)."
         ),
     ] = None,
+    node_timeout_s: Annotated[
+        float,
+        typer.Option(
+            "--node-timeout-s",
+            help="With --fleet ros: how long to wait for the orchestrator node to answer.",
+            min=0.1,
+        ),
+    ] = 15.0,
     secure_cookies: Annotated[
         bool,
         typer.Option(
@@ -142,13 +157,14 @@ def serve(
 
     With real robots or a Gazebo run, the core lives in the ROS orchestrator node:
 
-      borderflow ros up --agvs 4 --domain-id 42        # or: ros2 launch ...
+      borderflow ros up --agvs 4 --time-scale 5        # or: ros2 launch ...
 
-      borderflow serve --fleet ros --domain-id 42 --manifest cargo.csv
+      borderflow serve --fleet ros
 
-    and verdicts, releases and lane closures posted here reach the node over DDS, signed
-    with the decision key of the state directory (the node acts on nothing else; see
-    `borderflow bridge decision-key`).
+    serves on the node's map (checked: id and content hash) with simulated customs
+    clearing the containers of its arrivals; verdicts, releases, lane closures and orders
+    posted here reach the node over DDS, signed with the decision key of the state
+    directory (the node acts on nothing else; see `borderflow bridge decision-key`).
     """
     from cli.bridge_cmd import default_state_dir
     from orchestrator.errors import BorderflowError
@@ -164,26 +180,25 @@ def serve(
     sdir = state_dir or default_state_dir()
     db_url = db or f"sqlite:///{sdir / 'bridge.db'}"
     sock: socket.socket | None = None
+    fleet: Any = None
     try:
         # Everything the options name is checked before anything is written (the store's
         # fleet-run counter, the ledger): a bad option or file changes nothing.
-        ros: tuple[list[Any], Any, int] | None = None
+        ros: tuple[list[Any] | None, int] | None = None
         if fleet_kind is FleetKind.ROS:
-            ros = _ros_inputs(
-                manifest,
-                ledger=ledger,
-                scenario=scenario,
-                auto_customs=auto_customs,
-                speed=speed,
-                map_name=map_name,
-                domain_id=domain_id,
+            ros = ros_options(
+                manifest, ledger=ledger, scenario=scenario, speed=speed, domain_id=domain_id
             )
-        elif manifest is not None or domain_id is not None:
-            raise ValueError("--manifest and --domain-id go with --fleet ros")
+        elif manifest is not None or domain_id is not None or map_name is not None:
+            raise ValueError("--manifest, --map and --domain-id go with --fleet ros")
         else:
             sc = load_scenario(scenario)
         # The port before anything is written or started: a busy one is the first error.
         sock = _bind(host, port)
+        if ros is not None:
+            # The node answers, runs this map and trusts this key before the store is touched.
+            fleet, what = ros_fleet(*ros, map_name, sdir, auto_customs=auto_customs,
+                                    timeout_s=node_timeout_s)  # fmt: skip
         StateDir(sdir, issuer="borderflow-bridge", audience="borderflow", ttl_s=900).init()
         store = open_store(db_url)
         meta = store.snapshot().meta
@@ -192,7 +207,6 @@ def serve(
         # picks up an older store's custody-e<N>.db (its replayed run would re-affix seals
         # already there and the fleet would stop).
         store_id = meta.get("store_id") or uuid.uuid4().hex[:8]
-        fleet: Any
         ledger_obj = None
         if ros is None and ledger != "none":
             from risk_bridge.ledger import open_ledger
@@ -218,9 +232,7 @@ def serve(
         batch.meta.append(("store_id", store_id))
         store.commit(batch)
         store.close()
-        if ros is not None:
-            fleet, what = _ros_fleet(*ros, manifest, sdir)
-        else:
+        if ros is None:
             fleet = SimFleet(sc, speed=speed, ledger=ledger_obj, auto_customs=auto_customs)
             what = f"scenario {sc.name} at {speed:g}x; fleet run {epoch}; ledger {ledger}"
         settings = BridgeSettings(
@@ -233,6 +245,8 @@ def serve(
     except (BorderflowError, BridgeError, SimError, ValueError, OSError, RuntimeError) as exc:
         if sock is not None:
             sock.close()
+        if ros is not None and fleet is not None:
+            fleet.stop()
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(
@@ -286,75 +300,3 @@ def run_server(app: Any, sock: socket.socket) -> None:
     # does not): Ctrl-C is the normal way to stop serving, exit 0.
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
-
-
-def _ros_inputs(
-    manifest: Path | None,
-    *,
-    ledger: str | None,
-    scenario: str,
-    auto_customs: bool,
-    speed: float,
-    map_name: str,
-    domain_id: int | None,
-) -> tuple[list[Any], Any, int]:
-    """Check the --fleet ros options and read the manifest and the map: (cargo, graph, domain).
-
-    Options that belong to the SimPy fleet make no sense with the ROS one: they are refused."""
-    import os
-
-    from maps import load_map
-    from risk_bridge.manifest_file import read_manifest
-
-    if manifest is None:
-        raise ValueError(
-            "--fleet ros needs --manifest CARGO.csv (columns container_id,consignor,hs_code,"
-            "origin_country): verdicts are accepted only for containers on the manifest"
-        )
-    if ledger is not None:
-        raise ValueError(
-            "--ledger is for the SimPy fleet; with --fleet ros the orchestrator node keeps the "
-            "custody ledger (its `ledger` parameter)"
-        )
-    if scenario != "erenhot_day" or not auto_customs or speed != 1.0:
-        raise ValueError(
-            "--scenario, --speed and --no-auto-customs are for the SimPy fleet; with --fleet "
-            "ros the robots run in real time and only API clients decide"
-        )
-    env_domain = os.environ.get("ROS_DOMAIN_ID", "").strip()
-    if domain_id is None and env_domain and not env_domain.isdigit():
-        raise ValueError(f"ROS_DOMAIN_ID={env_domain!r} is not a number; give --domain-id N")
-    # As ROS itself: the environment's domain, else 0.
-    dom = domain_id if domain_id is not None else int(env_domain or "0")
-    cargo = read_manifest(manifest)
-    graph = load_map(map_name)
-    return cargo, graph, dom
-
-
-def _ros_fleet(
-    cargo: list[Any], graph: Any, dom: int, manifest: Path | None, state_dir: Path
-) -> tuple[Any, str]:
-    """The bridge's fleet port over DDS to the orchestrator node (builds ros_ws/ if needed);
-    what it sends is signed with the decision key of the state directory (made if absent)."""
-    from cli.ros_cmd import activate_in_process
-    from risk_bridge.security.decision_key import ensure_decision_key
-
-    key = ensure_decision_key(state_dir)
-    typer.echo(
-        f"decision key {key.key_id} ({'new, ' if key.created else ''}{key.private_path}): the "
-        f"orchestrator node acts on this bridge's decisions when started with "
-        f"decision_key:={key.public_path}",
-        err=True,
-    )
-
-    # The first run installs the ROS 2 wheels and builds ros_ws/ (minutes); later ones ~1 s.
-    typer.echo("preparing ROS 2 (scripts/ros_setup.sh; the first run builds ros_ws/) ...", err=True)
-    activate_in_process(dom)
-    from borderflow_ros.bridge_fleet import RosBridgeFleet
-    from borderflow_ros.decision_auth import DecisionSigner
-
-    fleet = RosBridgeFleet(graph, cargo, signer=DecisionSigner(key.private_key))
-    return fleet, (
-        f"ROS fleet on ROS_DOMAIN_ID={dom} (map {graph.name}); manifest {manifest} "
-        f"({len(cargo)} containers)"
-    )

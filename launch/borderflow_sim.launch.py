@@ -2,6 +2,10 @@
 
     ros2 launch launch/borderflow_sim.launch.py agvs:=6 map:=test_crossing time_scale:=1.0
 
+Containers arrive by themselves (``arrivals:=`` a scenario or manifest CSV; default the map's
+bundled demo scenario; ``none`` for an idle fleet) and the bridge's simulated customs clear them,
+as with ``borderflow ros up`` + ``borderflow serve --fleet ros``.
+
 Needs a full ROS 2 install (launch, launch_ros) with ros_ws/ built and sourced; where
 ``ros2 launch`` is not available, ``borderflow ros up --agvs N`` starts the same processes.
 DDS stays on this machine unless you override ROS_AUTOMATIC_DISCOVERY_RANGE (docs/ros.md).
@@ -39,16 +43,41 @@ def _orchestrator(context, *_args, **_kwargs):  # type: ignore[no-untyped-def]
         capture_output=True,
         text=True,
     ).stdout.strip()
+    map_name = LaunchConfiguration("map").perform(context)
+    params = {"map": map_name, "decision_key": public,
+              "use_sim_time": LaunchConfiguration("use_sim_time")}  # fmt: skip
+    arrivals = LaunchConfiguration("arrivals").perform(context)
+    if arrivals != "none":
+        # The node's own arrivals file, as `borderflow ros up --arrivals` writes it.
+        out = os.path.join(state, "ros-arrivals.json")
+        source = [arrivals] if arrivals else []
+        subprocess.run(["borderflow", "ros", "arrivals", *source, "--map", map_name, "-o", out],
+                       check=True)  # fmt: skip
+        params |= {"arrivals_file": out,
+                   "arrivals_time_scale": float(LaunchConfiguration("time_scale")
+                                                .perform(context))}  # fmt: skip
     return [
         Node(
             package="borderflow_ros",
             executable="orchestrator_node",
             name="borderflow_orchestrator",
-            parameters=[{"map": LaunchConfiguration("map"), "decision_key": public,
-                         "use_sim_time": LaunchConfiguration("use_sim_time")}],
+            parameters=[params],
             output="screen",
         )
     ]  # fmt: skip
+
+
+def _bridge(context, *_args, **_kwargs):  # type: ignore[no-untyped-def]
+    # The customs risk bridge (HTTP API) with the ROS fleet: it checks the node's map and key,
+    # then verdicts, releases, lane requests and orders reach the node over DDS and its holds
+    # come back; without manifest:= the containers of the node's arrivals are the manifest.
+    cmd = ["borderflow", "serve", "--fleet", "ros", "--map", LaunchConfiguration("map"),
+           "--state-dir", LaunchConfiguration("state_dir"),
+           "--port", LaunchConfiguration("bridge_port")]  # fmt: skip
+    manifest = LaunchConfiguration("manifest").perform(context)
+    if manifest:
+        cmd += ["--manifest", manifest]
+    return [ExecuteProcess(cmd=cmd, output="screen")]
 
 
 def _agv_processes(context, *_args, **_kwargs):  # type: ignore[no-untyped-def]
@@ -82,9 +111,15 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument("use_sim_time", default_value="false"),
         DeclareLaunchArgument("bridge_port", default_value="8750"),
         DeclareLaunchArgument(
-            "manifest", default_value=os.path.join(ROOT, "launch", "cargo_example.csv"),
+            "arrivals", default_value="",
+            description="containers that arrive by themselves: a scenario or manifest CSV "
+                        "('' = the map's bundled demo scenario, 'none' = an idle fleet)",
+        ),
+        DeclareLaunchArgument(
+            "manifest", default_value="",
             description="cargo manifest CSV for the risk bridge (container_id,consignor,"
-                        "hs_code,origin_country)",
+                        "hs_code,origin_country); '' = the node's arrivals "
+                        f"(e.g. {os.path.join(ROOT, 'launch', 'cargo_example.csv')})",
         ),
         SetEnvironmentVariable("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST"),
         SetEnvironmentVariable("FASTDDS_DEFAULT_PROFILES_FILE",
@@ -100,13 +135,5 @@ def generate_launch_description() -> LaunchDescription:
             parameters=[{"map": LaunchConfiguration("map"), "use_sim_time": use_sim_time}],
             output="screen",
         ),
-        # The customs risk bridge (HTTP API) with the ROS fleet: verdicts, releases and lane
-        # requests reach the orchestrator node over DDS, its holds come back to the bridge.
-        ExecuteProcess(
-            cmd=["borderflow", "serve", "--fleet", "ros", "--map", LaunchConfiguration("map"),
-                 "--manifest", LaunchConfiguration("manifest"),
-                 "--state-dir", LaunchConfiguration("state_dir"),
-                 "--port", LaunchConfiguration("bridge_port")],
-            output="screen",
-        ),
+        OpaqueFunction(function=_bridge),
     ])  # fmt: skip

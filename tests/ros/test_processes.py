@@ -59,6 +59,9 @@ def test_ros_up_starts_the_stack_and_stops_it_on_ctrl_c(
     # It made the bridge's decision key in the state directory and gave the node its public half.
     assert (tmp_path / "bridge" / "decisions.key.pub").is_file()
     assert "decisions signed by key" in out
+    # Containers arrive by themselves: the map's bundled demo scenario.
+    assert "on map test_crossing" in out and "scenario test_small" in out
+    assert "containers arrive over" in out
 
 
 def test_ros_mirror_publishes_a_simpy_runs_vehicles(ros_env: dict[str, str]) -> None:

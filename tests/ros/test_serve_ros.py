@@ -6,7 +6,8 @@ whose AGV (a simulator process, 12x real time) takes the container into a hold b
 hold comes back to the bridge, an officer's release posted to the API reaches the node's
 ``release_hold`` service, and the container is delivered; the crossing and the delivery come
 back as the events customs systems subscribe to. A verdict for a container not on the manifest
-file is refused by the bridge.
+file is refused by the bridge. Only API clients decide here (``--no-auto-customs``); the order
+comes signed with the bridge's key, as the bridge's own orders do (an unsigned one is refused).
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ def test_verdicts_and_releases_posted_to_serve_reach_the_orchestrator_node(
         group.start("agv_sim", node_argv("agv_sim_node", {"map": "test_crossing", "vehicles": 1,
                     "time_scale": 12.0, "load_time_s": 20.0, "unload_time_s": 20.0}))  # fmt: skip
         from borderflow_ros.client import RosClient
+        from borderflow_ros.decision_auth import DecisionSigner
 
-        client = RosClient(["agv_01"])
+        client = RosClient(["agv_01"], DecisionSigner(key.private_key))
         c = client
         c.wait_for("the AGV joined", lambda: len(c.status()["vehicles"]) == 1, 30)
         cid, stranger = container_number("BFL", 21), container_number("BFL", 22)
@@ -94,7 +96,7 @@ def test_verdicts_and_releases_posted_to_serve_reach_the_orchestrator_node(
         port = _free_port()
         argv = ["borderflow", "serve", "--fleet", "ros", "--map", "test_crossing",
                 "--domain-id", ros_env["ROS_DOMAIN_ID"], "--manifest", str(manifest),
-                "--port", str(port), "--state-dir", str(state),
+                "--port", str(port), "--state-dir", str(state), "--no-auto-customs",
                 "--db", f"sqlite:///{tmp_path / 'bridge.db'}"]  # fmt: skip
         code = f"import sys; from cli import main; sys.argv = {argv!r}; main()"
         serve = group.start("serve", [sys.executable, "-c", code])
