@@ -76,8 +76,9 @@ def test_serve_bad_input_exits_2(tmp_path: Path) -> None:
 def test_serve_ros_fleet_options_are_checked_before_anything_is_written(tmp_path: Path) -> None:
     state = tmp_path / "state"
     base = ["serve", "--state-dir", str(state), "--db", f"sqlite:///{tmp_path / 'b.db'}"]
-    r = runner.invoke(app, [*base, "--fleet", "ros", "--domain-id", "7"])
-    assert r.exit_code == 2 and "--fleet ros needs --manifest CARGO.csv" in r.output
+    # (Without --manifest the node's own arrivals are the manifest: tests/ros/test_map_check.py.)
+    r = runner.invoke(app, [*base, "--fleet", "ros", "--domain-id", "7", "--ledger", "x.db"])
+    assert r.exit_code == 2 and "--ledger is for the SimPy fleet" in r.output
     bad = tmp_path / "cargo.csv"
     bad.write_text("container_id,consignor,hs_code,origin_country\nMSCU1234567,A,1,CN\n")
     r = runner.invoke(app, [*base, "--fleet", "ros", "--domain-id", "7", "--manifest", str(bad)])
