@@ -5,24 +5,29 @@ state, no display needed). One-way lanes get arrows, exclusive single-vehicle se
 highlighted, and every picture has a scale bar and a north arrow; gate names are moved off
 each other, and a schematic map says so on the picture (its ``schematic`` note). Coordinates
 are the graph's projected metres, shifted so the map's south-west corner is (0, 0).
+
+Given ``lane_values`` (a number per lane, e.g. the run report's mean occupancy) the lanes are
+coloured by it, with a colour bar, on the same picture: zones, border and gates as on the map.
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
 
-from orchestrator.lanegraph import Edge, LaneGraph, StationRole, ZoneId, ZoneKind
+from orchestrator.lanegraph import Edge, EdgeKey, LaneGraph, StationRole, ZoneId, ZoneKind
 
 __all__ = ["draw_map", "render_map", "schematic_note"]
 
@@ -50,6 +55,11 @@ STATION_STYLE = {  # role -> (marker, colour)
 MARKER_AREA = {StationRole.GATE: 90, StationRole.PARKING: 60}  # points²; the rest get 22
 LABEL_MIN_AREA_SHARE = 0.005  # smaller zones get no name: the legend tells their kind
 MAX_ARROWS = 3000  # beyond this the arrows are noise; lanes are still drawn
+# Lanes coloured by a value: inferno reversed without its palest eighth, which would vanish on
+# the pale zone fills.
+_BAR_BAND_IN = 0.75  # inches under the map for a colour bar, its ticks and its label
+_NOTE_PT = 5.5  # font size of the schematic note
+_LANE_CMAP = ListedColormap(colormaps["inferno_r"](np.linspace(0.12, 1.0, 256)))
 
 
 def _nice_length(span_m: float) -> float:
@@ -104,13 +114,26 @@ def schematic_note(graph: LaneGraph) -> str | None:
     )
 
 
-def draw_map(graph: LaneGraph, *, size_in: float = 11.0, labels: bool = True) -> Figure:
-    """The picture of ``graph`` as a matplotlib Figure (Agg canvas, not saved)."""
+def draw_map(
+    graph: LaneGraph,
+    *,
+    size_in: float = 11.0,
+    labels: bool = True,
+    lane_values: Mapping[EdgeKey, float] | None = None,
+    lane_label: str = "",
+    title: str | None = None,
+) -> Figure:
+    """The picture of ``graph`` as a matplotlib Figure (Agg canvas, not saved). With
+    ``lane_values`` each lane is coloured by its value (missing lanes: 0), with a colour bar
+    labelled ``lane_label``; ``title`` replaces the map's name above it."""
     meta = graph.metadata
     x0, y0, x1, y1 = cast(tuple[float, float, float, float], meta["bbox_m"])
     w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
     aspect = h / w
-    fig = Figure(figsize=(size_in, max(4.0, min(size_in * aspect + 1.5, 2 * size_in))))
+    # A colour bar gets a band of its own under the map (the legend takes the right-hand side).
+    bar_in = _BAR_BAND_IN if lane_values is not None else 0.0
+    height_in = max(4.0, min(size_in * aspect + 1.5, 2 * size_in)) + bar_in
+    fig = Figure(figsize=(size_in, height_in))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     pad = 0.06 * max(w, h)
@@ -120,6 +143,7 @@ def draw_map(graph: LaneGraph, *, size_in: float = 11.0, labels: bool = True) ->
 
     zones_m = cast(dict[ZoneId, tuple[tuple[tuple[float, float], ...], ...]], meta["zones_m"])
     zone_labels: list[Any] = []
+    zone_spots: list[list[_Spot]] = []  # where each zone's name may go
     for zid in sorted(zones_m, key=lambda z: -graph.zones[z].area_m2):  # big ones first
         zone = graph.zones[zid]
         colour = ZONE_COLOURS[zone.kind]
@@ -128,9 +152,12 @@ def draw_map(graph: LaneGraph, *, size_in: float = 11.0, labels: bool = True) ->
         )
         if labels and zone.area_m2 >= LABEL_MIN_AREA_SHARE * w * h:
             xs, ys = zip(*sh(zones_m[zid][0]), strict=True)
+            cx = (min(xs) + max(xs)) / 2
+            # Above the zone, else below it, else just inside its top edge.
+            zone_spots.append([(cx, max(ys), "bottom"), (cx, min(ys), "top"), (cx, max(ys), "top")])
             zone_labels.append(
                 ax.text(
-                    (min(xs) + max(xs)) / 2,
+                    cx,
                     max(ys),
                     zone.name,
                     fontsize=5,
@@ -138,18 +165,35 @@ def draw_map(graph: LaneGraph, *, size_in: float = 11.0, labels: bool = True) ->
                     va="bottom",
                     color="#333333",
                     clip_on=True,
+                    zorder=6,  # over the lanes, on a light ground: readable where they cross
+                    bbox={"fc": "white", "ec": "none", "alpha": 0.6, "pad": 0.3},
                 )
             )
     normal: list[list[tuple[float, float]]] = []
     exclusive: list[list[tuple[float, float]]] = []
     arrows: list[tuple[float, float, float, float]] = []
+    valued: list[tuple[list[tuple[float, float]], float, bool]] = []
     for e in sorted(graph.edges.values(), key=lambda e: e.key):
         line = sh(_polyline(graph, e))
-        (exclusive if e.exclusive else normal).append(line)
+        if lane_values is not None:
+            valued.append((line, float(lane_values.get(e.key, 0.0)), e.exclusive))
+        else:
+            (exclusive if e.exclusive else normal).append(line)
         if not e.two_way:
             arrows.append(_midpoint_direction(line))
-    ax.add_collection(LineCollection(normal, colors="#444444", linewidths=1.2, zorder=3))
-    ax.add_collection(LineCollection(exclusive, colors="#ff7f00", linewidths=2.2, zorder=3))
+    coloured = None
+    if lane_values is not None:
+        coloured = LineCollection(
+            [line for line, _, _ in valued],
+            array=np.asarray([v for _, v, _ in valued]),
+            cmap=_LANE_CMAP,
+            linewidths=[3.4 if ex else 2.4 for _, _, ex in valued],
+            zorder=3,
+        )
+        ax.add_collection(coloured)
+    else:
+        ax.add_collection(LineCollection(normal, colors="#444444", linewidths=1.2, zorder=3))
+        ax.add_collection(LineCollection(exclusive, colors="#ff7f00", linewidths=2.2, zorder=3))
     if arrows and len(arrows) <= MAX_ARROWS:
         a = np.asarray(arrows)
         size = 0.012 * max(w, h)
@@ -208,21 +252,40 @@ def draw_map(graph: LaneGraph, *, size_in: float = 11.0, labels: bool = True) ->
     ax.set_xlabel(f"x (m east, {graph.crs}, from {x0:.0f})", fontsize=7)
     ax.set_ylabel(f"y (m north, from {y0:.0f})", fontsize=7)
     ax.tick_params(labelsize=6)
-    ax.set_title(graph.name, fontsize=10)
+    ax.set_title(graph.name if title is None else title, fontsize=10)
     ax.legend(
-        handles=_legend(graph),
+        handles=_legend(graph, coloured=coloured is not None),
         fontsize=6,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
         frameon=False,
     )
     note = schematic_note(graph)
+    note_in = 0.0
     if note is not None:
-        fig.text(0.01, 0.005, textwrap.fill(note, 160), fontsize=5.5, color="#7f0000",
-                 ha="left", va="bottom")  # fmt: skip
-    fig.tight_layout(rect=(0.0, 0.04 if note else 0.0, 1.0, 1.0))
-    _spread_labels(fig, gate_labels, zone_labels)
+        wrapped = textwrap.fill(note, 160)
+        note_in = (wrapped.count("\n") + 1) * _NOTE_PT * 1.3 / 72 + 0.06
+        fig.text(0.01, 0.005, wrapped, fontsize=_NOTE_PT, color="#7f0000", ha="left",
+                 va="bottom")  # fmt: skip
+    fig.tight_layout(rect=(0.0, (note_in + bar_in) / height_in, 1.0, 1.0))
+    if coloured is not None:
+        _colour_bar(fig, ax, coloured, lane_label, note_in)
+    _spread_labels(fig, gate_labels, zone_labels, zone_spots)
     return fig
+
+
+def _colour_bar(fig: Figure, ax: Any, lines: LineCollection, label: str, note_in: float) -> None:
+    """A horizontal colour bar under the map's x label, above the schematic note."""
+    height_in = fig.get_figheight()
+    ax.apply_aspect()  # the drawn box: an equal-aspect map may be shorter than its slot
+    box = ax.get_position()
+    # Under the axes' tick labels and x label (about 0.45 in), never into the note.
+    y_in = max(box.y0 * height_in - 0.6, note_in + 0.38)
+    bar = fig.add_axes((box.x0 + box.width * 0.25, y_in / height_in, box.width * 0.5,
+                        0.1 / height_in))  # fmt: skip
+    fig.colorbar(lines, cax=bar, orientation="horizontal")
+    bar.set_xlabel(label, fontsize=7, labelpad=2)
+    bar.tick_params(labelsize=6, pad=1)
 
 
 # Where a gate's name may go, in points from its marker: tried in order until it overlaps
@@ -230,13 +293,27 @@ def draw_map(graph: LaneGraph, *, size_in: float = 11.0, labels: bool = True) ->
 _LABEL_OFFSETS = ((6, 6), (6, -12), (-6, 6), (-6, -12), (6, 18), (6, -24), (-6, 18), (-6, -24))
 
 
-def _spread_labels(fig: Figure, texts: list[Any], fixed: list[Any]) -> None:
-    """Move each label to the first offset where it overlaps no label placed before it nor a
-    zone's name."""
-    if not texts:
+_Spot = tuple[float, float, str]  # x, y (map metres), vertical alignment of a zone's name
+
+
+def _spread_labels(
+    fig: Figure, texts: list[Any], zones: list[Any], zone_spots: list[list[_Spot]]
+) -> None:
+    """Place the zones' names (biggest zone first) each at the first of its spots where it
+    overlaps no name placed before it, then move each gate's name to the first offset where it
+    overlaps no name placed before it."""
+    if not texts and not zones:
         return
     renderer = cast(Any, fig.canvas).get_renderer()
-    placed: list[Any] = [t.get_window_extent(renderer) for t in fixed]
+    placed: list[Any] = []
+    for t, spots in zip(zones, zone_spots, strict=True):
+        for x, y, va in spots:
+            t.set_position((x, y))
+            t.set_verticalalignment(va)
+            box = t.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+        placed.append(t.get_window_extent(renderer))
     for t in texts:
         for dx, dy in _LABEL_OFFSETS:
             t.set_position((dx, dy))
@@ -283,16 +360,23 @@ def _north_arrow(ax: object, w: float, h: float, pad: float) -> None:
     )
 
 
-def _legend(graph: LaneGraph) -> list[Patch | Line2D]:
+def _legend(graph: LaneGraph, *, coloured: bool = False) -> list[Patch | Line2D]:
     kinds = sorted({z.kind for z in graph.zones.values()}, key=lambda k: k.value)
     handles: list[Patch | Line2D] = [
         Patch(fc=ZONE_COLOURS[k], alpha=0.5, label=k.value.replace("_", " ")) for k in kinds
     ]
-    handles += [
-        Line2D([], [], color="#444444", lw=1.2, label="lane (arrow: one-way)"),
-        Line2D([], [], color="#ff7f00", lw=2.2, label="exclusive single-vehicle section"),
-        Line2D([], [], color="#e31a1c", ls="--", lw=1.6, label="border line"),
-    ]
+    if coloured:
+        mid = _LANE_CMAP(0.6)
+        handles += [
+            Line2D([], [], color=mid, lw=2.4, label="lane, coloured (arrow: one-way)"),
+            Line2D([], [], color=mid, lw=3.4, label="exclusive single-vehicle section"),
+        ]
+    else:
+        handles += [
+            Line2D([], [], color="#444444", lw=1.2, label="lane (arrow: one-way)"),
+            Line2D([], [], color="#ff7f00", lw=2.2, label="exclusive single-vehicle section"),
+        ]
+    handles.append(Line2D([], [], color="#e31a1c", ls="--", lw=1.6, label="border line"))
     roles = sorted({s.role for s in graph.stations.values()}, key=lambda r: r.value)
     for role in roles:
         marker, colour = STATION_STYLE[role]
