@@ -76,9 +76,12 @@ def compare(
 
 
 def _name(path: Path, doc: dict[str, Any]) -> str:
+    time = doc.get("time")
+    # When the run was, by its scenario's clock (KPI files of older versions have no "time").
+    when = f" {time['local']} from {time['start_utc']}" if isinstance(time, dict) else ""
     return (
         f"{path} ({doc['scenario']}, {doc.get('agvs', '?')} AGVs, "
-        f"{float(doc['simulated_h']):g} h, seed {doc.get('seed', '?')})"
+        f"{float(doc['simulated_h']):g} h{when}, seed {doc.get('seed', '?')})"
     )
 
 

@@ -65,8 +65,10 @@ def simulate(
     """Simulate the crossing: virtual AGVs, customs and the real orchestrator core.
 
     SCENARIO is a TOML file or a bundled name. A progress bar counts simulated hours
-    and a KPI table closes the run. The same scenario and seed give byte-identical
-    --json and --events files.
+    (with the scenario's local clock time) and a KPI table closes the run. Times in
+    the files are the scenario's: its epoch (start date-time) and time zone, e.g.
+    erenhot_day runs 00:00-00:00 next day, Asia/Shanghai (docs/simulation.md). The
+    same scenario and seed give byte-identical --json and --events files.
 
     Examples:
 
@@ -158,19 +160,31 @@ def simulate(
 def _run_with_progress(sim: Any, err: Any) -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    clock = sim.scenario.timebase
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.completed:.1f}/{task.total:.0f} simulated h"),
+        TextColumn("{task.fields[clock]}"),
         TextColumn("{task.fields[delivered]} delivered"),
         TimeElapsedColumn(),
         console=err,
     ) as progress:
-        task = progress.add_task(sim.scenario.name, total=sim.duration_s / 3600.0, delivered=0)
+        task = progress.add_task(
+            sim.scenario.name,
+            total=sim.duration_s / 3600.0,
+            delivered=0,
+            clock=f"{clock.day_clock(0.0)} {clock.time_zone}",
+        )
 
         def tick(now_s: float) -> None:
             delivered = sum(sim.kpi.delivered.values())
-            progress.update(task, completed=now_s / 3600.0, delivered=delivered)
+            progress.update(
+                task,
+                completed=now_s / 3600.0,
+                delivered=delivered,
+                clock=f"{clock.day_clock(now_s)} {clock.time_zone}",  # the scenario's local time
+            )
 
         # Chunks of 6 simulated minutes keep the bar lively without slowing the run.
         return sim.run(progress=tick, chunk_s=360.0)
@@ -204,7 +218,9 @@ def _print_table(console: Any, doc: dict[str, Any]) -> None:
     from sim.kpi_labels import kpi_rows
 
     explain = console.width >= _EXPLAIN_WIDTH
-    table = Table(title=f"{doc['scenario']}: {doc['agvs']} AGVs, {doc['simulated_h']:.1f} h")
+    span = doc.get("time", {}).get("local")  # the run's local clock time (scenario's epoch)
+    title = f"{doc['scenario']}: {doc['agvs']} AGVs, {doc['simulated_h']:.1f} h"
+    table = Table(title=f"{title}, {span}" if span else title)
     table.add_column("KPI", no_wrap=True)
     table.add_column("value", justify="right", no_wrap=True)
     table.add_column("unit", no_wrap=True)

@@ -1,7 +1,8 @@
 """Container arrivals and their customs fate, drawn once per run before the clock starts.
 
-Arrivals are a non-homogeneous Poisson process with a constant rate per direction and hour of
-day (the scenario's 24 values, repeating for runs longer than a day). Everything random about a
+Arrivals are a non-homogeneous Poisson process with a constant rate per direction and local
+hour of day (the scenario's 24 values, repeating for runs longer than a day; the hour is the
+scenario's clock, :mod:`sim.timebase`). Everything random about a
 container's customs life (first verdict and its latency, a later different verdict, scan
 outcome, inspection and release times, seal read results) is drawn here too, from streams seeded
 by the scenario seed alone. So the same scenario and seed give the same containers with the same
@@ -17,6 +18,7 @@ from orchestrator.ids import OrderId
 from orchestrator.messages import Direction, RiskLevel
 from sim.containers import ContainerNumbers
 from sim.scenario import ArrivalSpec, CustomsSpec
+from sim.timebase import TimeBase, time_base
 
 __all__ = ["Arrival", "ContainerFate", "draw_arrivals", "stream"]
 
@@ -52,20 +54,20 @@ class Arrival:
 _LEVELS = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH)
 
 
-def _times(rates_per_h: tuple[float, ...], duration_s: float, rng: random.Random) -> list[float]:
+def _times(
+    rates_per_h: tuple[float, ...], duration_s: float, rng: random.Random, timebase: TimeBase
+) -> list[float]:
     out: list[float] = []
-    hour = 0
-    while hour * 3600.0 < duration_s:
-        rate = rates_per_h[hour % 24]
-        start = hour * 3600.0
-        end = min(start + 3600.0, duration_s)
+    # Stretches within one local clock hour, each at that hour's rate (a run starting at local
+    # midnight: whole hours 0, 1, 2, ... of the run).
+    for start, end, hour in timebase.hour_blocks(duration_s):
+        rate = rates_per_h[hour]
         t = start
         while rate > 0:
             t += rng.expovariate(rate / 3600.0)
             if t >= end:
                 break
             out.append(t)
-        hour += 1
     return out
 
 
@@ -88,9 +90,16 @@ def _fate(customs: CustomsSpec, rng: random.Random) -> ContainerFate:
 
 
 def draw_arrivals(
-    spec: ArrivalSpec, customs: CustomsSpec, duration_s: float, seed: int
+    spec: ArrivalSpec,
+    customs: CustomsSpec,
+    duration_s: float,
+    seed: int,
+    timebase: TimeBase | None = None,
 ) -> list[Arrival]:
-    """All arrivals of a run, in time order, with unique valid container and seal numbers."""
+    """All arrivals of a run, in time order, with unique valid container and seal numbers; the
+    hourly rates apply by the local hour of day of ``timebase`` (default: the run starts at
+    midnight)."""
+    clock = time_base() if timebase is None else timebase
     # One stream per direction, hour by hour: a shorter run sees exactly the first hours of
     # a longer one.
     per_direction = [
@@ -99,7 +108,7 @@ def draw_arrivals(
             (Direction.CN_TO_MN, spec.cn_to_mn_per_h),
             (Direction.MN_TO_CN, spec.mn_to_cn_per_h),
         )
-        for t in _times(rates, duration_s, stream(seed, f"arrivals:{d.value}"))
+        for t in _times(rates, duration_s, stream(seed, f"arrivals:{d.value}"), clock)
     ]
     per_direction.sort(key=lambda td: (td[0], td[1].value))
     numbers = ContainerNumbers(spec.owner_codes, stream(seed, "numbers"))

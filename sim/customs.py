@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import simpy
@@ -284,15 +284,27 @@ class SealTracker:
     After an inspection the officer breaks the seal and affixes a fresh one, whose number the
     core records in the custody ledger (``inspection_opened`` then ``resealed``). The readers
     read what is physically on the container, so the customs model takes the new number from
-    there. Every event is passed on to the real ledger when there is one.
+    there. Every event is passed on to the real ledger when there is one, stamped with the
+    run's time (``stamp``).
     """
 
-    def __init__(self, customs: CustomsModel, inner: LedgerPort | None = None) -> None:
+    def __init__(
+        self,
+        customs: CustomsModel,
+        inner: LedgerPort | None = None,
+        stamp: Callable[[float], str] | None = None,
+    ) -> None:
         self._customs = customs
         self._inner = inner
+        # The runtime's time for the ledger (the core has no clock): simulated seconds -> ISO
+        # 8601 UTC by the scenario's epoch. None leaves events unstamped for the ledger's own
+        # clock (a live fleet: the wall clock).
+        self._stamp = stamp
         self._seq = 0
 
     def append(self, event: CustodyEvent) -> int:
+        if self._stamp is not None and event.timestamp is None:
+            event = replace(event, timestamp=self._stamp(event.t_s))
         rec = self._customs.records.get(event.container_id)
         if rec is not None and event.seal_number is not None:
             if event.kind is CustodyEventKind.INSPECTION_OPENED:

@@ -4,8 +4,10 @@
 runtime registers (KPIs, customs officers, invariant monitor), counts every line's kind, and
 renders the lines lazily (:func:`orchestrator.domain.eventlog.log_entry`), off the simulation's
 hot path. The runtime adds lines of its own with :meth:`RunLog.note` (invariant violations, an
-empty battery). No wall-clock values, keys sorted, floats rounded to a fixed number of
-decimals, so the same scenario and seed give a byte-identical file.
+empty battery). Each line has the simulated time ``t_s`` and, given the scenario's clock, ``at``:
+the same instant in ISO 8601 UTC (the scenario's epoch plus ``t_s``). No wall-clock values, keys
+sorted, floats rounded to a fixed number of decimals, so the same scenario and seed give a
+byte-identical file.
 """
 
 from __future__ import annotations
@@ -52,8 +54,9 @@ def dumps(value: object, *, indent: int | None = None) -> str:
 class RunLog:
     """EventSink that keeps the events, tells listeners about each, and renders JSON lines."""
 
-    def __init__(self, keep_lines: bool = True) -> None:
+    def __init__(self, keep_lines: bool = True, at: Callable[[float], str] | None = None) -> None:
         self.count = 0
+        self._at = at  # simulated seconds -> ISO 8601 UTC (the scenario's clock), per line
         self.kinds: Counter[str] = Counter()  # lines per kind, the core's and the runtime's
         self._keep = keep_lines
         self._pending: list[DomainEvent | LogEntry] = []
@@ -85,19 +88,19 @@ class RunLog:
     def lines(self) -> list[str]:
         """The log so far, one canonical JSON object per entry."""
         if self._pending:
+            at = self._at
             for item in self._pending:
                 e = item if isinstance(item, LogEntry) else log_entry(item)
-                self._lines.append(
-                    dumps(
-                        {
-                            "t_s": e.t_s,
-                            "kind": e.kind,
-                            "subject": e.subject,
-                            "message": e.message,
-                            "data": e.data,
-                        }
-                    )
-                )
+                line: dict[str, object] = {
+                    "t_s": e.t_s,
+                    "kind": e.kind,
+                    "subject": e.subject,
+                    "message": e.message,
+                    "data": e.data,
+                }
+                if at is not None:
+                    line["at"] = at(e.t_s)
+                self._lines.append(dumps(line))
             self._pending.clear()
         return self._lines
 

@@ -1,4 +1,5 @@
-"""The breakdown schedule of a run: the scenario's ``[[faults]]`` plus random breakdowns.
+"""The breakdown schedule of a run: the scenario's ``[[faults]]`` plus random breakdowns; and
+the reading of ``[[faults]]`` from a scenario file (:func:`read_faults`).
 
 Random breakdowns (``fleet.breakdowns_per_agv_day`` > 0) are drawn from their own seeded
 stream, vehicle by vehicle in id order: the time in service until the next breakdown is
@@ -11,12 +12,19 @@ nothing is drawn, so the other streams (and the run) stay exactly as before.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from sim.arrivals import stream
 from sim.errors import ScenarioError
-from sim.scenario import Fault, Scenario
+from sim.scenario import Fault, Scenario, fleet_vehicle_ids
 
-__all__ = ["check_fault_vehicles", "fault_schedule"]
+if TYPE_CHECKING:
+    from sim.scenario_reader import ScenarioReader
+
+__all__ = ["check_fault_vehicles", "fault_schedule", "read_faults"]
+
+_FAULT_KEYS = {"vehicle", "at_h", "repair_min", "reason"}
 
 _DAY_S = 86400.0
 
@@ -64,3 +72,51 @@ def fault_schedule(
 
 def _overlap(a: Fault, b: Fault) -> bool:
     return a.at_s < b.at_s + b.repair_s and b.at_s < a.at_s + a.repair_s
+
+
+def read_faults(r: ScenarioReader, raw: object, agvs: int) -> tuple[Fault, ...]:
+    """The ``[[faults]]`` tables, in file order, checked against the fleet's vehicle ids and
+    for overlaps."""
+    if not isinstance(raw, list):
+        raise r.fail("faults", "must be an array of tables [[faults]]")
+    ids = fleet_vehicle_ids(agvs)
+    known = set(ids)
+    out: list[Fault] = []
+    for i, f in enumerate(raw):
+        key = f"faults[{i}]"
+        if not isinstance(f, dict):
+            raise r.fail(key, "must be a table with vehicle, at_h, repair_min")
+        r.known(f, key, _FAULT_KEYS)
+        vehicle = r.text(f, f"{key}.vehicle", "vehicle")
+        if vehicle not in known:
+            raise r.fail(
+                f"{key}.vehicle",
+                f"{vehicle!r} is no vehicle of the fleet; with fleet.agvs = {agvs} the ids "
+                f"are {ids[0]} .. {ids[-1]}",
+            )
+        at_h = r.number(f, key, "at_h", lo=0.0)
+        repair_min = r.number(f, key, "repair_min", lo=0.0, lo_open=True)
+        out.append(
+            Fault(
+                vehicle_id=vehicle,
+                at_s=at_h * 3600.0,
+                repair_s=repair_min * 60.0,
+                reason=r.text(f, f"{key}.reason", "reason", "vehicle fault"),
+            )
+        )
+    _no_overlap(r, out)
+    return tuple(out)
+
+
+def _no_overlap(r: ScenarioReader, faults: list[Fault]) -> None:
+    """One vehicle cannot break down again while it is still out of service."""
+    order = sorted(range(len(faults)), key=lambda i: (faults[i].vehicle_id, faults[i].at_s))
+    for a, b in pairwise(order):
+        fa, fb = faults[a], faults[b]
+        end_s = fa.at_s + fa.repair_s
+        if fa.vehicle_id == fb.vehicle_id and fb.at_s < end_s:
+            raise r.fail(
+                f"faults[{b}].at_h",
+                f"{fb.vehicle_id} is still out of service then (faults[{a}] lasts until "
+                f"{end_s / 3600.0:g} h); start it at or after that",
+            )

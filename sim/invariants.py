@@ -70,8 +70,11 @@ class InvariantMonitor:
         customs: CustomsModel,
         emit: Callable[[LogEntry], None],
         dynamics: VehicleDynamics | None = None,
+        clock_text: Callable[[float], str] | None = None,
     ) -> None:
         self.env = env
+        # Simulated time for messages: the scenario's day and local clock (``d1 07:05``).
+        self._clock_text = clock_text or _clock
         self._customs = customs
         # The point of no return and the crossings (sim/crossing_monitor.py).
         self.crossings = CrossingMonitor(graph, customs, dynamics, self._violation)
@@ -313,7 +316,9 @@ class InvariantMonitor:
 
     def _customs_wait(self, window_s: float, waits: list[CustomsWait]) -> None:
         self.customs_wait_stalls += 1
-        listed = ", ".join(f"{w.container_id} ({w.why} since {_clock(w.since_s)})" for w in waits)
+        listed = ", ".join(
+            f"{w.container_id} ({w.why} since {self._clock_text(w.since_s)})" for w in waits
+        )
         self._emit(
             LogEntry(
                 self.env.now,
@@ -332,6 +337,7 @@ class InvariantMonitor:
 
 
 def _clock(t_s: float) -> str:
-    """Simulated time as day and hh:mm (``d1 07:05``), for messages."""
+    """Simulated time as day and hh:mm (``d1 07:05``) from midnight, for messages (a run
+    passes its scenario's clock instead: sim.timebase.TimeBase.day_clock)."""
     day, rest = divmod(int(t_s), 86400)
     return f"d{day + 1} {rest // 3600:02d}:{rest % 3600 // 60:02d}"

@@ -113,6 +113,7 @@ class SimFleet:
             keep_log=False,
             extra_listeners=(self._on_event,),
             customs_to=self._customs,
+            stamp_custody=False,  # live: the ledger stamps custody events with the wall clock
         )
         assert self.sim.views is not None  # the real core
         self._views: Views = self.sim.views

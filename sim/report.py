@@ -1,15 +1,18 @@
 """The self-contained HTML report of a run: the scenario's inputs, the KPI table with what each
 KPI means (sim/report_tables.py) and matplotlib plots as inline PNGs.
 
-Plots: throughput over time per direction, crossing-time histogram, per-AGV state timeline
-(out-of-service periods in red),
-queue lengths (scanner queue, order backlog, active holds) and a congestion map drawing every
-lane on the map geometry, coloured by its mean occupancy. One file, no external assets.
+Plots: throughput per local clock hour and direction, crossing-time histogram, per-AGV state
+timeline (out-of-service periods in red), queue lengths (scanner queue, order backlog, active
+holds) and a congestion map: the map picture of :func:`maps.render.draw_map` (local metres,
+zones, border line, gates, the schematic note of a schematic map) with every lane coloured by
+its mean occupancy. Time axes show the scenario's local clock (sim/timebase.py). One file, no
+external assets.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import html
 import io
 import itertools
@@ -34,27 +37,44 @@ _STATE_COLOURS = {
 _MAX_TIMELINE_ROWS = 60
 
 
-def _png(fig: Any) -> str:
+def _png(fig: Any, dpi: int = 90) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _clock_axis(ax: Any, sim: Simulation) -> None:
+    """The x axis in hours since the epoch, labelled with the scenario's local clock times."""
+    tb = sim.scenario.timebase
+    positions, labels = tb.hour_ticks(sim.now_s)
+    ax.set_xticks(positions, labels, fontsize=8)
+    ax.set_xlim(0.0, max(sim.now_s, 1.0) / 3600.0)
+    ax.set_xlabel(f"local time, {tb.span(sim.now_s)}")
+
+
 def _throughput(sim: Simulation, plt: Any) -> str:
-    hours = max(1, int(sim.now_s // 3600 + (sim.now_s % 3600 > 0)))
+    # One bar group per local clock hour (the first and last may be part hours).
+    blocks = list(sim.scenario.timebase.hour_blocks(max(sim.now_s, 1.0)))
+    starts = [b[0] for b in blocks]
     fig, ax = plt.subplots(figsize=(9, 3.2))
     directions = sorted({d for _, d in sim.kpi.delivery_times_s}) or ["CN->MN", "MN->CN"]
-    width = 0.8 / len(directions)
+    share = 0.8 / len(directions)
     for i, d in enumerate(directions):
-        counts = [0] * hours
+        counts = [0] * len(blocks)
         for t, dd in sim.kpi.delivery_times_s:
             if dd == d:
-                counts[min(hours - 1, int(t // 3600))] += 1
-        ax.bar([h + i * width for h in range(hours)], counts, width=width, label=d)
-    ax.set_xlabel("simulated hour")
+                counts[max(0, bisect.bisect_right(starts, t) - 1)] += 1
+        ax.bar(
+            [(start + i * share * (end - start)) / 3600.0 for start, end, _ in blocks],
+            counts,
+            width=[share * (end - start) / 3600.0 for start, end, _ in blocks],
+            align="edge",
+            label=d,
+        )
+    _clock_axis(ax, sim)
     ax.set_ylabel("containers delivered")
     ax.set_title("Throughput per hour")
     ax.legend()
@@ -85,7 +105,7 @@ def _timeline(sim: Simulation, plt: Any) -> str:
         for state, bars in spans.items():
             ax.broken_barh(bars, (row - 0.4, 0.8), facecolors=_STATE_COLOURS[state])
     ax.set_yticks(range(len(vehicles)), [v.id for v in vehicles], fontsize=6)
-    ax.set_xlabel("simulated hour")
+    _clock_axis(ax, sim)
     title = "AGV states"
     if len(sim.vehicles) > len(vehicles):
         title += f" (first {len(vehicles)} of {len(sim.vehicles)})"
@@ -116,7 +136,7 @@ def _queues(sim: Simulation, plt: Any) -> str:
         xs = [t / 3600.0 for t, _ in series] + [end]
         ys = [n for _, n in series] + [series[-1][1]]
         ax.step(xs, ys, where="post", label=label)
-    ax.set_xlabel("simulated hour")
+    _clock_axis(ax, sim)
     ax.set_ylabel("count")
     ax.set_title("Queues")
     ax.legend()
@@ -124,33 +144,18 @@ def _queues(sim: Simulation, plt: Any) -> str:
 
 
 def _congestion(sim: Simulation, plt: Any) -> str:
-    from matplotlib.collections import LineCollection
+    from maps.render import draw_map
 
-    graph = sim.graph
     duration = max(sim.now_s, 1.0)
-    segments, values = [], []
-    for key in sorted(graph.edges):
-        e = graph.edges[key]
-        a, b = graph.nodes[e.source], graph.nodes[e.target]
-        segments.append([(a.x_m, a.y_m), *e.shape_m, (b.x_m, b.y_m)])
-        values.append(sim.monitor.occupancy_s.get(key, 0.0) / duration)
-    fig, ax = plt.subplots(figsize=(9, 6))
-    lc = LineCollection(segments, array=values, cmap="inferno_r", linewidths=2.5)
-    ax.add_collection(lc)
-    ax.autoscale()
-    ax.set_aspect("equal")
-    for i, gate in enumerate(sorted(graph.gates.values(), key=lambda g: g.id)):
-        n = graph.nodes[gate.node]
-        ax.plot(n.x_m, n.y_m, "s", color="#e31a1c", markersize=6,
-                label="border gate" if i == 0 else None)  # fmt: skip
-    fig.colorbar(lc, ax=ax, label="mean vehicles on the lane", shrink=0.7)
-    ax.ticklabel_format(useOffset=False, style="plain")
-    ax.set_xlabel(f"x (m, {graph.crs})")
-    ax.set_ylabel("y (m)")
-    if graph.gates:
-        ax.legend(loc="upper right", fontsize=8)
-    ax.set_title(f"Lane occupancy: {graph.name}", fontsize=10)
-    return _png(fig)
+    occupancy = {key: sim.monitor.occupancy_s.get(key, 0.0) / duration for key in sim.graph.edges}
+    fig = draw_map(
+        sim.graph,
+        size_in=9.0,
+        lane_values=occupancy,
+        lane_label="mean vehicles on the lane",
+        title=f"Lane occupancy: {sim.graph.name}",
+    )
+    return _png(fig, dpi=120)  # zone and gate names stay legible at the page's width
 
 
 def write_report(sim: Simulation, result: RunResult, path: Path) -> None:
@@ -163,6 +168,7 @@ def write_report(sim: Simulation, result: RunResult, path: Path) -> None:
 
     doc = result.kpis
     kpis: Any = doc["kpis"]
+    tb = sim.scenario.timebase
     plots = [
         ("Throughput", _throughput(sim, plt)),
         ("Crossing times", _histogram(sim, plt)),
@@ -194,7 +200,8 @@ img {{ max-width: 100%; }}
 </style></head><body>
 <h1>borderflow simulation: {html.escape(str(doc["scenario"]))}</h1>
 <p>Map <b>{html.escape(str(doc["map"]))}</b>, seed {doc["seed"]}, {doc["agvs"]} AGVs,
-{sim.now_s / 3600.0:g} simulated hours. <span class="badge">{badge}</span></p>
+{sim.now_s / 3600.0:g} h: {html.escape(tb.span(sim.now_s))} (from {html.escape(tb.describe())}).
+<span class="badge">{badge}</span></p>
 <h2>Scenario inputs</h2>
 {inputs_html(sim.scenario, str(doc["map"]))}
 <h2>KPIs</h2>

@@ -28,17 +28,17 @@ def _span_min(span_s: tuple[float, float]) -> str:
     return f"{lo:.1f}–{hi:.1f} min" if lo != hi else f"{lo:.1f} min"
 
 
-def _rates(per_h: Sequence[float], hours: float) -> str:
-    """Mean and peak of the 24 hourly rates, and the mean count over the run (it starts at
-    hour 0 of the day, as sim/arrivals.py does)."""
+def _rates(per_h: Sequence[float], sc: Scenario) -> str:
+    """Mean and peak of the 24 hourly rates (by local hour of day), and the mean count over the
+    run (from its local start time, as sim/arrivals.py draws them)."""
     mean = sum(per_h) / len(per_h)
     peak = max(per_h)
     hour = per_h.index(peak)
-    whole = int(hours)
-    expected = sum(per_h[h % 24] for h in range(whole)) + per_h[whole % 24] * (hours - whole)
+    blocks = sc.timebase.hour_blocks(sc.duration_h * 3600.0)
+    expected = sum(per_h[h] * (end - start) / 3600.0 for start, end, h in blocks)
     return (
         f"{mean:.1f} containers/h on average over the day, peak {peak:g}/h at "
-        f"{hour:02d}:00; about {expected:.0f} expected in this run"
+        f"{hour:02d}:00 local time; about {expected:.0f} expected in this run"
     )
 
 
@@ -48,15 +48,19 @@ def scenario_inputs(sc: Scenario, map_name: str) -> list[tuple[str, str]]:
     rows = [
         ("scenario", f"{sc.name}: {sc.description}" if sc.description else sc.name),
         ("map", f"{map_name} ({sc.map_ref})"),
-        ("simulated hours", f"{sc.duration_h:g} h"),
+        (
+            "simulated time",
+            f"{sc.duration_h:g} h, {sc.timebase.span(sc.duration_h * 3600.0)} (starts "
+            f"{sc.timebase.describe()})",
+        ),
         (
             "AGVs",
             f"{f.agvs} ({f.container_places} container place(s) each, "
             f"up to {f.max_speed_mps * 3.6:.0f} km/h)",
         ),
         ("seed", str(sc.seed)),
-        ("arrivals CN → MN", _rates(a.cn_to_mn_per_h, sc.duration_h)),
-        ("arrivals MN → CN", _rates(a.mn_to_cn_per_h, sc.duration_h)),
+        ("arrivals CN → MN", _rates(a.cn_to_mn_per_h, sc)),
+        ("arrivals MN → CN", _rates(a.mn_to_cn_per_h, sc)),
     ]
     if a.cn_to_mn_empty_share or a.mn_to_cn_empty_share:
         shares = f"CN → MN {_pct(a.cn_to_mn_empty_share)}, MN → CN {_pct(a.mn_to_cn_empty_share)}"

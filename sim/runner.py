@@ -18,11 +18,8 @@ from typing import TYPE_CHECKING
 import simpy
 import simpy.rt
 
-from maps.errors import MapError
-from maps.fleet_start import start_nodes as fleet_start
-from orchestrator.crossing import gate_margins
 from orchestrator.ids import VehicleId
-from orchestrator.lanegraph import LaneGraph, NodeId, StationId, StationRole
+from orchestrator.lanegraph import LaneGraph, StationId, StationRole
 from orchestrator.messages import (
     Command,
     Direction,
@@ -45,6 +42,7 @@ from sim.gateway import FleetGateway
 from sim.invariants import CustomsWait, InvariantMonitor
 from sim.kinematics import edge_table
 from sim.kpi import KpiAccumulator
+from sim.run_checks import check_closures, check_gates, start_nodes
 from sim.scenario import Fault, Scenario, fleet_vehicle_ids
 from sim.simtypes import AgvState, ProcessGen
 from sim.triggers import ScenarioTriggers
@@ -56,48 +54,10 @@ if TYPE_CHECKING:
     from orchestrator.domain.records import VehicleSnapshot
     from orchestrator.views import Views
 
-__all__ = ["CoreFactory", "RunResult", "Simulation", "start_nodes"]
+__all__ = ["CoreFactory", "RunResult", "Simulation", "start_nodes"]  # (from sim.run_checks)
 
 # Builds the core for a run (tests pass a scripted fake; the default is the real Orchestrator).
 CoreFactory = Callable[[LaneGraph, Scenario, SimClock, RunLog], CorePort]
-
-
-def start_nodes(graph: LaneGraph, count: int, source: str = "<scenario>") -> list[NodeId]:
-    """Where the fleet starts (:func:`maps.fleet_start.start_nodes`), a map without stations
-    to start at reported against the scenario."""
-    try:
-        return fleet_start(graph, count)
-    except MapError as exc:
-        raise ScenarioError(source, "map", exc.problems[0].message) from None
-
-
-def _check_gates(scenario: Scenario, graph: LaneGraph) -> None:
-    """Refuse a fleet that could not stop before the line at a gate (the point of no return,
-    orchestrator.crossing): better no run than one whose crossings are unsafe by design."""
-    for margin in gate_margins(graph, scenario.fleet.dynamics()):
-        if not margin.ok:
-            raise ScenarioError(
-                scenario.source,
-                "fleet.max_speed_mps",
-                f"{margin.explain()} on the map {graph.name!r}; lower fleet.max_speed_mps, "
-                "raise fleet.decel_mps2 or lower fleet.reaction_s, or move the gate back / make "
-                "it a stopping gate (gate_type smart or manual) in the map",
-            )
-
-
-def _check_closures(scenario: Scenario, graph: LaneGraph) -> None:
-    """Fail before the run, not at the closure's hour, when a closure names no lane or zone."""
-    lanes = {e.lane_id for e in graph.edges.values()}
-    for i, c in enumerate(scenario.closures):
-        known = set(graph.zones) if c.is_zone else lanes
-        if c.target not in known:
-            what = "zone" if c.is_zone else "lane"
-            some = ", ".join(sorted(known)[:8])
-            raise ScenarioError(
-                scenario.source,
-                f"closures[{i}].{what}",
-                f"{c.target!r} is no {what} of the map {graph.name!r}; known: {some}, ...",
-            )
 
 
 @dataclass(frozen=True)
@@ -120,16 +80,19 @@ class Simulation:
         core_factory: CoreFactory | None = None,
         arrivals: list[Arrival] | None = None,
         customs_to: Callable[[Event], object] | None = None,
+        stamp_custody: bool = True,
     ) -> None:
         """``customs_to``: where the simulated customs authorities' decisions (verdicts,
         officers' releases) go; default: straight to the core. A live bridge passes its own
-        intake, so every decision the core sees went through the bridge."""
+        intake, so every decision the core sees went through the bridge. ``stamp_custody``:
+        custody events get the scenario's time (epoch + simulated seconds); False leaves
+        them to the ledger's clock (a live fleet: the wall clock)."""
         if graph is None:
             from sim.mapref import load_scenario_map
 
             graph = load_scenario_map(scenario)
-        _check_closures(scenario, graph)
-        _check_gates(scenario, graph)
+        check_closures(scenario, graph)
+        check_gates(scenario, graph)
         self.scenario = scenario
         self.graph = graph
         self.duration_s = scenario.duration_h * 3600.0
@@ -142,7 +105,8 @@ class Simulation:
         else:
             self.env = simpy.Environment()
         env = self.env
-        self.log = RunLog(keep_log)
+        clock = scenario.timebase
+        self.log = RunLog(keep_log, at=clock.iso_utc)
         self.kpi = KpiAccumulator(self.log.kinds)
         self.log.listen(self.kpi.on_event)
         self.customs = CustomsModel(
@@ -159,6 +123,7 @@ class Simulation:
             self.customs,
             self.log.note,
             fleet.dynamics(),
+            clock.day_clock,
         )
         self.log.listen(self.monitor.on_event)
         # The core's read-only views (None with a scripted test core).
@@ -169,7 +134,7 @@ class Simulation:
                 scenario,
                 clock=SimClock(env),
                 sink=self.log,
-                ledger=SealTracker(self.customs, ledger),
+                ledger=SealTracker(self.customs, ledger, clock.iso_utc if stamp_custody else None),
             )
             self.core: CorePort = core
             self.views = core.views
@@ -178,7 +143,7 @@ class Simulation:
         # Tests and servers may pass a fixed arrival list; else it is drawn from the seed.
         if arrivals is None:
             arrivals = draw_arrivals(
-                scenario.arrivals, scenario.customs, self.duration_s, scenario.seed
+                scenario.arrivals, scenario.customs, self.duration_s, scenario.seed, clock
             )
         self.arrivals = arrivals
         self._staged = dict.fromkeys(Direction, 0)  # containers staged per direction so far
@@ -396,7 +361,18 @@ class Simulation:
             "map": self.graph.name,
             "seed": self.scenario.seed,
             "simulated_h": float(self.env.now) / 3600.0,
+            "time": self._time_doc(),
             "agvs": len(self.vehicles),
             "kpis": kpis,
         }
         return RunResult(doc, self.log)
+
+    def _time_doc(self) -> dict[str, str]:
+        """When the run was, by the scenario's clock (no wall-clock value)."""
+        clock, now = self.scenario.timebase, float(self.env.now)
+        return {
+            "start_utc": clock.iso_utc(0.0),
+            "end_utc": clock.iso_utc(now),
+            "time_zone": clock.time_zone,
+            "local": clock.span(now),
+        }

@@ -4,7 +4,8 @@ A scenario is a TOML file (read with :mod:`tomllib`) naming the map, the fleet a
 specifications, container arrival rates per direction and hour of day, the customs behaviour
 (risk mix, verdict latency and mid-route verdict changes, NII scan time and escalation rate,
 inspection and release times, seal mismatches), lane/zone closures, vehicle faults (scheduled
-``[[faults]]`` and a random breakdown rate) and the seed. This module
+``[[faults]]`` and a random breakdown rate), the seed, and when the run starts (``epoch``,
+``time_zone``: :mod:`sim.timebase`). This module
 owns the schema, the loader and its error messages; ``sim/scenarios/`` holds the bundled files.
 Every problem is reported as a :class:`~sim.errors.ScenarioError` naming file, key, what is
 wrong and what is allowed.
@@ -21,6 +22,7 @@ from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import GateType
 from sim.errors import ScenarioError
 from sim.scripted import ScriptedEvents
+from sim.timebase import TimeBase, time_base
 
 __all__ = [
     "SCENARIO_DIR",
@@ -153,6 +155,8 @@ class Scenario:
     gates: GateSpec = GateSpec()
     # [[verdicts]], [[warnings]] and closures a container starts
     scripted: ScriptedEvents = field(default_factory=ScriptedEvents)
+    # Which instant simulated second 0 is and whose clock to show (``epoch``, ``time_zone``)
+    timebase: TimeBase = field(default_factory=time_base)
 
     def with_overrides(
         self, *, seed: int | None = None, hours: float | None = None, agvs: int | None = None

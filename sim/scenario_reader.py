@@ -1,8 +1,9 @@
 """Validation of a parsed scenario TOML document into the typed :class:`~sim.scenario.Scenario`.
 
 Owns the allowed keys of every table and the wording of every error: each one names the file,
-the dotted key (``fleet.agvs``, ``closures[2].to_h``, ``faults[0].vehicle``), what is wrong and
-what is allowed.
+the dotted key (``fleet.agvs``, ``closures[2].to_h``, ``faults[0].vehicle``, ``epoch``), what is
+wrong and what is allowed. ``[[faults]]`` are read by :func:`sim.faults.read_faults`, the
+scripted tables by :mod:`sim.scripted`, ``epoch`` / ``time_zone`` through :mod:`sim.timebase`.
 """
 
 from __future__ import annotations
@@ -10,20 +11,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
+from sim.faults import read_faults
 from sim.scenario import (
     ArrivalSpec,
     Closure,
     CustomsSpec,
-    Fault,
     FleetSpec,
     GateSpec,
     Scenario,
-    fleet_vehicle_ids,
 )
 from sim.scripted import (
     CLOSURE_TRIGGER_KEYS,
@@ -31,13 +30,14 @@ from sim.scripted import (
     read_scripted,
     read_triggered_closure,
 )
+from sim.timebase import TimeBase, check_time_zone, time_base
 
 __all__ = ["ScenarioReader"]
 
 _TOP_KEYS = {
     "name", "description", "map", "seed", "duration_h", "tick_s", "watchdog_min",
     "fleet", "arrivals", "risk", "scan", "inspection", "seals", "closures",
-    "faults", "gates", "verdicts", "warnings",
+    "faults", "gates", "verdicts", "warnings", "epoch", "time_zone",
 }  # fmt: skip
 _FLEET_KEYS = {
     "agvs", "max_speed_mps", "accel_mps2", "decel_mps2", "battery_kwh", "initial_soc",
@@ -58,7 +58,6 @@ _SCAN_KEYS = {"time_s", "escalation_rate"}
 _INSPECTION_KEYS = {"inspection_time_s", "release_time_s"}
 _SEAL_KEYS = {"mismatch_rate"}
 _CLOSURE_KEYS = {"lane", "zone", "from_h", "to_h", "reason"}
-_FAULT_KEYS = {"vehicle", "at_h", "repair_min", "reason"}
 
 
 class ScenarioReader:
@@ -172,7 +171,7 @@ class ScenarioReader:
         scripted = read_scripted(self, raw)
         duration_h = self.number(raw, "", "duration_h", default=24.0, lo=0.0, lo_open=True)
         fleet = self.fleet(self.table(raw, "fleet", _FLEET_KEYS))
-        faults = self.faults(raw.get("faults", []), fleet.agvs)
+        faults = read_faults(self, raw.get("faults", []), fleet.agvs)
         return Scenario(
             name=self.text(raw, "name", "name", Path(self.path).stem),
             description=self.text(raw, "description", "description", ""),
@@ -189,7 +188,22 @@ class ScenarioReader:
             faults=faults,
             gates=self.gates(raw),
             scripted=replace(scripted, closures=triggered),
+            timebase=self.timebase(raw),
         )
+
+    def timebase(self, raw: Mapping[str, Any]) -> TimeBase:
+        zone = raw.get("time_zone")
+        if zone is not None:
+            if not isinstance(zone, str):
+                raise self.fail("time_zone", f"must be an IANA time zone name, got {zone!r}")
+            try:
+                check_time_zone(zone)
+            except ValueError as exc:
+                raise self.fail("time_zone", str(exc)) from None
+        try:
+            return time_base(raw.get("epoch"), zone)
+        except ValueError as exc:
+            raise self.fail("epoch", str(exc)) from None
 
     def fleet(self, t: Mapping[str, Any]) -> FleetSpec:
         n = self.number
@@ -355,47 +369,3 @@ class ScenarioReader:
                 )
             )
         return tuple(out), tuple(triggered)  # file order, so indices match what the user wrote
-
-    def faults(self, raw: object, agvs: int) -> tuple[Fault, ...]:
-        if not isinstance(raw, list):
-            raise self.fail("faults", "must be an array of tables [[faults]]")
-        ids = fleet_vehicle_ids(agvs)
-        known = set(ids)
-        out: list[Fault] = []
-        for i, f in enumerate(raw):
-            key = f"faults[{i}]"
-            if not isinstance(f, dict):
-                raise self.fail(key, "must be a table with vehicle, at_h, repair_min")
-            self.known(f, key, _FAULT_KEYS)
-            vehicle = self.text(f, f"{key}.vehicle", "vehicle")
-            if vehicle not in known:
-                raise self.fail(
-                    f"{key}.vehicle",
-                    f"{vehicle!r} is no vehicle of the fleet; with fleet.agvs = {agvs} the ids "
-                    f"are {ids[0]} .. {ids[-1]}",
-                )
-            at_h = self.number(f, key, "at_h", lo=0.0)
-            repair_min = self.number(f, key, "repair_min", lo=0.0, lo_open=True)
-            out.append(
-                Fault(
-                    vehicle_id=vehicle,
-                    at_s=at_h * 3600.0,
-                    repair_s=repair_min * 60.0,
-                    reason=self.text(f, f"{key}.reason", "reason", "vehicle fault"),
-                )
-            )
-        self.no_overlap(out)
-        return tuple(out)
-
-    def no_overlap(self, faults: list[Fault]) -> None:
-        """One vehicle cannot break down again while it is still out of service."""
-        order = sorted(range(len(faults)), key=lambda i: (faults[i].vehicle_id, faults[i].at_s))
-        for a, b in pairwise(order):
-            fa, fb = faults[a], faults[b]
-            end_s = fa.at_s + fa.repair_s
-            if fa.vehicle_id == fb.vehicle_id and fb.at_s < end_s:
-                raise self.fail(
-                    f"faults[{b}].at_h",
-                    f"{fb.vehicle_id} is still out of service then (faults[{a}] lasts until "
-                    f"{end_s / 3600.0:g} h); start it at or after that",
-                )
