@@ -2,18 +2,20 @@
 
 ``borderflow serve`` prints every event it publishes (holds placed and released, crossings,
 deliveries, lane closures, warnings, alerts, verdicts taking effect) as a readable line, or as
-one JSON object per line for a log shipper (``--log-format json``). Lines come from the same
-committed rows as the SSE stream, so the log says only what is stored. The writer thread of
-the bridge hands rows to a bounded queue and a thread of this module writes them: a terminal
-or pipe that stops reading never stalls a commit (lines beyond the bound are counted and the
-count is printed when the log catches up)."""
+one JSON object per line for a log shipper (``--log-format json``). Times are ISO 8601 UTC: the
+JSON's ``at`` as stored (microseconds, ``+00:00``), the text line's to the second with ``Z``;
+the custody ledger's entry for the same event carries the same wall-clock time. Lines come from
+the same committed rows as the SSE stream, so the log says only what is stored. The writer
+thread of the bridge hands rows to a bounded queue and a thread of this module writes them: a
+terminal or pipe that stops reading never stalls a commit (lines beyond the bound are counted
+and the count is printed when the log catches up)."""
 
 from __future__ import annotations
 
 import json
 import queue
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
 __all__ = ["EventLog", "LogFormat", "format_text"]
@@ -72,10 +74,14 @@ def format_text(row: Row) -> str:
 
 
 def _short_time(at: str) -> str:
+    """``at`` in UTC to the second (the store writes UTC; any other offset is converted, and a
+    time without one is taken as UTC), as the ledger and the API state times."""
     try:
-        return datetime.fromisoformat(at).strftime("%Y-%m-%dT%H:%M:%SZ")
+        t = datetime.fromisoformat(at)
     except ValueError:
         return at
+    t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _format_json(row: Row) -> str:
