@@ -10,7 +10,8 @@ containers its own arrivals bring) and refuses, with exit code 2 and the fix, to
   hash matches, else it says which file to give;
 - with another decision key than the node trusts (a ``ros up`` with another ``--state-dir``).
 
-The manifest is ``--manifest`` when given, else the declarations of the node's own arrivals.
+The manifest is ``--manifest`` when given, else the declarations of the node's own arrivals
+(empty when it has none: containers are then declared with their orders, ``POST /v1/orders``).
 """
 
 from __future__ import annotations
@@ -139,14 +140,13 @@ def ros_fleet(
                 f"decision_key:={key.public_path})"
             )
         if cargo is None:
-            if not info.declared:
-                raise ValueError(
-                    "--fleet ros needs --manifest CARGO.csv (columns container_id,consignor,"
-                    "hs_code,origin_country): the orchestrator node has no arrivals of its own "
-                    "to declare, and verdicts are accepted only for containers on the manifest"
-                )
             cargo = list(info.declared)
-            what_cargo = f"manifest: the {len(cargo)} containers of the node's {info.arrivals}"
+            what_cargo = (
+                f"manifest: the {len(cargo)} containers of the node's {info.arrivals}"
+                if cargo
+                else "manifest empty (the node has no arrivals of its own: containers are "
+                "declared with their orders, POST /v1/orders, or give --manifest CARGO.csv)"
+            )
         else:
             what_cargo = f"manifest {len(cargo)} containers"
     except BaseException:

@@ -4,6 +4,7 @@ Over DDS with real processes: a node announces its map (id + content hash) and t
 bridge without --map adopts it, one given the same map starts, one given another map, or the
 node's edited copy of a bundled map, or another decision key, exits 2 before its banner and
 before touching its store, naming both sides and the fix. No node at all: a clear timeout.
+Without a manifest and without arrivals of the node's own it starts with an empty manifest.
 The messages themselves are checked without ROS first.
 """
 
@@ -181,9 +182,9 @@ def test_serve_adopts_the_nodes_map_and_refuses_another(
     err = _refused(_serve(ros_env, tmp_path / "other-state", tmp_path / "key.db", *cargo),
                    tmp_path / "key.db")  # fmt: skip
     assert "the orchestrator node trusts decision key" in err and "--state-dir" in err
-    # Neither a manifest nor arrivals of the node's own: nothing could be decided.
-    err = _refused(_serve(ros_env, state, tmp_path / "nocargo.db"), tmp_path / "nocargo.db")
-    assert "--fleet ros needs --manifest" in err
+    # Neither a manifest nor arrivals of the node's own: an empty manifest, orders declare.
+    banner = _starts(_serve(ros_env, state, tmp_path / "nocargo.db"))
+    assert "manifest empty" in banner and "POST /v1/orders" in banner
 
 
 def test_an_edited_copy_of_a_bundled_map_is_told_apart(

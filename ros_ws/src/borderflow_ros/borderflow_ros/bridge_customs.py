@@ -6,7 +6,8 @@ scenario); a ROS fleet has none, so without this nothing would ever clear a cont
 would cross. Like the SimPy ones, these only hand their decisions to the bridge (the fleet port's
 ``customs_queue``), which stores, audits, signs and forwards them as any customs system's:
 
-- an order taken (``/borderflow/orders_taken``) for a declared container gets a verdict from its
+- an order taken (``/borderflow/orders_taken``) for a declared container (on the manifest, or
+  declared with an order posted to the bridge) gets a verdict from its
   origin side's authority after a short latency; its level is drawn from a stream seeded by the
   container number (70 % LOW, 20 % MEDIUM: through the scanner, 10 % HIGH: into a hold bay), so
   a container has the same fate in every run;
@@ -50,7 +51,7 @@ class SimulatedCustoms:
     ) -> None:
         self._submit = submit
         self._now_s = now_s
-        self._declared = frozenset(declared)
+        self._declared = set(declared)
         self._run = run_token
         self._latency_s = latency_s
         self._release_s = release_s
@@ -72,15 +73,21 @@ class SimulatedCustoms:
         rng = random.Random(f"borderflow:ros-customs:{container_id}")
         return rng.choices([lv for lv, _ in RISK_MIX], weights=[w for _, w in RISK_MIX])[0]
 
+    def declare(self, container_id: str) -> None:
+        """A container the bridge put on its manifest later (declared with its order)."""
+        with self._cv:
+            self._declared.add(container_id)
+
     def order_taken(self, order_id: str, container_id: str, direction: str) -> None:
         """The node's core took an order: its origin side's customs decide once."""
-        if container_id not in self._declared or container_id in self._decided:
-            return  # the bridge accepts verdicts for declared containers only
+        with self._cv:
+            if container_id not in self._declared or container_id in self._decided:
+                return  # the bridge accepts verdicts for declared containers only
+            self._decided.add(container_id)
         try:
             side = Direction(direction).origin
         except ValueError:
             return
-        self._decided.add(container_id)
         level = self.fate(container_id)
         rng = random.Random(f"borderflow:ros-customs:latency:{container_id}")
         verdict_id = f"{side.value}-V-{order_id}-{self._run}" if self._run else (

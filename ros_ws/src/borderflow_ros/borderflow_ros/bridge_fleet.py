@@ -43,8 +43,9 @@ from orchestrator.domain.records import (
     VehicleSnapshot,
 )
 from orchestrator.domain.states import VehicleState
+from orchestrator.ids import StationId
 from orchestrator.lanegraph import LaneGraph
-from orchestrator.messages import Event, RiskLevel
+from orchestrator.messages import Event, OrderArrived, RiskLevel
 from orchestrator.vehicle_status import VehicleStatus, vehicle_status
 
 __all__ = ["SILENT_AFTER_S", "RosBridgeFleet"]
@@ -93,6 +94,7 @@ class RosBridgeFleet:
         self._holds: dict[str, tuple[str, str | None]] = {}  # container -> (side, vehicle)
         self._crossed: set[str] = set()
         self._delivered: set[str] = set()
+        self._waiting: dict[str, str] = {}  # container -> its origin station's node (taken)
         self.customs: SimulatedCustoms | None = None
         if auto_customs:
             self.customs = SimulatedCustoms(
@@ -101,7 +103,7 @@ class RosBridgeFleet:
                 {c.container_id for c in self._manifest},
                 run_token=run_token,
             )
-        self.link.listen(self._on_notice, self.customs.order_taken if self.customs else None)
+        self.link.listen(self._on_notice, self._on_order_taken)
 
     def manifest(self) -> list[Cargo]:
         return list(self._manifest)
@@ -110,7 +112,21 @@ class RosBridgeFleet:
         return time.monotonic() - self._t0
 
     def deliver(self, event: Event) -> list[Any]:
+        if isinstance(event, OrderArrived) and self.customs is not None:
+            # The bridge accepted it, so the container is on its manifest now.
+            self.customs.declare(event.container_id)
         return self.link.deliver(event)
+
+    def _on_order_taken(self, order_id: str, container_id: str, direction: str,
+                        origin_station: str) -> None:  # fmt: skip
+        """The node's core took an order (from the link's thread): where the container waits,
+        and the simulated customs' turn."""
+        station = self.graph.stations.get(StationId(origin_station))
+        with self.lock:
+            if station is not None:
+                self._waiting[container_id] = str(station.node)
+        if self.customs is not None:
+            self.customs.order_taken(order_id, container_id, direction)
 
     def _in_graph_frame(self, snap: VehicleSnapshot) -> VehicleSnapshot:
         """``snap`` (as reported, in ROS's ``map`` frame) in the lane graph's frame."""
@@ -160,15 +176,22 @@ class RosBridgeFleet:
             hold = self._holds.get(container_id)
             crossed = container_id in self._crossed
             delivered = container_id in self._delivered
+            waiting_at = self._waiting.get(container_id)
         carrier = None if delivered else self.link.carrier(container_id)
         on_board = None if carrier is None else self._in_graph_frame(carrier)
-        if hold is None and not crossed and not delivered and on_board is None:
+        known = hold is not None or crossed or delivered or on_board is not None
+        if not known and waiting_at is None:
             return None
+        # The core's ContainerState values, as the SimPy fleet reports them; "waiting" (in the
+        # origin yard, at its station's node) from the order the core took, until a vehicle has
+        # it on board (a vehicle on its way to it is not known here).
+        state = "delivered" if delivered else ("on_vehicle" if on_board else None)
+        if state is None and waiting_at is not None and not crossed and hold is None:
+            state = "waiting"
         return ContainerView(
-            # The core's ContainerState values, as the SimPy fleet reports them.
-            state="delivered" if delivered else ("on_vehicle" if on_board else None),
+            state=state,
             vehicle_id=on_board.vehicle_id if on_board else (hold[1] if hold else None),
-            node=on_board.node if on_board else None,
+            node=on_board.node if on_board else (waiting_at if state == "waiting" else None),
             next_node=on_board.next_node if on_board else None,
             x_m=on_board.x_m if on_board else None,
             y_m=on_board.y_m if on_board else None,

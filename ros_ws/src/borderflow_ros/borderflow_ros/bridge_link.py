@@ -73,11 +73,11 @@ class BridgeLink:
         self._release: Any = self.node.create_client(ReleaseHold, qos.RELEASE_SERVICE)
         # Set by listen(); what arrives before (transient-local history) is kept until then.
         self._on_notice_cb: Callable[[CustomsNotice], None] | None = None
-        # (order id, container id, direction) of every order the node's core took.
-        self._on_taken_cb: Callable[[str, str, str], None] | None = None
+        # (order id, container id, direction, origin station) of every order the core took.
+        self._on_taken_cb: Callable[[str, str, str, str], None] | None = None
         self._listen_lock = threading.Lock()
         self._early_notices: list[CustomsNotice] = []
-        self._early_taken: list[tuple[str, str, str]] = []
+        self._early_taken: list[tuple[str, str, str, str]] = []
         self.node.create_subscription(
             NoticeMsg, qos.NOTICES_TOPIC, self._on_notice, qos.decision_qos(1000)
         )
@@ -123,7 +123,7 @@ class BridgeLink:
     def listen(
         self,
         on_notice: Callable[[CustomsNotice], None],
-        on_order_taken: Callable[[str, str, str], None] | None = None,
+        on_order_taken: Callable[[str, str, str, str], None] | None = None,
     ) -> None:
         """Where the node's notices and taken orders go from now on; those heard before (the
         topics' transient-local history, read while the bridge was still starting) first, in
@@ -138,7 +138,7 @@ class BridgeLink:
             self._on_notice_cb, self._on_taken_cb = on_notice, on_order_taken
 
     def _on_taken(self, msg: Any) -> None:
-        taken = (msg.order_id, msg.container_id, msg.direction)
+        taken = (msg.order_id, msg.container_id, msg.direction, msg.origin_station)
         with self._listen_lock:
             cb = self._on_taken_cb
             if cb is None and self._on_notice_cb is None:
