@@ -121,11 +121,30 @@ class Intake:
         if e.order_id in world.orders.container_of:
             raise DuplicateIdError(f"order {e.order_id!r} was already received")
         existing = world.containers.get(cid)
-        if existing is not None and existing.state is not ContainerState.DELIVERED:
+        if existing is not None:
+            if existing.state is not ContainerState.DELIVERED:
+                raise DuplicateIdError(
+                    f"container {cid} already has the open order {existing.order.order_id}"
+                )
+            # Its custody record ends at delivery (orchestrator.custody.legality): a second
+            # trip would be refused by the ledger after the core had applied it.
             raise DuplicateIdError(
-                f"container {cid} already has the open order {existing.order.order_id}"
+                f"container {cid} was already delivered (order {existing.order.order_id}); "
+                "a container is carried once per custody ledger"
             )
-        return _CheckedOrder(cid, station, tuple(Seal(s) for s in e.seal_numbers))
+        seals = tuple(Seal(s) for s in e.seal_numbers)
+        seen: set[str] = set()
+        for seal in seals:
+            owner = self._journal.seal_owner(seal.number)
+            if owner is not None:
+                raise DuplicateIdError(
+                    f"order {e.order_id}: seal {seal.number} is already affixed to {owner}; "
+                    "seals are single-use"
+                )
+            if seal.number in seen:
+                raise DuplicateIdError(f"order {e.order_id}: seal {seal.number} is named twice")
+            seen.add(seal.number)
+        return _CheckedOrder(cid, station, seals)
 
     def apply_order(self, e: OrderArrived, ok: _CheckedOrder) -> None:
         world, cid, station = self._world, ok.container_id, ok.station

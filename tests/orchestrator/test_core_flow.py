@@ -230,6 +230,41 @@ def test_bad_input_raises_and_changes_nothing() -> None:
         fleet.send(OrderArrived(0.0, "o1", container(2), Direction.CN_TO_MN, "C-Y0"))
 
 
+def test_orders_the_ledger_would_refuse_are_refused_before_anything_changes() -> None:
+    # Seals are single-use and a container's custody record ends at delivery: an order that
+    # breaks either is refused by the core itself, not applied and then refused by the ledger.
+    fleet, ledger = _fleet()
+    fleet.join("v1", "CK")
+    cid = _order(fleet, 1, RiskLevel.LOW)
+    fleet.run(5000)
+    assert fleet.delivered == [cid]
+    before = fleet.core.snapshot()
+    with pytest.raises(DuplicateIdError, match=f"{cid} was already delivered"):
+        fleet.send(OrderArrived(fleet.clock.t_s, "o9", cid, Direction.MN_TO_CN, "M-Y0"))
+    with pytest.raises(DuplicateIdError, match=f"EZ-20260001 is already affixed to {cid}"):
+        fleet.send(
+            OrderArrived(fleet.clock.t_s, "o9", container(2), Direction.CN_TO_MN, "C-Y0",
+                         ("EZ-20260001",))
+        )  # fmt: skip
+    with pytest.raises(DuplicateIdError, match="EZ-20260099 is named twice"):
+        fleet.send(
+            OrderArrived(fleet.clock.t_s, "o9", container(2), Direction.CN_TO_MN, "C-Y0",
+                         ("EZ-20260099", "EZ-20260099"))
+        )  # fmt: skip
+    assert fleet.core.snapshot() == before
+    # An order may carry a number the core would issue for a reseal: the core skips it.
+    fleet.send(VerdictIssued(fleet.clock.t_s, container(3), RiskLevel.HIGH, Side.CN, "vd-3"))
+    fleet.send(
+        OrderArrived(fleet.clock.t_s, "o3", container(3), Direction.CN_TO_MN, "C-Y0",
+                     ("BF-CN0000001",))
+    )  # fmt: skip
+    fleet.expected_orders += 1
+    fleet.run(fleet.clock.t_s + 8000)
+    assert container(3) in fleet.delivered
+    resealed = [e.seal_number for e in ledger.events if e.kind.name == "RESEALED"]
+    assert resealed == ["BF-CN0000002"]
+
+
 def test_drive_commands_cover_one_edge_at_a_time() -> None:
     fleet, _ = _fleet()
     drives: list[Drive] = []
