@@ -5,11 +5,14 @@ Heavy imports (SimPy, the core, matplotlib) happen inside the command so ``--hel
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from orchestrator.custody.errors import CustodyError
+from orchestrator.errors import CoreInconsistentError
 from sim.scenario import bundled_scenarios
 
 __all__ = ["simulate"]
@@ -85,7 +88,8 @@ def simulate(
     (--realtime 60 runs one simulated minute per wall second.) Exit code: 0 when
     every safety invariant stayed 0 (collisions, deadlocks, uncleared crossings),
     3 when one was violated, 2 for bad input (a scenario, a ledger that cannot be
-    opened, a signing key), 130 when interrupted (Ctrl-C keeps the partial results:
+    opened, a signing key), 4 when the run could not go on (its custody ledger
+    failed: the message says how), 130 when interrupted (Ctrl-C keeps the partial results:
     the files are written up to the simulated hour reached).
     """
     from rich.console import Console
@@ -115,6 +119,16 @@ def simulate(
     interrupted = False
     try:
         result = sim.run() if quiet else _run_with_progress(sim, err)
+    except CoreInconsistentError as exc:
+        # The core stops at the first event it could not apply; when the ledger's database
+        # failed (locked, disk full, server gone) say so, and what to do, instead of a traceback.
+        entries = 0
+        if ledger is not None:
+            entries = ledger.size
+            ledger.close()
+        why = _stopped_why(exc, sim, db, entries)
+        err.print(f"[red]error:[/red] {escape(why)}", soft_wrap=True)
+        raise typer.Exit(4) from None
     except KeyboardInterrupt:
         # Ctrl-C: keep what was simulated so far; the files say how far it got (simulated_h).
         interrupted = True
@@ -155,6 +169,38 @@ def simulate(
     if bad:
         err.print(f"[red]safety invariant violated:[/red] {bad}; see invariant.* in the log")
         raise typer.Exit(3)
+
+
+def _stopped_why(exc: CoreInconsistentError, sim: Any, db: str | None, entries: int) -> str:
+    """What stopped the run, in one paragraph: where in simulated time, the ledger's error if
+    it was the ledger, and what to try."""
+    when = f"{sim.scenario.timebase.day_clock(sim.now_s)} {sim.scenario.timebase.time_zone}"
+    causes = [
+        e
+        for e in _chain(exc)
+        if isinstance(e, sqlite3.Error | CustodyError) or type(e).__module__.startswith("psycopg")
+    ]
+    if db is None or not causes:
+        return f"the run stopped at {when} (simulated {sim.now_s / 3600:.2f} h): {exc}"
+    from risk_bridge.ledger import redact_url
+
+    cause = causes[0]
+    return (
+        f"the custody ledger {redact_url(str(db))} failed at {when} (simulated "
+        f"{sim.now_s / 3600:.2f} h): {type(cause).__name__}: {cause}. The run stopped there: a "
+        "container without its custody record may not cross. The ledger keeps the "
+        f"{entries} entries written before (`borderflow custody verify` checks them). Is another "
+        "process writing to it, the disk full, or the database server gone? Fix that and run "
+        "the study again."
+    )
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
 
 
 def _run_with_progress(sim: Any, err: Any) -> Any:

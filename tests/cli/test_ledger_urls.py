@@ -179,3 +179,52 @@ def test_custody_commands_give_the_same_messages(pg_server: str) -> None:
     )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "the database bf_no_such_db does not exist" in result.stderr
+
+
+def test_a_ledger_that_fails_mid_run_stops_the_run_with_one_paragraph(tmp_path: Path) -> None:
+    # Another process takes the SQLite file's write lock once the run has written entries: the
+    # run stops at the event it could not record (a container never moves without its custody
+    # record) and says what failed, when, and what to check; exit 4, no traceback.
+    import sqlite3
+    import threading
+    import time
+
+    db = tmp_path / "locked.db"
+    locked = threading.Event()
+    done = threading.Event()
+
+    def lock_when_written() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not done.is_set():
+            try:
+                con = sqlite3.connect(db, isolation_level=None, timeout=0.1)
+                if con.execute("SELECT count(*) FROM entries").fetchone()[0] > 50:
+                    con.execute("BEGIN EXCLUSIVE")
+                    locked.set()
+                    done.wait(60)
+                    con.close()
+                    return
+                con.close()
+            except sqlite3.Error:
+                pass
+            time.sleep(0.05)
+
+    locker = threading.Thread(target=lock_when_written, daemon=True)
+    locker.start()
+    try:
+        result = runner.invoke(app, ["simulate", "erenhot_day", "--quiet", "--db", str(db)])
+    finally:
+        done.set()
+        locker.join(10)
+    assert locked.is_set(), "the run ended before the test could lock its ledger"
+    assert result.exit_code == 4, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"error: the custody ledger {db} failed at d1 ")
+    assert "OperationalError: database is locked" in result.stderr
+    assert "borderflow custody verify" in result.stderr
+    entries = int(result.stderr.split("keeps the ")[1].split()[0])
+    assert entries > 50
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM entries").fetchone()[0] == entries  # all kept
+    con.close()
