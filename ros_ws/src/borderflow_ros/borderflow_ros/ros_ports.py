@@ -18,6 +18,7 @@ from borderflow_interfaces.msg import Hold
 from rclpy.node import Node
 
 from orchestrator.custody.events import CustodyEvent
+from orchestrator.custody.timestamps import format_timestamp
 from orchestrator.domain.customs_events import HoldLifted, HoldPlaced, Rerouted, VerdictReceived
 from orchestrator.domain.eventlog import CUSTOMS_NOTICE_TYPES, DomainEvent, log_entry
 from orchestrator.domain.events import (
@@ -115,7 +116,8 @@ class RosLedger:
 
     def append(self, event: CustodyEvent) -> int:
         msg = CustodyEventMsg()
-        msg.header.stamp = self._node.get_clock().now().to_msg()
+        now = self._node.get_clock().now()
+        msg.header.stamp = now.to_msg()
         msg.header.frame_id = "map"
         msg.kind = event.kind.value
         msg.container_id = event.container_id
@@ -124,7 +126,10 @@ class RosLedger:
         msg.actor = event.actor
         msg.data_json = json.dumps(
             {"t_s": event.t_s, "vehicle_id": event.vehicle_id, "zone": event.zone,
-             "side": event.side, **dict(event.details)},
+             "side": event.side, **dict(event.details),
+             # The core never reads a clock; the node stamps the event's UTC time (the one
+             # canonical form a ledger entry carries) unless a runtime already did.
+             "timestamp": event.timestamp or format_timestamp(now.nanoseconds // 1000)},
             sort_keys=True,
         )  # fmt: skip
         self._pub.publish(msg)  # type: ignore[attr-defined]
