@@ -80,7 +80,9 @@ def _post_high(server: Server, cid: str) -> None:
     assert r.status_code == 201, r.text
 
 
-def wait_hold(server: Server, cid: str, limit_s: float = 90.0) -> dict[str, Any]:
+def wait_hold(server: Server, cid: str, limit_s: float = 240.0) -> dict[str, Any]:
+    # A container still to arrive is held once its order comes in and a vehicle takes it: at
+    # 60x that is seconds, but a loaded 2-core CI machine may run the simulation slower.
     end = time.monotonic() + limit_s
     while time.monotonic() < end:
         for h in server.get("/v1/holds?active=true"):
