@@ -7,7 +7,8 @@ unchecked (``test_every_block_is_marked``):
   the document's work folder; ``borderflow serve`` and ``borderflow ros up`` lines are started in
   the background (``serve`` waited on until it answers ``/healthz``) and stopped with Ctrl-C's
   SIGINT when the block ends. ``port=`` is replaced by a free port, ``subst=`` replaces a
-  documented placeholder (a production path, a database host) with the test's own.
+  documented placeholder (a production path, a database host) with the test's own; in NEW,
+  ``{pg}`` is a fresh schema on the test PostgreSQL server, ``{domain}`` the DDS domain.
   ``ros``: needs the ROS 2 environment (the tests' own DDS domain replaces ``--domain-id N``).
   ``stdin=TEXT``: what a person would type at its prompts (``\\n`` for Enter).
 - ``<!-- run: python [subst=...] -->``: the block as a script, run by the venv's Python.

@@ -97,5 +97,11 @@ def _new_files(work: Path) -> list[Path]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("doc", RUNS_HERE, ids=[str(d.relative_to(ROOT)) for d in RUNS_HERE])
-def test_the_commands_run_as_written(doc: Path, tmp_path: Path) -> None:
-    run_document(doc, tmp_path, ros=False)
+def test_the_commands_run_as_written(
+    doc: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    subs: dict[str, str] = {}
+    if any("{pg}" in new for b in blocks(doc) for _, new in b.substitutions()):
+        # A documented PostgreSQL URL is swapped for a fresh schema on the test server.
+        subs["pg"] = str(request.getfixturevalue("pg_url"))
+    run_document(doc, tmp_path, ros=False, subs=subs)

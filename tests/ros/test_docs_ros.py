@@ -1,10 +1,7 @@
-"""docs/ros.md's ROS 2 blocks (marked ``<!-- run: sh ros ... -->``) run as written, in a copy of
-a fresh clone, on this test run's own DDS domain (tests/docs/doc_blocks.py says how a block is
-run: ``ros up`` and ``serve`` in the background, ports and the domain substituted).
-
-README.md's ROS block is not run here yet: it ends in ``borderflow ros mirror``, which runs until
-Ctrl-C in the foreground (see the report of the ROS-pair work for the lines proposed instead).
-"""
+"""The ROS 2 blocks of README.md and docs/ros.md (marked ``<!-- run: sh ros ... -->``) run as
+written, in a copy of a fresh clone, on this test run's own DDS domain (tests/docs/doc_blocks.py
+says how a block is run: ``ros up`` and ``serve`` in the background, ports and the domain
+substituted)."""
 
 from __future__ import annotations
 
@@ -17,10 +14,13 @@ from tests.docs.test_docs_commands import run_document
 
 pytestmark = pytest.mark.timeout(600)
 
-DOC = ROOT / "docs" / "ros.md"
+DOCS = [ROOT / "README.md", ROOT / "docs" / "ros.md"]
 
 
-def test_the_ros_walk_through_runs_as_written(ros_env: dict[str, str], tmp_path: Path) -> None:
-    runnable = [b for b in blocks(DOC) if b.mode == "sh" and b.option("ros") is not None]
-    assert runnable, "docs/ros.md lost its walk-through"
-    run_document(DOC, tmp_path, ros=True, subs={"domain": ros_env["ROS_DOMAIN_ID"]})
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
+def test_the_ros_walk_through_runs_as_written(
+    doc: Path, ros_env: dict[str, str], tmp_path: Path
+) -> None:
+    runnable = [b for b in blocks(doc) if b.mode == "sh" and b.option("ros") is not None]
+    assert runnable, f"{doc.name} lost its ROS 2 walk-through"
+    run_document(doc, tmp_path, ros=True, subs={"domain": ros_env["ROS_DOMAIN_ID"]})
