@@ -293,3 +293,29 @@ def test_standard_topics_agvs_deliver_with_arrivals_inferred_from_odometry(stack
     s = c.status()
     assert s["errors"] == 0
     assert s["faulted"] == []
+
+
+@pytest.mark.timeout(180)
+def test_diff_drive_agvs_with_gazebos_topic_layout_deliver(stack: Any) -> None:
+    """AGVs laid out as Gazebo's DiffDrive + OdometryPublisher behind ros_gz_bridge (cmd_vel in,
+    odometry out, nothing else): the fleet adapter follows each Drive's path with cmd_vel, infers
+    the arrivals from odometry, and a container is carried across."""
+    group, connect = stack
+    ids = ["agv_01", "agv_02"]
+    _orchestrator(group, standard_vehicles=ids, diff_drive_vehicles=ids,
+                  standard_action_time_s=0.5)  # fmt: skip
+    group.start(
+        "diff_drive_sim",
+        node_argv("diff_drive_sim_node", {"map": "test_crossing", "vehicles": 2,
+                                          "time_scale": 3.0}),
+    )  # fmt: skip
+    c = connect(ids)
+    joined = _vehicles(c, 2)
+    assert all(node for _state_name, node in joined.values())
+    box = container_number("BFL", 32)
+    c.order("o-dd", box, "CN->MN", "cn_slot_01")
+    c.verdict("v-dd", box, LOW, "CN")
+    c.wait_for("the container delivered", lambda: _state(c, "orders_delivered") == 1, 100)
+    s = c.status()
+    assert s["errors"] == 0
+    assert s["faulted"] == []

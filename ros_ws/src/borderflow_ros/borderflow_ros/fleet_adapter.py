@@ -39,6 +39,7 @@ from rclpy.node import Node
 from borderflow_ros import qos
 from borderflow_ros.arrival import ArrivalTracker, nearest_node
 from borderflow_ros.heartbeat import HeartbeatMonitor
+from borderflow_ros.path_follower import FollowerSpec, PathFollower
 from orchestrator.ids import CommandId, VehicleId
 from orchestrator.lanegraph import NodeId
 from orchestrator.messages import ActionDone, ActionKind, Event, VehicleAtNode
@@ -57,30 +58,21 @@ def pure_pursuit(
     goal_tolerance_m: float = 0.5,
 ) -> tuple[float, float]:
     """(linear m/s, angular rad/s) for a diff-drive base at ``pose`` (x, y, yaw) following
-    ``path`` (map frame). Aims at the first point at least ``lookahead_m`` away, or the end."""
-    x, y, yaw = pose
-    if not path:
-        return (0.0, 0.0)
-    gx, gy = path[-1]
-    if math.hypot(gx - x, gy - y) < goal_tolerance_m:
-        return (0.0, 0.0)
-    target = next(
-        ((px, py) for px, py in path if math.hypot(px - x, py - y) >= lookahead_m), (gx, gy)
-    )
-    dx, dy = target[0] - x, target[1] - y
-    # Target in the vehicle frame: lateral offset decides the curvature 2*y_v / L^2.
-    y_v = -math.sin(yaw) * dx + math.cos(yaw) * dy
-    dist2 = max(dx * dx + dy * dy, 1e-6)
-    curvature = 2.0 * y_v / dist2
-    return (speed_mps, speed_mps * curvature)
+    ``path`` (map frame) from its start: one step of a fresh :class:`PathFollower`."""
+    follower = PathFollower(
+        FollowerSpec(max_speed_mps=speed_mps, lookahead_m=lookahead_m,
+                     goal_tolerance_m=goal_tolerance_m)
+    )  # fmt: skip
+    follower.set_path(path)
+    return follower.command(pose)
 
 
 class _Vehicle:
     __slots__ = (
         "cmd_pub",
         "drive_id",
+        "follower",
         "plan_pub",
-        "plan_xy",
         "pose",
         "seq",
         "state",
@@ -93,7 +85,7 @@ class _Vehicle:
         self.plan_pub: Any = None
         self.twist_pub: Any = None
         self.seq = 0
-        self.plan_xy: list[tuple[float, float]] = []
+        self.follower = PathFollower()  # the Drive being followed (diff-drive vehicles)
         self.pose: tuple[float, float, float] | None = None
         self.state: VehicleState | None = None
         self.tracker: ArrivalTracker | None = None  # standard vehicles only
@@ -197,8 +189,8 @@ class FleetAdapter:
         q = msg.pose.pose.orientation
         yaw = math.atan2(2.0 * (q.w * q.z + q.x * q.y), 1.0 - 2.0 * (q.y * q.y + q.z * q.z))
         v.pose = (msg.pose.pose.position.x, msg.pose.pose.position.y, yaw)
-        if v.twist_pub is not None and v.plan_xy and not self.monitor.is_faulted(vid):
-            lin, ang = pure_pursuit(v.pose, v.plan_xy)
+        if v.twist_pub is not None and v.follower.path and not self.monitor.is_faulted(vid):
+            lin, ang = v.follower.command(v.pose)
             twist = Twist()
             twist.linear.x, twist.angular.z = lin, ang
             v.twist_pub.publish(twist)
@@ -332,9 +324,11 @@ class FleetAdapter:
         v.cmd_pub.publish(msg)
         if msg.kind == VehicleCommand.KIND_DRIVE:
             v.plan_pub.publish(msg.path_m)
-            v.plan_xy = [(p.pose.position.x, p.pose.position.y) for p in msg.path_m.poses]
+            v.follower.set_path([(p.pose.position.x, p.pose.position.y) for p in msg.path_m.poses])
         elif msg.kind == VehicleCommand.KIND_STOP:
-            v.plan_xy = []
+            v.follower.clear()
+            if v.twist_pub is not None:
+                v.twist_pub.publish(Twist())  # a base keeps its last cmd_vel: stop it now
         if v.tracker is not None:
             self._standard_command(vid, v, msg)
         return True
