@@ -1,0 +1,147 @@
+"""The crossing and the fleet as marker specs, drawn as the ROS package's markers node draws them.
+
+Map (written once, at the start of a recording): lane centre lines (grey; border-crossing lanes
+red, wider), one sphere per station coloured by role with its id above it, and, beyond what the
+markers node shows, every zone's outline in its map colour with its name, and the border line.
+Fleet (every sample): one box per vehicle (faulted red, loaded orange, empty blue) with its id.
+Coordinates are in ``map``: the lane graph's metres minus :func:`map_origin`, the same origin as
+``borderflow_ros.frame.map_origin`` (tests/ros/test_record.py checks both agree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from orchestrator.lanegraph import LaneGraph, StationRole, ZoneKind
+from recording.cdr import MARKER_CUBE, MARKER_LINE_LIST, MARKER_SPHERE, MARKER_TEXT, MarkerSpec
+
+__all__ = ["FleetPose", "fleet_markers", "map_markers", "map_origin"]
+
+MARKER_LINE_STRIP = 4
+_WHITE = (1.0, 1.0, 1.0, 1.0)
+_ROLE_RGB = {  # as borderflow_ros.markers
+    StationRole.YARD_SLOT: (0.2, 0.6, 0.2),
+    StationRole.SCANNER: (0.6, 0.2, 0.8),
+    StationRole.HOLD: (0.9, 0.1, 0.1),
+    StationRole.BUFFER: (0.9, 0.7, 0.1),
+    StationRole.CHARGER: (0.1, 0.7, 0.9),
+    StationRole.INSPECTION: (0.8, 0.4, 0.1),
+    StationRole.GATE: (0.1, 0.1, 0.1),
+}
+_ZONE_HEX = {  # as maps.render's zone colours (the map pictures)
+    ZoneKind.YARD: "#9ecae1",
+    ZoneKind.CUSTOMS_CONTROL: "#fdd0a2",
+    ZoneKind.NII_SCANNER: "#fb6a4a",
+    ZoneKind.HOLD_BAY: "#cb181d",
+    ZoneKind.PRE_BORDER_BUFFER: "#fee391",
+    ZoneKind.BORDER_GATE: "#bcbddc",
+    ZoneKind.INSPECTION: "#fc9272",
+    ZoneKind.CHARGING: "#a1d99b",
+    ZoneKind.DEPOT: "#bdbdbd",
+}
+
+
+def _hex_rgba(text: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
+    r, g, b = (int(text[i : i + 2], 16) / 255.0 for i in (1, 3, 5))
+    return (r, g, b, alpha)
+
+
+def map_origin(graph: LaneGraph) -> tuple[float, float]:
+    """The ``map`` frame's origin in the lane graph's CRS: the bounding box's south-west
+    corner (``metadata['bbox_m']``), else the nodes'."""
+    bbox = graph.metadata.get("bbox_m")
+    if isinstance(bbox, Sequence) and len(bbox) == 4:
+        return (float(bbox[0]), float(bbox[1]))
+    xs = [n.x_m for n in graph.nodes.values()] or [0.0]
+    ys = [n.y_m for n in graph.nodes.values()] or [0.0]
+    return (min(xs), min(ys))
+
+
+def _rings(value: object) -> list[list[tuple[float, float]]]:
+    """A zone's rings from the loader's metadata (outer ring first), or none."""
+    if not isinstance(value, Sequence):
+        return []
+    out = []
+    for ring in value:
+        if isinstance(ring, Sequence):
+            out.append([(float(p[0]), float(p[1])) for p in ring])
+    return out
+
+
+def map_markers(graph: LaneGraph, origin: tuple[float, float]) -> list[MarkerSpec]:
+    ox, oy = origin
+    lanes: list[tuple[float, float, float]] = []
+    border_lanes: list[tuple[float, float, float]] = []
+    for key in sorted(graph.edges):
+        e = graph.edges[key]
+        a, b = graph.nodes[e.source], graph.nodes[e.target]
+        pts = [(a.x_m, a.y_m), *e.shape_m, (b.x_m, b.y_m)]
+        target = border_lanes if e.crosses_border else lanes
+        for (ax, ay), (bx, by) in pairwise(pts):
+            target += [(ax - ox, ay - oy, 0.0), (bx - ox, by - oy, 0.0)]
+    out = [
+        MarkerSpec("lanes", 0, MARKER_LINE_LIST, scale=(0.8, 0.0, 0.0),
+                   rgba=(0.5, 0.5, 0.5, 1.0), points=tuple(lanes)),
+        MarkerSpec("border_lanes", 0, MARKER_LINE_LIST, scale=(1.2, 0.0, 0.0),
+                   rgba=(0.9, 0.1, 0.1, 1.0), points=tuple(border_lanes)),
+    ]  # fmt: skip
+    for i, sid in enumerate(sorted(graph.stations)):
+        st = graph.stations[sid]
+        n = graph.nodes[st.node]
+        x, y = n.x_m - ox, n.y_m - oy
+        rgb = _ROLE_RGB.get(st.role, (0.7, 0.7, 0.7))
+        out.append(MarkerSpec("stations", i, MARKER_SPHERE, (x, y, 0.0), scale=(4.0, 4.0, 4.0),
+                              rgba=(*rgb, 1.0)))  # fmt: skip
+        out.append(MarkerSpec("station_labels", i, MARKER_TEXT, (x, y, 4.0),
+                              scale=(0.0, 0.0, 3.0), rgba=_WHITE, text=sid))  # fmt: skip
+    zones_m = graph.metadata.get("zones_m")
+    zone_rings = zones_m if isinstance(zones_m, dict) else {}
+    for i, zid in enumerate(sorted(graph.zones)):
+        zone = graph.zones[zid]
+        rings = _rings(zone_rings.get(zid))
+        if not rings:
+            continue
+        ring = [(x - ox, y - oy, 0.0) for x, y in rings[0]]
+        rgba = _hex_rgba(_ZONE_HEX.get(zone.kind, "#bdbdbd"))
+        out.append(MarkerSpec("zones", i, MARKER_LINE_STRIP, scale=(0.6, 0.0, 0.0), rgba=rgba,
+                              points=tuple(ring)))  # fmt: skip
+        cx = sum(p[0] for p in ring) / len(ring)
+        top = max(p[1] for p in ring)
+        out.append(MarkerSpec("zone_labels", i, MARKER_TEXT, (cx, top, 2.0),
+                              scale=(0.0, 0.0, 5.0), rgba=rgba, text=zone.name))  # fmt: skip
+    border = graph.metadata.get("border_m")
+    if isinstance(border, Sequence) and len(border) >= 2:
+        line = tuple((float(p[0]) - ox, float(p[1]) - oy, 0.0) for p in border)
+        out.append(MarkerSpec("border", 0, MARKER_LINE_STRIP, scale=(2.0, 0.0, 0.0),
+                              rgba=(0.8, 0.0, 0.0, 1.0), points=line))  # fmt: skip
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class FleetPose:
+    vehicle_id: str
+    x_m: float  # in ``map``
+    y_m: float
+    yaw_rad: float
+    loaded: bool = False
+    faulted: bool = False
+
+
+_FAULTED, _LOADED, _EMPTY = (0.9, 0.0, 0.0, 1.0), (1.0, 0.55, 0.0, 1.0), (0.1, 0.4, 0.9, 1.0)
+
+
+def fleet_markers(poses: Iterable[FleetPose], lifetime_s: int = 2) -> list[MarkerSpec]:
+    """A box and a label per vehicle, by id; each lives ``lifetime_s`` (the markers node's:
+    2 s; a slower recording gives a few sample periods), so a vehicle no longer recorded fades
+    out."""
+    out = []
+    for i, p in enumerate(sorted(poses, key=lambda p: p.vehicle_id)):
+        rgba = _FAULTED if p.faulted else _LOADED if p.loaded else _EMPTY
+        out.append(MarkerSpec("fleet", i, MARKER_CUBE, (p.x_m, p.y_m, 1.5), p.yaw_rad,
+                              (12.0, 3.0, 3.0), rgba, lifetime_s))  # fmt: skip
+        out.append(MarkerSpec("fleet_labels", i, MARKER_TEXT, (p.x_m, p.y_m, 5.0),
+                              scale=(0.0, 0.0, 3.0), rgba=_WHITE, lifetime_s=lifetime_s,
+                              text=p.vehicle_id))  # fmt: skip
+    return out
