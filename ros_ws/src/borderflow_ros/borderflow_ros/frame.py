@@ -1,23 +1,9 @@
-"""The ``map`` frame: the crossing's local metric frame (REP 105), x east, y north, metres.
-
-The lane graph is in a projected CRS (UTM) whose coordinates are millions of metres; RViz and
-controllers work in float32, so every message uses coordinates relative to a local origin: the
-south-west corner of the map's bounding box (``metadata['bbox_m']``), or of its nodes.
-"""
+"""The ``map`` frame of every ROS message: the crossing's local metric frame (REP 105), x east,
+y north, metres, origin at the south-west corner of the map (the one rule is
+:func:`maps.frame.map_origin`, shared with the Gazebo worlds and the recordings)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from orchestrator.lanegraph import LaneGraph
+from maps.frame import map_origin
 
 __all__ = ["map_origin"]
-
-
-def map_origin(graph: LaneGraph) -> tuple[float, float]:
-    bbox = graph.metadata.get("bbox_m")
-    if isinstance(bbox, Sequence) and len(bbox) == 4:
-        return (float(bbox[0]), float(bbox[1]))
-    xs = [n.x_m for n in graph.nodes.values()] or [0.0]
-    ys = [n.y_m for n in graph.nodes.values()] or [0.0]
-    return (min(xs), min(ys))
