@@ -23,6 +23,7 @@ from typing import Annotated
 
 import typer
 
+from cli.ros_record import record
 from cli.ros_up import arrivals_cmd, up
 
 __all__ = [
@@ -44,6 +45,7 @@ app = typer.Typer(help="ROS 2 nodes: orchestrator, fleet adapter, simulated AGVs
                   no_args_is_help=True)  # fmt: skip
 app.command("up")(up)
 app.command("arrivals")(arrivals_cmd)
+app.command("record")(record)
 
 
 def default_domain_id() -> int:

@@ -63,6 +63,20 @@ def simulate(
         float | None,
         typer.Option(help="Run in real time at FACTOR simulated seconds per wall second."),
     ] = None,
+    mcap: Annotated[
+        Path | None,
+        typer.Option(
+            "--mcap",
+            help="Record the run as MCAP here (ROS 2 messages: map, vehicles, fleet markers, "
+            "and the event log) for Foxglove or ROS 2 tools (docs/recording.md).",
+        ),
+    ] = None,
+    mcap_hz: Annotated[
+        float,
+        typer.Option(
+            "--mcap-hz", help="Vehicle samples per simulated second in the --mcap recording."
+        ),
+    ] = 1.0,
     quiet: Annotated[bool, typer.Option(help="No progress bar and no KPI table.")] = False,
 ) -> None:
     """Simulate the crossing: virtual AGVs, customs and the real orchestrator core.
@@ -85,6 +99,8 @@ def simulate(
 
       borderflow simulate test_small --db postgresql://bf@db/bf --key ~/keys/ledger.key
 
+      borderflow simulate test_small --hours 0.5 --mcap out/run.mcap
+
     (--realtime 60 runs one simulated minute per wall second.) Exit code: 0 when
     every safety invariant stayed 0 (collisions, deadlocks, uncleared crossings),
     3 when one was violated, 2 for bad input (a scenario, a ledger that cannot be
@@ -105,11 +121,19 @@ def simulate(
     if key is not None and db is None:
         err.print("[red]error:[/red] --key signs the custody ledger: give --db too")
         raise typer.Exit(2)
+    if mcap is not None and not (0 < mcap_hz <= _MAX_MCAP_HZ):
+        err.print(
+            f"[red]error:[/red] --mcap-hz must be > 0 and <= {_MAX_MCAP_HZ:g}, got {mcap_hz:g}"
+        )
+        raise typer.Exit(2)
     ledger = None
+    recorder = None
     try:
         sc = load_scenario(scenario).with_overrides(seed=seed, hours=hours, agvs=agvs)
         ledger = _open_ledger(db, key) if db else None
         sim = Simulation(sc, realtime_factor=realtime, ledger=ledger)
+        if mcap is not None:
+            recorder = _recorder(sim, mcap, mcap_hz)
     except (SimError, ValueError) as exc:  # map and config errors name the file/field
         if ledger is not None:
             ledger.close()
@@ -120,6 +144,8 @@ def simulate(
     try:
         result = sim.run() if quiet else _run_with_progress(sim, err)
     except CoreInconsistentError as exc:
+        if recorder is not None:
+            recorder.close()  # what was simulated up to the failure
         # The core stops at the first event it could not apply; when the ledger's database
         # failed (locked, disk full, server gone) say so, and what to do, instead of a traceback.
         entries = 0
@@ -134,6 +160,8 @@ def simulate(
         interrupted = True
         result = sim.result()
         err.print(f"[yellow]interrupted at {sim.now_s / 3600:.2f} simulated h[/yellow]")
+    if recorder is not None:
+        recorder.close()
 
     if ledger is not None:
         # The run's custody commitment: customs can check a later export or proof against it.
@@ -157,7 +185,9 @@ def simulate(
         ledger.close()
     if not quiet:
         _print_table(console, result.kpis)
-        for label, path in (("KPIs", json_out), ("report", report), ("event log", events)):
+        outputs = (("KPIs", json_out), ("report", report), ("event log", events),
+                   ("recording", mcap))  # fmt: skip
+        for label, path in outputs:
             if path is not None:
                 console.print(f"{label}: {path}")
         if ledger_note:
@@ -169,6 +199,21 @@ def simulate(
     if bad:
         err.print(f"[red]safety invariant violated:[/red] {bad}; see invariant.* in the log")
         raise typer.Exit(3)
+
+
+_MAX_MCAP_HZ = 50.0  # beyond that a recording is mostly repeats of the same position
+
+
+def _recorder(sim: Any, path: Path, rate_hz: float) -> Any:
+    """The run's MCAP recorder; a path that cannot be written is a :class:`SimError`."""
+    from recording.msgdefs import RecordingError
+    from sim.errors import SimError
+    from sim.recorder import SimRecorder
+
+    try:
+        return SimRecorder(sim, path, rate_hz)
+    except RecordingError as exc:
+        raise SimError(f"--mcap: {exc}") from None
 
 
 def _stopped_why(exc: CoreInconsistentError, sim: Any, db: str | None, entries: int) -> str:

@@ -30,10 +30,10 @@ __all__ = [
 
 INTERFACES_DIR = Path(__file__).resolve().parents[1] / "ros_ws" / "src" / "borderflow_interfaces"
 _SEPARATOR = "=" * 80
-_PRIMITIVES = frozenset(
-    "bool byte char float32 float64 int8 uint8 int16 uint16 int32 uint32 int64 uint64 "
-    "string wstring".split()
-)
+_PRIMITIVES = frozenset((
+    "bool", "byte", "char", "float32", "float64", "int8", "uint8", "int16", "uint16", "int32",
+    "uint32", "int64", "uint64", "string", "wstring",
+))  # fmt: skip
 _ARRAY = re.compile(r"\[[^\]]*\]$")
 _FIELD = re.compile(r"(\S+)\s+(\w+)\s*(=)?")
 
@@ -59,7 +59,7 @@ def normalize(type_name: str, package: str = "") -> str:
 
 def dependencies(type_name: str, text: str) -> list[str]:
     """The non-primitive field types of one definition, in order, as ``pkg/msg/Name``."""
-    package = type_name.split("/")[0]
+    package = type_name.split("/", maxsplit=1)[0]
     out: list[str] = []
     for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()

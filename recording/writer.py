@@ -95,7 +95,6 @@ class BagWriter:
             return
         self._closed = True
         try:
-            self._writer.finish()
+            self._writer.finish()  # type: ignore[no-untyped-call]
         finally:
             self._stream.close()
-
