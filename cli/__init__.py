@@ -43,6 +43,7 @@ app.add_typer(bridge_app, name="bridge")
 app.command("serve")(serve)
 app.add_typer(orders_app, name="orders")
 app.add_typer(ros_app, name="ros")
+app.add_typer(__import__("cli.gazebo_cmd").gazebo_cmd.app, name="gazebo")
 
 
 def main() -> None:
