@@ -94,8 +94,8 @@ class SimRecorder:
         self.bag = BagWriter(open_output(path))
         self.bag.metadata("borderflow", {
             "scenario": sim.scenario.name, "map": str(sim.scenario.map_ref),
-            "seed": str(sim.scenario.seed), "epoch_utc": clock.iso_utc(0.0), "time_zone": clock.time_zone,
-            "sample_hz": f"{rate_hz:g}"})  # fmt: skip
+            "seed": str(sim.scenario.seed), "epoch_utc": clock.iso_utc(0.0),
+            "time_zone": clock.time_zone, "sample_hz": f"{rate_hz:g}"})  # fmt: skip
         self._origin = map_origin(sim.graph)
         self._lifetime_s = max(2, math.ceil(2 * self.period_s))
         map_ch = self.bag.ros_channel(
