@@ -66,7 +66,7 @@ def _chassis(model: ET.Element, spec: AgvSpec) -> None:
     z = spec.ground_clearance_m + spec.chassis_height_m / 2.0
     size = (spec.length_m, spec.width_m - 2 * spec.wheel_width_m - 0.1, spec.chassis_height_m)
     inertia = inertial(link, spec.chassis_mass_kg, box_inertia(spec.chassis_mass_kg, *size))
-    inertia.insert(0, _pose_el(0.0, 0.0, z))
+    inertia.insert(0, _pose_el(spec.com_forward_m, 0.0, z))
     col = sub(link, "collision", name="collision")
     pose(col, 0.0, 0.0, z)
     box_geometry(col, size)
@@ -86,15 +86,16 @@ def _wheel(model: ET.Element, spec: AgvSpec, side: str, y_m: float) -> None:
         spec.wheel_mass_kg,
         cylinder_inertia(spec.wheel_mass_kg, spec.wheel_radius_m, spec.wheel_width_m),
     )
-    for tag in ("collision", "visual"):
-        el = sub(link, tag, name=tag)
-        cyl = sub(sub(el, "geometry"), "cylinder")
-        sub(cyl, "radius", fmt(spec.wheel_radius_m))
-        sub(cyl, "length", fmt(spec.wheel_width_m))
-        if tag == "collision":
-            _surface(el, 1.0)
-        else:
-            material(el, _WHEEL_RGBA)
+    # Collision: a sphere of the wheel's radius, one contact point under the hub; a cylinder
+    # touches the ground on a rim edge, and the off-centre contact yaws a long vehicle.
+    col = sub(link, "collision", name="collision")
+    sub(sub(sub(col, "geometry"), "sphere"), "radius", fmt(spec.wheel_radius_m))
+    _surface(col, 1.0)
+    vis = sub(link, "visual", name="visual")
+    cyl = sub(sub(vis, "geometry"), "cylinder")
+    sub(cyl, "radius", fmt(spec.wheel_radius_m))
+    sub(cyl, "length", fmt(spec.wheel_width_m))
+    material(vis, _WHEEL_RGBA)
     joint = sub(model, "joint", name=f"{side}_wheel_joint", type="revolute")
     sub(joint, "parent", "base_link")
     sub(joint, "child", f"{side}_wheel")
@@ -108,7 +109,13 @@ def _wheel(model: ET.Element, spec: AgvSpec, side: str, y_m: float) -> None:
 def _caster(model: ET.Element, spec: AgvSpec, end: str, x_m: float) -> None:
     link = sub(model, "link", name=f"{end}_caster")
     r = spec.caster_radius_m
-    pose(link, x_m, 0.0, r)
+    # Only the front caster stands on the ground: wheels + front caster is a determinate
+    # three-point stance (with the centre of mass ahead of the axle, most of the weight is on
+    # the driven wheels, so they grip). The rear one rides just clear, for a nose-up pitch; on
+    # the ground as well, a rigid four-point stance lets the solver put the weight on the
+    # frictionless casters and the wheels spin.
+    lift_m = spec.rear_caster_clearance_m if end == "rear" else 0.0
+    pose(link, x_m, 0.0, r + lift_m)
     inertial(link, spec.caster_mass_kg, sphere_inertia(spec.caster_mass_kg, r))
     for tag in ("collision", "visual"):
         el = sub(link, tag, name=tag)

@@ -48,8 +48,13 @@ class AgvSpec:
     wheel_width_m: float = 0.4
     caster_radius_m: float = 0.25
     chassis_mass_kg: float = 9000.0
+    # The chassis' centre of mass ahead of the axle (cab and batteries forward): the AGV rests
+    # on its wheels and the front caster, a stable three-point stance; with the mass over the
+    # axle it would balance on the wheels alone and rock onto one caster or the other.
+    com_forward_m: float = 1.0
     wheel_mass_kg: float = 150.0
     caster_mass_kg: float = 40.0
+    rear_caster_clearance_m: float = 0.03
     payload_mass_kg: float = 3750.0  # an empty 40 ft container: the lightest load it carries
     max_yaw_rate_rps: float = 1.0  # the fleet adapter's path follower turns no faster
 
