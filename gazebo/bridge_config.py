@@ -6,11 +6,11 @@ to ROS: the OdometryPublisher's map-frame pose, the adapter's heartbeat and arri
 ``/agv/<id>/pose`` (geometry_msgs/msg/PoseStamped, Gazebo to ROS); once, ``/clock``
 (rosgraph_msgs/msg/Clock), so ``use_sim_time`` nodes run on Gazebo's time.
 
-ROS topic names follow the fleet adapter's table, ``borderflow_ros.qos.vehicle_topic``
-(``/agv/<id>/<leaf>``; the ids ``agv_01`` ... need none of its escaping). That module imports
-rclpy, so it is not imported here: tests/gazebo/test_bridge_ros.py compares the two in the ROS
-test environment. The YAML is written by hand (a fixed, flat shape), so no YAML library is
-needed at run time; every value is double-quoted.
+ROS topic names follow the fleet adapter's rule, :func:`recording.topics.vehicle_topic`
+(``/agv/<id>/<leaf>``, which ``borderflow_ros.qos`` re-exports); tests/ros/test_gazebo_bridge.py
+checks every entry against the topics the fleet adapter really creates. The YAML is written by
+hand (a fixed, flat shape), so no YAML library is needed at run time; every value is
+double-quoted.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gazebo.agv_model import gz_topics
+from recording.topics import vehicle_topic
 
-__all__ = ["CLOCK_TOPIC", "BridgeEntry", "bridge_entries", "bridge_yaml", "ros_vehicle_topic"]
+__all__ = ["CLOCK_TOPIC", "BridgeEntry", "bridge_entries", "bridge_yaml"]
 
 CLOCK_TOPIC = "/clock"
 ROS_TO_GZ, GZ_TO_ROS = "ROS_TO_GZ", "GZ_TO_ROS"
@@ -35,32 +36,27 @@ class BridgeEntry:
     direction: str
 
 
-def ros_vehicle_topic(vehicle_id: str, leaf: str) -> str:
-    """``/agv/<id>/<leaf>``, the fleet adapter's per-vehicle topic."""
-    return f"/agv/{vehicle_id}/{leaf}"
-
-
 def bridge_entries(vehicle_ids: Sequence[str]) -> list[BridgeEntry]:
     out: list[BridgeEntry] = []
     for vid in vehicle_ids:
         gz = gz_topics(vid)
         out += [
             BridgeEntry(
-                ros_vehicle_topic(vid, "cmd_vel"),
+                vehicle_topic(vid, "cmd_vel"),
                 gz.cmd_vel,
                 "geometry_msgs/msg/Twist",
                 "gz.msgs.Twist",
                 ROS_TO_GZ,
             ),
             BridgeEntry(
-                ros_vehicle_topic(vid, "odom"),
+                vehicle_topic(vid, "odom"),
                 gz.odom,
                 "nav_msgs/msg/Odometry",
                 "gz.msgs.Odometry",
                 GZ_TO_ROS,
             ),
             BridgeEntry(
-                ros_vehicle_topic(vid, "pose"),
+                vehicle_topic(vid, "pose"),
                 gz.pose,
                 "geometry_msgs/msg/PoseStamped",
                 "gz.msgs.Pose",

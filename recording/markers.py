@@ -4,8 +4,8 @@ Map (written once, at the start of a recording): lane centre lines (grey; border
 red, wider), one sphere per station coloured by role with its id above it, and, beyond what the
 markers node shows, every zone's outline in its map colour with its name, and the border line.
 Fleet (every sample): one box per vehicle (faulted red, loaded orange, empty blue) with its id.
-Coordinates are in ``map``: the lane graph's metres minus :func:`map_origin`, the same origin as
-``borderflow_ros.frame.map_origin`` (tests/ros/test_record.py checks both agree).
+Coordinates are in ``map``: the lane graph's metres minus :func:`maps.frame.map_origin` (the ROS
+package's origin too).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from itertools import pairwise
 from orchestrator.lanegraph import LaneGraph, StationRole, ZoneKind
 from recording.cdr import MARKER_CUBE, MARKER_LINE_LIST, MARKER_SPHERE, MARKER_TEXT, MarkerSpec
 
-__all__ = ["FleetPose", "fleet_markers", "map_markers", "map_origin"]
+__all__ = ["FleetPose", "fleet_markers", "map_markers"]
 
 MARKER_LINE_STRIP = 4
 _WHITE = (1.0, 1.0, 1.0, 1.0)
@@ -46,17 +46,6 @@ _ZONE_HEX = {  # as maps.render's zone colours (the map pictures)
 def _hex_rgba(text: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
     r, g, b = (int(text[i : i + 2], 16) / 255.0 for i in (1, 3, 5))
     return (r, g, b, alpha)
-
-
-def map_origin(graph: LaneGraph) -> tuple[float, float]:
-    """The ``map`` frame's origin in the lane graph's CRS: the bounding box's south-west
-    corner (``metadata['bbox_m']``), else the nodes'."""
-    bbox = graph.metadata.get("bbox_m")
-    if isinstance(bbox, Sequence) and len(bbox) == 4:
-        return (float(bbox[0]), float(bbox[1]))
-    xs = [n.x_m for n in graph.nodes.values()] or [0.0]
-    ys = [n.y_m for n in graph.nodes.values()] or [0.0]
-    return (min(xs), min(ys))
 
 
 def _rings(value: object) -> list[list[tuple[float, float]]]:

@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from maps.frame import map_origin
 from recording.cdr import OdometryEncoder, StateEncoder, marker_array
-from recording.markers import FleetPose, fleet_markers, map_markers, map_origin
+from recording.markers import FleetPose, fleet_markers, map_markers
+from recording.topics import vehicle_topic
 from recording.writer import BagWriter, open_output
 from sim.simtypes import AgvState, ProcessGen
 
@@ -70,12 +72,6 @@ _UNIX = datetime(1970, 1, 1, tzinfo=UTC)
 _STATE_TYPE = "borderflow_interfaces/msg/VehicleState"
 
 
-def vehicle_topic(vehicle_id: str, leaf: str) -> str:
-    """``/agv/<id>/<leaf>`` as borderflow_ros.qos.vehicle_topic names it (ROS name rules)."""
-    token = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in vehicle_id)
-    if not token or token[0].isdigit():
-        token = f"v{token}"
-    return f"/agv/{token}/{leaf}"
 
 
 class SimRecorder:

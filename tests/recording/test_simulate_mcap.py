@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from recording.markers import map_origin
+from maps.frame import map_origin
 from sim.mapref import load_scenario_map
 from sim.scenario import load_scenario
 from tests.recording.helpers import Recording, read, stamp_ns

@@ -15,14 +15,14 @@
 
 from __future__ import annotations
 
-import re
-
 from rclpy.qos import (
     DurabilityPolicy,
     HistoryPolicy,
     QoSProfile,
     ReliabilityPolicy,
 )
+
+from recording.topics import vehicle_topic  # the naming rule, shared with recordings
 
 __all__ = [
     "CUSTODY_TOPIC",
@@ -63,15 +63,6 @@ STATUS_SERVICE = f"{NS}/get_status"
 TRANSPORT_ACTION = f"{NS}/transport_container"
 
 
-def vehicle_topic(vehicle_id: str, leaf: str) -> str:
-    """Per-vehicle topic, e.g. ``/agv/agv_01/odom`` (leaf: command, plan, cmd_vel, odom, state).
-
-    ROS names allow letters, digits and ``_`` only, not starting with a digit: other characters
-    of the id (``AGV-01``) become ``_``; the messages themselves carry the real id."""
-    token = re.sub(r"[^A-Za-z0-9_]", "_", vehicle_id)
-    if not token or token[0].isdigit():
-        token = f"v{token}"
-    return f"/agv/{token}/{leaf}"
 
 
 def decision_qos(depth: int = 100) -> QoSProfile:
