@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
 
-.PHONY: help setup ros demo test lint typecheck imports unit bench attack clean console browser screenshot
+.PHONY: help setup ros demo test lint typecheck imports unit bench attack clean console browser screenshot sdf
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ ROS_PKG := ros_ws/src/borderflow_ros
 console:  ## The console's front-end libraries from npm into risk_bridge/console/static/vendor/
 	bash scripts/console_assets.sh
 
+sdf:  ## SDFormat's own checker (`ign sdf -k`, Debian libsdformat-dev + ignition-tools) for the Gazebo worlds
+	bash scripts/sdf_tools.sh
+
 browser:  ## Debian chromium and CJK fonts for the console's browser tests (apt-get, if missing)
 	bash scripts/browser.sh
 
@@ -49,15 +52,15 @@ screenshot: $(STAMP) console browser  ## docs/console.png: the console with movi
 	BORDERFLOW_SCREENSHOT=docs/console.png $(BIN)/python -m pytest -q tests/console/test_screenshot.py
 
 typecheck: $(STAMP)  ## mypy (strict on orchestrator/ and maps/), the ROS 2 package included
-	MYPYPATH=$(ROS_PKG) $(BIN)/mypy orchestrator maps sim risk_bridge cli $(ROS_PKG)/borderflow_ros
+	MYPYPATH=$(ROS_PKG) $(BIN)/mypy orchestrator maps sim risk_bridge cli gazebo recording $(ROS_PKG)/borderflow_ros
 
 imports: $(STAMP)  ## The dependency rules: a pure core, runtimes as siblings, no test imports
 	PYTHONPATH=$(ROS_PKG) $(BIN)/lint-imports
 
-unit: $(STAMP) ros console  ## pytest only
+unit: $(STAMP) ros console sdf  ## pytest only
 	$(BIN)/python -m pytest -q
 
-test: $(STAMP) ros console browser lint typecheck imports  ## Everything: ROS 2 build, lint, types, dependency rule, all tests
+test: $(STAMP) ros console browser sdf lint typecheck imports  ## Everything: ROS 2 build, lint, types, dependency rule, all tests
 	bash scripts/postgres.sh install
 	$(BIN)/python -m pytest -q
 
