@@ -21,7 +21,7 @@ __all__ = ["FleetPose", "fleet_markers", "map_markers"]
 
 MARKER_LINE_STRIP = 4
 _WHITE = (1.0, 1.0, 1.0, 1.0)
-_ROLE_RGB = {  # as borderflow_ros.markers
+_ROLE_RGB = {
     StationRole.YARD_SLOT: (0.2, 0.6, 0.2),
     StationRole.SCANNER: (0.6, 0.2, 0.8),
     StationRole.HOLD: (0.9, 0.1, 0.1),

@@ -101,7 +101,10 @@ def test_ros_record_of_ros_up_holds_map_fleet_and_vehicles(
         assert {m.vehicle_id for _, m, _ in state} == {vid}
     # the map was published (latched) before the recorder started: it still arrives, once
     ((_, arr, _),) = rec.messages["/borderflow/map_markers"]
-    assert {"lanes", "border_lanes", "stations"} <= {m.ns for m in arr.markers}
+    # the Foxglove scene, as simulate --mcap writes it: lanes, stations, zones, the border
+    assert {"lanes", "border_lanes", "stations", "zones", "zone_labels", "border"} <= {
+        m.ns for m in arr.markers
+    }
     fleet = rec.messages["/borderflow/fleet_markers"]
     assert len(fleet) >= 10 and {m.text for _, a, _ in fleet for m in a.markers if m.text} == {
         "agv_01",

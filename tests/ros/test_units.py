@@ -128,6 +128,7 @@ def test_pure_pursuit_turns_towards_the_path(ros_env: dict[str, str]) -> None:
 def test_map_and_fleet_markers(ros_env: dict[str, str], graph: Any) -> None:
     from borderflow_ros.frame import map_origin
     from borderflow_ros.markers import FleetPose, fleet_markers, map_markers
+    from visualization_msgs.msg import Marker
 
     origin = map_origin(graph)
     arr = map_markers(graph, origin)
@@ -136,11 +137,21 @@ def test_map_and_fleet_markers(ros_env: dict[str, str], graph: Any) -> None:
     assert all(-1.0 <= p.x <= 1000.0 for p in lanes.points)  # local frame, not UTM
     stations = [m for m in arr.markers if m.ns == "stations"]
     assert len(stations) == len(graph.stations)
+    assert {m.type for m in stations} == {Marker.SPHERE} and lanes.type == Marker.LINE_LIST
+    # The scene every recording holds too: zone outlines with their names, the border line.
+    zones = [m for m in arr.markers if m.ns == "zones"]
+    assert len(zones) == len(graph.zones) and all(m.type == Marker.LINE_STRIP for m in zones)
+    names = {m.text for m in arr.markers if m.ns == "zone_labels"}
+    assert names == {z.name for z in graph.zones.values()}
+    (border,) = [m for m in arr.markers if m.ns == "border"]
+    assert len(border.points) >= 2 and border.color.r > 0.7
     fleet = fleet_markers([FleetPose("agv_02", 1.0, 2.0, math.pi, faulted=True),
                            FleetPose("agv_01", 3.0, 4.0, 0.0, loaded=True)])  # fmt: skip
     boxes = [m for m in fleet.markers if m.ns == "fleet"]
     assert [b.pose.position.x for b in boxes] == [3.0, 1.0]  # sorted by id
     assert boxes[1].color.r > 0.8 and boxes[1].color.g < 0.1  # faulted: red
+    assert boxes[0].type == Marker.CUBE and boxes[0].lifetime.sec == 2
+    assert boxes[1].pose.orientation.z == pytest.approx(1.0)  # yaw pi
 
 
 def test_bad_parameter_values_name_the_parameter(ros_env: dict[str, str]) -> None:

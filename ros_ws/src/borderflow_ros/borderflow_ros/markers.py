@@ -1,17 +1,14 @@
-"""The map and the fleet as ``visualization_msgs/MarkerArray`` (RViz, Foxglove), plain builders.
+"""The map and the fleet as ``visualization_msgs/MarkerArray`` (RViz, Foxglove).
 
-Map: one LINE_LIST of lane centre lines (grey; border-crossing lanes red), one SPHERE per
-station coloured by role, and TEXT labels. Fleet: one CUBE per vehicle (faulted: red, loaded:
-orange, empty: blue) plus its id; a vehicle is faulted when it says so or when its state
-messages stopped for longer than the heartbeat timeout. Coordinates are in ``map`` (see
-:mod:`borderflow_ros.frame`).
+What is drawn is decided once, in :mod:`recording.markers` (lanes, stations, zone outlines, the
+border; a box and a label per vehicle), so the live markers node and every recording show the
+same scene; this module turns those specs into ROS messages and judges, from the vehicles'
+state messages, which are faulted. Coordinates are in ``map`` (see :mod:`borderflow_ros.frame`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from itertools import pairwise
+from collections.abc import Iterable, Mapping, Sequence
 
 from borderflow_interfaces.msg import VehicleState
 from builtin_interfaces.msg import Duration, Time
@@ -20,29 +17,12 @@ from std_msgs.msg import ColorRGBA
 from visualization_msgs.msg import Marker, MarkerArray
 
 from borderflow_ros.convert import yaw_to_quaternion
-from orchestrator.lanegraph import LaneGraph, StationRole
+from orchestrator.lanegraph import LaneGraph
+from recording import markers as scene
+from recording.cdr import MarkerSpec
+from recording.markers import FleetPose
 
-__all__ = ["FleetPose", "fleet_markers", "fleet_poses", "map_markers"]
-
-_ROLE_RGB = {
-    StationRole.YARD_SLOT: (0.2, 0.6, 0.2),
-    StationRole.SCANNER: (0.6, 0.2, 0.8),
-    StationRole.HOLD: (0.9, 0.1, 0.1),
-    StationRole.BUFFER: (0.9, 0.7, 0.1),
-    StationRole.CHARGER: (0.1, 0.7, 0.9),
-    StationRole.INSPECTION: (0.8, 0.4, 0.1),
-    StationRole.GATE: (0.1, 0.1, 0.1),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class FleetPose:
-    vehicle_id: str
-    x_m: float
-    y_m: float
-    yaw_rad: float
-    loaded: bool = False
-    faulted: bool = False
+__all__ = ["FleetPose", "fleet_markers", "fleet_poses", "map_markers", "to_marker_array"]
 
 
 def fleet_poses(
@@ -68,80 +48,37 @@ def fleet_poses(
     ]
 
 
-def _rgba(r: float, g: float, b: float, a: float = 1.0) -> ColorRGBA:
-    return ColorRGBA(r=r, g=g, b=b, a=a)
-
-
-def _marker(ns: str, mid: int, kind: int, stamp: Time | None) -> Marker:
+def _marker(spec: MarkerSpec, stamp: Time | None) -> Marker:
     m = Marker()
     m.header.frame_id = "map"
     if stamp is not None:
         m.header.stamp = stamp
-    m.ns, m.id, m.type, m.action = ns, mid, kind, Marker.ADD
-    m.pose.orientation.w = 1.0
+    m.ns, m.id, m.type, m.action = spec.ns, spec.marker_id, spec.kind, Marker.ADD
+    m.pose.position.x, m.pose.position.y, m.pose.position.z = spec.position
+    q = m.pose.orientation
+    q.x, q.y, q.z, q.w = yaw_to_quaternion(spec.yaw_rad) if spec.yaw_rad else (0.0, 0.0, 0.0, 1.0)
+    m.scale.x, m.scale.y, m.scale.z = spec.scale
+    r, g, b, a = spec.rgba
+    m.color = ColorRGBA(r=r, g=g, b=b, a=a)
+    m.lifetime = Duration(sec=spec.lifetime_s, nanosec=0)
+    m.points = [Point(x=x, y=y, z=z) for x, y, z in spec.points]
+    m.text = spec.text
     return m
+
+
+def to_marker_array(specs: Sequence[MarkerSpec], stamp: Time | None = None) -> MarkerArray:
+    """The specs as ROS markers in frame ``map``, each stamped ``stamp`` when given."""
+    out = MarkerArray()
+    out.markers = [_marker(s, stamp) for s in specs]
+    return out
 
 
 def map_markers(
     graph: LaneGraph, origin: tuple[float, float], stamp: Time | None = None
 ) -> MarkerArray:
-    ox, oy = origin
-    out = MarkerArray()
-    lanes = _marker("lanes", 0, Marker.LINE_LIST, stamp)
-    lanes.scale.x = 0.8
-    border = _marker("border_lanes", 0, Marker.LINE_LIST, stamp)
-    border.scale.x = 1.2
-    for key in sorted(graph.edges):
-        e = graph.edges[key]
-        pts = [(graph.nodes[e.source].x_m, graph.nodes[e.source].y_m), *e.shape_m,
-               (graph.nodes[e.target].x_m, graph.nodes[e.target].y_m)]  # fmt: skip
-        target = border if e.crosses_border else lanes
-        for (ax, ay), (bx, by) in pairwise(pts):
-            target.points.append(Point(x=ax - ox, y=ay - oy, z=0.0))
-            target.points.append(Point(x=bx - ox, y=by - oy, z=0.0))
-    lanes.color, border.color = _rgba(0.5, 0.5, 0.5), _rgba(0.9, 0.1, 0.1)
-    out.markers.extend([lanes, border])
-    for i, sid in enumerate(sorted(graph.stations)):
-        st = graph.stations[sid]
-        n = graph.nodes[st.node]
-        dot = _marker("stations", i, Marker.SPHERE, stamp)
-        dot.pose.position.x, dot.pose.position.y = n.x_m - ox, n.y_m - oy
-        dot.scale.x = dot.scale.y = dot.scale.z = 4.0
-        dot.color = _rgba(*_ROLE_RGB.get(st.role, (0.7, 0.7, 0.7)))
-        label = _marker("station_labels", i, Marker.TEXT_VIEW_FACING, stamp)
-        label.pose.position.x, label.pose.position.y, label.pose.position.z = (
-            n.x_m - ox,
-            n.y_m - oy,
-            4.0,
-        )
-        label.scale.z = 3.0
-        label.color = _rgba(1.0, 1.0, 1.0)
-        label.text = sid
-        out.markers.extend([dot, label])
-    return out
+    return to_marker_array(scene.map_markers(graph, origin), stamp)
 
 
 def fleet_markers(poses: Iterable[FleetPose], stamp: Time | None = None) -> MarkerArray:
-    out = MarkerArray()
-    life = Duration(sec=2, nanosec=0)  # a vehicle that stops reporting fades out of the view
-    for i, p in enumerate(sorted(poses, key=lambda p: p.vehicle_id)):
-        box = _marker("fleet", i, Marker.CUBE, stamp)
-        box.pose.position.x, box.pose.position.y, box.pose.position.z = p.x_m, p.y_m, 1.5
-        q = box.pose.orientation
-        q.x, q.y, q.z, q.w = yaw_to_quaternion(p.yaw_rad)
-        box.scale.x, box.scale.y, box.scale.z = 12.0, 3.0, 3.0
-        if p.faulted:
-            box.color = _rgba(0.9, 0.0, 0.0)
-        elif p.loaded:
-            box.color = _rgba(1.0, 0.55, 0.0)
-        else:
-            box.color = _rgba(0.1, 0.4, 0.9)
-        box.lifetime = life
-        label = _marker("fleet_labels", i, Marker.TEXT_VIEW_FACING, stamp)
-        label.pose.position.x, label.pose.position.y, label.pose.position.z = p.x_m, p.y_m, 5.0
-        label.scale.z = 3.0
-        label.color = _rgba(1.0, 1.0, 1.0)
-        label.text = p.vehicle_id
-        label.lifetime = life
-        out.markers.extend([box, label])
-    return out
+    # Lifetime 2 s: a vehicle that stops reporting fades out of the view.
+    return to_marker_array(scene.fleet_markers(poses, lifetime_s=2), stamp)
