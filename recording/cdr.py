@@ -4,8 +4,8 @@ ROS 2 serialises a message as a 4-byte encapsulation header and then its fields 
 primitive aligned to its own size counted from the end of that header. :class:`Cdr` does
 exactly that for the few types recorded (``nav_msgs/Odometry``, ``borderflow_interfaces/
 VehicleState``, ``visualization_msgs/MarkerArray``). A simulated day has millions of vehicle
-samples, so the parts after each header's stamp are cached per vehicle and only rebuilt when the
-vehicle moved; the tests decode every type with ``mcap_ros2``'s decoder from the schema text.
+samples, so each encoder builds a message's fixed bytes once and packs only what changes (a
+stamp, a pose); the tests decode every type with ``mcap_ros2``'s decoder from the schema text.
 """
 
 from __future__ import annotations
@@ -92,20 +92,20 @@ class OdometryEncoder:
 
     def __init__(self, vehicle_id: str) -> None:
         self.vehicle_id = vehicle_id
-        self._key: tuple[float, float, float, float] | None = None
-        self._tail = b""
+        # Everything between the stamp and the 85 doubles is fixed per vehicle (frame ids and
+        # the padding that aligns the doubles), so a sample is one struct pack.
+        w = Cdr(8)  # after the header's stamp
+        w.header_tail("map")
+        w.string(f"{vehicle_id}/base_link")
+        w.align(8)
+        self._prefix = ENCAPSULATION, bytes(w.buf)
 
     def encode(self, t_ns: int, x_m: float, y_m: float, yaw_rad: float, speed_mps: float) -> bytes:
-        key = (x_m, y_m, yaw_rad, speed_mps)
-        if key != self._key:
-            w = Cdr(8)  # after the header's stamp
-            w.header_tail("map")
-            w.string(f"{self.vehicle_id}/base_link")
-            qx, qy, qz, qw = yaw_quaternion(yaw_rad)
-            w.pack(8, _F64_85, x_m, y_m, 0.0, qx, qy, qz, qw, *_ZERO36,
-                   speed_mps, 0.0, 0.0, 0.0, 0.0, 0.0, *_ZERO36)  # fmt: skip
-            self._key, self._tail = key, bytes(w.buf)
-        return ENCAPSULATION + stamp_bytes(t_ns) + self._tail
+        qz, qw = math.sin(yaw_rad / 2.0), math.cos(yaw_rad / 2.0)
+        head, prefix = self._prefix
+        body = _F64_85.pack(x_m, y_m, 0.0, 0.0, 0.0, qz, qw, *_ZERO36,
+                            speed_mps, 0.0, 0.0, 0.0, 0.0, 0.0, *_ZERO36)  # fmt: skip
+        return head + stamp_bytes(t_ns) + prefix + body
 
 
 class StateEncoder:
@@ -163,15 +163,18 @@ class MarkerSpec:
     text: str = ""
 
 
-def _marker_tail(m: MarkerSpec, offset: int) -> bytes:
-    """A marker from its header's ``frame_id`` on, the stamp before it ending at ``offset``."""
+def _marker_tail(m: MarkerSpec, offset: int) -> tuple[bytes, int]:
+    """A marker from its header's ``frame_id`` on, the stamp before it ending at ``offset``;
+    and where in those bytes its pose (7 doubles) starts."""
     w = Cdr(offset)
     w.header_tail("map")
     w.string(m.ns)
     w.align(4)
     w.buf += struct.pack("<iii", m.marker_id, m.kind, 0)
     qx, qy, qz, qw = yaw_quaternion(m.yaw_rad) if m.yaw_rad else (0.0, 0.0, 0.0, 1.0)
-    w.pack(8, _POSE, *m.position, qx, qy, qz, qw, *m.scale)
+    w.align(8)
+    pose_at = len(w.buf)
+    w.buf += _POSE.pack(*m.position, qx, qy, qz, qw, *m.scale)
     w.buf += _COLOR.pack(*m.rgba)  # 8-aligned after the doubles
     w.buf += _LIFE.pack(m.lifetime_s, 0, 0)
     w.u32(len(m.points))
@@ -190,11 +193,27 @@ def _marker_tail(m: MarkerSpec, offset: int) -> bytes:
     w.string("")  # mesh_file.filename
     w.u32(0)  # mesh_file.data
     w.buf.append(0)  # mesh_use_embedded_materials
-    return bytes(w.buf)
+    return bytes(w.buf), pose_at
 
 
-_TAILS: dict[tuple[MarkerSpec, int], bytes] = {}
+_POSE7 = struct.Struct("<7d")
+# (everything but the pose, alignment) -> (the marker's bytes with some pose, where it is):
+# a moving vehicle's box differs from its last one only in the 56 pose bytes.
+_TAILS: dict[tuple[object, ...], tuple[bytes, int]] = {}
 _TAIL_CACHE_MAX = 50_000
+
+
+def _tail(m: MarkerSpec, align: int) -> bytes:
+    key = (m.ns, m.marker_id, m.kind, m.scale, m.rgba, m.lifetime_s, m.points, m.text, align)
+    found = _TAILS.get(key)
+    if found is None:
+        if len(_TAILS) > _TAIL_CACHE_MAX:
+            _TAILS.clear()
+        found = _TAILS[key] = _marker_tail(m, align)
+    tail, at = found
+    x, y, z = m.position
+    qz, qw = (math.sin(m.yaw_rad / 2.0), math.cos(m.yaw_rad / 2.0)) if m.yaw_rad else (0.0, 1.0)
+    return b"".join((tail[:at], _POSE7.pack(x, y, z, 0.0, 0.0, qz, qw), tail[at + 56 :]))
 
 
 def marker_array(t_ns: int, markers: Sequence[MarkerSpec]) -> bytes:
@@ -208,12 +227,7 @@ def marker_array(t_ns: int, markers: Sequence[MarkerSpec]) -> bytes:
             parts.append(b"\x00" * pad)
             offset += pad
         offset += 8
-        key = (m, offset % 8)
-        tail = _TAILS.get(key)
-        if tail is None:
-            if len(_TAILS) > _TAIL_CACHE_MAX:
-                _TAILS.clear()
-            tail = _TAILS[key] = _marker_tail(m, offset % 8)
+        tail = _tail(m, offset % 8)
         parts += (stamp, tail)
         offset += len(tail)
     return b"".join(parts)

@@ -10,7 +10,7 @@ package's origin too).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -121,16 +121,20 @@ class FleetPose:
 _FAULTED, _LOADED, _EMPTY = (0.9, 0.0, 0.0, 1.0), (1.0, 0.55, 0.0, 1.0), (0.1, 0.4, 0.9, 1.0)
 
 
-def fleet_markers(poses: Iterable[FleetPose], lifetime_s: int = 2) -> list[MarkerSpec]:
-    """A box and a label per vehicle, by id; each lives ``lifetime_s`` (the markers node's:
-    2 s; a slower recording gives a few sample periods), so a vehicle no longer recorded fades
-    out."""
+def fleet_markers(
+    poses: Iterable[FleetPose], lifetime_s: int = 2, ids: Mapping[str, int] | None = None
+) -> list[MarkerSpec]:
+    """A box and a label per vehicle, by id; each lives ``lifetime_s`` (0: until replaced; the
+    markers node's 2 s let a vehicle that stops reporting fade out). Marker ids: ``ids``'
+    number for each vehicle when given (so an array of some vehicles replaces just theirs),
+    else the position in id order."""
     out = []
     for i, p in enumerate(sorted(poses, key=lambda p: p.vehicle_id)):
+        mid = ids[p.vehicle_id] if ids is not None else i
         rgba = _FAULTED if p.faulted else _LOADED if p.loaded else _EMPTY
-        out.append(MarkerSpec("fleet", i, MARKER_CUBE, (p.x_m, p.y_m, 1.5), p.yaw_rad,
+        out.append(MarkerSpec("fleet", mid, MARKER_CUBE, (p.x_m, p.y_m, 1.5), p.yaw_rad,
                               (12.0, 3.0, 3.0), rgba, lifetime_s))  # fmt: skip
-        out.append(MarkerSpec("fleet_labels", i, MARKER_TEXT, (p.x_m, p.y_m, 5.0),
+        out.append(MarkerSpec("fleet_labels", mid, MARKER_TEXT, (p.x_m, p.y_m, 5.0),
                               scale=(0.0, 0.0, 3.0), rgba=_WHITE, lifetime_s=lifetime_s,
                               text=p.vehicle_id))  # fmt: skip
     return out

@@ -72,8 +72,6 @@ _UNIX = datetime(1970, 1, 1, tzinfo=UTC)
 _STATE_TYPE = "borderflow_interfaces/msg/VehicleState"
 
 
-
-
 class SimRecorder:
     """Writes one simulation to ``path`` while it runs; :meth:`close` finishes the file."""
 
@@ -93,7 +91,6 @@ class SimRecorder:
             "seed": str(sim.scenario.seed), "epoch_utc": clock.iso_utc(0.0),
             "time_zone": clock.time_zone, "sample_hz": f"{rate_hz:g}"})  # fmt: skip
         self._origin = map_origin(sim.graph)
-        self._lifetime_s = max(2, math.ceil(2 * self.period_s))
         map_ch = self.bag.ros_channel(
             MAP_MARKERS_TOPIC, "visualization_msgs/msg/MarkerArray", _LATCHED_QOS
         )
@@ -111,6 +108,13 @@ class SimRecorder:
             self._vehicles.append(
                 (sim.vehicles[vid], odom, state, OdometryEncoder(vid), StateEncoder(vid))
             )
+        # Per vehicle, the (pose, state) last written; marker ids fixed per vehicle, so a
+        # vehicle's box is replaced whichever others change with it.
+        self._last: list[tuple[tuple[object, ...], tuple[object, ...]] | None] = [None] * len(
+            self._vehicles
+        )
+        self._parked: list[tuple[object, ...] | None] = [None] * len(self._vehicles)
+        self._marker_ids = {str(vid): i for i, vid in enumerate(sorted(sim.vehicles))}
         self._events_done = 0
         drawn = map_markers(sim.graph, self._origin)
         self.bag.write(map_ch, self._epoch_ns, marker_array(self._epoch_ns, drawn))
@@ -130,23 +134,55 @@ class SimRecorder:
             yield env.timeout(k * self.period_s - env.now)
 
     def sample(self, now_s: float) -> None:
-        """Write every vehicle's odometry and state and the fleet's markers at ``now_s``."""
+        """Write what changed since the last sample: the odometry of each vehicle whose pose or
+        speed changed, the state of each whose state changed, and one fleet marker array with
+        those vehicles' boxes (the first sample writes everything).
+
+        A player shows a topic's last message until the next one (Foxglove also looks back for
+        it when seeking), so a vehicle standing still needs no message per sample: in the
+        Erenhot day two thirds of the vehicle samples are unchanged, and each message costs the
+        mcap writer a few microseconds (docs/benchmarks.md). Markers live until replaced
+        (lifetime 0): a SimPy run never removes a vehicle."""
         t_ns = self.t_ns(now_s)
         self._events()
         ox, oy = self._origin
         write = self.bag.write
-        poses = []
-        for agv, odom_ch, state_ch, odom, state in self._vehicles:
+        last = self._last
+        changed = []
+        parked = self._parked
+        for i, (agv, odom_ch, state_ch, odom, state) in enumerate(self._vehicles):
+            if agv.edge is None:
+                # Standing at a node: unchanged unless one of these did (no snapshot needed;
+                # at 1 Hz the fleet is polled 5 million times a day).
+                quick = (agv.node, agv.state, agv.speed_mps, agv.battery.kwh, len(agv.cargo))
+                if quick == parked[i]:
+                    continue
+                parked[i] = quick
+            else:
+                parked[i] = None
             s = agv.snapshot()
-            x, y, yaw = s.x_m - ox, s.y_m - oy, s.yaw_rad
-            write(odom_ch, t_ns, odom.encode(t_ns, x, y, yaw, s.speed_mps))
             mode = _MODE.get(agv.state, 0)
             cargo = s.container_ids[0] if s.container_ids else ""
-            data = state.encode(t_ns, mode, str(s.node), str(s.next_node or ""), (x, y, yaw),
-                                s.speed_mps, s.battery_kwh, cargo)  # fmt: skip
-            write(state_ch, t_ns, data)
-            poses.append(FleetPose(s.vehicle_id, x, y, yaw, bool(cargo), mode == 4))
-        write(self._fleet_ch, t_ns, marker_array(t_ns, fleet_markers(poses, self._lifetime_s)))
+            pose_key = (s.x_m, s.y_m, s.yaw_rad, s.speed_mps)
+            state_key = (mode, s.node, s.next_node, cargo, s.battery_kwh)
+            before = last[i]
+            if before is not None and before == (pose_key, state_key):
+                continue
+            x, y, yaw = s.x_m - ox, s.y_m - oy, s.yaw_rad
+            if before is None or before[0] != pose_key:
+                write(odom_ch, t_ns, odom.encode(t_ns, x, y, yaw, s.speed_mps))
+            # The state when it changes (mode, node, next node, cargo, battery as booked at
+            # each node), as the ROS vehicles publish it slower than odometry; its pose is
+            # the vehicle's then.
+            if before is None or before[1] != state_key:
+                data = state.encode(t_ns, mode, str(s.node), str(s.next_node or ""),
+                                    (x, y, yaw), s.speed_mps, s.battery_kwh, cargo)  # fmt: skip
+                write(state_ch, t_ns, data)
+            last[i] = (pose_key, state_key)
+            changed.append(FleetPose(s.vehicle_id, x, y, yaw, bool(cargo), mode == 4))
+        if changed:
+            markers = fleet_markers(changed, 0, ids=self._marker_ids)
+            write(self._fleet_ch, t_ns, marker_array(t_ns, markers))
         self.samples += 1
 
     def _events(self) -> None:

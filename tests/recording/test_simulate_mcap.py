@@ -1,9 +1,10 @@
 """``borderflow simulate --mcap``: what the recording holds, read back with the mcap readers.
 
 One short run of test_small (with its event log) is recorded once per module; the tests check
-the channels and their schemas, the counts (every vehicle at every sample, the map once at the
-start), the times (the scenario's epoch plus simulated seconds), the poses (the ``map`` frame),
-the event channel against the event log, determinism, and that recording changes nothing.
+the channels and their schemas, the counts (the map once at the start, every vehicle at t = 0,
+then what changed; replayed, the simulation's own poses at every sample), the times (the
+scenario's epoch plus simulated seconds), the poses (the ``map`` frame), the event channel
+against the event log, determinism, and that recording changes nothing.
 """
 
 from __future__ import annotations
@@ -82,25 +83,81 @@ def test_channels_schemas_and_profile(run: tuple[Path, Path, Recording]) -> None
     assert rec.metadata["borderflow"]["epoch_utc"] == "2026-12-03T00:00:00.000000Z"
 
 
-def test_every_vehicle_at_every_sample_and_the_map_once_at_the_start(
+def test_the_map_once_at_the_start_then_samples_of_what_changed(
     run: tuple[Path, Path, Recording],
 ) -> None:
     _, _, rec = run
     t0 = _epoch_ns()
     assert rec.order[0] == ("/borderflow/map_markers", t0)  # the first message of the file
     assert len(rec.messages["/borderflow/map_markers"]) == 1
-    expected_times = [t0 + round(k / HZ * 1e9) for k in range(SAMPLES)]
+    sample_times = {t0 + round(k / HZ * 1e9) for k in range(SAMPLES)}
+    vehicles = sorted(t.split("/")[2] for t in rec.messages if t.endswith("/odom"))
     for topic, msgs in rec.messages.items():
         if topic.startswith("/agv/") or topic == "/borderflow/fleet_markers":
-            assert [t for t, _, _ in msgs] == expected_times, topic
+            times = [t for t, _, _ in msgs]
+            assert times[0] == t0, topic  # every vehicle and the whole fleet at t = 0
+            assert set(times) <= sample_times and times == sorted(set(times)), topic
             assert [stamp_ns(m if topic.startswith("/agv/") else m.markers[0])
-                    for _, m, _ in msgs] == expected_times  # fmt: skip
-    n_vehicles = sum(t.endswith("/odom") for t in rec.messages)
+                    for _, m, _ in msgs] == times  # fmt: skip
     fleet = rec.messages["/borderflow/fleet_markers"]
-    assert all(len(m.markers) == 2 * n_vehicles for _, m, _ in fleet)  # a box and a label each
+    assert len(fleet[0][1].markers) == 2 * len(vehicles)  # a box and a label each, at t = 0
+    # later arrays carry the vehicles that changed; each vehicle keeps its marker id
+    ids = {m.text: m.id for m in fleet[0][1].markers if m.ns == "fleet_labels"}
+    for _, arr, _ in fleet[1:]:
+        assert 0 < len(arr.markers) <= 2 * len(vehicles)
+        assert all(ids[m.text] == m.id for m in arr.markers if m.ns == "fleet_labels")
+        assert all(m.lifetime.sec == 0 for m in arr.markers)  # shown until replaced
+    assert len(fleet) > SAMPLES // 10  # vehicles do move
     # the file is written in time order (Foxglove streams it from the start)
     times = [t for _, t in rec.order]
     assert times == sorted(times)
+
+
+def _latest(msgs: list[tuple[int, Any, bytes]], t_ns: int) -> Any:
+    """The last message at or before ``t_ns`` (what a player shows then)."""
+    found = None
+    for t, m, _ in msgs:
+        if t > t_ns:
+            break
+        found = m
+    return found
+
+
+def test_what_a_player_shows_at_each_sample_is_where_the_vehicle_was(tmp_path: Path) -> None:
+    """Replaying the recording (last message per topic) gives every vehicle's pose and state
+    at every sample time, as the simulation had them then."""
+    from sim.recorder import SimRecorder
+    from sim.runner import Simulation
+
+    sim = Simulation(load_scenario("test_small"))
+    rec = SimRecorder(sim, tmp_path / "r.mcap", HZ)
+    truth: dict[int, dict[str, Any]] = {}
+    original = rec.sample
+
+    def sample(now_s: float) -> None:
+        truth[rec.t_ns(now_s)] = {str(v): a.snapshot() for v, a in sim.vehicles.items()}
+        original(now_s)
+
+    rec.sample = sample  # type: ignore[method-assign]
+    sim.advance(HOURS * 3600)
+    rec.close()
+    recording = read(tmp_path / "r.mcap")
+    ox, oy = map_origin(sim.graph)
+    assert len(truth) == SAMPLES
+    moving = 0
+    for t_ns, snaps in truth.items():
+        for vid, snap in snaps.items():
+            topic = vid.replace("-", "_")
+            odom = _latest(recording.messages[f"/agv/{topic}/odom"], t_ns)
+            state = _latest(recording.messages[f"/agv/{topic}/state"], t_ns)
+            p = odom.pose.pose.position
+            assert (p.x, p.y) == (snap.x_m - ox, snap.y_m - oy), (vid, t_ns)
+            assert odom.twist.twist.linear.x == snap.speed_mps
+            assert state.node == snap.node and state.next_node == (snap.next_node or "")
+            assert state.container_id == (snap.container_ids[0] if snap.container_ids else "")
+            assert state.battery_kwh == snap.battery_kwh
+            moving += snap.next_node is not None
+    assert moving > 0
 
 
 def test_poses_are_in_the_map_frame_and_agree_between_channels(
@@ -117,7 +174,9 @@ def test_poses_are_in_the_map_frame_and_agree_between_channels(
         state = rec.messages[f"/agv/{vid}/state"]
         first = odom[0][1]
         real_id = vid.replace("_", "-")  # the topic's ROS name of AGV-001
-        for (_, o, _), (_, s, _) in zip(odom, state, strict=True):
+        odom_at = {t: o for t, o, _ in odom}
+        for t, s, _ in state:
+            o = odom_at.get(t) or _latest(odom, t)  # a state's pose is the odometry's then
             p = o.pose.pose.position
             assert o.header.frame_id == "map" and o.child_frame_id == f"{real_id}/base_link"
             assert (p.x, p.y) == (s.x_m, s.y_m) and s.vehicle_id == real_id
