@@ -1,7 +1,7 @@
-"""The ROS 2 blocks of README.md and docs/ros.md (marked ``<!-- run: sh ros ... -->``) run as
-written, in a copy of a fresh clone, on this test run's own DDS domain (tests/docs/doc_blocks.py
-says how a block is run: ``ros up`` and ``serve`` in the background, ports and the domain
-substituted)."""
+"""The ROS 2 blocks of README.md, docs/ros.md and docs/recording.md (marked ``<!-- run: sh ros
+... -->``) run as written, in a copy of a fresh clone, on this test run's own DDS domain
+(tests/docs/doc_blocks.py says how a block is run: ``ros up`` and ``serve`` in the background,
+ports and the domain substituted)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.docs.test_docs_commands import run_document
 
 pytestmark = pytest.mark.timeout(600)
 
-DOCS = [ROOT / "README.md", ROOT / "docs" / "ros.md"]
+DOCS = [ROOT / "README.md", ROOT / "docs" / "ros.md", ROOT / "docs" / "recording.md"]
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
