@@ -26,6 +26,8 @@ __all__ = [
     "OdometryEncoder",
     "StateEncoder",
     "marker_array",
+    "marker_parts",
+    "pose_bytes",
     "stamp_bytes",
     "yaw_quaternion",
 ]
@@ -84,6 +86,7 @@ class Cdr:
 
 _F64_85 = struct.Struct("<85d")  # pose (7) + covariance (36) + twist (6) + covariance (36)
 _F64_5 = struct.Struct("<5d")  # x, y, yaw, speed, battery
+_F64_2 = struct.Struct("<2d")
 
 
 class OdometryEncoder:
@@ -100,12 +103,27 @@ class OdometryEncoder:
         w.align(8)
         self._prefix = ENCAPSULATION, bytes(w.buf)
 
+        self._rest_key: tuple[float, float] | None = None
+        self._rest = b""
+
     def encode(self, t_ns: int, x_m: float, y_m: float, yaw_rad: float, speed_mps: float) -> bytes:
-        qz, qw = math.sin(yaw_rad / 2.0), math.cos(yaw_rad / 2.0)
+        return self.encode_stamped(stamp_bytes(t_ns), x_m, y_m, yaw_rad, speed_mps)
+
+    def encode_stamped(
+        self, stamp: bytes, x_m: float, y_m: float, yaw_rad: float, speed_mps: float
+    ) -> bytes:
+        """As :meth:`encode`, with the stamp's 8 bytes (:func:`stamp_bytes`) given: a recording
+        stamps every message of a sample alike."""
+        # On an edge only x and y change: the rest (z, orientation, covariances, twist) is
+        # packed once per heading and speed.
+        if (yaw_rad, speed_mps) != self._rest_key:
+            qz, qw = math.sin(yaw_rad / 2.0), math.cos(yaw_rad / 2.0)
+            packed = _F64_85.pack(0.0, 0.0, 0.0, 0.0, 0.0, qz, qw, *_ZERO36,
+                                  speed_mps, 0.0, 0.0, 0.0, 0.0, 0.0, *_ZERO36)  # fmt: skip
+            self._rest = packed[16:]
+            self._rest_key = (yaw_rad, speed_mps)
         head, prefix = self._prefix
-        body = _F64_85.pack(x_m, y_m, 0.0, 0.0, 0.0, qz, qw, *_ZERO36,
-                            speed_mps, 0.0, 0.0, 0.0, 0.0, 0.0, *_ZERO36)  # fmt: skip
-        return head + stamp_bytes(t_ns) + prefix + body
+        return b"".join((head, stamp, prefix, _F64_2.pack(x_m, y_m), self._rest))
 
 
 class StateEncoder:
@@ -201,6 +219,21 @@ _POSE7 = struct.Struct("<7d")
 # a moving vehicle's box differs from its last one only in the 56 pose bytes.
 _TAILS: dict[tuple[object, ...], tuple[bytes, int]] = {}
 _TAIL_CACHE_MAX = 50_000
+
+
+def marker_parts(m: MarkerSpec, align: int) -> tuple[bytes, bytes]:
+    """``m``'s bytes after its header's stamp (ending at ``align`` mod 8) around its pose: a
+    marker that only moves is ``before + pose_bytes(...) + after``."""
+    tail, at = _marker_tail(m, align)
+    return tail[:at], tail[at + 56 :]
+
+
+def pose_bytes(x_m: float, y_m: float, z_m: float, yaw_rad: float) -> bytes:
+    """A marker's pose (position, a rotation about z) as its 7 doubles."""
+    if yaw_rad:
+        half = yaw_rad / 2.0
+        return _POSE7.pack(x_m, y_m, z_m, 0.0, 0.0, math.sin(half), math.cos(half))
+    return _POSE7.pack(x_m, y_m, z_m, 0.0, 0.0, 0.0, 1.0)
 
 
 def _tail(m: MarkerSpec, align: int) -> bytes:

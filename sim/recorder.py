@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from maps.frame import map_origin
-from recording.cdr import OdometryEncoder, StateEncoder, marker_array
-from recording.markers import FleetPose, fleet_markers, map_markers
+from recording.cdr import OdometryEncoder, StateEncoder, marker_array, stamp_bytes
+from recording.markers import FleetArray, map_markers
 from recording.topics import vehicle_topic
 from recording.writer import BagWriter, open_output
 from sim.simtypes import AgvState, ProcessGen
@@ -106,15 +106,14 @@ class SimRecorder:
                                         _SENSOR_QOS)  # fmt: skip
             state = self.bag.ros_channel(vehicle_topic(vid, "state"), _STATE_TYPE, _SENSOR_QOS)
             self._vehicles.append(
-                (sim.vehicles[vid], odom, state, OdometryEncoder(vid), StateEncoder(vid))
+                (sim.vehicles[vid], str(vid), odom, state, OdometryEncoder(vid), StateEncoder(vid))
             )
         # Per vehicle, the (pose, state) last written; marker ids fixed per vehicle, so a
         # vehicle's box is replaced whichever others change with it.
         self._last: list[tuple[tuple[object, ...], tuple[object, ...]] | None] = [None] * len(
             self._vehicles
         )
-        self._parked: list[tuple[object, ...] | None] = [None] * len(self._vehicles)
-        self._marker_ids = {str(vid): i for i, vid in enumerate(sorted(sim.vehicles))}
+        self._fleet = FleetArray({str(vid): i for i, vid in enumerate(sorted(sim.vehicles))})
         self._events_done = 0
         drawn = map_markers(sim.graph, self._origin)
         self.bag.write(map_ch, self._epoch_ns, marker_array(self._epoch_ns, drawn))
@@ -144,45 +143,39 @@ class SimRecorder:
         mcap writer a few microseconds (docs/benchmarks.md). Markers live until replaced
         (lifetime 0): a SimPy run never removes a vehicle."""
         t_ns = self.t_ns(now_s)
+        stamp = stamp_bytes(t_ns)
         self._events()
         ox, oy = self._origin
         write = self.bag.write
         last = self._last
-        changed = []
-        parked = self._parked
-        for i, (agv, odom_ch, state_ch, odom, state) in enumerate(self._vehicles):
-            if agv.edge is None:
-                # Standing at a node: unchanged unless one of these did (no snapshot needed;
-                # at 1 Hz the fleet is polled 5 million times a day).
-                quick = (agv.node, agv.state, agv.speed_mps, agv.battery.kwh, len(agv.cargo))
-                if quick == parked[i]:
-                    continue
-                parked[i] = quick
-            else:
-                parked[i] = None
-            s = agv.snapshot()
-            mode = _MODE.get(agv.state, 0)
-            cargo = s.container_ids[0] if s.container_ids else ""
-            pose_key = (s.x_m, s.y_m, s.yaw_rad, s.speed_mps)
-            state_key = (mode, s.node, s.next_node, cargo, s.battery_kwh)
+        changed: list[tuple[str, float, float, float, int]] = []
+        for i, (agv, vid, odom_ch, state_ch, odom, state) in enumerate(self._vehicles):
+            edge = agv.edge
+            cargo = agv.cargo[0] if agv.cargo else ""
+            state_key = (agv.state, agv.node, edge, cargo, agv.battery.kwh, agv.speed_mps)
             before = last[i]
+            if edge is None and before is not None and before[1] == state_key:
+                continue  # standing at a node, nothing changed: no pose to compute
+            x, y, yaw = agv.pose_now()
+            pose_key = (x, y, yaw, agv.speed_mps)
             if before is not None and before == (pose_key, state_key):
                 continue
-            x, y, yaw = s.x_m - ox, s.y_m - oy, s.yaw_rad
+            x, y = x - ox, y - oy
             if before is None or before[0] != pose_key:
-                write(odom_ch, t_ns, odom.encode(t_ns, x, y, yaw, s.speed_mps))
+                write(odom_ch, t_ns, odom.encode_stamped(stamp, x, y, yaw, agv.speed_mps))
+            mode = _MODE.get(agv.state, 0)
             # The state when it changes (mode, node, next node, cargo, battery as booked at
-            # each node), as the ROS vehicles publish it slower than odometry; its pose is
-            # the vehicle's then.
+            # each node, speed), as the ROS vehicles publish it slower than odometry; its pose
+            # is the vehicle's then.
             if before is None or before[1] != state_key:
-                data = state.encode(t_ns, mode, str(s.node), str(s.next_node or ""),
-                                    (x, y, yaw), s.speed_mps, s.battery_kwh, cargo)  # fmt: skip
+                nxt = str(edge.target) if edge is not None else ""
+                data = state.encode(t_ns, mode, str(agv.node), nxt, (x, y, yaw),
+                                    agv.speed_mps, agv.battery.kwh, cargo)  # fmt: skip
                 write(state_ch, t_ns, data)
             last[i] = (pose_key, state_key)
-            changed.append(FleetPose(s.vehicle_id, x, y, yaw, bool(cargo), mode == 4))
+            changed.append((vid, x, y, yaw, 2 if mode == 4 else 1 if cargo else 0))
         if changed:
-            markers = fleet_markers(changed, 0, ids=self._marker_ids)
-            write(self._fleet_ch, t_ns, marker_array(t_ns, markers))
+            write(self._fleet_ch, t_ns, self._fleet.encode_stamped(stamp, changed))
         self.samples += 1
 
     def _events(self) -> None:

@@ -161,21 +161,25 @@ class VirtualAGV:
         return takes_edge
 
     def snapshot(self) -> VehicleSnapshot:
-        """Where it is now: at its node, or on its edge by the time driven (straight line)."""
-        g = self._graph
+        """Where it is now and what it carries (:meth:`pose_now` for the pose)."""
+        x, y, yaw = self.pose_now()
+        edge = self.edge
+        return VehicleSnapshot(self.id, self.node, edge.target if edge is not None else None,
+                               x, y, yaw, self.speed_mps, self.battery.kwh,
+                               tuple(self.cargo))  # fmt: skip
+
+    def pose_now(self) -> tuple[float, float, float]:
+        """(x, y, yaw) now: at its node (yaw 0), or on its edge by the time driven (straight
+        line). Cheap: a recording asks for every moving vehicle every sample."""
         edge = self.edge
         if edge is None:
-            n = g.nodes[self.node]
-            return VehicleSnapshot(self.id, self.node, None, n.x_m, n.y_m, 0.0, self.speed_mps,
-                                   self.battery.kwh, tuple(self.cargo))  # fmt: skip
-        a, b = g.nodes[edge.source], g.nodes[edge.target]
+            n = self._graph.nodes[self.node]
+            return (n.x_m, n.y_m, 0.0)
+        nodes = self._graph.nodes
+        a, b = nodes[edge.source], nodes[edge.target]
         frac = min(1.0, max(0.0, (self.env.now - self._edge_t0_s) / max(self._edge_dt_s, 1e-6)))
-        return VehicleSnapshot(
-            self.id, self.node, edge.target,
-            a.x_m + (b.x_m - a.x_m) * frac, a.y_m + (b.y_m - a.y_m) * frac,
-            math.atan2(b.y_m - a.y_m, b.x_m - a.x_m), self.speed_mps, self.battery.kwh,
-            tuple(self.cargo),
-        )  # fmt: skip
+        dx, dy = b.x_m - a.x_m, b.y_m - a.y_m
+        return (a.x_m + dx * frac, a.y_m + dy * frac, math.atan2(dy, dx))
 
     # -------------------------------------------------------------------------------- process
 
