@@ -52,7 +52,7 @@ screenshot: $(STAMP) console browser  ## docs/console.png: the console with movi
 	BORDERFLOW_SCREENSHOT=docs/console.png $(BIN)/python -m pytest -q tests/console/test_screenshot.py
 
 typecheck: $(STAMP)  ## mypy (strict on orchestrator/ and maps/), the ROS 2 package included
-	MYPYPATH=$(ROS_PKG) $(BIN)/mypy orchestrator maps sim risk_bridge cli gazebo recording $(ROS_PKG)/borderflow_ros
+	MYPYPATH=$(ROS_PKG) $(BIN)/mypy orchestrator maps sim risk_bridge cli gazebo recording vda5050 $(ROS_PKG)/borderflow_ros
 
 imports: $(STAMP)  ## The dependency rules: a pure core, runtimes as siblings, no test imports
 	PYTHONPATH=$(ROS_PKG) $(BIN)/lint-imports

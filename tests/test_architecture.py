@@ -28,9 +28,15 @@ FORBIDDEN = {
     "psycopg",
     "matplotlib",
     "typer",
+    "mcap",
+    "jsonschema_rs",
+    "paho",
     "sim",
     "maps",
     "risk_bridge",
+    "gazebo",
+    "recording",
+    "vda5050",
 }
 # Every part below the command line, the ROS 2 package included (import-linter does not see it).
 PARTS = [
@@ -38,6 +44,9 @@ PARTS = [
     ROOT / "sim",
     ROOT / "maps",
     ROOT / "risk_bridge",
+    ROOT / "gazebo",
+    ROOT / "recording",
+    ROOT / "vda5050",
     ROOT / "ros_ws" / "src" / "borderflow_ros" / "borderflow_ros",
 ]
 WALL_CLOCK = {
