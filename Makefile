@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
 
-.PHONY: help setup ros demo test lint typecheck imports unit bench attack clean console browser screenshot sdf
+.PHONY: help setup ros demo test lint typecheck imports unit bench attack clean console browser screenshot sdf mqtt mqtt-stop
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,12 @@ ROS_PKG := ros_ws/src/borderflow_ros
 console:  ## The console's front-end libraries from npm into risk_bridge/console/static/vendor/
 	bash scripts/console_assets.sh
 
+mqtt:  ## Mosquitto on 127.0.0.1:1883 for VDA 5050 (installs it if missing; make mqtt-stop stops it)
+	bash scripts/mosquitto.sh start 1883
+
+mqtt-stop:  ## Stop the broker make mqtt started
+	bash scripts/mosquitto.sh stop
+
 sdf:  ## SDFormat's own checker (`ign sdf -k`, Debian libsdformat-dev + ignition-tools) for the Gazebo worlds
 	bash scripts/sdf_tools.sh
 
@@ -58,10 +64,12 @@ imports: $(STAMP)  ## The dependency rules: a pure core, runtimes as siblings, n
 	PYTHONPATH=$(ROS_PKG) $(BIN)/lint-imports
 
 unit: $(STAMP) ros console sdf  ## pytest only
+	bash scripts/mosquitto.sh install
 	$(BIN)/python -m pytest -q
 
 test: $(STAMP) ros console browser sdf lint typecheck imports  ## Everything: ROS 2 build, lint, types, dependency rule, all tests
 	bash scripts/postgres.sh install
+	bash scripts/mosquitto.sh install
 	$(BIN)/python -m pytest -q
 
 ATTACKS := tests/bridge/test_hardening.py tests/bridge/test_token_flood.py \
