@@ -44,6 +44,7 @@ app.command("serve")(serve)
 app.add_typer(orders_app, name="orders")
 app.add_typer(ros_app, name="ros")
 app.add_typer(__import__("cli.gazebo_cmd").gazebo_cmd.app, name="gazebo")
+app.add_typer(__import__("cli.vda5050_cmd").vda5050_cmd.app, name="vda5050")
 
 
 def main() -> None:

@@ -127,6 +127,7 @@ class OrderTrack:
         self.frame = frame
         self.order_id: str | None = None
         self.cancelled = False  # cancelOrder sent: the next Drive starts a new order
+        self.at_node: NodeId | None = None  # the node its last state named (a map node)
         self.update_id = 0
         self.base = _Base()
         self._orders = 0
@@ -202,9 +203,17 @@ class OrderTrack:
         """An order update putting the action on the vehicle's current (stitching) node."""
         here = self.base.nodes.get(self.base.reached_seq)
         if self.order_id is None or self.cancelled or here is None:
-            raise ValueError(
-                f"{cmd.vehicle_id}: an action before the vehicle reported a node of its order"
-            )
+            # No order to extend (it joined, or its order was cancelled): a new order of the
+            # one node it last reported.
+            if self.at_node is None:
+                raise ValueError(f"{cmd.vehicle_id}: an action before the vehicle reported a node")
+            self._stitch_or_start(self.at_node)
+            here = self.at_node
+        else:
+            # The action goes on the node the vehicle stands at: its base ends there (what
+            # was ahead was cancelled or reached), so the update stitches at it.
+            self.base.last_seq = self.base.reached_seq
+            self.update_id += 1
         kind = cmd.action if isinstance(cmd, Perform) else ActionKind.CHARGE
         action_id = f"{kind.value}-{cmd.command_id}"
         params: list[dict[str, Any]] = []
@@ -215,10 +224,6 @@ class OrderTrack:
         action = {"actionType": ACTION_TYPES[kind], "actionId": action_id,
                   "blockingType": "HARD", "actionParameters": params}  # fmt: skip
         self.actions[action_id] = (kind, cmd.command_id)
-        # The action goes on the node the vehicle stands at: its base ends there (what was
-        # ahead was cancelled or reached), so the update stitches at it.
-        self.base.last_seq = self.base.reached_seq
-        self.update_id += 1
         node = self.frame.node(here, self.base.last_seq, released=True,
                                version=self.ref.version, actions=[action])  # fmt: skip
         return self._order(timestamp, [node], [])

@@ -88,7 +88,7 @@ class SimulatedVehicle:
 
     # ------------------------------------------------------------------------ messages in
 
-    def _warn(self, kind: str, why: str) -> None:
+    def warn(self, kind: str, why: str) -> None:
         self.errors = [*self.errors[-4:], (kind, "WARNING", why[:300])]
         self.changed = True
 
@@ -97,43 +97,43 @@ class SimulatedVehicle:
         state) otherwise."""
         found = problems("order", self.version, msg, limit=3, strict=True)
         if found:
-            self._warn("validationError", "; ".join(found))
+            self.warn("validationError", "; ".join(found))
             return False
         assert isinstance(msg, dict)
         if (msg["manufacturer"], msg["serialNumber"]) != (self.manufacturer, self.serial_number):
-            self._warn("validationError", "order for another vehicle")
+            self.warn("validationError", "order for another vehicle")
             return False
         nodes = sorted(msg["nodes"], key=lambda n: n["sequenceId"])
         edges = sorted(msg["edges"], key=lambda e: e["sequenceId"])
         seqs = [n["sequenceId"] for n in nodes]
         if not nodes or any(s % 2 for s in seqs) or any(e["sequenceId"] % 2 == 0 for e in edges):
-            self._warn("validationError", "nodes need even, edges odd sequence ids")
+            self.warn("validationError", "nodes need even, edges odd sequence ids")
             return False
         if [e["sequenceId"] for e in edges] != [s + 1 for s in seqs[:-1]]:
-            self._warn("validationError", "edges must join consecutive nodes")
+            self.warn("validationError", "edges must join consecutive nodes")
             return False
         base_end = max((n["sequenceId"] for n in nodes if n["released"]), default=-1)
         if any(n["released"] != (n["sequenceId"] <= base_end) for n in nodes) or any(
             e["released"] != (e["sequenceId"] < base_end) for e in edges
         ):
-            self._warn("validationError", "released nodes and edges must come before the horizon")
+            self.warn("validationError", "released nodes and edges must come before the horizon")
             return False
         first = nodes[0]
         if msg["orderId"] == self.order_id:
             if msg["orderUpdateId"] <= self.update_id:
-                self._warn("orderUpdateError", f"orderUpdateId {msg['orderUpdateId']} is not "
+                self.warn("orderUpdateError", f"orderUpdateId {msg['orderUpdateId']} is not "
                            f"above {self.update_id}")  # fmt: skip
                 return False
             end = max((n.seq for n in self.nodes if n.released), default=self.last_seq)
             if first["sequenceId"] != end or first["nodeId"] != self._node_at(end):
-                self._warn("orderUpdateError", "an update must start at the last released node")
+                self.warn("orderUpdateError", "an update must start at the last released node")
                 return False
         else:
             if self._driving_base():
-                self._warn("orderUpdateError", "a new order while the last one is not done")
+                self.warn("orderUpdateError", "a new order while the last one is not done")
                 return False
             if first["nodeId"] != self.last_node:
-                self._warn("validationError",
+                self.warn("validationError",
                            f"a new order must start at the node the vehicle is at "
                            f"({self.last_node}), not {first['nodeId']}")  # fmt: skip
                 return False
@@ -189,7 +189,7 @@ class SimulatedVehicle:
     def on_instant_actions(self, msg: object) -> bool:
         found = problems("instantActions", self.version, msg, limit=3, strict=True)
         if found:
-            self._warn("validationError", "; ".join(found))
+            self.warn("validationError", "; ".join(found))
             return False
         assert isinstance(msg, dict)
         for a in msg["actions"]:

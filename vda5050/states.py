@@ -142,6 +142,8 @@ class StateIntake:
                     f"{track.order_id}'s node there ({expected!r})"
                 )
         # Every check passed: from here the state is taken.
+        if last_node in track.frame.graph.nodes:
+            track.at_node = NodeId(last_node)
         events: list[Event] = []
         if ours:
             for node, command in track.reached(last_seq):
