@@ -85,6 +85,7 @@ class StateIntake:
         self._errors_only = False  # the fault came from FATAL errors alone (they may clear)
         self._done: set[str] = set()
         self.refusals = 0
+        self.taken = 0  # states read and taken
 
     def _refuse(self, why: str) -> Reading:
         self.refusals += 1
@@ -173,4 +174,5 @@ class StateIntake:
             self.faulted = False
             events.append(VehicleRecovered(t_s, vid, NodeId(last_node), battery))
         self.last_header = header
+        self.taken += 1
         return Reading(tuple(events), None, last_node, battery, header)

@@ -63,8 +63,6 @@ STATUS_SERVICE = f"{NS}/get_status"
 TRANSPORT_ACTION = f"{NS}/transport_container"
 
 
-
-
 def decision_qos(depth: int = 100) -> QoSProfile:
     return QoSProfile(
         history=HistoryPolicy.KEEP_LAST,
