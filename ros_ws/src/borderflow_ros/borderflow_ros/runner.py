@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -22,8 +23,18 @@ __all__ = ["run_node"]
 
 def run_node(factory: Callable[..., Node], argv: list[str]) -> None:
     rclpy.init(args=argv)
-    # SIGTERM (from `borderflow ros up` or a test) ends the spin like Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: rclpy.try_shutdown())
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+        rclpy.try_shutdown()
+
+    # Ctrl-C and SIGTERM (from `borderflow ros up` or a test) end the spin the same way, and
+    # say that a stop was asked for: rclpy may raise from a subscription being taken while the
+    # context shuts down ("Unable to convert call argument '0'", seen once in make test), which
+    # is the stop, not a crash.
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     node: Any = None
     try:
         node = factory()
@@ -37,9 +48,9 @@ def run_node(factory: Callable[..., Node], argv: list[str]) -> None:
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except Exception:
-        if rclpy.ok():
+        if rclpy.ok() and not stopping.is_set():
             raise
-        # Stopped while still starting (the context is shut down): a clean stop, not a crash.
+        # Stopped while starting or while shutting down: a clean stop, not a crash.
     finally:
         if node is not None:
             node.destroy_node()
