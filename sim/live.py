@@ -27,11 +27,10 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import replace
-from typing import Protocol
 
-from orchestrator.custody.events import CustodyEvent, LedgerPort
+from orchestrator.custody.events import CustodyEvent
+from orchestrator.custody.reads import LedgerReads, LiveLedger
 from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CUSTOMS_NOTICE_TYPES, CustomsNotice, DomainEvent
 from orchestrator.domain.records import (
@@ -65,26 +64,6 @@ _HS = ("8429", "2603", "1001", "5102", "8471", "7208", "2701", "6110")
 _ORIGINS = ("CN", "MN", "RU", "KZ", "DE")
 
 
-class LiveLedger(LedgerPort, Protocol):
-    """What the live fleet needs of a custody ledger store (SQLite or PostgreSQL)."""
-
-    @property
-    def url(self) -> str: ...
-
-    def container_events(self, container_id: str) -> Sequence[tuple[int, CustodyEvent]]: ...
-
-    def tree_head(self) -> SignedTreeHead | None: ...
-
-    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]: ...
-
-    def container_entries(self, container_id: str) -> Sequence[tuple[int, bytes]]: ...
-
-    def inclusion_proof(self, seq: int, tree_size: int | None = None) -> list[bytes]: ...
-
-    @property
-    def public_key_raw(self) -> bytes | None: ...
-
-
 class SimFleet:
     def __init__(
         self,
@@ -103,7 +82,7 @@ class SimFleet:
         self.customs_queue: queue.Queue[Event] = queue.Queue()
         # Tree heads as the ledger signs them: the bridge pushes them to customs (witnesses).
         self.tree_heads: queue.Queue[SignedTreeHead] = queue.Queue()
-        self._ledger = ledger
+        self._custody = LedgerReads(ledger, self.lock)
         subscribe = getattr(ledger, "on_tree_head", None)
         if subscribe is not None:
             subscribe(self.tree_heads.put)
@@ -250,43 +229,19 @@ class SimFleet:
 
     @property
     def has_ledger(self) -> bool:
-        return self._ledger is not None
+        return self._custody.has_ledger
 
     def append_custody(self, event: CustodyEvent) -> int | None:
-        if self._ledger is None:
-            return None
-        with self.lock:
-            return int(self._ledger.append(event))
+        return self._custody.append_custody(event)
 
     def custody_extract(self, container_id: str) -> CustodyExtract | None:
-        if self._ledger is None:
-            return None
-        with self.lock:
-            events = tuple(self._ledger.container_events(container_id))
-            head = self._ledger.tree_head()
-        return CustodyExtract(self._ledger.url, events, None if head is None else head.tree_size)
+        return self._custody.custody_extract(container_id)
 
     def custody_proofs(self, container_id: str) -> CustodyProofs | None:
-        if self._ledger is None:
-            return None
-        with self.lock:
-            head = self._ledger.tree_head()
-            size = 0 if head is None else head.tree_size
-            entries = tuple(
-                (seq, body, tuple(self._ledger.inclusion_proof(seq, size)) if seq < size else ())
-                for seq, body in self._ledger.container_entries(container_id)
-            )
-            key = self._ledger.public_key_raw
-        return CustodyProofs(self._ledger.url, head, key, entries)
+        return self._custody.custody_proofs(container_id)
 
     def ledger_proof(self, from_size: int) -> LedgerProof | None:
-        if self._ledger is None:
-            return None
-        with self.lock:
-            head = self._ledger.tree_head()
-            size = 0 if head is None else head.tree_size
-            proof = self._ledger.consistency_proof(from_size, size) if 0 < from_size < size else []
-        return LedgerProof(self._ledger.url, head, from_size, tuple(proof))
+        return self._custody.ledger_proof(from_size)
 
     # ------------------------------------------------------------------------------ real time
 
