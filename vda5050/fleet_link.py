@@ -16,6 +16,13 @@ the vehicle's version first. The rest of the program hands events in with :meth:
 - A refused message is logged with its reason (``on_refusal``) and changes nothing; a core that
   refuses an event is logged the same way.
 - A ``Tick`` goes to the core every ``tick_s`` so its dispatch rounds run.
+- 3.0 vehicles get the border's RELEASE zones (``zoneSet``, retained) and their zone requests
+  are answered on ``responses`` by the :class:`vda5050.leases.LeaseDesk`: a lease only with the
+  crossing lane released and ``may_cross`` (clearing verdicts on board), revoked when the core
+  stops the vehicle or its load stops being cleared.
+- :meth:`call` is the bridge's way in: the event goes through the same queue and the caller
+  waits for the core's commands (or its refusal), so the core and every vehicle's order state
+  are touched by the worker thread alone.
 """
 
 from __future__ import annotations
@@ -23,7 +30,10 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, nullcontext
 
 from orchestrator.ids import NodeId, VehicleId
@@ -41,17 +51,32 @@ from orchestrator.messages import (
     VehicleRecovered,
 )
 from vda5050.fleet_file import FleetFile
+from vda5050.leases import LeaseDesk
 from vda5050.mqtt import BrokerUrl, MqttLink
 from vda5050.orders import MapFrame, OrderTrack
 from vda5050.sim_process import iso_now
-from vda5050.states import MAX_STATE_BYTES, StateIntake
+from vda5050.states import MAX_STATE_BYTES, Reading, StateIntake
 from vda5050.validate import check
-from vda5050.versions import topic
+from vda5050.versions import Version, topic
+from vda5050.zones import border_zone_set, zone_set_body
 
 __all__ = ["VdaFleetLink"]
 
 Deliver = Callable[[Event], Sequence[Command]]
 _STOP = object()
+_LEAVES = {Version.V2_1: ("order", "instantActions", "state", "connection"),
+           Version.V3_0: ("order", "instantActions", "state", "connection", "zoneSet",
+                          "responses")}  # fmt: skip
+
+
+class _Call:
+    """An event from outside whose caller waits for the core's answer."""
+
+    __slots__ = ("event", "future")
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self.future: Future[Sequence[Command]] = Future()
 
 
 class _Vehicle:
@@ -61,6 +86,8 @@ class _Vehicle:
         self.topics = topics
         self.joined = False
         self.cut_off = False  # isolated for a lost connection
+        self.last: Reading | None = None  # its last state taken
+        self.last_t = 0.0  # time.monotonic() of it
 
 
 class VdaFleetLink:
@@ -68,8 +95,14 @@ class VdaFleetLink:
                  deliver: Deliver, now_s: Callable[[], float],
                  lock: AbstractContextManager[object] | None = None,
                  on_refusal: Callable[[str], None] = print, tick_s: float = 1.0,
-                 ca_file: str | None = None) -> None:  # fmt: skip
+                 ca_file: str | None = None,
+                 may_cross: Callable[[str], bool] | None = None) -> None:  # fmt: skip
         frame = MapFrame(graph, map_id)
+        self.map_id = map_id
+        self.zones = border_zone_set(graph)
+        # Without a core to ask, the released base alone decides (the core never releases a
+        # crossing lane without a clearing verdict).
+        self.leases = LeaseDesk(self.zones, f"{map_id}-border", may_cross or (lambda _v: True))
         self.graph = graph
         self._deliver = deliver
         self._now_s = now_s
@@ -82,15 +115,18 @@ class VdaFleetLink:
         for fv in fleet.vehicles:
             names = {leaf: topic(fleet.interface, fv.ref.version, fv.ref.manufacturer,
                                  fv.ref.serial_number, leaf)
-                     for leaf in ("order", "instantActions", "state", "connection")}  # fmt: skip
+                     for leaf in _LEAVES[fv.ref.version]}  # fmt: skip
             track = OrderTrack(fv.ref, frame)
+            if fv.ref.version is Version.V3_0:
+                self.leases.add(track)
             self.vehicles[fv.ref.vehicle_id] = _Vehicle(
                 track, StateIntake(track, fleet.battery_kwh), names
             )
             for leaf in ("state", "connection"):
                 self._by_topic[names[leaf]] = (fv.ref.vehicle_id, leaf)
         self.mqtt = MqttLink(url, "borderflow-fleet", self._on_message, ca_file=ca_file)
-        self.sent: list[tuple[str, dict[str, object]]] = []  # (topic, message), the last 1000
+        # (topic, message), the last 1000
+        self.sent: deque[tuple[str, dict[str, object]]] = deque(maxlen=1000)
         self.refused = 0
         self._thread: threading.Thread | None = None
         self._ticker: threading.Thread | None = None
@@ -109,6 +145,12 @@ class VdaFleetLink:
         self.mqtt.connect()
         for name, (_vid, leaf) in self._by_topic.items():
             self.mqtt.subscribe(name, 1 if leaf == "connection" else 0)
+        body = zone_set_body(self.map_id, self.zones)
+        for v in self.vehicles.values():
+            if "zoneSet" in v.topics:
+                # Retained: a vehicle that connects later (or again) gets it from the broker.
+                self._publish(v, "zoneSet", v.track.zone_set(body, iso_now()), qos=1,
+                              retain=True)  # fmt: skip
         self._thread = threading.Thread(target=self._work, name="vda5050-fleet", daemon=True)
         self._thread.start()
         self._ticker = threading.Thread(target=self._tick, name="vda5050-tick", daemon=True)
@@ -117,6 +159,15 @@ class VdaFleetLink:
     def submit(self, event: Event) -> None:
         """Hand an event to the core, in order with the vehicles' messages."""
         self.inbox.put(event)
+
+    def call(self, event: Event, timeout_s: float = 10.0) -> Sequence[Command]:
+        """Hand an event to the core and wait for its commands (sent to the vehicles by then);
+        the core's refusal is raised here. TimeoutError when the worker does not get to it."""
+        if self.failure is not None:
+            raise RuntimeError(self.failure)
+        item = _Call(event)
+        self.inbox.put(item)
+        return item.future.result(timeout=timeout_s)
 
     def _tick(self) -> None:
         while not self._stopping.wait(self._tick_s):
@@ -130,11 +181,23 @@ class VdaFleetLink:
                     return
                 if isinstance(item, tuple):
                     self._message(*item)
+                elif isinstance(item, _Call):
+                    self._answer(item)
                 else:
                     self._to_core(item)  # type: ignore[arg-type]
         except Exception as exc:  # the link is dead: say so (the bridge's /healthz shows it)
             self.failure = f"VDA 5050 fleet thread stopped: {exc!r}"
             raise
+
+    def _answer(self, item: _Call) -> None:
+        try:
+            with self._lock:
+                commands = self._deliver(item.event)
+        except Exception as exc:  # the core refused it: nothing changed there; the caller hears
+            item.future.set_exception(exc)
+            return
+        self._after_core(commands)
+        item.future.set_result(commands)
 
     def close(self) -> None:
         self._stopping.set()
@@ -157,6 +220,10 @@ class VdaFleetLink:
             self.refused += 1
             self._log(f"{vid}: state refused: {r.refused}")
             return
+        v.last, v.last_t = r, time.monotonic()
+        if "responses" in v.topics and (r.zone_requests or self.leases.holds(vid)):
+            pose = None if r.pose is None else (r.pose[0], r.pose[1])
+            self._answer_leases(v, self.leases.read(vid, r.zone_requests, pose))
         events = list(r.events)
         node = r.last_node or ""
         if not v.joined and node in self.graph.nodes and r.battery_kwh is not None:
@@ -192,7 +259,18 @@ class VdaFleetLink:
         except Exception as exc:  # the core refused it: nothing changed there
             self._log(f"core refused {type(event).__name__}: {exc}")
             return
+        self._after_core(commands)
+
+    def _after_core(self, commands: Sequence[Command]) -> None:
         self.send(commands)
+        with self._lock:  # may_cross reads the core
+            revoked = self.leases.audit()
+        for vid, answers in revoked.items():
+            self._answer_leases(self.vehicles[vid], answers)
+
+    def _answer_leases(self, v: _Vehicle, answers: list[tuple[str, str]]) -> None:
+        if answers:
+            self._publish(v, "responses", v.track.responses(answers, iso_now()), qos=1)
 
     # ------------------------------------------------------------------- commands out
 
@@ -208,11 +286,20 @@ class VdaFleetLink:
             elif isinstance(cmd, Perform | Charge):
                 msg, leaf = v.track.perform(cmd, ts), "order"
             elif isinstance(cmd, Stop):
+                # The lease first: a vehicle told to stop must not enter the border zone even
+                # if the cancelOrder is late.
+                self._answer_leases(v, self.leases.revoke(str(cmd.vehicle_id)))
                 msg, leaf = v.track.stop(cmd, ts), "instantActions"
             else:
                 continue
             if msg is None:
                 continue
-            check(leaf, v.track.ref.version, msg)  # never send what the standard refuses
-            self.mqtt.publish(v.topics[leaf], json.dumps(msg).encode())
-            self.sent = [*self.sent[-999:], (v.topics[leaf], msg)]
+            self._publish(v, leaf, msg)
+            if isinstance(cmd, Drive):
+                self._answer_leases(v, self.leases.recheck(str(cmd.vehicle_id)))
+
+    def _publish(self, v: _Vehicle, leaf: str, msg: dict[str, object], *, qos: int = 0,
+                 retain: bool = False) -> None:  # fmt: skip
+        check(leaf, v.track.ref.version, msg)  # never send what the standard refuses
+        self.mqtt.publish(v.topics[leaf], json.dumps(msg).encode(), qos=qos, retain=retain)
+        self.sent.append((v.topics[leaf], msg))

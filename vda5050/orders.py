@@ -137,7 +137,8 @@ class OrderTrack:
 
     # ------------------------------------------------------------------------ the messages
 
-    def _header(self, leaf: str, timestamp: str) -> dict[str, Any]:
+    def header(self, leaf: str, timestamp: str) -> dict[str, Any]:
+        """The next header of ``leaf``'s messages to this vehicle (``headerId`` per topic)."""
         n = self._headers.get(leaf, -1) + 1
         self._headers[leaf] = n
         return {
@@ -151,7 +152,7 @@ class OrderTrack:
     def _order(self, timestamp: str, nodes: list[dict[str, Any]],
                edges: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
         assert self.order_id is not None
-        return {**self._header("order", timestamp), "orderId": self.order_id,
+        return {**self.header("order", timestamp), "orderId": self.order_id,
                 "orderUpdateId": self.update_id, "nodes": nodes, "edges": edges}  # fmt: skip
 
     def _stitch_or_start(self, start: NodeId) -> int:
@@ -239,7 +240,16 @@ class OrderTrack:
         # States of this order still arrive (the vehicle stops at its next node and reports
         # it); the next Drive is a new order from there.
         self.cancelled = True
-        return {**self._header("instantActions", timestamp), "actions": [action]}
+        return {**self.header("instantActions", timestamp), "actions": [action]}
+
+    def responses(self, answers: list[tuple[str, str]], timestamp: str) -> dict[str, Any]:
+        """A 3.0 ``responses`` message: (requestId, grantType) for its zone requests."""
+        return {**self.header("responses", timestamp),
+                "responses": [{"requestId": r, "grantType": g} for r, g in answers]}  # fmt: skip
+
+    def zone_set(self, body: dict[str, object], timestamp: str) -> dict[str, Any]:
+        """A 3.0 ``zoneSet`` message carrying ``body`` (:func:`vda5050.zones.zone_set_body`)."""
+        return {**self.header("zoneSet", timestamp), "zoneSet": body}
 
     # ----------------------------------------------------------------- what states tell it
 

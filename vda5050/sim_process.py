@@ -2,7 +2,8 @@
 
 Each vehicle has its own MQTT connection (its last will, ``connectionState``
 ``CONNECTIONBROKEN``, 3.0: ``CONNECTION_BROKEN``, is per connection), announces itself
-``ONLINE`` (retained), takes its ``order`` and ``instantActions`` topics and publishes its
+``ONLINE`` (retained), takes its ``order`` and ``instantActions`` topics (3.0 also ``zoneSet`` and
+``responses``: the border's RELEASE zones and their leases) and publishes its
 ``state`` when something changed and at least every ``1 / state_hz`` s. Messages are queued by
 paho's threads and handled here, one loop, so each vehicle is stepped in order. ``time_scale``
 runs the vehicles faster than real time (their timestamps stay wall-clock time).
@@ -26,6 +27,10 @@ from vda5050.simulator import SimulatedVehicle, VehicleSpec
 from vda5050.versions import Version, topic
 
 __all__ = ["VehicleSimProcess", "iso_now"]
+
+_IN = {Version.V2_1: ("order", "instantActions"),
+       Version.V3_0: ("order", "instantActions", "zoneSet", "responses")}  # fmt: skip
+_LEAVES = {v: (*ins, "state", "connection") for v, ins in _IN.items()}
 
 
 def iso_now() -> str:
@@ -61,7 +66,7 @@ class VehicleSimProcess:
                                  spec=spec)  # fmt: skip
             names = {leaf: topic(fleet.interface, fv.ref.version, fv.ref.manufacturer,
                                  fv.ref.serial_number, leaf)
-                     for leaf in ("order", "instantActions", "state", "connection")}  # fmt: skip
+                     for leaf in _LEAVES[fv.ref.version]}  # fmt: skip
             broken = "CONNECTIONBROKEN" if fv.ref.version is Version.V2_1 else "CONNECTION_BROKEN"
             will = (names["connection"], _connection(v, broken, 0))
             link = MqttLink(url, f"bf-sim-{fv.ref.manufacturer}-{fv.ref.serial_number}",
@@ -79,8 +84,10 @@ class VehicleSimProcess:
     def start(self) -> None:
         for v, link, names in zip(self.vehicles, self.links, self.topics, strict=True):
             link.connect()
-            link.subscribe(names["order"], 0)
-            link.subscribe(names["instantActions"], 0)
+            for leaf in _IN[v.version]:
+                # QoS 1 for the zone set (retained) and lease responses: a lost grant would
+                # leave it waiting at the line, a lost revocation let it cross.
+                link.subscribe(names[leaf], 0 if leaf in ("order", "instantActions") else 1)
             link.publish(names["connection"], _connection(v, "ONLINE", 1), qos=1, retain=True)
 
     def _handle(self) -> None:
@@ -95,7 +102,10 @@ class VehicleSimProcess:
             except ValueError:
                 v.warn("validationError", "not JSON")
                 continue
-            ok = v.on_order(msg) if t.endswith("/order") else v.on_instant_actions(msg)
+            leaf = t.rsplit("/", 1)[1]
+            handler = {"order": v.on_order, "instantActions": v.on_instant_actions,
+                       "zoneSet": v.on_zone_set, "responses": v.on_responses}[leaf]  # fmt: skip
+            ok = handler(msg)
             if not ok:
                 self.log(f"{v.serial_number}: refused a message on {t}: {v.errors[-1][2]}")
 

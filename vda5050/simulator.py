@@ -14,6 +14,14 @@ at the vehicle's limits, at most the edge's speed; it stops at the last released
 Actions: ``pick`` / ``drop`` take ``action_s``, ``waitForTrigger`` ``scan_s``,
 ``startCharging`` charges at ``charge_kw`` to the ``targetKwh`` parameter (or full);
 ``cancelOrder`` stops it at the next node and drops the rest of the order.
+
+Zones (3.0): a ``zoneSet`` for its map is stored and reported enabled. Before it drives a
+segment that enters a RELEASE zone it holds no lease for, it stands at the node and puts an
+``ACCESS`` request in its state; a ``responses`` ``GRANTED`` lets it go, ``QUEUED`` keeps it
+waiting, ``REJECTED`` drops the request (it asks again when its order changes). A lease
+``REVOKED`` before it entered keeps it out (it stops at the node, short of the zone); revoked
+while it is inside, ``releaseLossBehavior`` ``STOP`` stops it where it is. A used lease ends at
+the node after the zone.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from typing import Any
 from vda5050.validate import problems
 from vda5050.vehicle_state import ActionState, Pose, VehicleSnapshot, state_message
 from vda5050.versions import Version
+from vda5050.zones import segment_enters
 
 __all__ = ["SimulatedVehicle", "VehicleSpec"]
 
@@ -85,6 +94,12 @@ class SimulatedVehicle:
         self.header = 0
         self.changed = True  # something a state message should say at once
         self.stop_at_next = False
+        self.zone_set_id: str | None = None
+        self.zones: dict[str, list[tuple[float, float]]] = {}  # RELEASE zones: id -> polygon
+        # requestId -> [zoneId, status]; the zones it drives through: zoneId -> until seq
+        self.requests: dict[str, list[str]] = {}
+        self.inside: dict[str, int] = {}
+        self._requests_made = 0
 
     # ------------------------------------------------------------------------ messages in
 
@@ -152,7 +167,13 @@ class SimulatedVehicle:
               edges: list[dict[str, Any]]) -> None:  # fmt: skip
         if msg["orderId"] != self.order_id:
             self.last_seq = nodes[0]["sequenceId"]
+            # A new order: requests not granted are asked again when it gets to their zone.
+            self.requests = {r: v for r, v in self.requests.items()
+                             if v[0] in self.inside or v[1] == "GRANTED"}  # fmt: skip
         self.order_id, self.update_id = msg["orderId"], msg["orderUpdateId"]
+        # A revoked lease is asked for again if the order (still) leads into its zone.
+        self.requests = {r: v for r, v in self.requests.items()
+                         if v[0] in self.inside or v[1] != "REVOKED"}  # fmt: skip
         kept = [n for n in self.nodes if n.seq < nodes[0]["sequenceId"] and n.seq > self.last_seq]
         self.nodes = kept + [
             _Node(
@@ -205,6 +226,66 @@ class SimulatedVehicle:
         self.changed = True
         return True
 
+    def on_zone_set(self, msg: object) -> bool:
+        found = problems("zoneSet", self.version, msg, limit=3, strict=True)
+        if found:
+            self.warn("validationError", "; ".join(found))
+            return False
+        assert isinstance(msg, dict)
+        body = msg["zoneSet"]
+        if body["mapId"] != self.map_id:
+            self.warn("validationError", f"zone set for map {body['mapId']}, not {self.map_id}")
+            return False
+        self.zone_set_id = body["zoneSetId"]
+        self.zones = {
+            z["zoneId"]: [(float(v["x"]), float(v["y"])) for v in z["vertices"]]
+            for z in body["zones"]
+            if z["zoneType"] == "RELEASE"
+        }
+        self.requests.clear()
+        self.changed = True
+        return True
+
+    def on_responses(self, msg: object) -> bool:
+        found = problems("responses", self.version, msg, limit=3, strict=True)
+        if found:
+            self.warn("validationError", "; ".join(found))
+            return False
+        assert isinstance(msg, dict)
+        for r in msg["responses"]:
+            req = self.requests.get(r["requestId"])
+            if req is None:
+                continue  # not (or no longer) its request
+            grant = r["grantType"]
+            if grant == "REJECTED":
+                del self.requests[r["requestId"]]
+            elif grant in ("GRANTED", "REVOKED"):
+                req[1] = grant
+            self.changed = True
+        return True
+
+    def _lease(self, zone_id: str) -> str | None:
+        return next((st for z, st in self.requests.values() if z == zone_id), None)
+
+    def _zones_on(self, a: tuple[float, float], b: tuple[float, float]) -> list[str]:
+        return [z for z, poly in self.zones.items() if segment_enters(a, b, poly)]
+
+    def _may_enter(self, nxt: _Node) -> bool:
+        """At a node: may it drive on to ``nxt``? Asks for the leases it lacks."""
+        ok = True
+        for z in self._zones_on((self.x, self.y), (nxt.x, nxt.y)):
+            if z in self.inside:
+                continue
+            status = self._lease(z)
+            if status == "GRANTED":
+                continue
+            ok = False
+            if status is None:
+                self._requests_made += 1
+                self.requests[f"{z}-{self._requests_made}"] = [z, "REQUESTED"]
+                self.changed = True
+        return ok
+
     # ------------------------------------------------------------------------- time steps
 
     def step(self, dt_s: float) -> None:
@@ -228,6 +309,16 @@ class SimulatedVehicle:
         if nxt is None or self.fatal is not None:
             self.speed = 0.0
             return
+        at_node = self._at(self.last_node_xy())
+        if self.zones and at_node and not self._may_enter(nxt):
+            self.speed = 0.0
+            return  # waits at the node for its lease, short of the zone
+        if any(self._lease(z) == "REVOKED" for z in self.inside):
+            self.speed = 0.0  # lost the lease inside the zone: STOP where it is
+            return
+        if self.zones and at_node:
+            for z in self._zones_on((self.x, self.y), (nxt.x, nxt.y)):
+                self.inside.setdefault(z, nxt.seq)
         dx, dy = nxt.x - self.x, nxt.y - self.y
         dist = math.hypot(dx, dy)
         if dist > 1e-6:
@@ -248,6 +339,7 @@ class SimulatedVehicle:
             self.x, self.y = nxt.x, nxt.y
             self.last_node, self.last_seq = nxt.node_id, nxt.seq
             self.changed = True
+            self._leave_zones(nxt.seq)
             if self.stop_at_next:
                 self.nodes, self.stop_at_next, self.speed = [nxt], False, 0.0
             self._start_actions(nxt)
@@ -255,8 +347,23 @@ class SimulatedVehicle:
             self.x += dx / dist * step
             self.y += dy / dist * step
 
+    def last_node_xy(self) -> tuple[float, float] | None:
+        n = next((n for n in self.nodes if n.seq == self.last_seq), None)
+        return None if n is None else (n.x, n.y)
+
+    def _at(self, xy: tuple[float, float] | None) -> bool:
+        return xy is None or math.hypot(xy[0] - self.x, xy[1] - self.y) < 1e-6
+
+    def _leave_zones(self, seq: int) -> None:
+        """At the node after a zone: its lease is used up."""
+        for z, until in list(self.inside.items()):
+            if seq >= until:
+                del self.inside[z]
+                self.requests = {r: v for r, v in self.requests.items() if v[0] != z}
+
     def _distance_to_stop(self, nxt: _Node, dist: float) -> float:
-        """Metres to the last released node (where it must stand still)."""
+        """Metres to the last released node (where it must stand still), or to the node before
+        a zone it holds no lease for."""
         total, prev = dist, nxt
         if self.stop_at_next:
             return total
@@ -264,6 +371,10 @@ class SimulatedVehicle:
             if n.seq <= nxt.seq:
                 continue
             if not n.released or n.actions:
+                break
+            if self.zones and any(
+                self._lease(z) != "GRANTED" for z in self._zones_on((prev.x, prev.y), (n.x, n.y))
+            ):
                 break
             total += math.hypot(n.x - prev.x, n.y - prev.y)
             prev = n
@@ -291,6 +402,10 @@ class SimulatedVehicle:
             charging=self.charging,
             pose=Pose(round(self.x, 3), round(self.y, 3), round(self.theta, 4), self.map_id),
             errors=errors,
+            speed_mps=self.speed,
+            zone_sets=[(self.zone_set_id, self.map_id)] if self.zone_set_id else [],
+            zone_requests=[(r, z, self.zone_set_id or "", st)
+                           for r, (z, st) in self.requests.items()],
         )  # fmt: skip
         return state_message(self.version, self.manufacturer, self.serial_number, self.header,
                              timestamp, snap)  # fmt: skip

@@ -23,6 +23,7 @@ fleet's capacity.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,12 @@ class Reading:
     last_node: str | None = None
     battery_kwh: float | None = None
     header_id: int | None = None
+    # where it says it is: (x, y, theta) in the map frame, its speed, the next node it drives to
+    pose: tuple[float, float, float] | None = None
+    speed_mps: float = 0.0
+    next_node: str | None = None
+    # 3.0: (requestId, zoneId, zoneSetId, requestStatus) of its zone requests
+    zone_requests: tuple[tuple[str, str, str, str], ...] = ()
 
 
 class StateIntake:
@@ -175,4 +182,16 @@ class StateIntake:
             events.append(VehicleRecovered(t_s, vid, NodeId(last_node), battery))
         self.last_header = header
         self.taken += 1
-        return Reading(tuple(events), None, last_node, battery, header)
+        pos = msg.get("agvPosition") or msg.get("mobileRobotPosition")
+        pose = None if pos is None else (float(pos["x"]), float(pos["y"]), float(pos["theta"]))
+        vel = msg.get("velocity") or {}
+        speed = math.hypot(float(vel.get("vx", 0.0)), float(vel.get("vy", 0.0)))
+        if not msg["driving"]:
+            speed = 0.0
+        ahead = [n for n in msg["nodeStates"] if n["sequenceId"] > last_seq]
+        nxt = str(min(ahead, key=lambda n: n["sequenceId"])["nodeId"]) if ahead else None
+        zones = tuple((str(r["requestId"]), str(r["zoneId"]), str(r["zoneSetId"]),
+                       str(r["requestStatus"])) for r in msg.get("zoneRequests", ())
+                      if r["requestType"] == "ACCESS")  # fmt: skip
+        return Reading(tuple(events), None, last_node, battery, header, pose, speed,
+                       nxt if msg["driving"] else None, zones)  # fmt: skip

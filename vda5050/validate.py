@@ -27,13 +27,17 @@ class SchemaRefusal(ValueError):
     """A message that does not follow its schema: the first problems, with their paths."""
 
 
-def _closed(node: Any) -> Any:
-    """The schema with ``additionalProperties: false`` on every object that lists its
-    properties and says nothing of others (the official files are left as they are)."""
+def _closed(node: Any, here: bool = True) -> Any:
+    """The schema with every object that lists its properties and says nothing of others
+    closed (the official files are left as they are): ``additionalProperties: false``, or
+    ``unevaluatedProperties: false`` where ``allOf`` branches add properties (3.0's zones).
+    The ``if``/``then``/``else`` parts themselves stay open: they see only some fields."""
     if isinstance(node, dict):
-        out = {k: _closed(v) for k, v in node.items()}
-        if "properties" in out and "additionalProperties" not in out:
-            out["additionalProperties"] = False
+        out = {k: _closed(v, k not in ("if", "then", "else")) for k, v in node.items()}
+        open_ = "additionalProperties" not in out and "unevaluatedProperties" not in out
+        if here and "properties" in out and open_:
+            branches = any(k in out for k in ("allOf", "anyOf", "oneOf"))
+            out["unevaluatedProperties" if branches else "additionalProperties"] = False
         return out
     if isinstance(node, list):
         return [_closed(v) for v in node]

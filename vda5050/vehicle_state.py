@@ -51,6 +51,10 @@ class VehicleSnapshot:
     pose: Pose | None = None
     # (errorType, errorLevel, description)
     errors: Sequence[tuple[str, str, str]] = field(default=())
+    speed_mps: float | None = None  # sent as the velocity (vx along the heading) when known
+    # 3.0: (zoneSetId, mapId) enabled on the vehicle; (requestId, zoneId, zoneSetId, status)
+    zone_sets: Sequence[tuple[str, str]] = ()
+    zone_requests: Sequence[tuple[str, str, str, str]] = ()
 
 
 def state_message(version: Version, manufacturer: str, serial_number: str, header_id: int,
@@ -97,4 +101,13 @@ def state_message(version: Version, manufacturer: str, serial_number: str, heade
             msg["mobileRobotPosition"] = {"x": s.pose.x_m, "y": s.pose.y_m,
                                           "theta": s.pose.theta_rad, "mapId": s.pose.map_id,
                                           "localized": True}  # fmt: skip
+        msg["zoneSets"] = [{"zoneSetId": z, "mapId": m, "zoneSetStatus": "ENABLED"}
+                           for z, m in s.zone_sets]  # fmt: skip
+        msg["zoneRequests"] = [
+            {"requestId": r, "requestType": "ACCESS", "zoneId": z, "zoneSetId": zs,
+             "requestStatus": st}
+            for r, z, zs, st in s.zone_requests
+        ]  # fmt: skip
+    if s.speed_mps is not None and s.pose is not None:
+        msg["velocity"] = {"vx": round(s.speed_mps, 3), "vy": 0.0, "omega": 0.0}
     return msg
