@@ -1,6 +1,8 @@
 """``borderflow serve``: the customs risk bridge with the orchestrator and its fleet.
 
 ``--fleet sim`` (default): the core and a real-time SimPy fleet run in this process.
+``--fleet vda5050``: the core runs here and drives VDA 5050 vehicles over MQTT
+(:mod:`cli.vda5050_serve`).
 ``--fleet ros``: the core runs in the ROS orchestrator node; verdicts, releases, lane requests
 and orders accepted over HTTP go to it over DDS (:class:`borderflow_ros.bridge_fleet.
 RosBridgeFleet`), after the node's map and key were checked (:mod:`cli.ros_serve`); the manifest
@@ -23,6 +25,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.ros_serve import ros_fleet, ros_options
+from cli.vda5050_serve import vda_fleet, vda_options, vda_probe
 from sim.scenario import bundled_scenarios
 
 __all__ = ["FleetKind", "serve"]
@@ -33,6 +36,7 @@ _BUNDLED = ", ".join(bundled_scenarios())  # sim/scenarios/*.toml, listed at imp
 class FleetKind(StrEnum):
     SIM = "sim"
     ROS = "ros"
+    VDA5050 = "vda5050"
 
 
 class LogChoice(StrEnum):
@@ -59,12 +63,13 @@ def serve(
         float, typer.Option(help="Simulated seconds per wall second.", min=0.001)
     ] = 1.0,
     auto_customs: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             help="Simulated authorities submit verdicts and releases THROUGH the bridge "
-            "(stored and audited); --no-auto-customs: only API clients decide."
+            "(stored and audited); --no-auto-customs: only API clients decide. Default: on "
+            "with --fleet sim and ros; --fleet vda5050 has no simulated customs."
         ),
-    ] = True,
+    ] = None,
     ledger: Annotated[
         str | None,
         typer.Option(
@@ -81,13 +86,15 @@ def serve(
         typer.Option(
             "--fleet",
             help="sim: a real-time SimPy fleet in this process; ros: the ROS 2 orchestrator "
-            "node (start it with `borderflow ros up` or ros2 launch) on --domain-id.",
+            "node (start it with `borderflow ros up` or ros2 launch) on --domain-id; vda5050: "
+            "the core in this process driving VDA 5050 vehicles over MQTT (--fleet-file, "
+            "--mqtt).",
         ),
     ] = FleetKind.SIM,
     manifest: Annotated[
         Path | None,
         typer.Option(
-            help="With --fleet ros: the cargo manifest, a CSV file with the columns "
+            help="With --fleet ros or vda5050: the cargo manifest, a CSV file with the columns "
             "container_id,consignor,hs_code,origin_country (verdicts are accepted only for "
             "containers on it); default: the containers of the node's own arrivals."
         ),
@@ -115,6 +122,33 @@ def serve(
             min=0.1,
         ),
     ] = 15.0,
+    fleet_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --fleet vda5050: the vehicles (TOML: manufacturer, serial number and "
+            "VDA 5050 version of each, their map), or a bundled fleet by name "
+            "(test_crossing). See docs/vda5050.md.",
+        ),
+    ] = None,
+    mqtt: Annotated[
+        str | None,
+        typer.Option(
+            help="With --fleet vda5050: the broker, mqtt://HOST:PORT or mqtts://HOST:PORT "
+            "(TLS); user and password from $BORDERFLOW_MQTT_USER / $BORDERFLOW_MQTT_PASSWORD. "
+            "Default mqtt://127.0.0.1:1883 (`make mqtt`).",
+        ),
+    ] = None,
+    interface: Annotated[
+        str | None,
+        typer.Option(
+            help="With --fleet vda5050: the topics' first level (VDA 5050's interfaceName; "
+            "default: the fleet file's, uagv).",
+        ),
+    ] = None,
+    mqtt_ca_file: Annotated[
+        str | None,
+        typer.Option(help="With --fleet vda5050 and mqtts://: the CA certificate to trust."),
+    ] = None,
     secure_cookies: Annotated[
         bool,
         typer.Option(
@@ -185,19 +219,24 @@ def serve(
         # Everything the options name is checked before anything is written (the store's
         # fleet-run counter, the ledger): a bad option or file changes nothing.
         ros: tuple[list[Any] | None, int] | None = None
+        vda = None
+        _check_fleet_options(fleet_kind, fleet_file, mqtt, interface, mqtt_ca_file, domain_id,
+                             map_name, manifest, auto_customs)  # fmt: skip
         if fleet_kind is FleetKind.ROS:
             ros = ros_options(
                 manifest, ledger=ledger, scenario=scenario, speed=speed, domain_id=domain_id
             )
-        elif manifest is not None or domain_id is not None or map_name is not None:
-            raise ValueError("--manifest, --map and --domain-id go with --fleet ros")
+        elif fleet_kind is FleetKind.VDA5050:
+            vda = vda_options(fleet_file, mqtt, interface, manifest)
         else:
             sc = load_scenario(scenario)
         # The port before anything is written or started: a busy one is the first error.
         sock = _bind(host, port)
+        if vda is not None:
+            vda_probe(vda, mqtt_ca_file)  # the broker answers before the store is touched
         if ros is not None:
             # The node answers, runs this map and trusts this key before the store is touched.
-            fleet, what = ros_fleet(*ros, map_name, sdir, auto_customs=auto_customs,
+            fleet, what = ros_fleet(*ros, map_name, sdir, auto_customs=auto_customs is not False,
                                     timeout_s=node_timeout_s)  # fmt: skip
         StateDir(sdir, issuer="borderflow-bridge", audience="borderflow", ttl_s=900).init()
         store = open_store(db_url)
@@ -232,8 +271,15 @@ def serve(
         batch.meta.append(("store_id", store_id))
         store.commit(batch)
         store.close()
-        if ros is None:
-            fleet = SimFleet(sc, speed=speed, ledger=ledger_obj, auto_customs=auto_customs)
+        if vda is not None:
+            # The broker is reached here, before the bridge listens (exit 3 when it is not).
+            fleet = vda_fleet(vda, ledger=ledger_obj, speed=speed, ca_file=mqtt_ca_file)
+            what = (f"VDA 5050 fleet {vda.path} ({len(vda.fleet.vehicles)} vehicles on "
+                    f"{vda.map_id}) over {vda.url.display()}; fleet run {epoch}; "
+                    f"ledger {ledger}")  # fmt: skip
+        elif ros is None:
+            fleet = SimFleet(sc, speed=speed, ledger=ledger_obj,
+                             auto_customs=auto_customs is not False)  # fmt: skip
             what = f"scenario {sc.name} at {speed:g}x; fleet run {epoch}; ledger {ledger}"
         settings = BridgeSettings(
             db_url=db_url,
@@ -245,10 +291,11 @@ def serve(
     except (BorderflowError, BridgeError, SimError, ValueError, OSError, RuntimeError) as exc:
         if sock is not None:
             sock.close()
-        if ros is not None and fleet is not None:
+        if (ros is not None or vda is not None) and fleet is not None:
             fleet.stop()
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        # A broker that cannot be reached: exit 3, as `borderflow vda5050 sim`.
+        raise typer.Exit(3 if type(exc).__name__ == "MqttError" else 2) from exc
     typer.echo(
         f"borderflow bridge on http://{host}:{port} (console /, docs /docs); store {db_url}; "
         f"{what}",
@@ -267,6 +314,25 @@ def serve(
     finally:
         if events is not None:
             events.stop()
+
+
+def _check_fleet_options(kind: FleetKind, fleet_file: Path | None, mqtt: str | None,
+                         interface: str | None, ca_file: str | None, domain_id: int | None,
+                         map_name: str | None, manifest: Path | None,
+                         auto_customs: bool | None) -> None:  # fmt: skip
+    """Options that go with another --fleet are an error, not ignored."""
+    vda_only = {"--fleet-file": fleet_file, "--mqtt": mqtt, "--interface": interface,
+                "--mqtt-ca-file": ca_file}  # fmt: skip
+    given = [k for k, v in vda_only.items() if v is not None]
+    if kind is not FleetKind.VDA5050 and given:
+        raise ValueError(f"{', '.join(given)} go with --fleet vda5050")
+    if kind is not FleetKind.ROS and (domain_id is not None or map_name is not None):
+        raise ValueError("--map and --domain-id go with --fleet ros")
+    if kind is FleetKind.SIM and manifest is not None:
+        raise ValueError("--manifest goes with --fleet ros or vda5050 (a scenario brings its own)")
+    if kind is FleetKind.VDA5050 and auto_customs:
+        raise ValueError("--fleet vda5050 has no simulated customs: verdicts and releases come "
+                         "from the bridge's clients (leave --auto-customs out)")  # fmt: skip
 
 
 def _bind(host: str, port: int) -> socket.socket:

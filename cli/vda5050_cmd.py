@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["app"]
+__all__ = ["app", "load_fleet"]
 
 app = typer.Typer(
     help=(
@@ -38,7 +38,9 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _fleet(path: Path):  # type: ignore[no-untyped-def]
+def load_fleet(path: Path):  # type: ignore[no-untyped-def]
+    """The fleet file at ``path`` (or bundled by that name), its map and map id; exit 2 with
+    one line on any problem."""
     from maps import MapError, load_map
     from maps.fingerprint import map_identity
     from vda5050.fleet_file import FleetFileError, load_fleet_file
@@ -85,7 +87,7 @@ def sim(
     for name, value in (("--state-hz", state_hz), ("--time-scale", time_scale)):
         if not 0 < value <= 100:
             raise _fail(f"{name} must be > 0 and <= 100, not {value:g}")
-    fleet, graph, map_id = _fleet(fleet_path)
+    fleet, graph, map_id = load_fleet(fleet_path)
     proc = VehicleSimProcess(fleet, graph, map_id, url, state_hz=state_hz, time_scale=time_scale,
                              ca_file=ca_file, log=lambda m: print(m, flush=True))  # fmt: skip
     try:

@@ -3,6 +3,9 @@
     map = "test_crossing"        # bundled map name or .geojson path
     interface = "uagv"           # the topics' first level (VDA 5050's default)
     battery_kwh = 200.0          # the vehicles' capacity (their states say a percentage)
+    drive_kwh_per_km = 1.5       # what driving costs them (the core plans charging with it)
+    vehicle_length_m = 12.0      # with the headway kept behind each: the lane room one takes
+    headway_m = 8.0
 
     [[vehicle]]
     id = "agv_01"                # the id borderflow (and its console) uses
@@ -28,7 +31,14 @@ from vda5050.versions import TopicError, Version, topic
 
 __all__ = ["FleetFile", "FleetFileError", "FleetVehicle", "load_fleet_file"]
 
-_TOP = {"map", "interface", "battery_kwh", "vehicle"}
+_TOP = {"map", "interface", "battery_kwh", "drive_kwh_per_km", "vehicle_length_m", "headway_m",
+        "vehicle"}  # fmt: skip
+_NUMBERS = {
+    "battery_kwh": (200.0, True),
+    "drive_kwh_per_km": (1.5, False),
+    "vehicle_length_m": (12.0, True),
+    "headway_m": (8.0, False),
+}  # default, must be > 0
 _VEHICLE = {"id", "manufacturer", "serial", "version", "start"}
 
 
@@ -48,6 +58,9 @@ class FleetFile:
     interface: str
     battery_kwh: float
     vehicles: tuple[FleetVehicle, ...]
+    drive_kwh_per_km: float = 1.5
+    vehicle_length_m: float = 12.0
+    headway_m: float = 8.0
 
     def start_node(self, graph: LaneGraph, v: FleetVehicle) -> str:
         """The node ``v`` starts at (its station's node, or the node itself)."""
@@ -71,9 +84,14 @@ def parse_fleet(data: dict[str, Any], where: str = "fleet file") -> FleetFile:
     if not isinstance(map_ref, str) or not map_ref:
         raise _fail(where, "'map' (a bundled map name or .geojson path) is required")
     interface = data.get("interface", "uagv")
-    battery = data.get("battery_kwh", 200.0)
-    if not isinstance(battery, int | float) or not battery > 0:
-        raise _fail(where, f"'battery_kwh' must be a number > 0, not {battery!r}")
+    nums: dict[str, float] = {}
+    for key, (default, positive) in _NUMBERS.items():
+        val = data.get(key, default)
+        if (isinstance(val, bool) or not isinstance(val, int | float)
+                or not (val > 0 if positive else val >= 0) or val > 1e6):  # fmt: skip
+            raise _fail(where, f"'{key}' must be a number {'>' if positive else '>='} 0, "
+                               f"not {val!r}")  # fmt: skip
+        nums[key] = float(val)
     raw = data.get("vehicle", [])
     if not isinstance(raw, list) or not raw:
         raise _fail(where, "at least one [[vehicle]] is required")
@@ -104,7 +122,15 @@ def parse_fleet(data: dict[str, Any], where: str = "fleet file") -> FleetFile:
         ids.add(vid)
         pairs.add((man, serial))
         out.append(FleetVehicle(VehicleRef(vid, man, serial, version), str(v.get("start", ""))))
-    return FleetFile(map_ref, str(interface), float(battery), tuple(out))
+    return FleetFile(
+        map_ref,
+        str(interface),
+        nums["battery_kwh"],
+        tuple(out),
+        nums["drive_kwh_per_km"],
+        nums["vehicle_length_m"],
+        nums["headway_m"],
+    )
 
 
 def load_fleet_file(path: Path) -> FleetFile:

@@ -87,7 +87,7 @@ def test_serve_ros_fleet_options_are_checked_before_anything_is_written(tmp_path
                             "--domain-id", "7"])  # fmt: skip
     assert r.exit_code == 2 and "are for the SimPy fleet" in r.output
     r = runner.invoke(app, [*base, "--manifest", str(bad)])
-    assert r.exit_code == 2 and "go with --fleet ros" in r.output
+    assert r.exit_code == 2 and "goes with --fleet ros or vda5050" in r.output
     r = runner.invoke(app, [*base, "--fleet", "ros", "--manifest", str(bad), "--map", "nowhere",
                             "--domain-id", "7"])  # fmt: skip
     assert r.exit_code == 2
@@ -132,6 +132,32 @@ def test_secure_cookies_flag_marks_the_session_cookie_secure(
         cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
     assert ("Secure" in cookie) is bool(flag)
+
+
+def test_serve_vda5050_options_are_checked_before_anything_is_written(tmp_path: Path) -> None:
+    from tests.live_server import free_port
+
+    state = tmp_path / "state"
+    db = tmp_path / "b.db"
+    base = ["serve", "--state-dir", str(state), "--db", f"sqlite:///{db}"]
+    vda = [*base, "--fleet", "vda5050"]
+    cases = [
+        (vda, 2, "needs --fleet-file"),
+        ([*vda, "--fleet-file", "nowhere.toml"], 2, "cannot read the fleet file"),
+        ([*vda, "--fleet-file", "test_crossing", "--mqtt", "http://x"], 2, "mqtt"),
+        ([*vda, "--fleet-file", "test_crossing", "--interface", "a/b"], 2, "MQTT topic level"),
+        ([*vda, "--fleet-file", "test_crossing", "--auto-customs"], 2, "no simulated customs"),
+        ([*vda, "--fleet-file", "test_crossing", "--domain-id", "3"], 2, "go with --fleet ros"),
+        ([*base, "--mqtt", "mqtt://127.0.0.1:1883"], 2, "--mqtt go with --fleet vda5050"),
+        ([*base, "--fleet", "ros", "--fleet-file", "x"], 2, "--fleet-file go with --fleet vda"),
+        # nothing listens there: the broker is reached before the store is touched (exit 3)
+        ([*vda, "--fleet-file", "test_crossing", "--mqtt", f"mqtt://127.0.0.1:{free_port()}",
+          "--port", str(free_port())], 3, "broker"),
+    ]  # fmt: skip
+    for args, code, words in cases:
+        r = runner.invoke(app, args)
+        assert r.exit_code == code and words in r.output, (args, r.output)
+    assert not db.exists() and not state.exists()
 
 
 def test_a_busy_port_is_the_first_error_and_nothing_is_written(tmp_path: Path) -> None:
