@@ -76,6 +76,14 @@ def sim(
     ca_file: Annotated[
         str | None, typer.Option(help="CA certificate for mqtts:// (a private CA).")
     ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vehicle",
+            help="Run only this vehicle of the fleet file (repeat for more): a process per "
+            "group of vehicles, so one group can be stopped or killed on its own.",
+        ),
+    ] = None,
 ) -> None:
     from vda5050.mqtt import BrokerUrl, MqttError
     from vda5050.sim_process import VehicleSimProcess
@@ -88,6 +96,16 @@ def sim(
         if not 0 < value <= 100:
             raise _fail(f"{name} must be > 0 and <= 100, not {value:g}")
     fleet, graph, map_id = load_fleet(fleet_path)
+    if only:
+        import dataclasses
+
+        known = {v.ref.vehicle_id for v in fleet.vehicles}
+        unknown = sorted(set(only) - known)
+        if unknown:
+            raise _fail(f"--vehicle {', '.join(unknown)}: not in {fleet_path} "
+                        f"(its vehicles: {', '.join(sorted(known))})")  # fmt: skip
+        picked = tuple(v for v in fleet.vehicles if v.ref.vehicle_id in set(only))
+        fleet = dataclasses.replace(fleet, vehicles=picked)
     proc = VehicleSimProcess(fleet, graph, map_id, url, state_hz=state_hz, time_scale=time_scale,
                              ca_file=ca_file, log=lambda m: print(m, flush=True))  # fmt: skip
     try:

@@ -26,6 +26,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
+import networkx as nx
+
 from maps.frame import map_origin
 from orchestrator.config import OrchestratorConfig
 from orchestrator.core import Orchestrator
@@ -41,9 +43,9 @@ from orchestrator.domain.records import (
     LedgerProof,
     VehicleSnapshot,
 )
-from orchestrator.ids import VehicleId
+from orchestrator.ids import NodeId, VehicleId
 from orchestrator.lanegraph import LaneGraph
-from orchestrator.messages import Command, Event
+from orchestrator.messages import Command, Drive, Event
 from orchestrator.vehicle_status import VehicleStatus, vehicle_status
 from vda5050.fleet_file import FleetFile
 from vda5050.fleet_link import VdaFleetLink
@@ -55,6 +57,7 @@ log = logging.getLogger("vda5050.fleet")
 
 # VDA 5050 asks for a state at least every 30 s; borderflow's vehicles send one every second.
 SILENT_AFTER_S = 5.0
+MAX_HORIZON_NODES = 50
 
 
 class _Clock:
@@ -110,7 +113,7 @@ class VdaFleet:
         self.link = VdaFleetLink(fleet, graph, map_id, url, deliver=self._handle,
                                  now_s=self._clock.now_s, lock=self.lock,
                                  on_refusal=log.warning, tick_s=tick_s, ca_file=ca_file,
-                                 may_cross=self.may_cross)  # fmt: skip
+                                 may_cross=self.may_cross, horizon_of=self.horizon)  # fmt: skip
 
     # ------------------------------------------------------------------------- the core
 
@@ -124,12 +127,34 @@ class VdaFleet:
         return self.link.call(event)
 
     def may_cross(self, vehicle_id: str) -> bool:
-        """Every container on board cleared to cross now (an empty vehicle may cross)."""
+        """Every container on board cleared to cross now, or its crossing already committed
+        (the core granted the border lane: past the point of no return it goes on, and is held
+        on the other side if a verdict came late). An empty vehicle may cross."""
+        views = self.views
         with self.lock:
-            if not self.views.has_vehicle(vehicle_id):
+            if not views.has_vehicle(vehicle_id):
                 return False
-            on_board = self.views.vehicle(vehicle_id).container_ids
-            return all(self.views.is_cleared(c) and not self.views.is_held(c) for c in on_board)
+            for c in views.vehicle(vehicle_id).container_ids:
+                view = views.container_view(c)
+                committed = view is not None and view.crossed
+                if not committed and not (views.is_cleared(c) and not views.is_held(c)):
+                    return False
+            return True
+
+    def horizon(self, cmd: Drive) -> tuple[NodeId, ...]:
+        """The planned rest of the route after ``cmd``'s path (to the vehicle's target), sent
+        unreleased so the vehicle sees ahead; () when there is none."""
+        with self.lock:
+            vid = str(cmd.vehicle_id)
+            target = self.views.vehicle(vid).target_node if self.views.has_vehicle(vid) else None
+        end = cmd.path[-1] if cmd.path else None
+        if target is None or end is None or target == end:
+            return ()
+        try:
+            route = nx.shortest_path(self.graph.graph, end, target, weight="travel_time_s")
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            return ()
+        return tuple(route[1 : 1 + MAX_HORIZON_NODES])
 
     def now_s(self) -> float:
         return self._clock.now_s()

@@ -96,9 +96,12 @@ class VdaFleetLink:
                  lock: AbstractContextManager[object] | None = None,
                  on_refusal: Callable[[str], None] = print, tick_s: float = 1.0,
                  ca_file: str | None = None,
-                 may_cross: Callable[[str], bool] | None = None) -> None:  # fmt: skip
+                 may_cross: Callable[[str], bool] | None = None,
+                 horizon_of: Callable[[Drive], tuple[NodeId, ...]] | None = None,
+                 ) -> None:  # fmt: skip
         frame = MapFrame(graph, map_id)
         self.map_id = map_id
+        self._horizon_of = horizon_of or (lambda _d: ())
         self.zones = border_zone_set(graph)
         # Without a core to ask, the released base alone decides (the core never releases a
         # crossing lane without a clearing verdict).
@@ -281,7 +284,7 @@ class VdaFleetLink:
                 continue  # not a VDA 5050 vehicle
             ts = iso_now()
             if isinstance(cmd, Drive):
-                msg: dict[str, object] | None = v.track.drive(cmd, ts)
+                msg: dict[str, object] | None = v.track.drive(cmd, ts, self._horizon_of(cmd))
                 leaf = "order"
             elif isinstance(cmd, Perform | Charge):
                 msg, leaf = v.track.perform(cmd, ts), "order"

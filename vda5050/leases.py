@@ -3,10 +3,12 @@
 A 3.0 vehicle asks (``zoneRequests`` in its state, ``ACCESS``) before it drives into a border
 zone (:mod:`vda5050.zones`). :class:`LeaseDesk` answers on the vehicle's ``responses`` topic:
 
-- ``GRANTED`` only when the traffic manager released the zone's crossing lane to the vehicle
-  (it is in the order's released base, not reached yet) **and** ``may_cross`` says every
-  container on board holds a clearing verdict now; otherwise ``QUEUED``, looked at again
-  whenever its order grows (:meth:`recheck`) and granted then;
+- ``GRANTED`` only when the zone's crossing lane is ahead in the vehicle's order (released
+  by the traffic manager, or in the horizon of its planned route: a vehicle asks early, so it
+  need not stop at the line) **and** ``may_cross`` says every container on board holds a
+  clearing verdict now (or its crossing is already committed); otherwise ``QUEUED``, looked at
+  again whenever its order grows (:meth:`recheck`) and granted then. A lease never releases
+  the lane itself: the vehicle needs both, the lane from the core and the lease;
 - ``REJECTED`` for a zone or zone set that is not this map's border;
 - ``REVOKED`` for every lease it holds when the core stops it (:meth:`revoke`) or when a
   container on board stops being cleared (:meth:`audit`, after every event the core took: a
@@ -53,11 +55,11 @@ class LeaseDesk:
     def add(self, track: OrderTrack) -> None:
         self._books[track.ref.vehicle_id] = _Book(track)
 
-    def _released_lanes(self, track: OrderTrack) -> set[tuple[NodeId, NodeId]]:
+    def _lanes_ahead(self, track: OrderTrack) -> set[tuple[NodeId, NodeId]]:
         base = track.base
         if track.cancelled:
             return set()
-        return {
+        return set(track.horizon_lanes) | {
             (base.nodes[s], base.nodes[s + 2])
             for s in range(base.reached_seq, base.last_seq, 2)
             if s in base.nodes and s + 2 in base.nodes
@@ -66,7 +68,7 @@ class LeaseDesk:
     def _decide(self, book: _Book, zone_id: str) -> str:
         zone = self.zones[zone_id]
         vid = book.track.ref.vehicle_id
-        if zone.lanes & self._released_lanes(book.track) and self._may_cross(vid):
+        if zone.lanes & self._lanes_ahead(book.track) and self._may_cross(vid):
             return "GRANTED"
         return "QUEUED"
 

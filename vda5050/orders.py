@@ -9,8 +9,9 @@ that granted each), the actions it was given, and a ``headerId`` per topic.
   first Drive, or after a cancel) is a new order. Only what the traffic manager granted is
   released; ``horizon`` nodes (the planned rest of the route) go out unreleased, so a vehicle
   can plan ahead but never enters them before a grant. The core never grants a border-crossing
-  edge without a clearing verdict, so the released base never holds one either; a horizon
-  edge across the line is flagged so that a caller can leave it out (2.1 has no zones).
+  edge without a clearing verdict, so the released base never holds one either (2.1 has no
+  zones: the horizon is where the rule holds for it). ``horizon_lanes`` are the current
+  order's unreleased lanes (a 3.0 vehicle may ask for a border zone's lease on them early).
 - ``Perform`` / ``Charge``: an order update that puts the action on the stitching node (the
   vehicle's current node): ``pick`` (load), ``drop`` (unload), ``waitForTrigger`` (stand in the
   scanner until it is done), ``startCharging``; each action id names its command.
@@ -130,6 +131,7 @@ class OrderTrack:
         self.at_node: NodeId | None = None  # the node its last state named (a map node)
         self.update_id = 0
         self.base = _Base()
+        self.horizon_lanes: frozenset[tuple[NodeId, NodeId]] = frozenset()
         self._orders = 0
         self._headers: dict[str, int] = {}
         # action id -> (what, the command it answers)
@@ -191,13 +193,16 @@ class OrderTrack:
             self.base.commands[seq] = cmd.command_id
         self.base.last_seq = seq
         prev = path[-1]
+        lanes = []
         for nxt in horizon:
             if (prev, nxt) not in self.frame.graph.edges:
                 break  # a horizon is advice: it ends where the map does not go on
             edges.append(self.frame.edge(prev, nxt, seq + 1, released=False, version=v))
             seq += 2
             nodes.append(self.frame.node(nxt, seq, released=False, version=v))
+            lanes.append((prev, nxt))
             prev = nxt
+        self.horizon_lanes = frozenset(lanes)
         return self._order(timestamp, nodes, edges)
 
     def perform(self, cmd: Perform | Charge, timestamp: str) -> dict[str, Any]:
@@ -215,6 +220,7 @@ class OrderTrack:
             # was ahead was cancelled or reached), so the update stitches at it.
             self.base.last_seq = self.base.reached_seq
             self.update_id += 1
+        self.horizon_lanes = frozenset()  # the update ends the order at this node
         kind = cmd.action if isinstance(cmd, Perform) else ActionKind.CHARGE
         action_id = f"{kind.value}-{cmd.command_id}"
         params: list[dict[str, Any]] = []
@@ -240,6 +246,7 @@ class OrderTrack:
         # States of this order still arrive (the vehicle stops at its next node and reports
         # it); the next Drive is a new order from there.
         self.cancelled = True
+        self.horizon_lanes = frozenset()
         return {**self.header("instantActions", timestamp), "actions": [action]}
 
     def responses(self, answers: list[tuple[str, str]], timestamp: str) -> dict[str, Any]:

@@ -15,17 +15,19 @@ Actions: ``pick`` / ``drop`` take ``action_s``, ``waitForTrigger`` ``scan_s``,
 ``startCharging`` charges at ``charge_kw`` to the ``targetKwh`` parameter (or full);
 ``cancelOrder`` stops it at the next node and drops the rest of the order.
 
-Zones (3.0): a ``zoneSet`` for its map is stored and reported enabled. Before it drives a
-segment that enters a RELEASE zone it holds no lease for, it stands at the node and puts an
-``ACCESS`` request in its state; a ``responses`` ``GRANTED`` lets it go, ``QUEUED`` keeps it
-waiting, ``REJECTED`` drops the request (it asks again when its order changes). A lease
-``REVOKED`` before it entered keeps it out (it stops at the node, short of the zone); revoked
-while it is inside, ``releaseLossBehavior`` ``STOP`` stops it where it is. A used lease ends at
-the node after the zone.
+Zones (3.0): a ``zoneSet`` for its map is stored and reported enabled. It asks for the lease
+of every RELEASE zone its order leads into as soon as it takes the order (an ``ACCESS``
+request in its state); it never drives a segment into a zone it holds no lease for (it stands
+at the node before it, asking if it has not yet); a ``responses`` ``GRANTED`` lets it go,
+``QUEUED`` keeps it waiting, ``REJECTED`` drops the request (it asks again when its order
+changes). A lease ``REVOKED`` before it entered keeps it out (it stops at the node, short of
+the zone); revoked while it is inside, ``releaseLossBehavior`` ``STOP`` stops it where it is.
+A used lease ends at the node after the zone.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -193,7 +195,18 @@ class SimulatedVehicle:
         here = next((n for n in self.nodes if n.seq == self.last_seq), None)
         if here is not None:
             self._start_actions(here)
+        if self.zones:
+            self._ask_ahead()
         self.changed = True
+
+    def _ask_ahead(self) -> None:
+        """Ask for the lease of every zone its order leads into (horizon too), early."""
+        ahead = sorted((n for n in self.nodes if n.seq >= self.last_seq), key=lambda n: n.seq)
+        for a, b in itertools.pairwise(ahead):
+            for z in self._zones_on((a.x, a.y), (b.x, b.y)):
+                if z not in self.inside and self._lease(z) is None:
+                    self._requests_made += 1
+                    self.requests[f"{z}-{self._requests_made}"] = [z, "REQUESTED"]
 
     def _start_actions(self, node: _Node) -> None:
         for a in node.actions:
@@ -400,7 +413,7 @@ class SimulatedVehicle:
             driving=self.speed > 0.0,
             battery_pct=round(100.0 * self.battery_kwh / self.spec.battery_kwh, 3),
             charging=self.charging,
-            pose=Pose(round(self.x, 3), round(self.y, 3), round(self.theta, 4), self.map_id),
+            pose=Pose(round(self.x, 3), round(self.y, 3), max(-math.pi, min(math.pi, round(self.theta, 4))), self.map_id),
             errors=errors,
             speed_mps=self.speed,
             zone_sets=[(self.zone_set_id, self.map_id)] if self.zone_set_id else [],
