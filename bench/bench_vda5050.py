@@ -10,8 +10,8 @@
   the link is left out (its ``deliver`` returns no commands): this is the adapter's cost; the
   core's own is in the core area.
 
-Not yet measured (issue 17): verdict → order update p99, which needs ``serve --fleet
-vda5050``.
+With the core: :mod:`bench.vda5050_fleet` (simulated vehicles in their own processes,
+the real core, verdict → vehicle latency).
 """
 
 from __future__ import annotations
@@ -177,4 +177,45 @@ def run(quick: bool) -> list[Figure]:
     figures.append(Figure(
         "vda5050", f"the fleet link's CPU at {n} states/s", round(cpu, 2), "cores", "< 1",
         cpu < 1.0, "the whole fleet-link process; the core behind it left out"))  # fmt: skip
+    figures += _with_core(50 if quick else VEHICLES, 5.0 if quick else WINDOW_S)
     return figures
+
+
+def _with_core(n: int, window_s: float) -> list[Figure]:
+    from bench.vda5050_fleet import fleet_run
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-vda-core-"))
+    broker, port = _broker(folder)
+    try:
+        r = fleet_run(n, window_s, port, folder)
+    finally:
+        broker.terminate()
+        broker.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+    if "taken" not in r:
+        return [Figure("vda5050", f"{n} simulated vehicles with the core", 0.0, "vehicles",
+                       f"all {n} join", False, f"only {r.get('joined')} joined")]  # fmt: skip
+    rate, every = r["states_per_s"], r["taken"] >= r["delivered"] and r["refused"] == 0
+    lat = sorted(r["latencies_s"])
+    figs = [
+        Figure("vda5050", f"{n} simulated vehicles (2 simulator processes) with the core: "
+               "states processed", round(rate, 1), "states/s", f"≥ {n}/s, every state",
+               every and rate >= n * 0.95,
+               f"{r['taken']} processed of {r['delivered']} the broker delivered in "
+               f"{window_s:g} s; {r['refused']} refused"),
+        Figure("vda5050", f"this process's CPU with the core at {n} vehicles",
+               round(r["cpu_cores"], 3), "cores", "< 1", r["cpu_cores"] < 1.0,
+               "core, fleet link, lease desk and the probe; simulators and broker apart"),
+    ]  # fmt: skip
+    if lat:
+        p50, p99 = lat[len(lat) // 2], lat[min(len(lat) - 1, int(0.99 * len(lat)))]
+        figs += [
+            Figure("vda5050", "verdict → the vehicle's next order/instant action/response, p50",
+                   round(p50 * 1000, 2), "ms", notes=f"{len(lat)} verdicts, "
+                   f"{r['no_message']} without a message in 5 s"),
+            Figure("vda5050", "verdict → the vehicle's next order/instant action/response, p99",
+                   round(p99 * 1000, 2), "ms", "≤ 50 ms", p99 <= 0.05,
+                   "vehicles waiting in buffer places; a departure the core leaves to its next "
+                   "dispatch round (10 s core time, 1 s here at 10x) waits for it"),
+        ]  # fmt: skip
+    return figs

@@ -395,6 +395,10 @@ class SimulatedVehicle:
 
     # ------------------------------------------------------------------------ state out
 
+    def _theta(self) -> float:
+        """The heading rounded, within the schema's [-pi, pi] (-3.1416 would be past it)."""
+        return max(-math.pi, min(math.pi, round(self.theta, 4)))
+
     def state(self, timestamp: str) -> dict[str, Any]:
         self.header += 1
         self.changed = False
@@ -413,7 +417,7 @@ class SimulatedVehicle:
             driving=self.speed > 0.0,
             battery_pct=round(100.0 * self.battery_kwh / self.spec.battery_kwh, 3),
             charging=self.charging,
-            pose=Pose(round(self.x, 3), round(self.y, 3), max(-math.pi, min(math.pi, round(self.theta, 4))), self.map_id),
+            pose=Pose(round(self.x, 3), round(self.y, 3), self._theta(), self.map_id),
             errors=errors,
             speed_mps=self.speed,
             zone_sets=[(self.zone_set_id, self.map_id)] if self.zone_set_id else [],

@@ -178,8 +178,8 @@ def test_high_verdict_revokes_the_lease_short_of_the_line_and_a_release_lets_it_
     track = Track(p, "agv_02")
     p.verdict(cid, "HIGH", "MN", "MN-v-high")
     p.wait("the lease to be revoked", lambda: leases.revoked >= 1, 10)
-    p.wait("the core to hold it",
-           lambda: (v := p.view(cid)) is not None and v.held and v.state == "held", 120)  # fmt: skip
+    held = lambda: (v := p.view(cid)) is not None and v.held and v.state == "held"  # noqa: E731
+    p.wait("the core to hold it", held, 120)
     track.stop()
     assert not track.inside, f"agv_02 entered a border zone at {track.inside[:3]}"
     assert not p.view(cid).crossed

@@ -6,6 +6,7 @@ official schemas on the way."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from typing import Any
@@ -43,7 +44,7 @@ def test_the_zone_set_is_valid_and_covers_the_line_between_the_nodes() -> None:
         lane = ((a.x_m - ox, a.y_m - oy), (b.x_m - ox, b.y_m - oy))
         assert segment_enters(*lane, z.vertices)
         # the line itself runs through the zone
-        assert any(segment_enters(p, q, z.vertices) for p, q in zip(border, border[1:]))
+        assert any(segment_enters(p, q, z.vertices) for p, q in itertools.pairwise(border))
 
 
 class Rig:
@@ -95,7 +96,7 @@ def test_without_a_lease_the_vehicle_waits_at_the_gate_and_with_one_it_crosses()
     assert rig.sim.on_order(json.loads(json.dumps(order)))
     rig.run(20.0)
     assert rig.moved_m() == 0.0 and rig.sim.last_node == "gate_mn"
-    [(rid, zone, _set, status)] = rig.state().zone_requests
+    [(_rid, zone, _set, status)] = rig.state().zone_requests
     assert zone.startswith("border-") and status == "REQUESTED"  # asked, and queued
     rig.cleared = True  # a clearing verdict: the next order update rechecks the queue
     rig.answer(rig.desk.recheck("agv_01"))
