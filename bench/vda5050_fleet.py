@@ -170,21 +170,28 @@ def fleet_run(n: int, window_s: float, broker_port: int, folder: Path) -> dict[s
             return got
 
         _wait(lambda: len(waiting()) >= len(cids), 180)
-        latencies = []
+        latencies, at_once_latencies = [], []
         lost = 0
         for cid, vid in waiting():
             serial = "SN-" + vid[1:]
             t_send = time.perf_counter()
-            fleet.deliver(VerdictIssued(fleet.now_s(), cid, RiskLevel.LOW,
-                                        Direction.CN_TO_MN.origin, f"bench-v-{cid}"))  # fmt: skip
+            commands = fleet.deliver(
+                VerdictIssued(
+                    fleet.now_s(), cid, RiskLevel.LOW, Direction.CN_TO_MN.origin, f"bench-v-{cid}"
+                )
+            )
+            at_once = any(str(c.vehicle_id) == vid for c in commands)
             if _wait(lambda s=serial, t=t_send: probe.first_after(s, t) is not None, 5.0):
                 got = probe.first_after(serial, t_send)
                 assert got is not None
                 latencies.append(got - t_send)
+                if at_once:
+                    at_once_latencies.append(got - t_send)
             else:
                 lost += 1
             time.sleep(0.2)
         out["latencies_s"] = latencies
+        out["at_once_s"] = at_once_latencies  # the core answered the verdict with a command
         out["no_message"] = lost
         return out
     finally:

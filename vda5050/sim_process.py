@@ -122,7 +122,10 @@ class VehicleSimProcess:
                 v.step(self.step_s * self.time_scale)
                 if v.changed or now - last_state[k] >= self.state_period_s:
                     link.publish(names["state"], json.dumps(v.state(iso_now())).encode())
-                    last_state[k] = now
+                    # On a fixed grid (not "a period after now"): checked every step, states
+                    # would otherwise come every period plus up to a step, below the rate.
+                    last_state[k] = max(last_state[k] + self.state_period_s,
+                                        now - self.state_period_s)  # fmt: skip
             next_t += self.step_s
             time.sleep(max(0.0, next_t - time.monotonic()))
 
