@@ -82,6 +82,7 @@ class SimFleet:
         self.customs_queue: queue.Queue[Event] = queue.Queue()
         # Tree heads as the ledger signs them: the bridge pushes them to customs (witnesses).
         self.tree_heads: queue.Queue[SignedTreeHead] = queue.Queue()
+        self.ledger = ledger  # the custody ledger the core appends to (None: none kept)
         self._custody = LedgerReads(ledger, self.lock)
         subscribe = getattr(ledger, "on_tree_head", None)
         if subscribe is not None:

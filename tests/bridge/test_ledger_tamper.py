@@ -251,15 +251,15 @@ def test_tree_heads_are_pushed_to_customs_as_they_are_signed(bridge_factory) -> 
     b = bridge_factory(ledger=True)
     cid = first_arrival(b)
     assert post_verdict(b, verdict(cid, "LOW")).status_code == 201
-    drive_until(b, lambda: b.fleet._ledger.size >= 6)  # seals affixed, handed over, ...
+    drive_until(b, lambda: b.fleet.ledger.size >= 6)  # seals affixed, handed over, ...
 
     def pushed() -> list[SignedTreeHead]:
         rows = b.svc.store.events_after(0, 100_000)
         bodies = [_json.loads(r[4]) for r in rows if r[2] == "ledger.tree_head"]
         return [SignedTreeHead.from_obj(body.get("data", body)) for body in bodies]
 
-    size = b.fleet._ledger.size
+    size = b.fleet.ledger.size
     heads = b.wait(lambda: (got := pushed()) and got[-1].tree_size == size and got)
     sizes = [h.tree_size for h in heads]
     assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes)
-    assert heads[-1] == b.fleet._ledger.tree_head()  # the very head the ledger signed
+    assert heads[-1] == b.fleet.ledger.tree_head()  # the very head the ledger signed
