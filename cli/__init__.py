@@ -17,6 +17,7 @@ from cli.report_cmd import app as report_app
 from cli.ros_cmd import app as ros_app
 from cli.serve_cmd import serve
 from cli.simulate_cmd import simulate
+from cli.sweep_cmd import sweep
 from cli.traffic_cmd import app as traffic_app
 
 __all__ = ["app", "main"]
@@ -38,6 +39,7 @@ app.add_typer(map_app, name="map")
 app.add_typer(traffic_app, name="traffic")
 app.add_typer(custody_app, name="custody")
 app.command("simulate")(simulate)
+app.command("sweep")(sweep)
 app.add_typer(report_app, name="report")
 app.add_typer(bridge_app, name="bridge")
 app.command("serve")(serve)
