@@ -26,8 +26,9 @@ from orchestrator.delivery_slots import DeliverySlots
 from orchestrator.dispatch_plan import Dispatcher
 from orchestrator.domain.events import MapWarning
 from orchestrator.energy import EnergyRule
-from orchestrator.errors import CoreInconsistentError, UnexpectedEventError
+from orchestrator.errors import CoreInconsistentError, ForkError, UnexpectedEventError
 from orchestrator.faults import Faults
+from orchestrator.fork import freeze, thaw
 from orchestrator.idle_moves import IdleMoves
 from orchestrator.intake import Intake
 from orchestrator.jobs import Jobs
@@ -136,6 +137,9 @@ class Orchestrator:
         sink: EventSink,
         ledger: LedgerPort | None = None,
     ) -> None:
+        # What it was given, by name: left out of a frozen copy (orchestrator/fork.py)
+        self._ports: dict[str, object] = {"graph": graph, "clock": clock, "sink": sink,
+                                          "ledger": ledger}  # fmt: skip
         # State and bookkeeping
         world = self._world = World(graph, config)
         energy = EnergyRule.of(config)
@@ -222,6 +226,33 @@ class Orchestrator:
     def healthy(self) -> bool:
         """False once applying an accepted event failed (see :meth:`handle`)."""
         return self._broken is None
+
+    # ------------------------------------------------------------------ fork
+
+    def freeze(self, key: bytes) -> bytes:
+        """This core's whole state as bytes signed with ``key``, for :meth:`thaw`."""
+        return freeze(self, self._ports, key)
+
+    @classmethod
+    def thaw(
+        cls,
+        blob: bytes,
+        key: bytes,
+        *,
+        graph: LaneGraph,
+        clock: Clock,
+        sink: EventSink,
+        ledger: LedgerPort | None = None,
+    ) -> Orchestrator:
+        """An exact copy of a frozen core on new collaborators (the same map: a copy on
+        another map would not be the same core)."""
+        ports: dict[str, object] = {"graph": graph, "clock": clock, "sink": sink,
+                                    "ledger": ledger}  # fmt: skip
+        core = thaw(blob, ports, key)
+        if not isinstance(core, cls):
+            raise ForkError(f"the bytes hold a {type(core).__name__}, not a core")
+        core._ports = ports
+        return core
 
     # ------------------------------------------------------------------ snapshot
 

@@ -3,6 +3,8 @@
 A cost is a small function ``Edge -> float | None``; ``None`` hides the edge (closed lane,
 closed zone, a border edge an uncleared container may not use). :func:`compose` adds costs and
 hides an edge as soon as one part hides it, so a route cost is built from independent pieces.
+The parametrised costs are small callable classes rather than closures, so a frozen core
+(orchestrator/fork.py) can carry them.
 """
 
 from __future__ import annotations
@@ -60,46 +62,57 @@ def no_border(edge: Edge) -> float | None:
     return None if edge.crosses_border else 0.0
 
 
-def exclusive_penalty(penalty_s: float) -> EdgeCost:
+class exclusive_penalty:
     """Adds ``penalty_s`` to single-vehicle sections so two-lane roads are preferred."""
 
-    def cost(edge: Edge) -> float:
-        return penalty_s if edge.exclusive else 0.0
+    __slots__ = ("penalty_s",)
 
-    return cost
+    def __init__(self, penalty_s: float) -> None:
+        self.penalty_s = penalty_s
+
+    def __call__(self, edge: Edge) -> float:
+        return self.penalty_s if edge.exclusive else 0.0
 
 
-def closures(
-    closed_lanes: Collection[str],
-    closed_zones: Collection[ZoneId],
-    nodes: Mapping[NodeId, Node],
-) -> EdgeCost:
+class closures:
     """Hides closed lanes and every edge touching a closed zone (live view of both sets)."""
 
-    def cost(edge: Edge) -> float | None:
-        if edge.lane_id in closed_lanes:
+    __slots__ = ("lanes", "nodes", "zones")
+
+    def __init__(
+        self,
+        closed_lanes: Collection[str],
+        closed_zones: Collection[ZoneId],
+        nodes: Mapping[NodeId, Node],
+    ) -> None:
+        self.lanes, self.zones, self.nodes = closed_lanes, closed_zones, nodes
+
+    def __call__(self, edge: Edge) -> float | None:
+        if edge.lane_id in self.lanes:
             return None
-        if closed_zones and (
-            edge.zone in closed_zones
-            or nodes[edge.source].zone in closed_zones
-            or nodes[edge.target].zone in closed_zones
+        zones = self.zones
+        if zones and (
+            edge.zone in zones
+            or self.nodes[edge.source].zone in zones
+            or self.nodes[edge.target].zone in zones
         ):
             return None
         return 0.0
 
-    return cost
 
-
-def compose(*parts: EdgeCost) -> EdgeCost:
+class compose:
     """Sum of ``parts``; ``None`` (closed) if any part returns ``None``."""
 
-    def cost(edge: Edge) -> float | None:
+    __slots__ = ("parts",)
+
+    def __init__(self, *parts: EdgeCost) -> None:
+        self.parts = parts
+
+    def __call__(self, edge: Edge) -> float | None:
         total = 0.0
-        for part in parts:
+        for part in self.parts:
             value = part(edge)
             if value is None:
                 return None
             total += value
         return total
-
-    return cost

@@ -15,6 +15,7 @@ __all__ = [
     "ConfigError",
     "CoreInconsistentError",
     "DuplicateIdError",
+    "ForkError",
     "IllegalTransitionError",
     "InvalidContainerNumberError",
     "InvalidSealError",
@@ -91,3 +92,8 @@ class CoreInconsistentError(BorderflowError):
     """The core failed while applying an event it had accepted (a bug, or a port that raised
     mid-way, such as a ledger refusing a custody event). Its state may be half-changed, so it
     refuses every later event; the message names the first failure."""
+
+
+class ForkError(BorderflowError, ValueError):
+    """Bytes that are not a core this runtime froze (wrong key, truncated, altered), or a thaw
+    without a collaborator the frozen core needs (orchestrator/fork.py)."""
