@@ -12,6 +12,7 @@ fates whatever the fleet size or routing, which makes fleet-size comparisons fai
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from orchestrator.ids import OrderId
@@ -95,10 +96,14 @@ def draw_arrivals(
     duration_s: float,
     seed: int,
     timebase: TimeBase | None = None,
+    *,
+    taken: Iterable[str] = (),
+    first_order: int = 1,
 ) -> list[Arrival]:
     """All arrivals of a run, in time order, with unique valid container and seal numbers; the
     hourly rates apply by the local hour of day of ``timebase`` (default: the run starts at
-    midnight)."""
+    midnight). A forecast drawing the arrivals still to come passes the container and seal
+    numbers in use (``taken``) and where its order numbers start (``first_order``)."""
     clock = time_base() if timebase is None else timebase
     # One stream per direction, hour by hour: a shorter run sees exactly the first hours of
     # a longer one.
@@ -111,7 +116,7 @@ def draw_arrivals(
         for t in _times(rates, duration_s, stream(seed, f"arrivals:{d.value}"), clock)
     ]
     per_direction.sort(key=lambda td: (td[0], td[1].value))
-    numbers = ContainerNumbers(spec.owner_codes, stream(seed, "numbers"))
+    numbers = ContainerNumbers(spec.owner_codes, stream(seed, "numbers"), taken)
     fates = stream(seed, "customs")
     # Own streams for the cargo kind and the empties' verdicts: a scenario without empties
     # draws exactly the containers and fates it drew before they existed.
@@ -132,7 +137,7 @@ def draw_arrivals(
         out.append(
             Arrival(
                 t_s=t,
-                order_id=OrderId(f"O{i + 1:06d}"),
+                order_id=OrderId(f"O{i + first_order:06d}"),
                 container_id=numbers.next_container(),
                 direction=direction,
                 seals=tuple(numbers.next_seal(side) for _ in range(spec.seals_per_container)),

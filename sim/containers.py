@@ -9,6 +9,7 @@ are drawn from a seeded ``random.Random`` (same seed, same numbers) and kept uni
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 
 from orchestrator.domain.iso6346 import check_digit, parse_container_number
 
@@ -18,10 +19,13 @@ __all__ = ["ContainerNumbers"]
 class ContainerNumbers:
     """Issues unique container and seal numbers from one seeded stream."""
 
-    def __init__(self, owner_codes: tuple[str, ...], rng: random.Random) -> None:
+    def __init__(
+        self, owner_codes: tuple[str, ...], rng: random.Random, taken: Iterable[str] = ()
+    ) -> None:
+        """``taken``: numbers already in use (a forecast's new arrivals avoid the live ones)."""
         self._owners = tuple(sorted(owner_codes))
         self._rng = rng
-        self._issued: set[str] = set()
+        self._issued: set[str] = set(taken)
 
     def next_container(self) -> str:
         while True:

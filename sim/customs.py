@@ -108,6 +108,10 @@ class CustomsModel:
         self.releases_sent = 0
         self.seal_mismatches = 0
 
+    def redirect(self, deliver: Callable[[Event], object]) -> None:
+        """Send the decisions somewhere else from now on (a forecast: straight to the core)."""
+        self._deliver = deliver
+
     # ------------------------------------------------------------------------------- arrivals
 
     def container_arrived(self, arrival: Arrival) -> None:
@@ -301,6 +305,11 @@ class SealTracker:
         # clock (a live fleet: the wall clock).
         self._stamp = stamp
         self._seq = 0
+
+    def detach(self) -> None:
+        """Keep following reseals but pass nothing on: a forecast's custody events are not
+        custody (the live run's ledger stays the live run's)."""
+        self._inner = None
 
     def append(self, event: CustodyEvent) -> int:
         if self._stamp is not None and event.timestamp is None:

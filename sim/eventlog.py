@@ -66,6 +66,9 @@ class RunLog:
     def listen(self, listener: Callable[[DomainEvent], None]) -> None:
         self._listeners.append(listener)
 
+    def unlisten(self, listener: Callable[[DomainEvent], None]) -> None:
+        self._listeners.remove(listener)
+
     def emit(self, event: DomainEvent) -> None:
         """The core's event sink."""
         self.count += 1

@@ -19,7 +19,7 @@ import simpy
 import simpy.rt
 
 from orchestrator.ids import VehicleId
-from orchestrator.lanegraph import LaneGraph, StationId, StationRole
+from orchestrator.lanegraph import LaneGraph, NodeId, StationId, StationRole
 from orchestrator.messages import (
     Command,
     Direction,
@@ -113,6 +113,7 @@ class Simulation:
             env, scenario.customs, customs_to or self.deliver, stream(scenario.seed, "officers")
         )
         self.log.listen(self.customs.on_event)
+        self._extra_listeners = extra_listeners
         for listener in extra_listeners:
             self.log.listen(listener)
         fleet = scenario.fleet
@@ -128,13 +129,14 @@ class Simulation:
         self.log.listen(self.monitor.on_event)
         # The core's read-only views (None with a scripted test core).
         self.views: Views | None = None
+        self._seals = SealTracker(self.customs, ledger, clock.iso_utc if stamp_custody else None)
         if core_factory is None:
             core = build_core(
                 graph,
                 scenario,
                 clock=SimClock(env),
                 sink=self.log,
-                ledger=SealTracker(self.customs, ledger, clock.iso_utc if stamp_custody else None),
+                ledger=self._seals,
             )
             self.core: CorePort = core
             self.views = core.views
@@ -151,38 +153,24 @@ class Simulation:
         self.triggers = ScenarioTriggers(
             env, graph, scenario.scripted, arrivals, self.customs, self.deliver, scenario.source
         )
-        watch = self.triggers if self.triggers.watching else None
-        gate_nodes = frozenset(g.node for g in graph.gates.values())
         self.gate_dwell = GateDwell(graph, scenario.gates, stream(scenario.seed, "gates"))
-        edges = edge_table(graph, fleet)
+        self._edges = edge_table(graph, fleet)
+        self._gate_nodes = frozenset(g.node for g in graph.gates.values())
+        self._watch = self.triggers if self.triggers.watching else None
+        self._record_delays = record_delays
         self.delays: dict[str, list[float]] = {}
         self.vehicles: dict[VehicleId, VirtualAGV] = {}
         ids = fleet_vehicle_ids(fleet.agvs)
         check_fault_vehicles(scenario, ids)
         for vid, node in zip(ids, start_nodes(graph, fleet.agvs, scenario.source), strict=True):
-            rec: list[float] | None = self.delays.setdefault(vid, []) if record_delays else None
-            self.vehicles[vid] = VirtualAGV(
-                env,
-                vid,
-                node=node,
-                graph=graph,
-                spec=fleet,
-                deliver=self.deliver,
-                customs=self.customs,
-                monitor=self.monitor,
-                gate_nodes=gate_nodes,
-                record_delays=rec,
-                edge_info=edges,
-                gate_dwell=self.gate_dwell,
-                watch=watch,
-            )
+            self.vehicles[vid] = self._agv(vid, node)
         self.gateway = FleetGateway(self.vehicles)
         for vid in sorted(self.vehicles):
             self.monitor.place(self.vehicles[vid])
         for vid in sorted(self.vehicles):
             v = self.vehicles[vid]
             self.deliver(VehicleJoined(0.0, vid, v.node, v.battery_kwh))
-        env.process(self._feed(self.arrivals))
+        self._feeder = env.process(self._feed(self.arrivals))
         for closure in scenario.closures:
             env.process(self._closure(closure.target, closure.is_zone, closure.from_s,
                                       closure.to_s, closure.reason))  # fmt: skip
@@ -207,11 +195,64 @@ class Simulation:
             send(command)
         return commands
 
+    def _agv(self, vid: VehicleId, node: NodeId) -> VirtualAGV:
+        rec = self.delays.setdefault(vid, []) if self._record_delays else None
+        return VirtualAGV(
+            self.env,
+            vid,
+            node=node,
+            graph=self.graph,
+            spec=self.scenario.fleet,
+            deliver=self.deliver,
+            customs=self.customs,
+            monitor=self.monitor,
+            gate_nodes=self._gate_nodes,
+            record_delays=rec,
+            edge_info=self._edges,
+            gate_dwell=self.gate_dwell,
+            watch=self._watch,
+        )
+
+    # ------------------------------------------------------------------ what-if hooks
+    # (sim/forecast/: a forked copy of a live run changes its future through these)
+
+    def add_vehicle(self, vehicle_id: VehicleId, node: NodeId) -> VirtualAGV:
+        """A new AGV joins now at ``node`` (full battery as the fleet starts)."""
+        if vehicle_id in self.vehicles:
+            raise ScenarioError(self.scenario.source, "fleet", f"{vehicle_id} is already here")
+        agv = self.vehicles[vehicle_id] = self._agv(vehicle_id, node)
+        self.monitor.place(agv)
+        self.deliver(VehicleJoined(self.env.now, vehicle_id, node, agv.battery_kwh))
+        return agv
+
+    def detach(self) -> None:
+        """Cut this run off from everything outside it: the simulated authorities' decisions go
+        straight to the core, custody events to no ledger, the runtime's extra listeners are
+        dropped. A forked copy of a live run (sim/forecast/) does this first: it must not
+        write to the live ledger or wake the live bridge."""
+        self.customs.redirect(self.deliver)
+        self._seals.detach()
+        for listener in self._extra_listeners:
+            self.log.unlisten(listener)
+        self._extra_listeners = ()
+
+    def replace_future_arrivals(self, arrivals: list[Arrival]) -> None:
+        """From now on these arrive instead of the ones still to come (times after now)."""
+        if self._feeder.is_alive:
+            self._feeder.interrupt("arrivals replaced")
+        keep = [a for a in self.arrivals if a.t_s <= self.env.now]
+        self.arrivals = keep + sorted(arrivals, key=lambda a: a.t_s)
+        self.kpi.empty_ids = frozenset(a.container_id for a in self.arrivals if a.empty)
+        self._feeder = self.env.process(self._feed([a for a in arrivals if a.t_s > self.env.now]))
+
     def _feed(self, arrivals: list[Arrival]) -> ProcessGen:
         env = self.env
         for a in arrivals:
             if a.t_s > env.now:
-                yield env.timeout(a.t_s - env.now)
+                try:
+                    yield env.timeout(a.t_s - env.now)
+                except simpy.Interrupt:
+                    return  # replace_future_arrivals: another feeder takes over
             self.customs.container_arrived(a)
             self.deliver(
                 OrderArrived(
