@@ -11,6 +11,7 @@ import typer
 from cli import users_cmd as _users_cmd  # noqa: F401  (registers the bridge's user-* commands)
 from cli.bridge_cmd import app as bridge_app
 from cli.custody_cmd import app as custody_app
+from cli.forecast_cmd import forecast
 from cli.map_cmd import app as map_app
 from cli.orders_cmd import app as orders_app
 from cli.report_cmd import app as report_app
@@ -40,6 +41,7 @@ app.add_typer(traffic_app, name="traffic")
 app.add_typer(custody_app, name="custody")
 app.command("simulate")(simulate)
 app.command("sweep")(sweep)
+app.command("forecast")(forecast)
 app.add_typer(report_app, name="report")
 app.add_typer(bridge_app, name="bridge")
 app.command("serve")(serve)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
+from cli.bridge_client import DEFAULT_URL, TOKEN_HINT, Refused, call, fail
+
 __all__ = ["app"]
 
-DEFAULT_URL = "http://127.0.0.1:8750"  # `borderflow serve`'s default address
-_TIMEOUT_S = 15.0
-_TOKEN_HINT = "borderflow bridge token --role operator --sub NAME"
+_TOKEN_HINT = TOKEN_HINT
 
 app = typer.Typer(
     help=(
@@ -60,88 +60,11 @@ def _direction(raw: str) -> str:
     """The API's spelling of a direction the command line may give more loosely."""
     m = _DIRECTION.match(raw)
     if m is None or m.group(1).upper() == m.group(2).upper():
-        _fail(
+        fail(
             f"--direction {raw!r}: give CN-MN (leaves China) or MN-CN (leaves Mongolia); "
             "'CN->MN' works too, quoted (an unquoted > is a shell redirection)"
         )
     return f"{m.group(1).upper()}->{m.group(2).upper()}"
-
-
-class _Refused(Exception):
-    """The request did not get its answer; ``code`` is the exit status."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _call(
-    method: str,
-    url: str,
-    path: str,
-    token: str | None,
-    *,
-    body: dict[str, Any] | None = None,
-    params: dict[str, Any] | None = None,
-    key: str | None = None,
-) -> tuple[int, Any]:
-    """(status, JSON answer) of a request the bridge answered 2xx; :class:`_Refused` else."""
-    import httpx
-
-    if not token:
-        raise _Refused(
-            f"no token: pass --token or set BORDERFLOW_TOKEN (e.g. export "
-            f"BORDERFLOW_TOKEN=$({_TOKEN_HINT}))",
-            2,
-        )
-    base = url.rstrip("/")
-    headers = {"Authorization": f"Bearer {token}"}
-    if key is not None:
-        headers["Idempotency-Key"] = key
-    try:
-        r = httpx.request(
-            method, base + path, json=body, params=params, headers=headers, timeout=_TIMEOUT_S
-        )
-    except httpx.ConnectError as exc:
-        raise _Refused(
-            f"cannot reach the bridge at {base} ({exc}): is `borderflow serve` running on "
-            f"{base}? Start it, or give its address with --url (or $BORDERFLOW_URL)",
-            1,
-        ) from exc
-    except httpx.TimeoutException as exc:
-        again = f"; retry with --idempotency-key {key} (a retry gets the first answer)"
-        raise _Refused(
-            f"the bridge at {base} did not answer within {_TIMEOUT_S:g} s{again if key else ''}",
-            1,
-        ) from exc
-    except httpx.HTTPError as exc:
-        raise _Refused(f"request to {base} failed: {exc}", 1) from exc
-    if r.status_code < 300:
-        return r.status_code, r.json()
-    raise _Refused(_explain(r, base, key), 1 if r.status_code >= 500 else 2)
-
-
-def _explain(r: Any, base: str, key: str | None) -> str:
-    """The bridge's own message for a refusal, and what to do about it."""
-    try:
-        detail = str(r.json().get("detail", ""))
-    except ValueError:
-        detail = r.text[:300]
-    code = r.status_code
-    if code == 401:
-        return f"the bridge refused the token (401: {detail}); get a fresh one: {_TOKEN_HINT}"
-    if code == 403:
-        return f"not allowed (403): {detail}"
-    if code == 404 and not detail:
-        return f"{base} answered 404: is it a borderflow bridge?"
-    if code == 503 and key is not None:
-        return f"{detail} (503); retry with --idempotency-key {key} once the bridge is ok"
-    return f"{detail} ({code})"
 
 
 # ------------------------------------------------------------------------------ commands
@@ -208,7 +131,7 @@ def submit(
     given = [k for k, v in cargo.items() if v is not None]
     if given and len(given) < 3:
         missing = ", ".join(f"--{k.replace('_', '-')}" for k in cargo if cargo[k] is None)
-        _fail(f"a cargo declaration needs all three of --consignor, --hs-code, --origin-country "
+        fail(f"a cargo declaration needs all three of --consignor, --hs-code, --origin-country "
               f"(missing {missing})")  # fmt: skip
     body: dict[str, Any] = {
         "container_id": container.strip().upper(),
@@ -222,9 +145,9 @@ def submit(
         body["cargo"] = cargo
     key = idempotency_key or f"cli-{uuid.uuid4().hex}"
     try:
-        status, got = _call("POST", url, "/v1/orders", token, body=body, key=key)
-    except _Refused as exc:
-        _fail(str(exc), exc.code)
+        status, got = call("POST", url, "/v1/orders", token, body=body, key=key)
+    except Refused as exc:
+        fail(str(exc), exc.code)
     if as_json:
         typer.echo(json.dumps(got, indent=2))
         return
@@ -259,9 +182,9 @@ def list_orders(
     if status is not None:
         params["status"] = status
     try:
-        _, rows = _call("GET", url, "/v1/orders", token, params=params)
-    except _Refused as exc:
-        _fail(str(exc), exc.code)
+        _, rows = call("GET", url, "/v1/orders", token, params=params)
+    except Refused as exc:
+        fail(str(exc), exc.code)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -291,9 +214,9 @@ def show(
     from urllib.parse import quote
 
     try:
-        _, got = _call("GET", url, f"/v1/orders/{quote(order_id, safe='')}", token)
-    except _Refused as exc:
-        _fail(str(exc), exc.code)
+        _, got = call("GET", url, f"/v1/orders/{quote(order_id, safe='')}", token)
+    except Refused as exc:
+        fail(str(exc), exc.code)
     if as_json:
         typer.echo(json.dumps(got, indent=2))
         return

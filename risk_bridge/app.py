@@ -62,6 +62,7 @@ def create_app(
         auth,
         containers,
         events,
+        forecasts,
         health,
         holds,
         lanes,
@@ -129,7 +130,7 @@ def create_app(
     app.state.store = store
     app.state.dispatcher = dispatcher
     routers = (auth, session, verdicts, warnings_router, holds, containers, lanes, ledger)
-    for r in (*routers, orders, proofs, vehicles, alerts, events, health):
+    for r in (*routers, orders, proofs, vehicles, alerts, events, forecasts, health):
         app.include_router(r.router)
     mount_console(app)
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Sequence, Set
-from typing import Protocol
+from typing import Any, Protocol
 
 from orchestrator.custody.events import CustodyEvent
 from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CustomsNotice
+from orchestrator.domain.forecast import ForecastRequest
 from orchestrator.domain.records import (
     Cargo,
     ContainerView,
@@ -113,6 +114,13 @@ class FleetPort(Protocol):
     def ledger_proof(self, from_size: int) -> LedgerProof | None:
         """The ledger's newest signed head and the consistency proof from ``from_size`` to it
         (None without a ledger kept here)."""
+        ...
+
+    def forecast(self, request: ForecastRequest) -> dict[str, Any] | None:
+        """A look-ahead forecast from the fleet's state now under the request's what-if
+        (KPIs over time with bands; sim/forecast/run.py documents the answer); None when this
+        fleet cannot forecast. Raises ``ValueError`` for a request the fleet refuses (an
+        unknown lane or container), naming it; the live fleet never changes."""
         ...
 
     def start(self) -> None:

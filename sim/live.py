@@ -28,11 +28,13 @@ import random
 import threading
 import time
 from dataclasses import replace
+from typing import Any
 
 from orchestrator.custody.events import CustodyEvent
 from orchestrator.custody.reads import LedgerReads, LiveLedger
 from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CUSTOMS_NOTICE_TYPES, CustomsNotice, DomainEvent
+from orchestrator.domain.forecast import ForecastRequest
 from orchestrator.domain.records import (
     Cargo,
     ContainerView,
@@ -262,6 +264,13 @@ class SimFleet:
     def advance(self, until_s: float) -> None:
         with self.lock:
             self.sim.advance(until_s)
+
+    def forecast(self, request: ForecastRequest) -> dict[str, Any]:
+        """Fork the live run and play it ahead (sim/forecast/): the lock is held only while
+        the copies are made, so the fleet goes on at once."""
+        from sim.forecast.run import forecast
+
+        return forecast(self.sim, request, self.lock)
 
     def failure(self) -> str | None:
         """Why the pacing thread died (None while it runs, or before it started)."""

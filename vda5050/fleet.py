@@ -263,6 +263,10 @@ class VdaFleet:
             self.link.start()
             self._started = True
 
+    def forecast(self, request: object) -> dict[str, object] | None:
+        """No forecasts from a VDA 5050 fleet yet: its vehicles are real (docs/studies.md)."""
+        return None
+
     def failure(self) -> str | None:
         return self.link.failure
 

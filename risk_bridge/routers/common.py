@@ -62,6 +62,8 @@ OPENAPI_TAGS: list[dict[str, Any]] = [
     {"name": "orders", "description": "Transport orders: a container to carry across, from "
      "its yard slot to the other side, followed to delivery."},
     {"name": "custody ledger", "description": "Hold the custody ledger to a saved tree head."},
+    {"name": "forecasts", "description": "Look ahead from now: KPIs over the next hours, with "
+     "and without a what-if (lanes closed, scanners down, AGVs added or removed, a surge)."},
     {"name": "live view", "description": "The control room's map, vehicles and KPIs."},
     {"name": "alerts", "description": "What needs a person's eyes, and who acknowledged it."},
     {"name": "events", "description": "Server-sent events and webhooks."},

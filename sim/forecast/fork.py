@@ -26,11 +26,15 @@ from typing import Any
 
 from sim.errors import SimError
 
-__all__ = ["ForecastError", "Forked", "collect", "spawn"]
+__all__ = ["ForecastError", "ForecastRefused", "Forked", "collect", "spawn"]
 
 
 class ForecastError(SimError):
     """A forecast could not be made (a copy failed or ran out of time); nothing live changed."""
+
+
+class ForecastRefused(ForecastError, ValueError):
+    """The request names what the run does not have, or is out of range (the caller's error)."""
 
 
 @dataclass

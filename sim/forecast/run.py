@@ -17,34 +17,34 @@ from typing import Any
 from orchestrator.domain.forecast import ForecastRequest
 from orchestrator.errors import ConfigError
 from sim.forecast.child import Job, play
-from sim.forecast.fork import ForecastError, collect, spawn
+from sim.forecast.fork import ForecastError, ForecastRefused, collect, spawn
 from sim.forecast.series import bands
 
-__all__ = ["ForecastError", "check_what_if", "forecast"]
+__all__ = ["ForecastError", "ForecastRefused", "check_what_if", "forecast"]
 
 _TIMEOUT_S = 60.0
 
 
 def check_what_if(sim: Any, request: ForecastRequest) -> None:
-    """:class:`ForecastError` naming the first thing the request names that the run lacks."""
+    """:class:`ForecastRefused` naming the first thing the request names that the run lacks."""
     try:
         request.check()
     except ConfigError as exc:
-        raise ForecastError(str(exc)) from None
+        raise ForecastRefused(str(exc)) from None
     w = request.what_if
     lanes = {e.lane_id for e in sim.graph.edges.values()}
     for lane in w.close_lanes:
         if lane not in lanes:
             some = ", ".join(sorted(lanes)[:6])
-            raise ForecastError(f"what_if.close_lanes: no lane {lane!r} in the map (e.g. {some})")
+            raise ForecastRefused(f"what_if.close_lanes: no lane {lane!r} in the map (e.g. {some})")
     for cid in w.hold_containers:
         if cid not in sim.customs.records:
-            raise ForecastError(f"what_if.hold_containers: {cid} has not arrived in this run")
+            raise ForecastRefused(f"what_if.hold_containers: {cid} has not arrived in this run")
         if cid in sim.kpi.delivered_ids:
-            raise ForecastError(f"what_if.hold_containers: {cid} is already delivered")
+            raise ForecastRefused(f"what_if.hold_containers: {cid} is already delivered")
     in_service = sum(v.fault_reason is None for v in sim.vehicles.values())
     if w.remove_agvs > in_service:
-        raise ForecastError(
+        raise ForecastRefused(
             f"what_if.remove_agvs: {w.remove_agvs} asked, {in_service} AGVs are in service"
         )
 
@@ -74,6 +74,10 @@ def forecast(
     if request.what_if.changes:
         doc["with_what_if"] = bands(copies[request.seeds :])
         doc["difference"] = _difference(doc["no_change"], doc["with_what_if"])
+    tb = sim.scenario.timebase
+    doc["from_clock"] = f"{tb.day_clock(now_s)} {tb.time_zone}"
+    doc["t_min"] = [(t - now_s) / 60.0 for t in doc["no_change"]["t_s"]]
+    doc["clock"] = [tb.day_clock(t) for t in doc["no_change"]["t_s"]]
     doc["took_s"] = time.perf_counter() - t0  # wall clock: reported, not part of the answer
     return doc
 

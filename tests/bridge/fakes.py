@@ -109,6 +109,9 @@ class FakeFleet:
     def crossed_or_delivered(self) -> Set[str]:
         return frozenset()
 
+    def forecast(self, request: object) -> dict[str, object] | None:
+        return None
+
     def failure(self) -> str | None:
         return None
 

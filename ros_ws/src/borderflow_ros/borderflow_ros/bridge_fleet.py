@@ -206,6 +206,11 @@ class RosBridgeFleet:
         on_board = self.link.carrier(container_id)
         return on_board.node if on_board and on_board.node else None
 
+    def forecast(self, request: object) -> dict[str, object] | None:
+        """No forecasts from a ROS 2 fleet yet: its core runs in the orchestrator node
+        (docs/studies.md says what is missing)."""
+        return None
+
     def failure(self) -> str | None:
         """Silence of the orchestrator node is the node's own fail-safe; the link has no thread
         of its own that could die unseen here."""
