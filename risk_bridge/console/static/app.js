@@ -3,6 +3,7 @@ import { get, whoAmI, signIn, signOut, session } from "./api.js";
 import { applyLabels, currentLang, onLang, setLang, t, label } from "./i18n.js";
 import { LiveMap, legend } from "./map.js";
 import * as panels from "./panels.js";
+import * as whatif from "./whatif.js";
 
 const KEEP = 2000;
 window.bfStats = { frames: 0, lag_ms: [], frame_ms: [] };
@@ -88,6 +89,7 @@ async function start() {
     live.onSelect = vehicleInfo;
     window.bfConsole.map = live;
     panels.wireLanes(live);
+    await safe(whatif.wireWhatIf());
     legend($("legend"));
     const first = await get("/v1/vehicles");
     live.update(first.vehicles);
@@ -95,16 +97,18 @@ async function start() {
     eventStream();
   }
   showWho();
+  whatif.refreshRole();
   await refreshPanels();
   setInterval(() => safe(panels.refreshKpis()), 10000);
 }
 
 async function main() {
-  window.bfConsole = { ready: false, map: null, refresh: refreshPanels, kpiChart: panels.kpiChart };
+  window.bfConsole = { ready: false, map: null, refresh: refreshPanels, kpiChart: panels.kpiChart,
+    whatIfChart: whatif.whatIfChart };
   $("lang").value = currentLang();
   applyLabels(document);
   $("lang").addEventListener("change", (e) => setLang(e.target.value));
-  onLang(() => { panels.resetChart(); refreshPanels(); });
+  onLang(() => { panels.resetChart(); refreshPanels(); whatif.redraw(); });
   panels.wireSearch();
   tick();
   setInterval(tick, 1000);

@@ -26,6 +26,12 @@ const EN = {
   loaded: "loaded", empty: "empty", held: "held", scanning: "scanning", charging: "charging",
   faulted: "faulted / silent", idle: "idle", done: "Done", refused: "Refused",
   legend: "Legend", border: "Border", gate: "Gate", scanner: "Scanner", hold_bay: "Hold bay",
+  what_if: "What if? (the next hours)", hours_ahead: "Hours ahead", seeds: "Seeds",
+  scanners_down: "Scanners down", remove_agvs: "Remove AGVs", add_agvs: "Add AGVs",
+  surge: "Arrivals ×", close_lane: "Close lane", forecast: "Forecast", forecasting: "Forecasting…",
+  no_change: "No change", with_what_if: "With the what-if", no_what_if: "no what-if",
+  waiting_end: "Orders waiting at the end", waiting_over_time: "Orders waiting for an AGV",
+  minutes_ahead: "Minutes ahead", need_control_room: "Operators and viewers forecast",
 };
 const ZH = {
   title: "口岸通关控制室", sign_in: "登录", sign_out: "退出登录",
@@ -52,6 +58,12 @@ const ZH = {
   loaded: "重载", empty: "空载", held: "扣留", scanning: "查验中", charging: "充电",
   faulted: "故障 / 失联", idle: "空闲", done: "完成", refused: "被拒绝",
   legend: "图例", border: "国境线", gate: "卡口", scanner: "查验设备", hold_bay: "扣留区",
+  what_if: "假设推演（未来数小时）", hours_ahead: "推演时长（小时）", seeds: "随机样本数",
+  scanners_down: "查验设备停用", remove_agvs: "减少 AGV", add_agvs: "增加 AGV",
+  surge: "到港量倍数", close_lane: "关闭车道", forecast: "推演", forecasting: "推演中…",
+  no_change: "维持现状", with_what_if: "假设情形", no_what_if: "无假设变更",
+  waiting_end: "结束时待运订单", waiting_over_time: "等待 AGV 的订单",
+  minutes_ahead: "未来分钟数", need_control_room: "调度员和观察员可以推演",
 };
 export const LABELS = { en: EN, zh: ZH };
 
