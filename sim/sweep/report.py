@@ -4,7 +4,8 @@ For each swept parameter one figure: throughput and p95 crossing time against th
 mean over seeds with its 95 % band, one line per combination of the other parameters (grid
 designs; a random design is a scatter of every run). The target, when given, is drawn as a line
 and answered as "the smallest fleet that meets it". One self-contained file: plots are inline
-PNGs, no external assets, so it opens from a mail attachment.
+PNGs, no external assets, so it opens from a mail attachment; the same plots are also written
+as ``plots/<parameter>.png`` beside it.
 """
 
 from __future__ import annotations
@@ -35,13 +36,13 @@ _LABELS = {
 _MAX_LINES = 8
 
 
-def _png(fig: Any) -> str:
+def _png(fig: Any) -> bytes:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return buf.getvalue()
 
 
 def _numeric(values: Sequence[Any]) -> bool:
@@ -50,7 +51,7 @@ def _numeric(values: Sequence[Any]) -> bool:
 
 def _figure(
     spec: SweepSpec, stats: Sequence[PointStats], rows: Sequence[dict[str, Any]], name: str
-) -> str:
+) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -93,6 +94,10 @@ def _figure(
     return _png(fig)
 
 
+def _file_name(parameter: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in parameter)
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return "—" if math.isnan(value) else f"{value:.3g}"
@@ -125,11 +130,17 @@ def write_report(
     failures: int = 0,
 ) -> None:
     stats = point_stats(rows, points, KPIS)
-    figures = "".join(
-        f'<h3>{html.escape(n)}</h3><img alt="{html.escape(n)}" src="data:image/png;base64,'
-        f'{_figure(spec, stats, rows, n)}">'
-        for n in spec.parameters
-    )
+    plots = path.parent / "plots"
+    plots.mkdir(parents=True, exist_ok=True)
+    figures = ""
+    for n in spec.parameters:
+        png = _figure(spec, stats, rows, n)
+        (plots / f"{_file_name(n)}.png").write_bytes(png)  # the same picture, for slides
+        data = base64.b64encode(png).decode("ascii")
+        figures += (
+            f'<h3>{html.escape(n)}</h3><img alt="{html.escape(n)}" '
+            f'src="data:image/png;base64,{data}">'
+        )
     head = ["point", *spec.parameters, "seeds", *(_LABELS[k] for k in KPIS)]
     body = []
     for p in stats:

@@ -22,7 +22,16 @@ from typing import Any
 from sim.errors import ScenarioError
 from sim.sweep.params import apply_graph, apply_raw
 
-__all__ = ["KPI_COLUMNS", "RunTask", "cell", "code_hash", "kpi_row", "run_task", "task_key"]
+__all__ = [
+    "KPI_COLUMNS",
+    "RunTask",
+    "cell",
+    "code_hash",
+    "kpi_row",
+    "run_task",
+    "scenario_and_graph",
+    "task_key",
+]
 
 _CODE_DIRS = ("orchestrator", "sim", "maps")
 
@@ -69,7 +78,7 @@ def _base_graph(map_path: str, mtime_ns: int) -> Any:
     return maps.load_map(Path(map_path))  # a worker keeps each map it has read (mtime in key)
 
 
-def _scenario_and_graph(task: RunTask) -> tuple[Any, Any]:
+def scenario_and_graph(task: RunTask) -> tuple[Any, Any]:
     from sim.mapref import resolve_map_path
     from sim.scenario_reader import ScenarioReader
 
@@ -130,7 +139,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
     from sim.runner import Simulation
 
     t0 = time.perf_counter()
-    sc, graph = _scenario_and_graph(task)
+    sc, graph = scenario_and_graph(task)
     result = Simulation(sc, graph=graph, keep_log=False).run()
     row: dict[str, Any] = {"index": task.index, "point": task.point_index, "seed": task.seed}
     row.update({f"param:{n}": cell(v) for n, v in task.point.items()})

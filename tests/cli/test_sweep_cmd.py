@@ -40,6 +40,7 @@ def test_sweep_writes_tables_and_a_report_with_the_answer(tmp_path: Path) -> Non
     assert len(rows) == 7 and (out / "runs.parquet").stat().st_size > 0
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 1  # one swept parameter, one figure
+    assert (out / "plots" / "fleet_agvs.png").read_bytes()[:4] == b"\x89PNG"
     assert "Smallest fleet that meets it" in html and "<b>4 AGVs</b>" in html
     again = runner.invoke(app, ["sweep", str(_spec(tmp_path)), "-o", str(out), "--quiet"])
     assert again.exit_code == 0 and again.output == ""
