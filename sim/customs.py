@@ -112,6 +112,22 @@ class CustomsModel:
         """Send the decisions somewhere else from now on (a forecast: straight to the core)."""
         self._deliver = deliver
 
+    def resend_verdict(self, container_id: str, reason: str) -> None:
+        """Send the container's latest verdict again, now (a forecast's copy: the live one went
+        to the bridge and had not reached the core when the copy was made)."""
+        rec = self.records[container_id]
+        self._verdict(rec.arrival, rec.level, rec.arrival.direction.origin, 50, reason)
+
+    def resume_hold(self, container_id: str, side: Side) -> None:
+        """An officer of ``side`` takes up a hold the core has and no officer of this model is
+        on (a forecast's copy: the live release went to the bridge, or none was made)."""
+        rec = self.records[container_id]
+        if not rec.release_pending:
+            rec.on_hold = True
+            rec.release_pending = True
+            rec.hold_since_s = self.env.now
+            self.env.process(self._officer(rec, side))
+
     # ------------------------------------------------------------------------------- arrivals
 
     def container_arrived(self, arrival: Arrival) -> None:

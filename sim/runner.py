@@ -19,14 +19,12 @@ import simpy
 import simpy.rt
 
 from orchestrator.ids import VehicleId
-from orchestrator.lanegraph import LaneGraph, NodeId, StationId, StationRole
+from orchestrator.lanegraph import LaneGraph, NodeId
 from orchestrator.messages import (
     Command,
-    Direction,
     Event,
     LaneClosed,
     LaneOpened,
-    OrderArrived,
     RiskLevel,
     Tick,
     VehicleJoined,
@@ -37,6 +35,7 @@ from sim.customs import CustomsModel, SealTracker
 from sim.errors import ScenarioError
 from sim.eventlog import RunLog
 from sim.faults import check_fault_vehicles, fault_schedule
+from sim.feeder import ArrivalFeeder
 from sim.gates import GateDwell
 from sim.gateway import FleetGateway
 from sim.invariants import CustomsWait, InvariantMonitor
@@ -147,8 +146,6 @@ class Simulation:
             arrivals = draw_arrivals(
                 scenario.arrivals, scenario.customs, self.duration_s, scenario.seed, clock
             )
-        self.arrivals = arrivals
-        self._staged = dict.fromkeys(Direction, 0)  # containers staged per direction so far
         self.kpi.empty_ids = frozenset(a.container_id for a in arrivals if a.empty)
         self.triggers = ScenarioTriggers(
             env, graph, scenario.scripted, arrivals, self.customs, self.deliver, scenario.source
@@ -170,7 +167,7 @@ class Simulation:
         for vid in sorted(self.vehicles):
             v = self.vehicles[vid]
             self.deliver(VehicleJoined(0.0, vid, v.node, v.battery_kwh))
-        self._feeder = env.process(self._feed(self.arrivals))
+        self._feeder = ArrivalFeeder(env, graph, scenario, self.customs, self.deliver, arrivals)
         for closure in scenario.closures:
             env.process(self._closure(closure.target, closure.is_zone, closure.from_s,
                                       closure.to_s, closure.reason))  # fmt: skip
@@ -238,50 +235,13 @@ class Simulation:
 
     def replace_future_arrivals(self, arrivals: list[Arrival]) -> None:
         """From now on these arrive instead of the ones still to come (times after now)."""
-        if self._feeder.is_alive:
-            self._feeder.interrupt("arrivals replaced")
-        keep = [a for a in self.arrivals if a.t_s <= self.env.now]
-        self.arrivals = keep + sorted(arrivals, key=lambda a: a.t_s)
+        self._feeder.replace_future(arrivals)
         self.kpi.empty_ids = frozenset(a.container_id for a in self.arrivals if a.empty)
-        self._feeder = self.env.process(self._feed([a for a in arrivals if a.t_s > self.env.now]))
 
-    def _feed(self, arrivals: list[Arrival]) -> ProcessGen:
-        env = self.env
-        for a in arrivals:
-            if a.t_s > env.now:
-                try:
-                    yield env.timeout(a.t_s - env.now)
-                except simpy.Interrupt:
-                    return  # replace_future_arrivals: another feeder takes over
-            self.customs.container_arrived(a)
-            self.deliver(
-                OrderArrived(
-                    env.now,
-                    a.order_id,
-                    a.container_id,
-                    a.direction,
-                    self._origin_station(a),
-                    a.seals,
-                )
-            )
-
-    def _origin_station(self, a: Arrival) -> StationId:
-        slots = self.graph.stations_with(StationRole.YARD_SLOT, a.direction.origin)
-        if not slots:
-            raise ScenarioError(
-                self.scenario.source,
-                "map",
-                f"the map {self.graph.name!r} has no yard slot on the "
-                f"{a.direction.origin.value} side for order {a.order_id}",
-            )
-        places = self.scenario.fleet.container_places
-        if places == 1:
-            return slots[int(a.order_id[1:]) % len(slots)].id
-        # Two-place AGVs: the yard stages each direction's containers in pairs, two to a slot,
-        # so a vehicle usually loads both at one place.
-        k = self._staged[a.direction]
-        self._staged[a.direction] = k + 1
-        return slots[(k // places) % len(slots)].id
+    @property
+    def arrivals(self) -> list[Arrival]:
+        """Every arrival of the run, past and to come, by time."""
+        return self._feeder.arrivals
 
     def _closure(
         self, target: str, is_zone: bool, from_s: float, to_s: float, reason: str

@@ -107,9 +107,29 @@ def _apply(sim: Any, w: WhatIf) -> None:
             sim.add_vehicle(VehicleId(f"AGV-X{i + 1:03d}"), node)
 
 
+def _resync(sim: Any) -> None:
+    """Customs as the core knows them: behind a bridge, the live run's simulated authorities
+    hand their decisions to the bridge, so at the fork some verdicts and releases are on their
+    way and will never reach this copy's core. Send those verdicts again and put an officer on
+    every hold the core has that no officer of the model is on."""
+    views = sim.views
+    if views is None:
+        return
+    for cid in sorted(sim.customs.records):
+        rec = sim.customs.records[cid]
+        if cid in sim.kpi.delivered_ids or views.container_view(cid) is None:
+            continue
+        status = views.risk_status(cid)
+        if status.level is RiskLevel.UNKNOWN and rec.level is not RiskLevel.UNKNOWN:
+            sim.customs.resend_verdict(cid, "the live verdict, still on its way at the fork")
+        if status.hold_side is not None and not rec.release_pending:
+            sim.customs.resume_hold(cid, status.hold_side)
+
+
 def play(sim: Any, job: Job) -> dict[str, Any]:
     """Run this copy ahead (it is the forked child's own: it changes for good)."""
     sim.detach()
+    _resync(sim)
     end_s = sim.now_s + job.horizon_s
     sim.duration_s = max(sim.duration_s, end_s)  # a forecast may run past the scenario's end
     surge = job.what_if.surge if job.what_if is not None else 1.0

@@ -14,6 +14,7 @@ pipe would never finish), and kills what has not answered by the deadline.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import selectors
@@ -52,6 +53,10 @@ def spawn(jobs: Sequence[Any], work: Callable[[Any], dict[str, Any]]) -> list[Fo
             r, w = os.pipe()
             pid = os.fork()
             if pid == 0:  # the child: never returns
+                # No cyclic collection in a copy: it lives seconds, and a collection would
+                # write to the header of every object of the live run's heap, copying it page
+                # by page (copy-on-write) for nothing.
+                gc.disable()
                 os.close(r)
                 status = 0
                 try:

@@ -108,3 +108,17 @@ def test_holds_surges_and_more_agvs(live: Simulation) -> None:
 def test_a_bad_request_names_the_field(live: Simulation, what: ForecastRequest, words: str) -> None:
     with pytest.raises(ForecastError, match=words):
         forecast(live, what)
+
+
+def test_decisions_on_their_way_through_a_bridge_reach_the_copy() -> None:
+    """Behind a bridge the simulated authorities' decisions wait in the fleet's queue for the
+    bridge; at the fork they have not reached the core. The copy sends them again."""
+    from sim.live import SimFleet
+
+    fleet = SimFleet(load_scenario("test_small").with_overrides(hours=4.0), realtime=False,
+                     auto_customs=True)  # fmt: skip
+    fleet.advance(3600.0)  # nobody pumps the queue: the core has no verdict at all
+    assert fleet.customs_queue.qsize() >= 5 and sum(fleet.sim.kpi.delivered.values()) == 0
+    doc = fleet.forecast(ForecastRequest(horizon_h=1.0, seeds=1))
+    assert doc["no_change"]["summary"]["delivered"]["mean"] >= 5
+    assert sum(fleet.sim.kpi.delivered.values()) == 0  # the live run is as it was
