@@ -46,6 +46,7 @@ _JSON_WRITES = (
     "/v1/containers",
     "/v1/lanes",
     "/v1/orders",
+    "/v1/forecasts",
     "/v1/webhooks",
     "/v1/session",
 )

@@ -65,6 +65,8 @@ def _run(fleet: Any, body: ForecastCreate) -> dict[str, Any]:
     responses=errors(
         401,
         403,
+        413,
+        415,
         (422, "out of range, or names a lane or container the fleet does not have"),
         (429, "a forecast is running"),
         (501, "this fleet cannot forecast"),

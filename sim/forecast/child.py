@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from orchestrator.domain.forecast import WhatIf
+from orchestrator.errors import BorderflowError, CoreInconsistentError
 from orchestrator.ids import VehicleId
 from orchestrator.lanegraph import Side, ZoneKind
 from orchestrator.messages import LaneClosed, RiskLevel
@@ -126,9 +127,27 @@ def _resync(sim: Any) -> None:
             sim.customs.resume_hold(cid, status.hold_side)
 
 
+def _stand_in_decisions(sim: Any) -> None:
+    """The copy's simulated authorities stand in for decisions the live run may also have
+    made some other way (a bridge's officer released a hold this copy's officer now releases
+    again): a decision the core refuses (it checks before it changes anything) is dropped, not
+    a failure of the forecast. A core that fails *applying* one still fails the copy."""
+
+    def deliver(event: Any) -> Any:
+        try:
+            return sim.deliver(event)
+        except CoreInconsistentError:
+            raise
+        except BorderflowError:
+            return []
+
+    sim.customs.redirect(deliver)
+
+
 def play(sim: Any, job: Job) -> dict[str, Any]:
     """Run this copy ahead (it is the forked child's own: it changes for good)."""
     sim.detach()
+    _stand_in_decisions(sim)
     _resync(sim)
     end_s = sim.now_s + job.horizon_s
     sim.duration_s = max(sim.duration_s, end_s)  # a forecast may run past the scenario's end

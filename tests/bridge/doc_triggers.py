@@ -267,7 +267,51 @@ def _order_list(w: World) -> Req:
 
 
 # (method, path) -> status -> trigger, for tests/bridge/test_openapi_doc.py's table.
+def _forecast(w: World) -> Req:
+    return Req("POST", "/v1/forecasts", "operator", json={"horizon_h": 0.25, "bin_min": 5})
+
+
+def _forecast_busy(w: World) -> httpx.Response:
+    from risk_bridge.routers import forecasts
+
+    assert forecasts._BUSY.acquire(blocking=False)  # as if another forecast were running
+    try:
+        return send(w.b, _forecast(w))
+    finally:
+        forecasts._BUSY.release()
+
+
+def _forecast_with(answer: Callable[[Any], Any]) -> Trigger:
+    """The bare bridge's fleet answering forecasts with ``answer`` for one request: a fleet
+    that cannot fork (None), or one whose copies fail (raises)."""
+
+    def t(w: World) -> httpx.Response:
+        fleet = w.bare.fleet
+        fleet.forecast = answer  # type: ignore[method-assign]
+        try:
+            return send(w.bare, _forecast(w))
+        finally:
+            del fleet.forecast  # the class's method again
+
+    return t
+
+
+def _copies_fail(request: Any) -> Any:
+    raise RuntimeError("a forecast copy died without an answer")
+
+
 ORDER_TRIGGERS: dict[tuple[str, str], dict[int, Trigger]] = {
+    ("post", "/v1/forecasts"): {
+        200: ok(_forecast),
+        401: no_token(_forecast),
+        403: as_role(_forecast, "officer", "CN"),
+        413: huge_body(_forecast),
+        415: wrong_type(_forecast),
+        422: ok(lambda w: _forecast(w).but(json={"seeds": 99})),
+        429: _forecast_busy,
+        501: _forecast_with(lambda request: None),
+        503: _forecast_with(_copies_fail),
+    },
     ("post", "/v1/orders"): {
         201: ok(_order),
         200: _order_twice,
