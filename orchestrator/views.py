@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from orchestrator import lookups
 from orchestrator.closures import Closures
-from orchestrator.domain.records import ContainerView
+from orchestrator.domain.records import ContainerView, TransportOrder
 from orchestrator.domain.states import ContainerState, OrderState, VehicleState
 from orchestrator.errors import UnknownContainerError
 from orchestrator.ids import ContainerId, OrderId, VehicleId
@@ -168,6 +168,18 @@ class Views:
             core_level=c.risk.level.value,
             cleared=bool(c.risk.cleared),
         )
+
+    def order(self, container_id: str) -> TransportOrder:
+        """The transport order the container came with (its direction, origin and seals)."""
+        return lookups.container(self._world, container_id).order
+
+    def seals(self, container_id: str) -> tuple[str, ...]:
+        """The seals on the container now (the manifest's, or the reseal after an inspection)."""
+        return tuple(lookups.container(self._world, container_id).seals)
+
+    def is_loaded(self, container_id: str) -> bool:
+        """On board its vehicle now (loaded and not unloaded yet)."""
+        return bool(lookups.container(self._world, container_id).loaded)
 
     def container_node(self, container_id: str) -> NodeId | None:
         """The node the container is at (its vehicle's, or its pick-up's); None if unknown."""

@@ -90,6 +90,12 @@ def _fate(customs: CustomsSpec, rng: random.Random) -> ContainerFate:
     )
 
 
+def draw_fate(customs: CustomsSpec, rng: random.Random) -> ContainerFate:
+    """One container's customs fate, drawn as the run's arrivals draw theirs (a forecast's
+    world draws one for a live container that has no verdict yet)."""
+    return _fate(customs, rng)
+
+
 def draw_arrivals(
     spec: ArrivalSpec,
     customs: CustomsSpec,

@@ -35,6 +35,7 @@ from orchestrator.messages import (
     SealChecked,
     VerdictIssued,
 )
+from orchestrator.risk_policy import RiskStatus
 from sim.arrivals import Arrival
 from sim.scenario import CustomsSpec
 from sim.simtypes import ProcessGen
@@ -127,6 +128,32 @@ class CustomsModel:
             rec.release_pending = True
             rec.hold_since_s = self.env.now
             self.env.process(self._officer(rec, side))
+
+    def take_over(self, arrival: Arrival, seals: tuple[str, ...], status: RiskStatus,
+                  loaded: bool, crossed: bool) -> None:  # fmt: skip
+        """A container a live core already has (sim/forecast/world.py): its record as the
+        core's risk status says, with the ``seals`` on it now. Without a verdict yet, this
+        model grades it from now on (how long it already waited is not known here); a hold
+        gets an officer of its side."""
+        if status.level is RiskLevel.UNKNOWN:
+            self.container_arrived(arrival)
+        else:
+            rec = self.records[arrival.container_id] = ClearanceRecord(arrival, level=status.level)
+            now = self.env.now
+            if status.level is RiskLevel.HIGH:
+                rec.high_t_s = now
+            if status.scanned_clear:
+                rec.scan_clear_t_s = now
+            if status.inspected:
+                rec.release_t_s = now
+        self.records[arrival.container_id].seals = list(seals)
+        if loaded:
+            self._loaded.add(arrival.container_id)
+            self._refresh_queue(arrival.container_id)
+        if crossed:
+            self._across.add(arrival.container_id)
+        if status.hold_side is not None:
+            self.resume_hold(arrival.container_id, status.hold_side)
 
     # ------------------------------------------------------------------------------- arrivals
 

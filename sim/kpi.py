@@ -99,6 +99,13 @@ class KpiAccumulator:
             VehicleBackInService: self._recovered,
         }
 
+    def start_from(self, t_s: float, received: int, picked_up: int, holds: int) -> None:
+        """Counts a world built around a live core starts with (sim/forecast/world.py): the
+        orders it had, how many of them are on board, its active holds."""
+        self.received, self.picked_up, self._holds = received, picked_up, holds
+        self.backlog.append((t_s, received - picked_up))
+        self.holds_active.append((t_s, holds))
+
     def on_event(self, event: DomainEvent) -> None:
         self.events[type(event)] += 1
         handler = self._on.get(type(event))

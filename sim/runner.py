@@ -80,12 +80,14 @@ class Simulation:
         arrivals: list[Arrival] | None = None,
         customs_to: Callable[[Event], object] | None = None,
         stamp_custody: bool = True,
+        start_s: float = 0.0,
     ) -> None:
         """``customs_to``: where the simulated customs authorities' decisions (verdicts,
         officers' releases) go; default: straight to the core. A live bridge passes its own
         intake, so every decision the core sees went through the bridge. ``stamp_custody``:
         custody events get the scenario's time (epoch + simulated seconds); False leaves
-        them to the ledger's clock (a live fleet: the wall clock)."""
+        them to the ledger's clock (a live fleet: the wall clock). ``start_s``: the clock's first
+        time (a world built around a live core starts at the core's now: sim/forecast/)."""
         if graph is None:
             from sim.mapref import load_scenario_map
 
@@ -99,10 +101,10 @@ class Simulation:
             if not realtime_factor > 0:
                 raise ScenarioError(scenario.source, "--realtime", "must be > 0")
             self.env: simpy.Environment = simpy.rt.RealtimeEnvironment(
-                factor=1.0 / realtime_factor, strict=False
+                start_s, factor=1.0 / realtime_factor, strict=False
             )
         else:
-            self.env = simpy.Environment()
+            self.env = simpy.Environment(start_s)
         env = self.env
         clock = scenario.timebase
         self.log = RunLog(keep_log, at=clock.iso_utc)
@@ -141,6 +143,7 @@ class Simulation:
             self.views = core.views
         else:
             self.core = core_factory(graph, scenario, SimClock(env), self.log)
+            self.views = getattr(self.core, "views", None)  # a real core built elsewhere
         # Tests and servers may pass a fixed arrival list; else it is drawn from the seed.
         if arrivals is None:
             arrivals = draw_arrivals(
@@ -220,6 +223,21 @@ class Simulation:
         agv = self.vehicles[vehicle_id] = self._agv(vehicle_id, node)
         self.monitor.place(agv)
         self.deliver(VehicleJoined(self.env.now, vehicle_id, node, agv.battery_kwh))
+        return agv
+
+    @property
+    def custody(self) -> LedgerPort:
+        """Where the core's custody events go in this run: the seal tracker in front of the
+        ledger (a core built elsewhere is given it: sim/forecast/world.py)."""
+        return self._seals
+
+    def adopt_vehicle(self, vehicle_id: VehicleId, node: NodeId) -> VirtualAGV:
+        """A vehicle the core already knows stands at ``node`` (a world built around a live
+        core: sim/forecast/world.py); the core is not told, it has the vehicle."""
+        if vehicle_id in self.vehicles:
+            raise ScenarioError(self.scenario.source, "fleet", f"{vehicle_id} is already here")
+        agv = self.vehicles[vehicle_id] = self._agv(vehicle_id, node)
+        self.monitor.place(agv)
         return agv
 
     def detach(self) -> None:

@@ -404,6 +404,19 @@ class VirtualAGV:
         self._monitor.progress()
         self._deliver(ActionDone(env.now, self.id, action, self.battery_now(), command.command_id))
 
+    # ------------------------------------------------------------------------- a live copy
+
+    def take_over(self, battery_kwh: float, cargo: list[str], fault: str | None) -> None:
+        """Stand in for a live vehicle the core already knows (sim/forecast/world.py): its
+        charge and what it has on board; out of service if it is. The core is told nothing:
+        it has all this."""
+        self.battery.kwh = battery_kwh
+        self.battery.lowest_kwh = battery_kwh
+        self.cargo = list(cargo)
+        if fault is not None:
+            self.fault_reason = fault
+            self._set_state(AgvState.FAULTED)
+
     # --------------------------------------------------------------------------------- faults
 
     def fault(self, reason: str) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from orchestrator.errors import ConfigError
 
-__all__ = ["MAX_HORIZON_H", "MAX_SEEDS", "ForecastRequest", "WhatIf"]
+__all__ = ["MAX_HORIZON_H", "MAX_SEEDS", "ForecastRequest", "LiveCore", "WhatIf"]
 
 MAX_HORIZON_H = 12.0  # beyond half a day the arrivals, not the state, decide: run a study
 MAX_SEEDS = 16
@@ -85,3 +85,15 @@ class ForecastRequest:
         for side in w.scanners_down:
             if side not in ("CN", "MN"):
                 raise ConfigError(f"what_if.scanners_down: sides are CN and MN, got {side!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCore:
+    """A live core frozen for a forecast by a runtime whose vehicles are real (ROS 2, VDA
+    5050): the bytes of :meth:`~orchestrator.core.Orchestrator.freeze`, signed with the key
+    the runtime shares with whoever thaws them, and the core's clock at the freeze. The
+    forecast builds a simulated world around the thawed copy (sim/forecast/world.py)."""
+
+    core: bytes
+    now_s: float
+    source: str  # who froze it, for messages ("orchestrator node", "VDA 5050 fleet")
