@@ -92,6 +92,29 @@ def decision_key(state_dir: StateOpt = None) -> None:
     typer.echo(f"key id {key.key_id}{' (new)' if key.created else ''}", err=True)
 
 
+@app.command("fork-key")
+def fork_key(state_dir: StateOpt = None) -> None:
+    """The secret that signs the core the ROS orchestrator node hands out for forecasts.
+
+    Made in the state directory on first use (forks.key, mode 0600); prints its path, which
+    the orchestrator node needs to answer the bridge's forecasts (POST /v1/forecasts):
+
+      ros2 run borderflow_ros orchestrator_node --ros-args \\
+          -p fork_key:=$(borderflow bridge fork-key)
+
+    (`borderflow ros up` and `borderflow serve --fleet ros` find it themselves.)
+    """
+    from risk_bridge.security.fork_key import ensure_fork_key
+
+    try:
+        key = ensure_fork_key(state_dir or default_state_dir())
+    except (ValueError, OSError) as exc:
+        _fail(exc)
+    typer.echo(str(key.path))
+    if key.created:
+        typer.echo("new fork key", err=True)
+
+
 @app.command("client-add")
 def client_add(
     client_id: str, role: RoleOpt, authority: AuthOpt = None, state_dir: StateOpt = None

@@ -28,13 +28,13 @@ def ros_options(
     manifest: Path | None,
     *,
     ledger: str | None,
-    scenario: str,
     speed: float,
     domain_id: int | None,
 ) -> tuple[list[Any] | None, int]:
     """Check the --fleet ros options and read the manifest if given: (cargo or None, domain).
 
-    Options that belong to the SimPy fleet make no sense with the ROS one: they are refused."""
+    Options that belong to the SimPy fleet make no sense with the ROS one: they are refused
+    (``--scenario`` is the forecasts' model here)."""
     from cli.ros_cmd import default_domain_id
     from risk_bridge.manifest_file import read_manifest
 
@@ -43,11 +43,10 @@ def ros_options(
             "--ledger is for the SimPy fleet; with --fleet ros the orchestrator node keeps the "
             "custody ledger (its `ledger` parameter)"
         )
-    if scenario != "erenhot_day" or speed != 1.0:
+    if speed != 1.0:
         raise ValueError(
-            "--scenario and --speed are for the SimPy fleet; with --fleet ros the robots run "
-            "on their own clock and the containers come from the node's arrivals (`borderflow "
-            "ros up --arrivals`) or POST /v1/orders"
+            "--speed is for the SimPy fleet; with --fleet ros the robots run on their own "
+            "clock (`borderflow ros up --time-scale`)"
         )
     try:
         dom = domain_id if domain_id is not None else default_domain_id()
@@ -101,10 +100,13 @@ def ros_fleet(
     *,
     auto_customs: bool,
     timeout_s: float,
+    model: Any = None,
 ) -> tuple[Any, str]:
     """The bridge's fleet port over DDS to the orchestrator node (builds ros_ws/ if needed),
     checked against the node's announcement; what it sends is signed with the decision key of
-    the state directory (made if absent). Raises ValueError (the fleet stopped) on a mismatch."""
+    the state directory (made if absent). Its forecasts play the scenario ``model`` ahead from
+    the node's frozen core (signed with the state directory's fork key; no ``model``: none).
+    Raises ValueError (the fleet stopped) on a mismatch."""
     from cli.ros_cmd import activate_in_process
     from risk_bridge.security.decision_key import ensure_decision_key
 
@@ -152,8 +154,23 @@ def ros_fleet(
     except BaseException:
         link.stop()
         raise
+    forecaster, fork = None, None
+    if model is not None:
+        from functools import partial
+
+        from risk_bridge.security.fork_key import ensure_fork_key
+        from sim.forecast.world import check_model, forecast_live
+
+        try:
+            check_model(model, graph)
+        except BaseException:
+            link.stop()
+            raise
+        fork = ensure_fork_key(state_dir).key
+        forecaster = partial(forecast_live, model, graph)
     fleet = RosBridgeFleet(graph, cargo, link, auto_customs=auto_customs,
-                           run_token=info.run_token)  # fmt: skip
+                           run_token=info.run_token, forecaster=forecaster,
+                           fork_key=fork)  # fmt: skip
     customs = ("simulated customs decide (--no-auto-customs: only API clients)" if auto_customs
                else "only API clients decide")  # fmt: skip
     return fleet, f"ROS fleet on ROS_DOMAIN_ID={dom}, {map_note}; {what_cargo}; {customs}"

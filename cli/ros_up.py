@@ -103,10 +103,12 @@ def up(
     from orchestrator.errors import BorderflowError
     from risk_bridge.errors import BridgeError
     from risk_bridge.security.decision_key import ensure_decision_key
+    from risk_bridge.security.fork_key import ensure_fork_key
     from sim.errors import SimError
 
     try:
         key = ensure_decision_key(state_dir or default_state_dir())
+        fork = ensure_fork_key(state_dir or default_state_dir())
         map_ref, plan, note = _plan(arrivals, map_name)
     except (BorderflowError, BridgeError, SimError, MapError, ValueError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -140,7 +142,8 @@ def up(
                     f"{f', at --time-scale {time_scale:g}' if time_scale != 1 else ''}); customs "
                     "clear them through `borderflow serve --fleet ros`")  # fmt: skip
         for name, argv in stack_processes(agvs, map_ref, time_scale, per_process,
-                                          key.public_path, arrivals_file):  # fmt: skip
+                                          key.public_path, arrivals_file,
+                                          fork.path):  # fmt: skip
             group.start(name, argv)
         typer.echo(f"ROS_DOMAIN_ID={dom}: {len(group.procs)} processes up on map {map_ref} "
                    f"(decisions signed by key {key.key_id}); Ctrl-C stops them")  # fmt: skip

@@ -57,7 +57,12 @@ def serve(
         ),
     ] = None,
     scenario: Annotated[
-        str, typer.Option(help=f"Scenario TOML or bundled name ({_BUNDLED}).")
+        str,
+        typer.Option(
+            help=f"Scenario TOML or bundled name ({_BUNDLED}). With --fleet ros or vda5050: "
+            "the model its forecasts (POST /v1/forecasts) play ahead with (arrival rates, "
+            "customs, AGV dynamics; docs/studies.md)."
+        ),
     ] = "erenhot_day",
     speed: Annotated[
         float, typer.Option(help="Simulated seconds per wall second.", min=0.001)
@@ -208,6 +213,7 @@ def serve(
     from risk_bridge.settings import BridgeSettings
     from risk_bridge.store import WriteBatch, open_store
     from sim.errors import SimError
+    from sim.forecast.world import check_model
     from sim.live import SimFleet
     from sim.scenario import load_scenario
 
@@ -222,14 +228,12 @@ def serve(
         vda = None
         _check_fleet_options(fleet_kind, fleet_file, mqtt, interface, mqtt_ca_file, domain_id,
                              map_name, manifest, auto_customs)  # fmt: skip
+        sc = load_scenario(scenario)  # the SimPy fleet's run, or the other fleets' model
         if fleet_kind is FleetKind.ROS:
-            ros = ros_options(
-                manifest, ledger=ledger, scenario=scenario, speed=speed, domain_id=domain_id
-            )
+            ros = ros_options(manifest, ledger=ledger, speed=speed, domain_id=domain_id)
         elif fleet_kind is FleetKind.VDA5050:
             vda = vda_options(fleet_file, mqtt, interface, manifest)
-        else:
-            sc = load_scenario(scenario)
+            check_model(sc, vda.graph)
         # The port before anything is written or started: a busy one is the first error.
         sock = _bind(host, port)
         if vda is not None:
@@ -237,7 +241,7 @@ def serve(
         if ros is not None:
             # The node answers, runs this map and trusts this key before the store is touched.
             fleet, what = ros_fleet(*ros, map_name, sdir, auto_customs=auto_customs is not False,
-                                    timeout_s=node_timeout_s)  # fmt: skip
+                                    timeout_s=node_timeout_s, model=sc)  # fmt: skip
         StateDir(sdir, issuer="borderflow-bridge", audience="borderflow", ttl_s=900).init()
         store = open_store(db_url)
         meta = store.snapshot().meta
@@ -273,7 +277,8 @@ def serve(
         store.close()
         if vda is not None:
             # The broker is reached here, before the bridge listens (exit 3 when it is not).
-            fleet = vda_fleet(vda, ledger=ledger_obj, speed=speed, ca_file=mqtt_ca_file)
+            fleet = vda_fleet(vda, ledger=ledger_obj, speed=speed, ca_file=mqtt_ca_file,
+                              model=sc)  # fmt: skip
             what = (f"VDA 5050 fleet {vda.path} ({len(vda.fleet.vehicles)} vehicles on "
                     f"{vda.map_id}) over {vda.url.display()}; fleet run {epoch}; "
                     f"ledger {ledger}")  # fmt: skip

@@ -57,12 +57,18 @@ def vda_probe(opts: VdaOptions, ca_file: str | None) -> None:
     link.close()
 
 
-def vda_fleet(opts: VdaOptions, *, ledger: Any, speed: float, ca_file: str | None) -> Any:
-    """The VDA 5050 fleet, connected to its broker (MqttError when it cannot be reached)."""
+def vda_fleet(opts: VdaOptions, *, ledger: Any, speed: float, ca_file: str | None,
+              model: Any) -> Any:  # fmt: skip
+    """The VDA 5050 fleet, connected to its broker (MqttError when it cannot be reached);
+    its forecasts play the scenario ``model`` ahead from its frozen core."""
+    from functools import partial
+
+    from sim.forecast.world import forecast_live
     from vda5050.fleet import VdaFleet
 
     fleet = VdaFleet(opts.fleet, opts.graph, opts.map_id, opts.url, manifest=opts.manifest,
-                     ledger=ledger, time_scale=speed, ca_file=ca_file)  # fmt: skip
+                     ledger=ledger, time_scale=speed, ca_file=ca_file,
+                     forecaster=partial(forecast_live, model, opts.graph))  # fmt: skip
     try:
         fleet.start()
     except Exception:

@@ -1,7 +1,7 @@
 """ROS 2 launch: the orchestrator on Gazebo's clock, a generated Gazebo world, ros_gz_bridge.
 
     ros2 launch launch/borderflow_gazebo.launch.py map:=erenhot_zamyn_uud agvs:=6 \\
-        decision_key:=$(borderflow bridge decision-key)
+        decision_key:=$(borderflow bridge decision-key) fork_key:=$(borderflow bridge fork-key)
 
 Without ``world:=`` it runs ``borderflow gazebo world MAP -o out/gazebo/MAP-N --agvs N`` first
 (when that folder holds no world yet) and takes the world, its AGV model and the ros_gz_bridge
@@ -32,7 +32,7 @@ def vehicle_ids(agvs: int) -> list[str]:
 
 def plan(
     *, map_name: str, agvs: str | int, world: str = "", bridge_config: str = "",
-    decision_key: str = "", root: str = ROOT,
+    decision_key: str = "", fork_key: str = "", root: str = ROOT,
 ) -> dict[str, Any]:  # fmt: skip
     """What the launch starts, from its arguments: the world and bridge config (generated when
     no world is given), the environment for Gazebo, and the orchestrator's parameters.
@@ -77,6 +77,7 @@ def plan(
         "orchestrator": {
             "map": map_name,
             "decision_key": decision_key,
+            "fork_key": fork_key,  # '' = no forecasts from this run
             "use_sim_time": True,  # Gazebo's /clock drives the core's clock
             "vehicle_ids": ids,
             "standard_vehicles": ids,
@@ -95,7 +96,8 @@ def _actions(context: Any, *_args: Any, **_kwargs: Any) -> list[Any]:
         return str(LaunchConfiguration(name).perform(context))
 
     p = plan(map_name=arg("map"), agvs=arg("agvs"), world=arg("world"),
-             bridge_config=arg("bridge_config"), decision_key=arg("decision_key"))  # fmt: skip
+             bridge_config=arg("bridge_config"), decision_key=arg("decision_key"),
+             fork_key=arg("fork_key"))  # fmt: skip
     if p["generate"]:
         # Before gz sim starts: the world must exist when Gazebo reads it.
         subprocess.run(p["generate"], check=True, cwd=ROOT)
@@ -128,6 +130,11 @@ def generate_launch_description() -> Any:
             "decision_key",
             description="the risk bridge's public decision key, decisions.pub "
                         "(`borderflow bridge decision-key` prints its path)",
+        ),
+        DeclareLaunchArgument(
+            "fork_key", default_value="",
+            description="the key the orchestrator signs its frozen core with for the bridge's "
+                        "forecasts (`borderflow bridge fork-key`); empty: no forecasts",
         ),
         OpaqueFunction(function=_actions),
     ])  # fmt: skip

@@ -43,8 +43,15 @@ def _orchestrator(context, *_args, **_kwargs):  # type: ignore[no-untyped-def]
         capture_output=True,
         text=True,
     ).stdout.strip()
+    # ... and the fork key it signs its frozen core with for the bridge's forecasts.
+    fork = subprocess.run(
+        ["borderflow", "bridge", "fork-key", "--state-dir", state],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     map_name = LaunchConfiguration("map").perform(context)
-    params = {"map": map_name, "decision_key": public,
+    params = {"map": map_name, "decision_key": public, "fork_key": fork,
               "use_sim_time": LaunchConfiguration("use_sim_time")}  # fmt: skip
     arrivals = LaunchConfiguration("arrivals").perform(context)
     if arrivals != "none":

@@ -111,3 +111,8 @@ class ForecastPublic(BaseModel):
         None, description="what-if minus no-change, summary means"
     )
     took_s: float = Field(description="wall-clock time the forecast took")
+    world: str = Field(
+        "forked: the SimPy fleet's live run itself",
+        description="how the forecast's world was made: the SimPy fleet's run forked, or (ROS "
+        "2, VDA 5050) rebuilt around the live core on a model scenario (docs/studies.md)",
+    )

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import logging
 import queue
+import secrets
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import networkx as nx
 
@@ -35,6 +37,7 @@ from orchestrator.custody.events import CustodyEvent
 from orchestrator.custody.reads import LedgerReads, LiveLedger
 from orchestrator.custody.treehead import SignedTreeHead
 from orchestrator.domain.eventlog import CUSTOMS_NOTICE_TYPES, CustomsNotice, DomainEvent
+from orchestrator.domain.forecast import ForecastRequest, LiveCore
 from orchestrator.domain.records import (
     Cargo,
     ContainerView,
@@ -51,7 +54,10 @@ from vda5050.fleet_file import FleetFile
 from vda5050.fleet_link import VdaFleetLink
 from vda5050.mqtt import BrokerUrl
 
-__all__ = ["SILENT_AFTER_S", "VdaFleet"]
+__all__ = ["SILENT_AFTER_S", "Forecaster", "VdaFleet"]
+
+# (the frozen core, the key it is signed with, the request) -> the forecast document
+Forecaster = Callable[[LiveCore, bytes, ForecastRequest], dict[str, Any]]
 
 log = logging.getLogger("vda5050.fleet")
 
@@ -84,8 +90,13 @@ class VdaFleet:
     def __init__(self, fleet: FleetFile, graph: LaneGraph, map_id: str, url: BrokerUrl, *,
                  manifest: Sequence[Cargo] = (), ledger: LiveLedger | None = None,
                  time_scale: float = 1.0, ca_file: str | None = None,
-                 tick_s: float = 1.0) -> None:  # fmt: skip
+                 tick_s: float = 1.0,
+                 forecaster: Forecaster | None = None) -> None:  # fmt: skip
         self.graph = graph
+        # Look-ahead forecasts (POST /v1/forecasts): the core frozen here under the lock, the
+        # simulated world built around it by whoever composed this fleet (`serve`: sim/).
+        self._forecaster = forecaster
+        self._fork_key = secrets.token_bytes(32)  # the frozen core never leaves this process
         self.lane_ids = frozenset(e.lane_id for e in graph.edges.values())
         self.zone_ids = frozenset(str(z) for z in graph.zones)
         self.lock = threading.RLock()
@@ -263,9 +274,15 @@ class VdaFleet:
             self.link.start()
             self._started = True
 
-    def forecast(self, request: object) -> dict[str, object] | None:
-        """No forecasts from a VDA 5050 fleet yet: its vehicles are real (docs/studies.md)."""
-        return None
+    def forecast(self, request: ForecastRequest) -> dict[str, Any] | None:
+        """The core frozen now (under the lock: the vehicles go on at once), played ahead in a
+        world rebuilt around it (docs/studies.md); None when no forecaster was given."""
+        if self._forecaster is None:
+            return None
+        with self.lock:
+            live = LiveCore(self.core.freeze(self._fork_key), self._clock.now_s(),
+                            "VDA 5050 fleet")  # fmt: skip
+        return self._forecaster(live, self._fork_key, request)
 
     def failure(self) -> str | None:
         return self.link.failure

@@ -52,8 +52,8 @@ def _run(fleet: Any, body: ForecastCreate) -> dict[str, Any]:
         _BUSY.release()
     if doc is None:
         raise NotAvailable(
-            "this fleet cannot forecast yet: forecasts fork the SimPy fleet "
-            "(serve --fleet sim); docs/studies.md"
+            "this bridge's fleet was given no forecaster (`borderflow serve` gives one to "
+            "every fleet: sim, ros, vda5050); docs/studies.md"
         )
     return dict(doc)
 

@@ -78,6 +78,7 @@ def forecast(
     doc["from_clock"] = f"{tb.day_clock(now_s)} {tb.time_zone}"
     doc["t_min"] = [(t - now_s) / 60.0 for t in doc["no_change"]["t_s"]]
     doc["clock"] = [tb.day_clock(t) for t in doc["no_change"]["t_s"]]
+    doc["world"] = "forked: the SimPy fleet's live run itself"
     doc["took_s"] = time.perf_counter() - t0  # wall clock: reported, not part of the answer
     return doc
 

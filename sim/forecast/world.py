@@ -43,11 +43,12 @@ from sim.core_adapter import SimClock
 from sim.eventlog import RunLog
 from sim.forecast.fork import ForecastError, ForecastRefused
 from sim.forecast.run import forecast
+from sim.run_checks import check_gates
 from sim.runner import Simulation
 from sim.scenario import Scenario
 from sim.scripted import ScriptedEvents
 
-__all__ = ["forecast_live", "live_world"]
+__all__ = ["check_model", "forecast_live", "live_world"]
 
 _RESUME = "forecast copy: carry on from the live state"
 
@@ -101,8 +102,6 @@ def live_world(model: Scenario, graph: LaneGraph, live: LiveCore, key: bytes) ->
                      start_s=live.now_s)  # fmt: skip
     relay.to = sim.custody
     views = thawed[0].views
-    if abs(views.now() - live.now_s) > 1e-6:  # the clock is the copy's: both must agree
-        raise ForecastRefused(f"the {live.source}'s core and its clock disagree")
     known, holds = _containers(sim, views, scenario)
     for summary in views.vehicles():
         agv = sim.adopt_vehicle(summary.vehicle_id, summary.node)
@@ -154,8 +153,14 @@ def _arrivals(scenario: Scenario, sim: Simulation, now_s: float) -> list[Arrival
     return [a for a in drawn if a.t_s > now_s]
 
 
+def check_model(model: Scenario, graph: LaneGraph) -> None:
+    """:class:`~sim.errors.ScenarioError` when the model cannot run on the fleet's map (its
+    gates' stopping distances); checked when a fleet that forecasts with it starts."""
+    check_gates(model, graph)
+
+
 def forecast_live(
-    model: Scenario, graph: LaneGraph, key: bytes, live: LiveCore, request: ForecastRequest
+    model: Scenario, graph: LaneGraph, live: LiveCore, key: bytes, request: ForecastRequest
 ) -> dict[str, Any]:
     """The forecast of a fleet of real vehicles from its frozen core (the document of
     :func:`sim.forecast.run.forecast`, with ``"world"`` saying how it was made)."""

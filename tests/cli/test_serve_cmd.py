@@ -85,7 +85,11 @@ def test_serve_ros_fleet_options_are_checked_before_anything_is_written(tmp_path
     assert r.exit_code == 2 and "line 2" in r.output and "nothing loaded" in r.output
     r = runner.invoke(app, [*base, "--fleet", "ros", "--manifest", str(bad), "--speed", "5",
                             "--domain-id", "7"])  # fmt: skip
-    assert r.exit_code == 2 and "are for the SimPy fleet" in r.output
+    assert r.exit_code == 2 and "--speed is for the SimPy fleet" in r.output
+    # --scenario is the forecasts' model with --fleet ros: a bad one is refused up front.
+    r = runner.invoke(app, [*base, "--fleet", "ros", "--scenario", "no_such_scenario",
+                            "--domain-id", "7"])  # fmt: skip
+    assert r.exit_code == 2 and "no_such_scenario" in r.output
     r = runner.invoke(app, [*base, "--manifest", str(bad)])
     assert r.exit_code == 2 and "goes with --fleet ros or vda5050" in r.output
     r = runner.invoke(app, [*base, "--fleet", "ros", "--manifest", str(bad), "--map", "nowhere",

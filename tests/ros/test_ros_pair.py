@@ -116,6 +116,17 @@ def test_ros_up_and_serve_move_containers_across_by_themselves(
         up_text = pair.up_log.read_text(errors="replace")
         assert delivered, f"nothing delivered in 150 s; ros up said:\n{up_text[-3000:]}"
         assert vehicles == {"agv_01", "agv_02"}
+        # The control room looks ahead: the node's core, frozen over DDS and signed with the
+        # fork key of the shared state directory, played in a world rebuilt around it.
+        body = {"horizon_h": 1.0, "seeds": 2, "what_if": {"remove_agvs": 1}}
+        r = http.post("/v1/forecasts", json=body,
+                      headers=pair.token(Role.OPERATOR, "operator-1"))  # fmt: skip
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        assert "orchestrator node" in doc["world"], doc["world"]
+        assert doc["what_if"] == ["remove 1 AGVs"] and doc["difference"] is not None
+        busy = doc["with_what_if"]["series"]["busy_agvs"]
+        assert all(b["hi"] <= 1 for b in busy)  # 2 AGVs, 1 taken out
     assert "containers arrive over" in up_text and "map test_crossing" in up_text
     doc = delivered[0]
     assert doc["position"]["crossed"] is True and doc["position"]["held"] is False

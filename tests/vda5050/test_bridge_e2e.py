@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ from maps.fingerprint import map_identity
 from risk_bridge.app import create_app
 from risk_bridge.domain import Role
 from risk_bridge.security import StateDir
+from sim.forecast.world import forecast_live
+from sim.scenario import load_scenario
 from tests.bridge.conftest import make_settings
 from tests.bridge.helpers import verdict
 from tests.bridge.order_helpers import fresh_container, fresh_seal
@@ -110,7 +113,9 @@ def port(mqtt_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Itera
                 stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
     fleet = VdaFleet(fleet_file, graph, map_identity(fleet_file.map_ref).map_id,
-                     BrokerUrl.parse(mqtt_url), time_scale=scale, tick_s=0.25)  # fmt: skip
+                     BrokerUrl.parse(mqtt_url), time_scale=scale, tick_s=0.25,
+                     forecaster=partial(forecast_live, load_scenario("erenhot_day"),
+                                        graph))  # fmt: skip
     settings = make_settings(tmp_path)
     keys = StateDir(settings.state_dir, issuer=settings.issuer, audience=settings.audience,
                     ttl_s=settings.token_ttl_s)  # fmt: skip
@@ -183,6 +188,15 @@ def test_high_verdict_revokes_the_lease_short_of_the_line_and_a_release_lets_it_
     track.stop()
     assert not track.inside, f"agv_02 entered a border zone at {track.inside[:3]}"
     assert not p.view(cid).crossed
+    # The control room looks ahead from here: the core frozen under the lock, played in a
+    # world rebuilt around it; the live vehicles and the hold are untouched.
+    body = {"horizon_h": 1.0, "seeds": 2, "bin_min": 10}
+    r = p.client.post("/v1/forecasts", json=body, headers=p.headers("viewer"))
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert "VDA 5050 fleet" in doc["world"] and len(doc["t_min"]) == 6
+    assert doc["no_change"]["series"]["holds_active"][0]["mean"] >= 1  # the hold is there
+    assert held() and p.carrier(cid) == "agv_02"
     granted = leases.granted
     # Only an MN officer releases it; then it goes across with a new lease.
     url = f"/v1/holds/{cid}/release"

@@ -59,7 +59,7 @@ def test_a_rebuilt_world_forecasts_what_the_exact_fork_does(
 ) -> None:
     request = ForecastRequest(horizon_h=2.0, seeds=4)
     exact = forecast(live, request)["no_change"]["summary"]
-    doc = forecast_live(model, live.graph, KEY, _frozen(live), request)
+    doc = forecast_live(model, live.graph, _frozen(live), KEY, request)
     rebuilt = doc["no_change"]["summary"]
     assert "rebuilt from the test fleet's core" in doc["world"]
 
@@ -78,7 +78,7 @@ def test_a_what_if_on_a_rebuilt_world_changes_the_forecast(
     model: Scenario, live: Simulation
 ) -> None:
     request = ForecastRequest(horizon_h=1.0, seeds=2, what_if=WhatIf(remove_agvs=30))
-    doc = forecast_live(model, live.graph, KEY, _frozen(live), request)
+    doc = forecast_live(model, live.graph, _frozen(live), KEY, request)
     assert doc["difference"]["delivered"] < 0
 
 

@@ -23,17 +23,20 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from borderflow_ros.bridge_customs import SimulatedCustoms
 from borderflow_ros.bridge_link import BridgeLink
 from borderflow_ros.decision_auth import DecisionSigner
+from borderflow_ros.errors import NodeRefusedError
 from borderflow_ros.frame import map_origin
 from orchestrator.custody.events import CustodyEvent
 from orchestrator.domain.customs_events import BorderCrossed, HoldLifted, HoldPlaced
 from orchestrator.domain.eventlog import CustomsNotice
 from orchestrator.domain.events import OrderDelivered
+from orchestrator.domain.forecast import ForecastRequest, LiveCore
 from orchestrator.domain.records import (
     Cargo,
     ContainerView,
@@ -48,7 +51,10 @@ from orchestrator.lanegraph import LaneGraph
 from orchestrator.messages import Event, OrderArrived, RiskLevel
 from orchestrator.vehicle_status import VehicleStatus, vehicle_status
 
-__all__ = ["SILENT_AFTER_S", "RosBridgeFleet"]
+__all__ = ["SILENT_AFTER_S", "Forecaster", "RosBridgeFleet"]
+
+# (the frozen core, the fork key it is signed with, the request) -> the forecast document
+Forecaster = Callable[[LiveCore, bytes, ForecastRequest], dict[str, Any]]
 
 # A vehicle publishes its state at >= 1 Hz: three missed beats and the console shows it silent.
 SILENT_AFTER_S = 3.0
@@ -72,6 +78,8 @@ class RosBridgeFleet:
         signer: DecisionSigner | None = None,
         auto_customs: bool = False,
         run_token: str = "",
+        forecaster: Forecaster | None = None,
+        fork_key: bytes | None = None,
     ) -> None:
         if link is None:
             if signer is None:
@@ -79,6 +87,10 @@ class RosBridgeFleet:
             link = BridgeLink(signer)
         self.link = link
         self.graph = graph
+        # Forecasts: the node's core, frozen and signed with the shared fork key, played
+        # ahead by whoever composed this fleet (`serve`: a world rebuilt around it, sim/).
+        self._forecaster = forecaster if fork_key is not None else None
+        self._fork_key = fork_key or b""
         self._origin = map_origin(graph)
         self._manifest = list(manifest)
         self.notices: queue.Queue[CustomsNotice] = queue.Queue()
@@ -206,10 +218,20 @@ class RosBridgeFleet:
         on_board = self.link.carrier(container_id)
         return on_board.node if on_board and on_board.node else None
 
-    def forecast(self, request: object) -> dict[str, object] | None:
-        """No forecasts from a ROS 2 fleet yet: its core runs in the orchestrator node
-        (docs/studies.md says what is missing)."""
-        return None
+    def forecast(self, request: ForecastRequest) -> dict[str, Any] | None:
+        """The orchestrator node's core, frozen over DDS (``freeze_core``), played ahead
+        (docs/studies.md); None when this bridge was given no forecaster. The node's refusal
+        (no fork key) or silence is a RuntimeError naming it: the live fleet is unaffected."""
+        if self._forecaster is None:
+            return None
+        try:
+            blob, now_s = self.link.freeze_core()
+        except NodeRefusedError as exc:
+            raise RuntimeError(f"the orchestrator node refused: {exc}") from None
+        except TimeoutError as exc:
+            raise RuntimeError(str(exc)) from None
+        live = LiveCore(blob, now_s, "orchestrator node")
+        return self._forecaster(live, self._fork_key, request)
 
     def failure(self) -> str | None:
         """Silence of the orchestrator node is the node's own fail-safe; the link has no thread

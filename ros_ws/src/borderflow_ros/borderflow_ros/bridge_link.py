@@ -31,6 +31,7 @@ from borderflow_ros.convert import order_to_msg, verdict_to_msg
 from borderflow_ros.decision_auth import (
     Channel,
     DecisionSigner,
+    forecast_fields,
     lane_fields,
     order_fields,
     release_fields,
@@ -51,7 +52,7 @@ class BridgeLink:
         import rclpy
         from borderflow_interfaces.msg import CustomsNotice as NoticeMsg
         from borderflow_interfaces.msg import FleetInfo, LaneStatus, RiskVerdict, TransportOrder
-        from borderflow_interfaces.srv import ReleaseHold
+        from borderflow_interfaces.srv import FreezeCore, ReleaseHold
         from rclpy.executors import SingleThreadedExecutor
 
         from borderflow_ros import qos
@@ -71,6 +72,8 @@ class BridgeLink:
             TransportOrder, qos.ORDERS_TOPIC, qos.decision_qos()
         )
         self._release: Any = self.node.create_client(ReleaseHold, qos.RELEASE_SERVICE)
+        self._freeze: Any = self.node.create_client(FreezeCore, qos.FREEZE_SERVICE)
+        self._freeze_lock = threading.Lock()  # one frozen core on the wire at a time
         # Set by listen(); what arrives before (transient-local history) is kept until then.
         self._on_notice_cb: Callable[[CustomsNotice], None] | None = None
         # (order id, container id, direction, origin station) of every order the core took.
@@ -273,6 +276,32 @@ class BridgeLink:
         res = fut.result()
         if res is None or not res.accepted:
             raise NodeRefusedError(res.message if res is not None else "no answer")
+
+    def freeze_core(self, timeout_s: float = 10.0) -> tuple[bytes, float]:
+        """The node's core, frozen (bytes signed with the fork key, not checked here: the
+        thaw checks them), and the node's clock then. :class:`NodeRefusedError` with the
+        node's reason; TimeoutError when it does not answer."""
+        import uuid
+
+        from borderflow_interfaces.srv import FreezeCore
+
+        with self._freeze_lock:
+            if not self._freeze.wait_for_service(timeout_sec=timeout_s):
+                raise TimeoutError("the orchestrator node's freeze_core service is not up")
+            req = FreezeCore.Request(request_id=uuid.uuid4().hex)
+            with self._send_lock:
+                signed = self._signer.sign(Channel.FORECAST, forecast_fields(req))
+            write_signature(req.signature, signed)
+            fut = self._freeze.call_async(req)
+            deadline = time.monotonic() + timeout_s
+            while not fut.done():
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"freeze_core got no answer within {timeout_s:g}s")
+                time.sleep(0.002)
+            res = fut.result()
+        if res is None or not res.accepted:
+            raise NodeRefusedError(res.message if res is not None else "no answer")
+        return bytes(res.core), float(res.now_s)
 
     def stop(self) -> None:
         self._executor.shutdown(timeout_sec=1.0)

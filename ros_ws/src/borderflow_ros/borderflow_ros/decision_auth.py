@@ -3,7 +3,8 @@
 Owns the signed form of what travels over DDS from the risk bridge to the orchestrator node — a
 verdict (``/borderflow/verdicts``), an officer's release (the ``release_hold`` service), a lane
 request (``/borderflow/lanes_requests``) and a transport order the bridge accepted
-(``/borderflow/orders``) — and the two ends of it: :class:`DecisionSigner` (the bridge's side,
+(``/borderflow/orders``), and a request for the frozen core (the ``freeze_core`` service, for
+a forecast) — and the two ends of it: :class:`DecisionSigner` (the bridge's side,
 holding its Ed25519 private key) and :class:`DecisionVerifier` (the node's side, holding the
 bridge's public key).
 
@@ -46,6 +47,7 @@ __all__ = [
     "DecisionSigner",
     "DecisionVerifier",
     "Signed",
+    "forecast_fields",
     "lane_fields",
     "load_decision_key",
     "order_fields",
@@ -66,6 +68,7 @@ class Channel(StrEnum):
     RELEASE = "release"
     LANE = "lane"
     ORDER = "order"
+    FORECAST = "forecast"  # a request for the frozen core (``freeze_core``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,10 @@ def order_fields(msg: Any) -> dict[str, str | int | bool | list[str]]:
     return {"order_id": msg.order_id, "container_id": msg.container_id,
             "direction": msg.direction, "origin_station": msg.origin_station,
             "seal_numbers": [str(s) for s in msg.seal_numbers]}  # fmt: skip
+
+
+def forecast_fields(req: Any) -> dict[str, str | int | bool | list[str]]:
+    return {"request_id": req.request_id}
 
 
 def write_signature(target: Any, signed: Signed) -> None:
@@ -183,7 +190,7 @@ class DecisionVerifier:
 
 def _name(channel: Channel, fields: Fields) -> str:
     key = {"verdict": "verdict_id", "release": "container_id", "lane": "lane_id",
-           "order": "order_id"}[channel.value]  # fmt: skip
+           "order": "order_id", "forecast": "request_id"}[channel.value]  # fmt: skip
     return repr(fields.get(key, ""))
 
 

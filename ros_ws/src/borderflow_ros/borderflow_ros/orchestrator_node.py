@@ -13,7 +13,8 @@ never entered twice at once. A vehicle whose heartbeat stops is faulted: the cor
 ``VehicleFaulted`` (its unloaded order goes to another vehicle), its commands are dropped and the
 lanes it blocks are closed, so the core reroutes the others. When its heartbeats come back at a
 node the core accepts, the core gets ``VehicleRecovered`` and those lanes are opened again
-(:mod:`borderflow_ros.fault_isolation`).
+(:mod:`borderflow_ros.fault_isolation`). ``freeze_core`` hands the bridge a signed copy of the
+core for its look-ahead forecasts (:mod:`borderflow_ros.core_freezer`).
 
 Verdicts, releases, lane requests and orders on the topic count only when signed by the risk
 bridge's decision key (the ``decision_key`` parameter; :mod:`borderflow_ros.decision_auth`): an
@@ -39,7 +40,7 @@ from borderflow_interfaces.msg import (
     VehicleEvent,
 )
 from borderflow_interfaces.msg import CustomsNotice as CustomsNoticeMsg
-from borderflow_interfaces.srv import GetStatus, ReleaseHold
+from borderflow_interfaces.srv import FreezeCore, GetStatus, ReleaseHold
 from builtin_interfaces.msg import Time
 from rclpy.action import ActionServer  # type: ignore[attr-defined]
 from rclpy.node import Node
@@ -56,6 +57,7 @@ from borderflow_ros.convert import (
     release_from_request,
     verdict_from_msg,
 )
+from borderflow_ros.core_freezer import CoreFreezer, load_fork_key
 from borderflow_ros.decision_auth import (
     Channel,
     DecisionVerifier,
@@ -172,6 +174,10 @@ class OrchestratorNode(Node):
         )
         self.create_service(ReleaseHold, qos.RELEASE_SERVICE, self._on_release)
         self.create_service(GetStatus, qos.STATUS_SERVICE, self._on_status)
+        self.freezer = CoreFreezer(self.core.freeze, self.clock.now_s,
+                                   load_fork_key(str(p["fork_key"])), self._refusal,
+                                   self.get_logger().info)  # fmt: skip
+        self.create_service(FreezeCore, qos.FREEZE_SERVICE, self.freezer.on_request)
         ActionServer(
             self, TransportContainer, qos.TRANSPORT_ACTION, execute_callback=self.goals.execute
         )

@@ -16,6 +16,12 @@ PARAMS = (
         "the risk bridge's public decision key (PEM, decisions.pub in its state directory): "
         "only verdicts, releases and lane requests it signed are acted on",
     ),
+    Param(
+        "fork_key",
+        "",
+        "the key shared with the risk bridge that signs the core it hands out for forecasts "
+        "(a hex file, `borderflow bridge fork-key`; '' = no forecasts from this node)",
+    ),
     Param("tick_period_s", 1.0, "period of the core's Tick (retries waiting admissions)", positive),
     Param("heartbeat_timeout_s", 2.0, "silence after which a vehicle is faulted", positive),
     Param("vehicle_ids", [""], "vehicles to watch from the start ([''] = discover /agv/*/state)"),

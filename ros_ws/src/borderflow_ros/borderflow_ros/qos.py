@@ -28,6 +28,7 @@ __all__ = [
     "CUSTODY_TOPIC",
     "FLEET_INFO_TOPIC",
     "FLEET_MARKERS_TOPIC",
+    "FREEZE_SERVICE",
     "HOLDS_TOPIC",
     "LANES_TOPIC",
     "MAP_MARKERS_TOPIC",
@@ -60,6 +61,7 @@ MAP_MARKERS_TOPIC = f"{NS}/map_markers"
 FLEET_MARKERS_TOPIC = f"{NS}/fleet_markers"
 RELEASE_SERVICE = f"{NS}/release_hold"
 STATUS_SERVICE = f"{NS}/get_status"
+FREEZE_SERVICE = f"{NS}/freeze_core"  # the core frozen for a forecast (signed both ways)
 TRANSPORT_ACTION = f"{NS}/transport_container"
 
 
