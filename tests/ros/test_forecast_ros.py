@@ -95,6 +95,9 @@ def test_the_node_hands_its_core_only_to_the_bridge_signed_with_the_fork_key(
                                   StationId("cn_slot_01")))  # fmt: skip
         link.deliver(VerdictIssued(0.0, cid, RiskLevel.LOW, Side.CN, "v-f1", "cleared"))
         outsider.wait_for("the order taken", lambda: _orders(_status(outsider)) >= 1, 30)
+        # The vehicle joins with its first state message, which may come after the order.
+        joined = lambda: "agv_01" in (_status(outsider) or {}).get("vehicles", {})  # noqa: E731
+        outsider.wait_for("agv_01 joined", joined, 30)
         blob, now_s = _freeze(link)
         assert now_s > 0 and len(blob) > 1000
         graph = load_map("test_crossing")
