@@ -207,17 +207,23 @@ def stack_processes(
     decision_key: Path,
     arrivals_file: Path | None = None,
     fork_key: Path | None = None,
+    adapters: int = 0,
 ) -> list[tuple[str, list[str]]]:
     """The nodes of launch/borderflow_sim.launch.py, as (name, argv); the orchestrator trusts
     the decisions signed with the private half of ``decision_key`` (a public key PEM) and feeds
     the arrivals of ``arrivals_file`` at the vehicles' time scale; with ``fork_key`` it hands
-    the bridge its frozen core for forecasts."""
-    params: dict[str, object] = {"map": map_name, "decision_key": str(decision_key)}
+    the bridge its frozen core for forecasts; with ``adapters`` > 0 its fleet adapter runs as
+    that many shard processes."""
+    params: dict[str, object] = {"map": map_name, "decision_key": str(decision_key),
+                                 "adapters": adapters}  # fmt: skip
     if fork_key is not None:
         params["fork_key"] = str(fork_key)
     if arrivals_file is not None:
         params |= {"arrivals_file": str(arrivals_file), "arrivals_time_scale": time_scale}
     out = [("orchestrator", node_argv("orchestrator_node", params))]
+    for shard in range(adapters):
+        out.append((f"adapter_{shard}", node_argv("adapter_node", {
+            "map": map_name, "shard": shard, "adapters": adapters})))  # fmt: skip
     first = 1
     while first <= agvs:
         n = min(per_process, agvs - first + 1)

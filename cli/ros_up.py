@@ -69,6 +69,16 @@ def up(
     per_process: Annotated[
         int, typer.Option(help="AGVs hosted per simulator process.", min=1)
     ] = 10,
+    adapters: Annotated[
+        int,
+        typer.Option(
+            help="Fleet adapter shards, each its own process serving its share of the vehicles "
+            "(agv_07 goes to shard 7 mod N); 0 runs the adapter inside the orchestrator node. "
+            "Worth it from about 100 AGVs (docs/ros.md, Scaling out).",
+            min=0,
+            max=64,
+        ),
+    ] = 0,
     domain_id: Annotated[
         int | None,
         typer.Option(help="ROS_DOMAIN_ID (default: $ROS_DOMAIN_ID, else one per user)."),
@@ -86,6 +96,8 @@ def up(
     """Start orchestrator + N simulated AGVs + markers; Ctrl-C stops them all cleanly.
 
     Example: borderflow ros up --agvs 4 --time-scale 5
+
+    A large fleet, its adapter in 4 shard processes: borderflow ros up --agvs 200 --adapters 4
 
     Containers arrive by themselves (--arrivals) and wait for customs: in another terminal,
 
@@ -143,7 +155,7 @@ def up(
                     "clear them through `borderflow serve --fleet ros`")  # fmt: skip
         for name, argv in stack_processes(agvs, map_ref, time_scale, per_process,
                                           key.public_path, arrivals_file,
-                                          fork.path):  # fmt: skip
+                                          fork.path, adapters):  # fmt: skip
             group.start(name, argv)
         typer.echo(f"ROS_DOMAIN_ID={dom}: {len(group.procs)} processes up on map {map_ref} "
                    f"(decisions signed by key {key.key_id}); Ctrl-C stops them")  # fmt: skip

@@ -1,6 +1,7 @@
 """ROS 2 launch (a): orchestrator + risk bridge + N simulated AGVs + map/fleet markers.
 
     ros2 launch launch/borderflow_sim.launch.py agvs:=6 map:=test_crossing time_scale:=1.0
+    ros2 launch launch/borderflow_sim.launch.py agvs:=200 adapters:=4   # adapter in 4 shards
 
 Containers arrive by themselves (``arrivals:=`` a scenario or manifest CSV; default the map's
 bundled demo scenario; ``none`` for an idle fleet) and the bridge's simulated customs clear them,
@@ -51,7 +52,8 @@ def _orchestrator(context, *_args, **_kwargs):  # type: ignore[no-untyped-def]
         text=True,
     ).stdout.strip()
     map_name = LaunchConfiguration("map").perform(context)
-    params = {"map": map_name, "decision_key": public, "fork_key": fork,
+    adapters = int(LaunchConfiguration("adapters").perform(context))
+    params = {"map": map_name, "decision_key": public, "fork_key": fork, "adapters": adapters,
               "use_sim_time": LaunchConfiguration("use_sim_time")}  # fmt: skip
     arrivals = LaunchConfiguration("arrivals").perform(context)
     if arrivals != "none":
@@ -63,6 +65,18 @@ def _orchestrator(context, *_args, **_kwargs):  # type: ignore[no-untyped-def]
         params |= {"arrivals_file": out,
                    "arrivals_time_scale": float(LaunchConfiguration("time_scale")
                                                 .perform(context))}  # fmt: skip
+    # With adapters:=N the per-vehicle topics are served by N shard processes (docs/ros.md).
+    shards = [
+        Node(
+            package="borderflow_ros",
+            executable="adapter_node",
+            name=f"borderflow_adapter_{k}",
+            parameters=[{"map": map_name, "shard": k, "adapters": adapters,
+                         "use_sim_time": LaunchConfiguration("use_sim_time")}],
+            output="screen",
+        )
+        for k in range(adapters)
+    ]
     return [
         Node(
             package="borderflow_ros",
@@ -70,7 +84,8 @@ def _orchestrator(context, *_args, **_kwargs):  # type: ignore[no-untyped-def]
             name="borderflow_orchestrator",
             parameters=[params],
             output="screen",
-        )
+        ),
+        *shards,
     ]  # fmt: skip
 
 
@@ -115,6 +130,8 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument("agvs", default_value="3", description="simulated AGVs"),
         DeclareLaunchArgument("map", default_value="test_crossing", description="map name/path"),
         DeclareLaunchArgument("time_scale", default_value="1.0", description="vehicle speed-up"),
+        DeclareLaunchArgument("adapters", default_value="0",
+                              description="fleet adapter shard processes (0 = in the node)"),
         DeclareLaunchArgument("use_sim_time", default_value="false"),
         DeclareLaunchArgument("bridge_port", default_value="8750"),
         DeclareLaunchArgument(

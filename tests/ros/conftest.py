@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from cli.ros_cmd import activate_in_process
+from cli.ros_cmd import ProcessGroup, activate_in_process
+
+if TYPE_CHECKING:  # the built package is importable once the ros_env fixture ran
+    from borderflow_ros.client import RosClient
 
 _DOMAIN = 60 + os.getpid() % 40  # private per pytest run (0..101 is the safe range on Linux)
 
@@ -52,3 +55,33 @@ class DecisionKeys:
 @pytest.fixture(scope="session")
 def decision_keys(ros_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Any:
     return DecisionKeys(tmp_path_factory.mktemp("decision-key"))
+
+
+@pytest.fixture()
+def stack(
+    ros_env: dict[str, str], tmp_path: Path, decision_keys: Any
+) -> Iterator[tuple[ProcessGroup, Any]]:
+    """The node processes and a connect(vehicle_ids) -> RosClient (signing as the bridge); all
+    stopped afterwards, and every process not killed on purpose must have exited 0."""
+    group = ProcessGroup(ros_env, tmp_path / "logs")
+    group.decision_keys = decision_keys  # type: ignore[attr-defined]
+    helpers: list[Any] = []
+
+    def connect(ids: list[str]) -> RosClient:
+        from borderflow_ros.client import RosClient
+
+        client = RosClient(ids, decision_keys.signer())
+        helpers.append(client.close)
+        return client
+
+    group.helpers = helpers  # type: ignore[attr-defined]
+    try:
+        yield group, connect
+    finally:
+        for close in reversed(helpers):
+            close()
+        codes = group.stop()
+        for name, code in codes.items():
+            if name not in getattr(group, "killed", set()):
+                log = (tmp_path / "logs" / f"{name}.log").read_text(errors="replace")[-3000:]
+                assert code == 0, f"{name} exited {code}; its log ends:\n{log}"

@@ -15,7 +15,6 @@ import re
 import signal
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,36 +33,6 @@ from orchestrator.messages import HoldReleased
 pytestmark = pytest.mark.timeout(120)
 
 LOW, HIGH = 1, 3
-
-
-@pytest.fixture()
-def stack(
-    ros_env: dict[str, str], tmp_path: Path, decision_keys: Any
-) -> Iterator[tuple[ProcessGroup, Any]]:
-    """The node processes and a connect(vehicle_ids) -> RosClient (signing as the bridge); all
-    stopped afterwards, and every process not killed on purpose must have exited 0."""
-    group = ProcessGroup(ros_env, tmp_path / "logs")
-    group.decision_keys = decision_keys  # type: ignore[attr-defined]
-    helpers: list[Any] = []
-
-    def connect(ids: list[str]) -> RosClient:
-        from borderflow_ros.client import RosClient
-
-        client = RosClient(ids, decision_keys.signer())
-        helpers.append(client.close)
-        return client
-
-    group.helpers = helpers  # type: ignore[attr-defined]
-    try:
-        yield group, connect
-    finally:
-        for close in reversed(helpers):
-            close()
-        codes = group.stop()
-        for name, code in codes.items():
-            if name not in getattr(group, "killed", set()):
-                log = (tmp_path / "logs" / f"{name}.log").read_text(errors="replace")[-3000:]
-                assert code == 0, f"{name} exited {code}; its log ends:\n{log}"
 
 
 def BridgeLink(keys: Any) -> Any:  # imported late: it needs the built packages

@@ -21,6 +21,7 @@ setup(
     entry_points={
         "console_scripts": [
             "orchestrator_node = borderflow_ros.orchestrator_node:main",
+            "adapter_node = borderflow_ros.adapter_node:main",
             "agv_sim = borderflow_ros.agv_sim_node:main",
             "diff_drive_sim = borderflow_ros.diff_drive_sim_node:main",
             "markers = borderflow_ros.markers_node:main",

@@ -1,6 +1,7 @@
 """``python -m borderflow_ros <node> --ros-args ...``: run one node (orchestrator_node,
-agv_sim_node, diff_drive_sim_node, markers_node). Ctrl-C / SIGTERM during the imports exits
-quietly with code 0 too, so a stack stopped while still starting reports a clean stop."""
+adapter_node, agv_sim_node, diff_drive_sim_node, markers_node). Ctrl-C / SIGTERM during the
+imports exits quietly with code 0 too, so a stack stopped while still starting reports a clean
+stop."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import importlib
 import signal
 import sys
 
-NODES = ("orchestrator_node", "agv_sim_node", "diff_drive_sim_node", "markers_node")
+NODES = ("orchestrator_node", "adapter_node", "agv_sim_node", "diff_drive_sim_node", "markers_node")
 
 
 def _quiet_exit(*_: object) -> None:

@@ -29,7 +29,13 @@ __all__ = ["RosClient", "container_number"]
 
 
 class RosClient:
-    def __init__(self, vehicle_ids: list[str], signer: DecisionSigner | None = None) -> None:
+    def __init__(
+        self,
+        vehicle_ids: list[str],
+        signer: DecisionSigner | None = None,
+        *,
+        odometry: bool = True,
+    ) -> None:
         import rclpy
         from borderflow_interfaces.action import TransportContainer
         from borderflow_interfaces.msg import (
@@ -67,8 +73,10 @@ class RosClient:
         for vid in vehicle_ids:
             n.create_subscription(VehicleCommand, qos.vehicle_topic(vid, "command"), self._cmd,
                                   qos.command_qos())  # fmt: skip
-            n.create_subscription(Odometry, qos.vehicle_topic(vid, "odom"),
-                                  lambda m, v=vid: self._odom(v, m), qos.sensor_qos())  # fmt: skip
+            if odometry:  # off for a bench's probe of many vehicles: 10 Hz each adds up
+                n.create_subscription(Odometry, qos.vehicle_topic(vid, "odom"),
+                                      lambda m, v=vid: self._odom(v, m),
+                                      qos.sensor_qos())  # fmt: skip
         self.executor = SingleThreadedExecutor(context=self.ctx)
         self.executor.add_node(n)
         self.thread = threading.Thread(target=self._spin, daemon=True)

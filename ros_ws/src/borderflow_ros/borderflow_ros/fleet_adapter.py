@@ -7,13 +7,17 @@ For every vehicle ``<id>`` (given by the ``vehicle_ids`` parameter or discovered
   ``/agv/<id>/plan`` (nav_msgs/Path of each Drive, for Nav2-style controllers and RViz) and, for
   vehicles listed in ``diff_drive_vehicles``, ``/agv/<id>/cmd_vel`` (geometry_msgs/Twist from a
   pure-pursuit follower, the convention of Gazebo's DiffDrive system via ros_gz_bridge);
-- in: ``/agv/<id>/odom`` (nav_msgs/Odometry) and ``/agv/<id>/state`` (VehicleState), both also
-  the vehicle's heartbeat. A vehicle silent for ``heartbeat_timeout_s`` is reported faulted to
-  the owner (the orchestrator node), which isolates it. When its heartbeats come back the owner
-  is asked (``on_recover(vid, node, battery_kwh)``) whether it is back in service at the node it
-  reports (its VehicleState's node; for a standard vehicle, the node its odometry is within
-  ``arrival_tolerance_m`` of); refused, it stays faulted, and is asked again when it reports
-  another node.
+- in: ``/agv/<id>/state`` (VehicleState, >= 1 Hz) and, only for the vehicles whose odometry is
+  needed (diff-drive vehicles it steers, standard vehicles whose arrivals it infers),
+  ``/agv/<id>/odom`` (nav_msgs/Odometry): both are the vehicle's heartbeat. A borderflow vehicle
+  reports its arrivals itself (VehicleEvent), so its 10 Hz odometry would cost the host a message
+  per sample for nothing (docs/ros.md, *Where the node's time goes*). A vehicle silent for
+  ``heartbeat_timeout_s`` is reported faulted to the owner (the orchestrator node, or the shard
+  process hosting this adapter, :mod:`borderflow_ros.adapter_node`), which isolates it. When its
+  heartbeats come back the owner is asked (``on_recover(vid, node, battery_kwh)``) whether it is
+  back in service at the node it reports (its VehicleState's node; for a standard vehicle, the
+  node its odometry is within ``arrival_tolerance_m`` of); refused, it stays faulted, and is
+  asked again when it reports another node.
 
 Vehicles listed in ``standard_vehicles`` speak only standard topics (Path in, Odometry out, no
 borderflow VehicleEvent): the adapter joins them at the node their first odometry is within
@@ -95,7 +99,8 @@ class _Vehicle:
 class FleetAdapter:
     """Lives inside a host node; calls ``on_new(vid, node, battery_kwh)``, ``on_fault(vid)``,
     ``on_recover(vid, node, battery_kwh) -> accepted`` and, for standard vehicles,
-    ``on_event(event)`` with inferred arrivals and actions."""
+    ``on_event(event)`` with inferred arrivals and actions. ``claim(vid)``: whether this adapter
+    serves ``vid`` (default all; a shard serves its share)."""
 
     def __init__(
         self,
@@ -115,6 +120,7 @@ class FleetAdapter:
         now_s: Callable[[], float] | None = None,
         on_event: Callable[[Event], None] | None = None,
         on_recover: Callable[[str, str, float], bool] | None = None,
+        claim: Callable[[str], bool] | None = None,
     ) -> None:
         self.node = node
         self.standard = set(standard_vehicles or [])
@@ -137,8 +143,12 @@ class FleetAdapter:
         # Vehicle -> the node its refused recovery was at: asked again only from another node.
         self.refused: dict[str, str] = {}
         self.received_odometry = 0
+        self.received_states = 0
+        # A shard (borderflow_ros.adapter_node) serves only its own vehicles.
+        self._claim = claim or (lambda vid: True)
         for vid in sorted({*vehicle_ids, *self.standard}):
-            self.watch(vid)
+            if self._claim(vid):
+                self.watch(vid)
         node.create_timer(discovery_period_s, self._discover)
         node.create_timer(min(0.25, heartbeat_timeout_s / 4.0), self._check)
 
@@ -162,12 +172,13 @@ class FleetAdapter:
         if vid in self.standard:
             v.tracker = ArrivalTracker(vid, self.positions, self.arrival_tolerance_m)
         self.vehicles[vid] = v
-        n.create_subscription(
-            Odometry,
-            qos.vehicle_topic(vid, "odom"),
-            lambda m, i=vid: self._on_odom(i, m),
-            qos.sensor_qos(),
-        )
+        if vid in self.diff_drive or vid in self.standard:
+            n.create_subscription(
+                Odometry,
+                qos.vehicle_topic(vid, "odom"),
+                lambda m, i=vid: self._on_odom(i, m),
+                qos.sensor_qos(),
+            )
         n.create_subscription(
             VehicleState,
             qos.vehicle_topic(vid, "state"),
@@ -179,7 +190,7 @@ class FleetAdapter:
         for name, _types in self.node.get_topic_names_and_types():
             if name.startswith(_STATE_PREFIX) and name.endswith(_STATE_SUFFIX):
                 vid = name[len(_STATE_PREFIX) : -len(_STATE_SUFFIX)]
-                if "/" not in vid:
+                if "/" not in vid and vid not in self.vehicles and self._claim(vid):
                     self.watch(vid)
 
     def _on_odom(self, vid: str, msg: Odometry) -> None:
@@ -231,6 +242,7 @@ class FleetAdapter:
         self._on_new(vid, node, self._battery(self.vehicles[vid]))
 
     def _on_state(self, vid: str, msg: VehicleState) -> None:
+        self.received_states += 1
         self.monitor.seen(vid, self._mono_s())
         v = self.vehicles[vid]
         v.state = msg
@@ -319,8 +331,9 @@ class FleetAdapter:
         v = self.vehicles.get(vid)
         if v is None or self.monitor.is_faulted(vid):
             return False
-        v.seq += 1
-        msg.seq = v.seq
+        if not msg.seq:  # a sharded orchestrator numbers its commands itself (restarts)
+            v.seq += 1
+            msg.seq = v.seq
         v.cmd_pub.publish(msg)
         if msg.kind == VehicleCommand.KIND_DRIVE:
             v.plan_pub.publish(msg.path_m)
@@ -345,6 +358,10 @@ class FleetAdapter:
         if v.state is not None:
             return (v.state.node, v.state.next_node)
         return ("", "")
+
+    def counts(self) -> dict[str, Any]:
+        return {"states_received": self.received_states,
+                "odometry_received": self.received_odometry}  # fmt: skip
 
     def last_state(self, vid: str) -> VehicleState | None:
         v = self.vehicles.get(vid)

@@ -4,7 +4,9 @@ In: verdicts (``/borderflow/verdicts``), transport orders (``/borderflow/orders`
 ``transport_container`` action, or its own arrivals file at their times,
 :mod:`borderflow_ros.arrivals_feed`), vehicle events (``/borderflow/vehicle_events``), lane
 requests (``/borderflow/lanes_requests``), officer releases (``release_hold`` service). Out:
-per-vehicle commands through the :class:`~borderflow_ros.fleet_adapter.FleetAdapter`, holds, lane
+per-vehicle commands through the :class:`~borderflow_ros.fleet_adapter.FleetAdapter` (or, with
+``adapters:=N``, through N adapter shards in their own processes,
+:mod:`borderflow_ros.sharded_fleet`), holds, lane
 status, custody events, every order the core took (``/borderflow/orders_taken``) and, latched,
 what it runs (``/borderflow/fleet_info``: map id and hash, trusted key, declared arrivals;
 :mod:`borderflow_ros.fleet_info`). Every input becomes one core event
@@ -76,6 +78,7 @@ from borderflow_ros.frame import map_origin
 from borderflow_ros.orchestrator_params import PARAMS
 from borderflow_ros.params import load
 from borderflow_ros.ros_ports import RosClock, RosLedger, RosSink
+from borderflow_ros.sharded_fleet import ShardedFleet
 from borderflow_ros.status import status_counts
 from borderflow_ros.transport_action import TransportGoals
 from orchestrator.errors import BorderflowError, StaleReportError
@@ -149,22 +152,8 @@ class OrchestratorNode(Node):
         self.last_refusal = ""
         self.stale_reports = 0  # late, duplicated or replayed vehicle reports the core refused
         self.commands_sent = 0
-        self.fleet = FleetAdapter(
-            self,
-            heartbeat_timeout_s=float(p["heartbeat_timeout_s"]),
-            vehicle_ids=[v for v in p["vehicle_ids"] if v],
-            diff_drive_vehicles=[v for v in p["diff_drive_vehicles"] if v],
-            on_new=self._on_new_vehicle,
-            on_fault=self._on_fault,
-            standard_vehicles=[v for v in p["standard_vehicles"] if v],
-            positions=node_positions(self.graph, self.origin),
-            arrival_tolerance_m=float(p["arrival_tolerance_m"]),
-            action_time_s=float(p["standard_action_time_s"]),
-            battery_kwh=float(p["battery_capacity_kwh"]),
-            now_s=self._t,
-            on_event=self._on_inferred_event,
-            on_recover=self._on_recover,
-        )
+        self.heartbeat_timeout_s = float(p["heartbeat_timeout_s"])
+        self.fleet: FleetAdapter | ShardedFleet = self._fleet(p)
         dq = qos.decision_qos()
         self.create_subscription(RiskVerdict, qos.VERDICTS_TOPIC, self._on_verdict, dq)
         self.create_subscription(TransportOrder, qos.ORDERS_TOPIC, self._on_order, dq)
@@ -196,6 +185,49 @@ class OrchestratorNode(Node):
             + (f"{len(arrivals.arrivals)} arrivals of {arrivals.source or 'its arrivals file'}"
                if arrivals else "no arrivals of its own")
         )  # fmt: skip
+
+    def _fleet(self, p: dict[str, Any]) -> FleetAdapter | ShardedFleet:
+        lists = ("vehicle_ids", "diff_drive_vehicles", "standard_vehicles")
+        if int(p["adapters"]) > 0:
+            given = [name for name in lists if any(p[name])]
+            if given:
+                raise ParameterError(
+                    f"borderflow_orchestrator: {', '.join(given)} go to the adapter shards "
+                    f"(adapter_node) when adapters:={p['adapters']}; give them there"
+                )
+            views = self.core.views
+            return ShardedFleet(
+                self,
+                adapters=int(p["adapters"]),
+                timeout_s=float(p["adapter_timeout_s"]),
+                nodes=[str(n) for n in self.graph.nodes],
+                known=views.has_vehicle,
+                in_service=lambda: [
+                    v for v in views.vehicle_ids() if v not in self.isolation.faulted
+                ],
+                faulted=lambda: self.isolation.faulted,
+                on_new=self._on_new_vehicle,
+                on_fault=self._on_fault,
+                on_recover=self._on_recover,
+                on_event=self._on_inferred_event,
+                now_s=self._t,
+            )
+        return FleetAdapter(
+            self,
+            heartbeat_timeout_s=self.heartbeat_timeout_s,
+            vehicle_ids=[v for v in p["vehicle_ids"] if v],
+            diff_drive_vehicles=[v for v in p["diff_drive_vehicles"] if v],
+            on_new=self._on_new_vehicle,
+            on_fault=self._on_fault,
+            standard_vehicles=[v for v in p["standard_vehicles"] if v],
+            positions=node_positions(self.graph, self.origin),
+            arrival_tolerance_m=float(p["arrival_tolerance_m"]),
+            action_time_s=float(p["standard_action_time_s"]),
+            battery_kwh=float(p["battery_capacity_kwh"]),
+            now_s=self._t,
+            on_event=self._on_inferred_event,
+            on_recover=self._on_recover,
+        )
 
     # ------------------------------------------------------------------ core access
 
@@ -323,14 +355,14 @@ class OrchestratorNode(Node):
         if getattr(event, "vehicle_id", "") not in self.isolation.faulted:
             self.feed(event)
 
-    def _on_fault(self, vid: str) -> None:
+    def _on_fault(self, vid: str, why: str = "") -> None:
         node, nxt = self.fleet.whereabouts(vid)
         if self.core.views.has_vehicle(vid):
             # The core's grant is at least as fresh as the last state message (2 Hz): the
             # vehicle stands on the edge from its last reported node to the next granted one.
             route = self.core.views.vehicle_route(vid)
             node, nxt = route[0], route[1] if len(route) > 1 else ""
-        why = f"vehicle {vid} faulted: no heartbeat for {self.fleet.monitor.timeout_s:.1f} s"
+        why = why or f"vehicle {vid} faulted: no heartbeat for {self.heartbeat_timeout_s:.1f} s"
         self.isolation.fault(vid, self._t(), why, node, nxt)
 
     def _on_recover(self, vid: str, node: str, battery_kwh: float) -> bool:

@@ -24,6 +24,16 @@ PARAMS = (
     ),
     Param("tick_period_s", 1.0, "period of the core's Tick (retries waiting admissions)", positive),
     Param("heartbeat_timeout_s", 2.0, "silence after which a vehicle is faulted", positive),
+    Param(
+        "adapters",
+        0,
+        "fleet adapter shards in their own processes (adapter_node shard:=0..N-1; the vehicle "
+        "lists go to them); 0 = the adapter runs inside this node",
+        non_negative,
+    ),
+    Param(
+        "adapter_timeout_s", 2.0, "silence after which a shard's vehicles are isolated", positive
+    ),
     Param("vehicle_ids", [""], "vehicles to watch from the start ([''] = discover /agv/*/state)"),
     Param("diff_drive_vehicles", [""], "vehicles that get geometry_msgs/Twist on cmd_vel"),
     Param(

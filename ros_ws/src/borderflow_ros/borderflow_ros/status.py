@@ -14,8 +14,7 @@ __all__ = ["status_counts"]
 
 
 class _Fleet(Protocol):
-    @property
-    def received_odometry(self) -> int: ...
+    def counts(self) -> dict[str, Any]: ...
 
 
 class _Node(Protocol):
@@ -49,7 +48,7 @@ def status_counts(node: _Node) -> dict[str, Any]:
     counts["last_refusal"] = node.last_refusal
     counts["decision_key_id"] = node.verifier.key_id
     counts["core_healthy"] = node.core.healthy
-    counts["odometry_received"] = node.fleet.received_odometry
+    counts.update(node.fleet.counts())  # states and odometry taken (per shard when sharded)
     counts["closed_lanes"] = sorted(views.closed_lanes())
     counts["map_id"] = node.map_identity.map_id
     counts["map_sha256"] = node.map_identity.sha256
