@@ -71,8 +71,14 @@ def _orchestrator(context, *_args, **_kwargs):  # type: ignore[no-untyped-def]
             package="borderflow_ros",
             executable="adapter_node",
             name=f"borderflow_adapter_{k}",
-            parameters=[{"map": map_name, "shard": k, "adapters": adapters,
-                         "use_sim_time": LaunchConfiguration("use_sim_time")}],
+            parameters=[
+                {
+                    "map": map_name,
+                    "shard": k,
+                    "adapters": adapters,
+                    "use_sim_time": LaunchConfiguration("use_sim_time"),
+                }
+            ],
             output="screen",
         )
         for k in range(adapters)
